@@ -1,0 +1,270 @@
+/**
+ * Apply a plan: CreateTable (keys, indexes, billing, encryption, deletion protection, tags) →
+ * wait for the table and every index to be ACTIVE → one index per UpdateTable → TTL → PITR →
+ * tags. Never deletes, disables or replaces anything. A table some other process is creating is
+ * joined; a busy table is waited for and the call retried. After the actions, the table is read
+ * again and planned again, so a run ends converged or with an error, never half-way and quiet.
+ */
+import {type DynamoGateway, readLiveTable, waitForActive} from './gateway.js'
+import {SentinelError} from './errors.js'
+import {type Action, type DesiredTable, desiredTags, type LiveTable, planTable, type TablePlan, UNSUPPORTED} from './plan.js'
+import {keyAttributes} from './tables.js'
+import type {KmsKeyRef} from './validate.js'
+
+export type Outcome = 'created' | 'unchanged' | 'updated'
+
+export interface ApplyProgress {
+  /** A short line for the spinner. */
+  status(message: string): void
+  /** What is under way in AWS right now, for an interrupt message; undefined when nothing is. */
+  inFlight(what: string | undefined): void
+}
+
+export interface ApplyResult {
+  outcome: Outcome
+  live: LiveTable
+  /** What was done, in order, one line each. */
+  applied: string[]
+  notices: string[]
+}
+
+export interface ApplyOptions {
+  deadline: number
+  progress?: ApplyProgress
+  /** Milliseconds between DescribeTable polls while waiting. */
+  pollIntervalMs?: number
+}
+
+const MAX_ROUNDS = 4
+
+export function driftError(plan: TablePlan): SentinelError {
+  const deleting = plan.drift.find((drift) => drift.type === 'table-deleting')
+  if (deleting) return new SentinelError('TABLE_DELETING', deleting.summary, {suggestion: deleting.remedy})
+  const count = plan.drift.length
+  return new SentinelError('DRIFT', `Table ${plan.tableName} has ${count} drift item${count === 1 ? '' : 's'} that sentinel cannot fix in place: ${plan.drift.map((drift) => drift.summary).join(' ')}`, {
+    suggestion: `Nothing was changed on this table. ${plan.drift[0].remedy}`,
+  })
+}
+
+export async function applyPlan(gateway: DynamoGateway, desired: DesiredTable, firstPlan: TablePlan, options: ApplyOptions): Promise<ApplyResult> {
+  const progress: ApplyProgress = options.progress ?? {inFlight() {}, status() {}}
+  const run = new TableApply(gateway, desired, options, progress)
+  let plan = firstPlan
+  for (let round = 0; ; round++) {
+    if (plan.drift.length > 0) throw driftError(plan)
+    for (const action of plan.actions) await run.execute(action)
+    progress.inFlight(undefined)
+    const live = await readLiveTable(gateway, desired.tableName, {pitr: desired.pitr, tags: Object.keys(desired.tags).length > 0 || run.applied.length > 0})
+    if (!live) throw new SentinelError('AWS_ERROR', `Table ${desired.tableName} is gone after apply.`, {suggestion: 'Someone deleted it; rerun to create it again.'})
+    plan = planTable(desired, live)
+    const remaining = plan.actions.filter((action) => !run.skipped.has(action.type))
+    if (plan.drift.length === 0 && remaining.length === 0) {
+      return {applied: run.applied, live, notices: [...new Set([...run.notices, ...plan.notices])], outcome: run.created ? 'created' : run.applied.length > 0 ? 'updated' : 'unchanged'}
+    }
+
+    if (round + 1 >= MAX_ROUNDS) {
+      throw new SentinelError('NOT_CONVERGED', `Table ${desired.tableName} still needs: ${remaining.map((action) => action.summary).join('; ')}.`, {
+        suggestion: 'Another process keeps changing it; rerun when it is done.',
+      })
+    }
+
+    plan = {...plan, actions: remaining}
+  }
+}
+
+class TableApply {
+  readonly applied: string[] = []
+  readonly notices: string[] = []
+  /** Actions the endpoint cannot do; not retried. */
+  readonly skipped = new Set<Action['type']>()
+  created = false
+
+  constructor(
+    private readonly gateway: DynamoGateway,
+    private readonly desired: DesiredTable,
+    private readonly options: ApplyOptions,
+    private readonly progress: ApplyProgress,
+  ) {}
+
+  private get name(): string {
+    return this.desired.tableName
+  }
+
+  async execute(action: Action): Promise<void> {
+    switch (action.type) {
+      case 'wait-for-table': {
+        await this.waitActive()
+        return
+      }
+
+      case 'create-table': {
+        await this.createTable()
+        return
+      }
+
+      case 'add-index': {
+        const {index} = action
+        await this.updateTable(action.summary, {
+          AttributeDefinitions: [index.partitionKey, index.sortKey].map((name) => ({AttributeName: name, AttributeType: 'S'})),
+          GlobalSecondaryIndexUpdates: [
+            {Create: {IndexName: index.name, KeySchema: [{AttributeName: index.partitionKey, KeyType: 'HASH'}, {AttributeName: index.sortKey, KeyType: 'RANGE'}], Projection: {ProjectionType: 'ALL'}}},
+          ],
+        }, index.name)
+        return
+      }
+
+      case 'set-encryption': {
+        await this.updateTable(action.summary, {SSESpecification: sseSpecification(this.desired.kmsKey)})
+        return
+      }
+
+      case 'enable-deletion-protection': {
+        await this.updateTable(action.summary, {DeletionProtectionEnabled: true})
+        return
+      }
+
+      case 'enable-ttl': {
+        await this.optional(action, 'UpdateTimeToLive', {TableName: this.name, TimeToLiveSpecification: {AttributeName: this.desired.definition.ttlAttribute, Enabled: true}}, /already enabled/i)
+        return
+      }
+
+      case 'enable-pitr': {
+        await this.enablePitr(action)
+        return
+      }
+
+      case 'add-tags': {
+        const arn = await this.tableArn()
+        await this.optional(action, 'TagResource', {ResourceArn: arn, Tags: Object.entries(action.tags).map(([Key, Value]) => ({Key, Value}))}, undefined, arn)
+      }
+    }
+  }
+
+  private async createTable(): Promise<void> {
+    const {definition} = this.desired
+    this.progress.status(`Creating table ${this.name}`)
+    try {
+      this.progress.inFlight(`CreateTable was sent: AWS is creating table ${this.name}`)
+      await this.gateway.call('CreateTable', this.name, {
+        AttributeDefinitions: keyAttributes(definition).map((name) => ({AttributeName: name, AttributeType: 'S'})),
+        BillingMode: 'PAY_PER_REQUEST',
+        DeletionProtectionEnabled: this.desired.deletionProtection,
+        GlobalSecondaryIndexes: definition.indexes.map((gsi) => ({
+          IndexName: gsi.name,
+          KeySchema: [{AttributeName: gsi.partitionKey, KeyType: 'HASH'}, {AttributeName: gsi.sortKey, KeyType: 'RANGE'}],
+          Projection: {ProjectionType: 'ALL'},
+        })),
+        KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
+        SSESpecification: sseSpecification(this.desired.kmsKey),
+        TableName: this.name,
+        Tags: Object.entries(desiredTags(this.desired)).map(([Key, Value]) => ({Key, Value})),
+      })
+      this.created = true
+      this.applied.push(`Created table ${this.name}`)
+    } catch (error) {
+      // Another process created it between our read and our call: join it rather than fight.
+      if (!(error instanceof SentinelError && error.awsName === 'ResourceInUseException')) throw error
+      this.progress.inFlight(`another process is creating table ${this.name}`)
+      this.notices.push(`Table ${this.name} was being created by another process; joined it.`)
+    }
+
+    await this.waitActive()
+  }
+
+  private async updateTable(summary: string, input: Record<string, unknown>, indexName?: string): Promise<void> {
+    this.progress.status(`${summary} on ${this.name}`)
+    await this.retryWhileBusy(async () => {
+      this.progress.inFlight(`UpdateTable was sent: AWS is applying "${summary}" to ${this.name}`)
+      await this.gateway.call('UpdateTable', this.name, {...input, TableName: this.name})
+    }, summary, indexName)
+    this.applied.push(summary)
+    await this.waitActive(indexName)
+  }
+
+  /** ResourceInUseException on UpdateTable means another change is in progress: wait, then retry. */
+  private async retryWhileBusy(call: () => Promise<void>, summary: string, indexName?: string): Promise<void> {
+    for (;;) {
+      try {
+        await call()
+        return
+      } catch (error) {
+        if (!(error instanceof SentinelError)) throw error
+        // The index we are adding already exists: someone else added it; join.
+        if (indexName && error.awsName === 'ValidationException' && /already exists/i.test(error.message)) {
+          this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
+          return
+        }
+
+        if (error.awsName !== 'ResourceInUseException' && error.awsName !== 'LimitExceededException') throw error
+        if (Date.now() >= this.options.deadline) throw error
+        this.progress.status(`Table ${this.name} is busy; waiting to ${summary.toLowerCase()}`)
+        await this.waitActive()
+        if (error.awsName === 'LimitExceededException') await delay(1000)
+      }
+    }
+  }
+
+  private async enablePitr(action: Action): Promise<void> {
+    // Right after creation AWS may answer ContinuousBackupsUnavailableException for a while.
+    for (;;) {
+      try {
+        await this.optional(action, 'UpdateContinuousBackups', {PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}, TableName: this.name})
+        return
+      } catch (error) {
+        if (!(error instanceof SentinelError && error.awsName === 'ContinuousBackupsUnavailableException') || Date.now() >= this.options.deadline) throw error
+        this.progress.status(`Waiting for backups on ${this.name} to become available`)
+        await delay(1000)
+      }
+    }
+  }
+
+  private async optional(action: Action, operation: 'TagResource' | 'UpdateContinuousBackups' | 'UpdateTimeToLive', input: object, alreadyDone?: RegExp, resource = this.name): Promise<void> {
+    this.progress.status(`${action.summary} on ${this.name}`)
+    try {
+      const result = await this.gateway.callOptional(operation, resource, input)
+      // The final plan's notices say once that the endpoint lacks it.
+      if (result === UNSUPPORTED) {
+        this.skipped.add(action.type)
+        return
+      }
+
+      this.applied.push(action.summary)
+    } catch (error) {
+      if (!(alreadyDone && error instanceof SentinelError && alreadyDone.test(error.message))) throw error
+    }
+  }
+
+  private async tableArn(): Promise<string> {
+    const table = await this.gateway.describeTable(this.name)
+    if (!table?.TableArn) throw new SentinelError('AWS_ERROR', `Table ${this.name} has no ARN.`, {suggestion: 'Rerun.'})
+    return table.TableArn
+  }
+
+  private async waitActive(indexName?: string): Promise<void> {
+    this.progress.inFlight(`table ${this.name} is still becoming ACTIVE in AWS`)
+    const started = Date.now()
+    await waitForActive(this.gateway, {
+      deadline: this.options.deadline,
+      indexName,
+      intervalMs: this.options.pollIntervalMs,
+      onPoll: (table) => {
+        const busy = (table.GlobalSecondaryIndexes ?? []).filter((gsi) => gsi.IndexStatus !== 'ACTIVE').map((gsi) => `${gsi.IndexName} ${gsi.IndexStatus}${gsi.Backfilling ? ' (backfilling)' : ''}`)
+        const seconds = Math.round((Date.now() - started) / 1000)
+        this.progress.status(`Waiting for ${this.name}: table ${table.TableStatus}${busy.length > 0 ? `, index ${busy.join(', ')}` : ''} (${seconds}s)`)
+      },
+      tableName: this.name,
+    })
+  }
+}
+
+function sseSpecification(kmsKey: KmsKeyRef | undefined): Record<string, unknown> {
+  if (!kmsKey) return {Enabled: true, SSEType: 'KMS'}
+  const id = kmsKey.kind === 'key-id' ? kmsKey.id : kmsKey.kind === 'alias' ? kmsKey.name : kmsKey.arn
+  return {Enabled: true, KMSMasterKeyId: id, SSEType: 'KMS'}
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    setTimeout(resolve, ms)
+  })
+}

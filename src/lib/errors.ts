@@ -1,0 +1,127 @@
+/**
+ * Every failure the CLI reports is a SentinelError: a stable code (for scripts and --json), a
+ * one-line message saying what is wrong, a suggestion saying how to fix it, and an exit code.
+ */
+export const ExitCode = {
+  OK: 0,
+  ERROR: 1,
+  USAGE: 2,
+  CONFIG: 3,
+  ACCESS_DENIED: 4,
+  DRIFT: 5,
+  NOT_CONVERGED: 6,
+  UNREACHABLE: 7,
+  WAIT_TIMEOUT: 8,
+  DECLINED: 9,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
+
+export type ErrorCode =
+  | 'ACCESS_DENIED'
+  | 'AWS_ERROR'
+  | 'DECLINED'
+  | 'DRIFT'
+  | 'ENDPOINT_UNREACHABLE'
+  | 'EXPIRED_CREDENTIALS'
+  | 'INTERRUPTED'
+  | 'INVALID_CREDENTIALS'
+  | 'INVALID_INPUT'
+  | 'JAVA_NOT_FOUND'
+  | 'LIMIT_EXCEEDED'
+  | 'LOCAL_START_FAILED'
+  | 'NO_CREDENTIALS'
+  | 'NO_REGION'
+  | 'NON_INTERACTIVE'
+  | 'NOT_CONVERGED'
+  | 'PARTIAL_FAILURE'
+  | 'SSO_EXPIRED'
+  | 'TABLE_DELETING'
+  | 'THROTTLED'
+  | 'UNEXPECTED'
+  | 'UNKNOWN_PROFILE'
+  | 'UNSUPPORTED_OPERATION'
+  | 'WAIT_TIMEOUT'
+
+export class SentinelError extends Error {
+  readonly code: ErrorCode
+  readonly exitCode: number
+  readonly suggestion?: string
+  /** The AWS error name behind this error, if one. */
+  awsName?: string
+
+  constructor(code: ErrorCode, message: string, options: {cause?: unknown; exitCode?: number; suggestion?: string} = {}) {
+    super(message, {cause: options.cause})
+    this.name = 'SentinelError'
+    this.code = code
+    this.exitCode = options.exitCode ?? defaultExitCode(code)
+    this.suggestion = options.suggestion
+  }
+
+  /** The single line shown on stderr. */
+  get line(): string {
+    return this.suggestion ? `${this.message} ${this.suggestion}` : this.message
+  }
+
+  toJSON(): {code: ErrorCode; exitCode: number; message: string; suggestion?: string} {
+    return {code: this.code, exitCode: this.exitCode, message: this.message, suggestion: this.suggestion}
+  }
+}
+
+function defaultExitCode(code: ErrorCode): number {
+  switch (code) {
+    case 'INVALID_INPUT':
+    case 'NON_INTERACTIVE': {
+      return ExitCode.USAGE
+    }
+
+    case 'NO_REGION':
+    case 'UNKNOWN_PROFILE':
+    case 'NO_CREDENTIALS':
+    case 'INVALID_CREDENTIALS':
+    case 'EXPIRED_CREDENTIALS':
+    case 'SSO_EXPIRED':
+    case 'JAVA_NOT_FOUND':
+    case 'LOCAL_START_FAILED': {
+      return ExitCode.CONFIG
+    }
+
+    case 'ACCESS_DENIED': {
+      return ExitCode.ACCESS_DENIED
+    }
+
+    case 'DRIFT': {
+      return ExitCode.DRIFT
+    }
+
+    case 'NOT_CONVERGED': {
+      return ExitCode.NOT_CONVERGED
+    }
+
+    case 'ENDPOINT_UNREACHABLE': {
+      return ExitCode.UNREACHABLE
+    }
+
+    case 'WAIT_TIMEOUT': {
+      return ExitCode.WAIT_TIMEOUT
+    }
+
+    case 'DECLINED': {
+      return ExitCode.DECLINED
+    }
+
+    case 'INTERRUPTED': {
+      return ExitCode.SIGINT
+    }
+
+    default: {
+      return ExitCode.ERROR
+    }
+  }
+}
+
+export function invalidInput(message: string, suggestion: string): SentinelError {
+  return new SentinelError('INVALID_INPUT', message, {suggestion})
+}

@@ -1,0 +1,133 @@
+/**
+ * Local checks on user input. Each returns the normalised value or throws an INVALID_INPUT
+ * SentinelError naming what is wrong and how to fix it; none of them touches AWS.
+ */
+import {invalidInput} from './errors.js'
+
+const TABLE_NAME = /^[\w.-]+$/
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/
+const ACCOUNT_ID = /^\d{12}$/
+const KEY_ID = /^([\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}|mrk-[\da-f]{32})$/
+const ALIAS_NAME = /^alias\/[\w/-]{1,250}$/
+const KMS_ARN = /^arn:(aws[\w-]*):kms:([a-z\d-]+):(\d{12}):(key\/.+|alias\/.+)$/
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u
+
+export function validateTableName(name: string): string {
+  if (name.length < 3 || name.length > 255) {
+    throw invalidInput(
+      `Invalid table name "${name}": it has ${name.length} characters, DynamoDB needs 3 to 255.`,
+      'Pass --table with a name of 3-255 characters.',
+    )
+  }
+
+  if (!TABLE_NAME.test(name)) {
+    throw invalidInput(
+      `Invalid table name "${name}": only letters, digits, "_", "." and "-" are allowed.`,
+      'Pass --table with a name made of A-Z a-z 0-9 _ . - only.',
+    )
+  }
+
+  return name
+}
+
+export function validateRegion(region: string, source: string): string {
+  if (!REGION.test(region)) {
+    throw invalidInput(
+      `Invalid AWS region "${region}" (from ${source}).`,
+      'Use a region code such as us-east-1, eu-west-2 or us-gov-west-1.',
+    )
+  }
+
+  return region
+}
+
+export function validateAccountId(accountId: string): string {
+  if (!ACCOUNT_ID.test(accountId)) {
+    throw invalidInput(
+      `Invalid AWS account ID "${accountId}": it must be exactly 12 digits.`,
+      'Pass --account-id with the 12-digit account number, e.g. 123456789012.',
+    )
+  }
+
+  return accountId
+}
+
+/** The AWS partition a region belongs to, which every ARN must name. */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn'
+  if (region.startsWith('us-gov-')) return 'aws-us-gov'
+  if (region.startsWith('us-isob-')) return 'aws-iso-b'
+  if (region.startsWith('us-iso-')) return 'aws-iso'
+  if (region.startsWith('eu-isoe-')) return 'aws-iso-e'
+  if (region.startsWith('us-isof-')) return 'aws-iso-f'
+  return 'aws'
+}
+
+export type KmsKeyRef =
+  | {arn: string; kind: 'alias-arn'; region: string}
+  | {arn: string; kind: 'key-arn'; region: string}
+  | {kind: 'alias'; name: string}
+  | {id: string; kind: 'key-id'}
+
+/** Accepts a key ID, key ARN, alias name or alias ARN of a customer-managed key. */
+export function parseKmsKey(input: string, region: string): KmsKeyRef {
+  const how = 'Pass --kms-key as a key ID, a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID), alias/NAME or an alias ARN.'
+  if (KEY_ID.test(input)) return {id: input, kind: 'key-id'}
+  if (ALIAS_NAME.test(input)) {
+    if (input.startsWith('alias/aws/')) {
+      throw invalidInput(
+        `--kms-key "${input}" is an AWS-managed key alias, not a customer-managed key.`,
+        'Leave out --kms-key to use the AWS-managed key for DynamoDB.',
+      )
+    }
+
+    return {kind: 'alias', name: input}
+  }
+
+  const arn = KMS_ARN.exec(input)
+  if (!arn) throw invalidInput(`Invalid --kms-key "${input}".`, how)
+  const [, partition, keyRegion, , resource] = arn
+  if (partition !== partitionOf(region) || keyRegion !== region) {
+    throw invalidInput(
+      `--kms-key "${input}" is in ${keyRegion} (${partition}), but the table is in ${region} (${partitionOf(region)}).`,
+      'DynamoDB needs a KMS key in the same region as the table; pass a key from that region.',
+    )
+  }
+
+  if (resource.startsWith('key/') && !KEY_ID.test(resource.slice(4))) throw invalidInput(`Invalid key ID in --kms-key "${input}".`, how)
+  if (resource.startsWith('alias/') && !ALIAS_NAME.test(resource)) throw invalidInput(`Invalid alias in --kms-key "${input}".`, how)
+  return resource.startsWith('key/') ? {arn: input, kind: 'key-arn', region: keyRegion} : {arn: input, kind: 'alias-arn', region: keyRegion}
+}
+
+/** Parses repeated --tag key=value flags; keys must be unique and not reserved. */
+export function parseTags(inputs: readonly string[], reservedKey: string): Record<string, string> {
+  const tags: Record<string, string> = {}
+  for (const input of inputs) {
+    const eq = input.indexOf('=')
+    if (eq <= 0) throw invalidInput(`Invalid --tag "${input}": expected key=value.`, 'Pass each tag as --tag key=value.')
+    const key = input.slice(0, eq)
+    const value = input.slice(eq + 1)
+    if (key.length > 128) throw invalidInput(`Invalid --tag key "${key.slice(0, 20)}...": it has ${key.length} characters, at most 128 are allowed.`, 'Shorten the tag key.')
+    if (value.length > 256) throw invalidInput(`Invalid --tag value for "${key}": it has ${value.length} characters, at most 256 are allowed.`, 'Shorten the tag value.')
+    if (key.toLowerCase().startsWith('aws:')) throw invalidInput(`Invalid --tag key "${key}": the aws: prefix is reserved for AWS.`, 'Choose a key that does not start with aws:.')
+    if (key === reservedKey) throw invalidInput(`Invalid --tag key "${key}": sentinel sets this tag itself.`, 'Choose another tag key.')
+    if (!TAG_TEXT.test(key) || !TAG_TEXT.test(value)) {
+      throw invalidInput(`Invalid --tag "${input}": tags may hold letters, digits, spaces and _ . : / = + - @ only.`, 'Remove the other characters.')
+    }
+
+    if (key in tags) throw invalidInput(`Duplicate --tag key "${key}".`, 'Pass each tag key once.')
+    tags[key] = value
+  }
+
+  // DynamoDB allows 50 tags per table; one is Sentinel's own.
+  if (Object.keys(tags).length > 49) throw invalidInput(`Too many --tag flags (${Object.keys(tags).length}): at most 49 are allowed.`, 'Pass fewer tags.')
+  return tags
+}
+
+export function validateWaitTimeout(seconds: number): number {
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 86_400) {
+    throw invalidInput(`Invalid --wait-timeout ${seconds}: it must be 1 to 86400 seconds.`, 'Pass --wait-timeout with a number of seconds, e.g. 600.')
+  }
+
+  return seconds
+}

@@ -1,0 +1,77 @@
+/** Runs the real CLI (bin/run.js, built) as a child process, as an operator or CI would. */
+import {spawn} from 'node:child_process'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+
+export const BIN = resolve('bin/run.js')
+
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  ms: number
+}
+
+/** An environment with test credentials and no trace of the developer's AWS setup. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const home = mkdtempSync(join(tmpdir(), 'sentinel-home-'))
+  const env: NodeJS.ProcessEnv = {
+    AWS_ACCESS_KEY_ID: 'testkey',
+    AWS_CONFIG_FILE: join(home, 'aws-config'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SECRET_ACCESS_KEY: 'testsecret',
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'aws-credentials'),
+    HOME: home,
+    PATH: process.env.PATH,
+  }
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key]
+    else env[key] = value
+  }
+
+  return env
+}
+
+export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void} = {}): Promise<CliResult> {
+  const started = Date.now()
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [BIN, ...args], {env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      options.onStderr?.(stderr, child)
+    })
+    child.on('close', (code, signal) => resolvePromise({code, ms: Date.now() - started, signal, stderr, stdout}))
+  })
+}
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), types `answer` once the prompt is up,
+ * and returns everything the terminal showed.
+ */
+export function runInTerminal(args: string[], answer: string, env: NodeJS.ProcessEnv): Promise<{code: number | null; screen: string}> {
+  const command = [process.execPath, BIN, ...args].map((part) => `'${part}'`).join(' ')
+  return new Promise((resolvePromise) => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {env: {...env, TERM: 'dumb'}, stdio: ['pipe', 'pipe', 'pipe']})
+    let screen = ''
+    let answered = false
+    child.stdout.on('data', (chunk: Buffer) => {
+      screen += chunk.toString()
+      if (!answered && /\(y\/N\)/.test(screen)) {
+        answered = true
+        child.stdin.write(answer)
+      }
+    })
+    child.on('close', (code) => resolvePromise({code, screen}))
+  })
+}
+
+export function parseJson(stdout: string): {ok: boolean; result?: any; error?: any} {
+  return JSON.parse(stdout)
+}

@@ -1,0 +1,7 @@
+import {stopAllServers} from './servers.js'
+
+export const mochaHooks = {
+  async afterAll() {
+    await stopAllServers()
+  },
+}

@@ -1,0 +1,123 @@
+/**
+ * An HTTP proxy in front of a real DynamoDB server. It records every action the CLI calls
+ * (X-Amz-Target) and can, per action, answer with an AWS error, delay, drop the connection, or
+ * emulate what the server lacks (PITR, tags) with canned state.
+ */
+import {createServer, request as httpRequest, type IncomingMessage, type ServerResponse} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+export type Fault =
+  | {kind: 'drop'; times?: number}
+  | {kind: 'delay'; ms: number; times?: number}
+  | {kind: 'error'; status: number; type: string; message?: string; times?: number}
+
+export type Emulator = (body: Record<string, unknown>) => {status?: number; body: unknown}
+
+export interface RecordingProxy {
+  endpoint: string
+  calls: string[]
+  fault(action: string, fault: Fault): void
+  emulate(action: string, emulator: Emulator): void
+  reset(): void
+  close(): Promise<void>
+}
+
+export async function startProxy(target: string): Promise<RecordingProxy> {
+  const targetUrl = new URL(target)
+  const faults = new Map<string, Fault & {used: number}>()
+  const emulators = new Map<string, Emulator>()
+  const calls: string[] = []
+
+  const forward = (request: IncomingMessage, body: Buffer, response: ServerResponse) => {
+    const upstream = httpRequest(
+      {headers: request.headers, host: targetUrl.hostname, method: request.method, path: request.url, port: targetUrl.port},
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 500, answer.headers)
+        answer.pipe(response)
+      },
+    )
+    upstream.on('error', () => response.destroy())
+    upstream.end(body)
+  }
+
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const body = Buffer.concat(chunks)
+      const action = String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''
+      calls.push(action)
+      const fault = faults.get(action)
+      if (fault && (fault.times === undefined || fault.used < fault.times)) {
+        fault.used++
+        if (fault.kind === 'drop') {
+          request.socket.destroy()
+          return
+        }
+
+        if (fault.kind === 'error') {
+          response.writeHead(fault.status, {'content-type': 'application/x-amz-json-1.0'})
+          response.end(JSON.stringify({__type: `com.amazonaws.dynamodb.v20120810#${fault.type}`, message: fault.message ?? fault.type}))
+          return
+        }
+
+        setTimeout(() => forward(request, body, response), fault.ms)
+        return
+      }
+
+      const emulator = emulators.get(action)
+      if (emulator) {
+        const answer = emulator(JSON.parse(body.toString() || '{}'))
+        response.writeHead(answer.status ?? 200, {'content-type': 'application/x-amz-json-1.0'})
+        response.end(JSON.stringify(answer.body))
+        return
+      }
+
+      forward(request, body, response)
+    })
+  })
+  await new Promise<void>((resolve) => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  return {
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+    emulate: (action, emulator) => emulators.set(action, emulator),
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    fault: (action, fault) => faults.set(action, {...fault, used: 0}),
+    reset() {
+      calls.length = 0
+      faults.clear()
+      emulators.clear()
+    },
+  }
+}
+
+/** In-memory PITR and tags, for the parts DynamoDB Local does not implement. */
+export function emulatePitrAndTags(proxy: RecordingProxy): {pitr: Map<string, boolean>; tags: Map<string, Record<string, string>>} {
+  const pitr = new Map<string, boolean>()
+  const tags = new Map<string, Record<string, string>>()
+  proxy.emulate('DescribeContinuousBackups', (body) => ({
+    body: {ContinuousBackupsDescription: {ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: {PointInTimeRecoveryStatus: pitr.get(String(body.TableName)) ? 'ENABLED' : 'DISABLED'}}},
+  }))
+  proxy.emulate('UpdateContinuousBackups', (body) => {
+    pitr.set(String(body.TableName), Boolean((body.PointInTimeRecoverySpecification as {PointInTimeRecoveryEnabled?: boolean}).PointInTimeRecoveryEnabled))
+    return {body: {ContinuousBackupsDescription: {ContinuousBackupsStatus: 'ENABLED', PointInTimeRecoveryDescription: {PointInTimeRecoveryStatus: 'ENABLED'}}}}
+  })
+  proxy.emulate('ListTagsOfResource', (body) => ({
+    body: {Tags: Object.entries(tags.get(String(body.ResourceArn)) ?? {}).map(([Key, Value]) => ({Key, Value}))},
+  }))
+  proxy.emulate('TagResource', (body) => {
+    const current = tags.get(String(body.ResourceArn)) ?? {}
+    for (const tag of body.Tags as {Key: string; Value: string}[]) current[tag.Key] = tag.Value
+    tags.set(String(body.ResourceArn), current)
+    return {body: {}}
+  })
+  return {pitr, tags}
+}
+
+export const WRITE_ACTIONS = new Set(['CreateTable', 'UpdateTable', 'UpdateTimeToLive', 'UpdateContinuousBackups', 'TagResource', 'DeleteTable', 'UntagResource'])

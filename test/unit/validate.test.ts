@@ -1,0 +1,70 @@
+import {expect} from 'chai'
+
+import {SentinelError} from '../../src/lib/errors.js'
+import {parseKmsKey, parseTags, partitionOf, validateAccountId, validateRegion, validateTableName} from '../../src/lib/validate.js'
+
+function failure(fn: () => unknown): SentinelError {
+  try {
+    fn()
+  } catch (error) {
+    expect(error).to.be.instanceOf(SentinelError)
+    return error as SentinelError
+  }
+
+  throw new Error('expected an error')
+}
+
+describe('input validation', () => {
+  it('table names: 3-255 characters of A-Z a-z 0-9 _ . -', () => {
+    expect(validateTableName('sentinel-sessions')).to.equal('sentinel-sessions')
+    expect(validateTableName('a.b_c-D9')).to.equal('a.b_c-D9')
+    expect(validateTableName('x'.repeat(255))).to.have.length(255)
+    for (const bad of ['ab', 'x'.repeat(256), 'has space', 'semi;colon', 'ümlaut', 'slash/x', '']) {
+      const error = failure(() => validateTableName(bad))
+      expect(error.code).to.equal('INVALID_INPUT')
+      expect(error.exitCode).to.equal(2)
+      expect(error.suggestion).to.contain('--table')
+    }
+  })
+
+  it('regions and partitions', () => {
+    for (const good of ['us-east-1', 'eu-central-2', 'us-gov-west-1', 'cn-northwest-1', 'ap-southeast-4']) expect(validateRegion(good, '--region')).to.equal(good)
+    for (const bad of ['us-east', 'US-EAST-1', 'useast1', 'us_east_1', 'moon-1']) expect(failure(() => validateRegion(bad, '--region')).message).to.contain(bad)
+    expect(partitionOf('cn-north-1')).to.equal('aws-cn')
+    expect(partitionOf('us-gov-east-1')).to.equal('aws-us-gov')
+    expect(partitionOf('eu-west-1')).to.equal('aws')
+  })
+
+  it('account IDs are 12 digits', () => {
+    expect(validateAccountId('012345678901')).to.equal('012345678901')
+    for (const bad of ['12345678901', '1234567890123', '12345678901a', '']) failure(() => validateAccountId(bad))
+  })
+
+  it('KMS keys: ID, ARN, alias, alias ARN; same region; not an AWS-managed alias', () => {
+    expect(parseKmsKey('11111111-2222-3333-4444-555555555555', 'us-east-1').kind).to.equal('key-id')
+    expect(parseKmsKey('mrk-0123456789abcdef0123456789abcdef', 'us-east-1').kind).to.equal('key-id')
+    expect(parseKmsKey('alias/sentinel', 'us-east-1').kind).to.equal('alias')
+    expect(parseKmsKey('arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555', 'us-east-1').kind).to.equal('key-arn')
+    expect(parseKmsKey('arn:aws:kms:us-east-1:123456789012:alias/sentinel', 'us-east-1').kind).to.equal('alias-arn')
+    expect(failure(() => parseKmsKey('arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555', 'us-east-1')).message).to.contain('eu-west-1')
+    expect(failure(() => parseKmsKey('alias/aws/dynamodb', 'us-east-1')).suggestion).to.contain('Leave out --kms-key')
+    for (const bad of ['not-a-key', 'arn:aws:kms:us-east-1:123:key/x', 'alias/', 'arn:aws:kms:us-east-1:123456789012:key/zzz']) failure(() => parseKmsKey(bad, 'us-east-1'))
+  })
+
+  it('tags: key=value, unique, no aws: prefix, lengths, characters', () => {
+    expect(parseTags(['team=sec', 'env=prod', 'empty='], 'sentinel:table')).to.deep.equal({empty: '', env: 'prod', team: 'sec'})
+    const cases: [string[], string][] = [
+      [['novalue'], 'expected key=value'],
+      [['=x'], 'expected key=value'],
+      [['aws:x=1'], 'reserved'],
+      [['AWS:x=1'], 'reserved'],
+      [['a=1', 'a=2'], 'Duplicate'],
+      [[`${'k'.repeat(129)}=1`], 'at most 128'],
+      [[`k=${'v'.repeat(257)}`], 'at most 256'],
+      [['k=v;'], 'letters, digits'],
+      [['sentinel:table=x'], 'sets this tag itself'],
+      [Array.from({length: 50}, (_, index) => `k${index}=v`), 'at most 49'],
+    ]
+    for (const [input, message] of cases) expect(failure(() => parseTags(input, 'sentinel:table')).message).to.contain(message)
+  })
+})
