@@ -68,7 +68,8 @@ export class DynamoGateway {
     const client = new sdk.DynamoDBClient({
       credentials: connection.credentials,
       endpoint: connection.endpoint,
-      maxAttempts: 6,
+      // Throttling and 5xx are retried with backoff, bounded to ~4 s before the run reports them.
+      maxAttempts: 4,
       profile: connection.profile,
       region: connection.region,
       requestHandler: REQUEST_HANDLER,

@@ -71,7 +71,12 @@ export const tableSettingsFlags = {
   }),
 }
 
-/** Checks names, tags and the KMS key locally and builds each table's desired state. */
+/** Table names are checked before anything else, even the region. */
+export function validateChoices(choices: TableChoice[]): TableChoice[] {
+  return choices.map((choice) => ({...choice, tableName: validateTableName(choice.tableName)}))
+}
+
+/** Checks tags and the KMS key locally and builds each table's desired state. */
 export function desiredTables(choices: TableChoice[], flags: TableSettings, region: string): DesiredTable[] {
   const tags = parseTags(flags.tag ?? [], SENTINEL_TAG_KEY)
   const kmsKey = flags['kms-key'] ? parseKmsKey(flags['kms-key'], region) : undefined
@@ -80,7 +85,7 @@ export function desiredTables(choices: TableChoice[], flags: TableSettings, regi
     deletionProtection: flags['deletion-protection'],
     kmsKey,
     pitr: flags.pitr,
-    tableName: validateTableName(choice.tableName),
+    tableName: choice.tableName,
     tags,
   }))
 }
@@ -113,8 +118,9 @@ export abstract class ProvisionCommand extends SentinelCommand {
     const flags = parsed as unknown as ProvisionFlags & Record<string, unknown>
 
     // 1. Everything local first: bad input never reaches AWS.
+    const choices = validateChoices(this.chooseTables(flags))
     const connection = await this.resolveTarget(flags)
-    const desired = desiredTables(this.chooseTables(flags), flags, connection.region)
+    const desired = desiredTables(choices, flags, connection.region)
     const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined
     const deadlineMs = validateWaitTimeout(flags['wait-timeout']) * 1000
 

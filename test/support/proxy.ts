@@ -6,10 +6,8 @@
 import {createServer, request as httpRequest, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-export type Fault =
-  | {kind: 'drop'; times?: number}
-  | {kind: 'delay'; ms: number; times?: number}
-  | {kind: 'error'; status: number; type: string; message?: string; times?: number}
+/** A fault for one action; `table` limits it to calls naming that table, `times` to the first N. */
+export type Fault = ({kind: 'drop'} | {kind: 'delay'; ms: number} | {kind: 'error'; status: number; type: string; message?: string}) & {table?: string; times?: number}
 
 export type Emulator = (body: Record<string, unknown>) => {status?: number; body: unknown}
 
@@ -48,7 +46,8 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
       const action = String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''
       calls.push(action)
       const fault = faults.get(action)
-      if (fault && (fault.times === undefined || fault.used < fault.times)) {
+      const tableName = String(JSON.parse(body.toString() || '{}').TableName ?? '')
+      if (fault && (fault.table === undefined || fault.table === tableName) && (fault.times === undefined || fault.used < fault.times)) {
         fault.used++
         if (fault.kind === 'drop') {
           request.socket.destroy()

@@ -1,5 +1,5 @@
 import {ResultError, SentinelCommand} from '../../lib/sentinel-command.js'
-import {desiredTables, tableSettingsFlags} from '../../lib/provision-command.js'
+import {desiredTables, tableSettingsFlags, validateChoices} from '../../lib/provision-command.js'
 import {inspectTable} from '../../lib/inspect.js'
 import {describeState, renderStatus, renderTarget, type RunResult, tableResult} from '../../lib/report.js'
 import {allTableFlags, tablesFromFlags} from '../../lib/table-flags.js'
@@ -16,8 +16,9 @@ export default class InitStatus extends SentinelCommand {
 
   async run(): Promise<RunResult> {
     const {flags} = await this.parse(InitStatus)
+    const choices = validateChoices(tablesFromFlags(flags))
     const connection = await this.resolveTarget(flags)
-    const desired = desiredTables(tablesFromFlags(flags), flags, connection.region)
+    const desired = desiredTables(choices, flags, connection.region)
     await this.connect(connection, flags, 'sentinel init:all --generate-iam')
     this.progress.status('Reading tables')
     const [target, inspections] = await Promise.all([this.target(connection), Promise.all(desired.map((table) => inspectTable(this.gateway!, table, {full: true})))])

@@ -1,0 +1,177 @@
+/**
+ * State transitions and runs over time: tables held in CREATING (dynalite), concurrent runs,
+ * interruption, --wait-timeout, --local persistence, in-place reconcile, init:status, init:all.
+ */
+import {CreateTableCommand, type CreateTableCommandInput, PutItemCommand, ScanCommand} from '@aws-sdk/client-dynamodb'
+import {expect} from 'chai'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {cleanEnv, parseJson, runCli} from '../support/cli.js'
+import {emulatePitrAndTags, startProxy, WRITE_ACTIONS} from '../support/proxy.js'
+import {dynamoLocal, sdkClient, startDynalite, uniqueTable} from '../support/servers.js'
+import {SESSIONS_TABLE} from '../../src/lib/tables.js'
+
+const env = () => cleanEnv({AWS_REGION: 'us-east-1'})
+/** dynalite implements neither deletion protection nor TTL updates nor PITR. */
+const DYNALITE_FLAGS = ['--no-deletion-protection', '--no-pitr']
+
+function sessionsTableInput(name: string, indexes = SESSIONS_TABLE.indexes): CreateTableCommandInput {
+  const attributes = new Set(['id', ...indexes.flatMap((gsi) => [gsi.partitionKey, gsi.sortKey])])
+  return {
+    AttributeDefinitions: [...attributes].map((attribute) => ({AttributeName: attribute, AttributeType: 'S'})),
+    BillingMode: 'PAY_PER_REQUEST',
+    GlobalSecondaryIndexes: indexes.map((gsi) => ({
+      IndexName: gsi.name,
+      KeySchema: [
+        {AttributeName: gsi.partitionKey, KeyType: 'HASH'},
+        {AttributeName: gsi.sortKey, KeyType: 'RANGE'},
+      ],
+      Projection: {ProjectionType: 'ALL'},
+    })),
+    KeySchema: [{AttributeName: 'id', KeyType: 'HASH'}],
+    TableName: name,
+  }
+}
+
+describe('tables in CREATING (dynalite, end to end)', () => {
+  it('joins a table another process is creating, waits for ACTIVE and finishes within a second of it', async () => {
+    const dynalite = await startDynalite({createTableMs: 2500})
+    const table = uniqueTable('joined')
+    const client = sdkClient(dynalite.endpoint)
+    const created = Date.now()
+    await client.send(new CreateTableCommand(sessionsTableInput(table)))
+    const run = await runCli(['init:sessions', '--endpoint-url', dynalite.endpoint, '--table', table, '--yes', ...DYNALITE_FLAGS], {env: env()})
+    expect(run.code, run.stderr).to.equal(0)
+    expect(run.stdout).to.contain('CREATING').and.contain('Wait for the table (CREATING)')
+    const lag = Date.now() - created - 2500
+    expect(lag).to.be.below(2500)
+    client.destroy()
+  })
+
+  it('two runs at once on the same table both succeed, and there is one table', async () => {
+    const dynalite = await startDynalite({createTableMs: 1500})
+    const proxy = await startProxy(dynalite.endpoint)
+    const table = uniqueTable('race')
+    const args = ['init:breakglass', '--endpoint-url', proxy.endpoint, '--table', table, '--yes', ...DYNALITE_FLAGS]
+    const runs = await Promise.all([runCli(args, {env: env()}), runCli(args, {env: env()}), runCli(args, {env: env()})])
+    for (const run of runs) expect(run.code, run.stderr).to.equal(0)
+    expect(runs.filter((run) => run.stdout.includes(': created')).length).to.be.at.most(1)
+    expect(proxy.calls.filter((action) => action === 'DeleteTable')).to.deep.equal([])
+    await proxy.close()
+  })
+
+  it('Ctrl-C during the wait exits 130 within a second, says what is left in AWS; a rerun converges', async () => {
+    const dynalite = await startDynalite({createTableMs: 4000})
+    const table = uniqueTable('sigint')
+    const args = ['init:approvals', '--endpoint-url', dynalite.endpoint, '--table', table, '--yes', ...DYNALITE_FLAGS]
+    let signalledAt = 0
+    const run = await runCli(args, {
+      env: env(),
+      onStderr(stderr, child) {
+        if (!signalledAt && stderr.includes('Waiting for')) {
+          signalledAt = Date.now()
+          child.kill('SIGINT')
+        }
+      },
+    })
+    expect(signalledAt).to.be.greaterThan(0)
+    expect(run.code).to.equal(130)
+    expect(Date.now() - signalledAt).to.be.below(1000)
+    expect(run.stderr).to.contain('INTERRUPTED').and.match(/still under way in AWS: .*sigint/i).and.contain('Rerun the same command')
+    const rerun = await runCli(args, {env: env()})
+    expect(rerun.code, rerun.stderr).to.equal(0)
+  })
+
+  it('--wait-timeout expiring exits 8 with its own message; a rerun converges', async () => {
+    const dynalite = await startDynalite({createTableMs: 3000})
+    const table = uniqueTable('timeout')
+    const args = ['init:sessions', '--endpoint-url', dynalite.endpoint, '--table', table, '--yes', ...DYNALITE_FLAGS]
+    const run = await runCli([...args, '--wait-timeout', '1'], {env: env()})
+    expect(run.code).to.equal(8)
+    expect(run.stderr).to.contain('WAIT_TIMEOUT').and.contain('rerun')
+    const rerun = await runCli(args, {env: env()})
+    expect(rerun.code, rerun.stderr).to.equal(0)
+  })
+})
+
+describe('--local: the embedded DynamoDB Local', () => {
+  it('creates a table, keeps it in --local-dir, and a later run sees it unchanged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-local-'))
+    const first = await runCli(['init:approvals', '--local', '--local-dir', dir, '--yes'], {env: cleanEnv()})
+    expect(first.code, first.stderr).to.equal(0)
+    expect(first.stdout).to.contain('sentinel-requests: created')
+    const second = await runCli(['init:approvals', '--local', '--local-dir', dir, '--json'], {env: cleanEnv()})
+    expect(second.code, second.stderr).to.equal(0)
+    expect(parseJson(second.stdout).result.tables[0].outcome).to.equal('unchanged')
+  })
+
+  it('without Java: one line saying how to get it, exit 3', async () => {
+    const run = await runCli(['init:sessions', '--local', '--yes'], {env: cleanEnv({JAVA_HOME: undefined, PATH: '/nonexistent'})})
+    expect(run.code).to.equal(3)
+    expect(run.stderr.trim().split('\n').at(-1)).to.match(/^Error \(JAVA_NOT_FOUND\): .*Java 17.*apt-get install openjdk-17-jre-headless/)
+  })
+})
+
+describe('reconcile in place, init:status and init:all (DynamoDB Local)', () => {
+  it('brings a hand-made table to spec in one run, keeps its items; init:status then exits 0', async () => {
+    const local = await dynamoLocal()
+    const proxy = await startProxy(local.endpoint)
+    const {pitr, tags} = emulatePitrAndTags(proxy)
+    const client = sdkClient(local.endpoint)
+    const names = {approvals: uniqueTable('req'), breakglass: uniqueTable('bg'), sessions: uniqueTable('handmade')}
+    // Right keys, no TTL, no deletion protection, gsi-device-id missing, three items.
+    await client.send(new CreateTableCommand(sessionsTableInput(names.sessions, SESSIONS_TABLE.indexes.filter((gsi) => gsi.name !== 'gsi-device-id'))))
+    for (const id of ['a', 'b', 'c']) await client.send(new PutItemCommand({Item: {device_id: {S: `d-${id}`}, id: {S: id}, user: {S: 'u'}}, TableName: names.sessions}))
+    const tableFlags = ['--session-table', names.sessions, '--breakglass-table', names.breakglass, '--request-table', names.approvals, '--endpoint-url', proxy.endpoint]
+
+    const before = await runCli(['init:status', ...tableFlags, '--json'], {env: env()})
+    expect(before.code).to.equal(6)
+    const beforeDoc = parseJson(before.stdout)
+    expect(beforeDoc.error.code).to.equal('NOT_CONVERGED')
+    expect(beforeDoc.result.tables[0].actions.map((action: {type: string}) => action.type)).to.include.members(['add-index', 'enable-ttl', 'enable-deletion-protection', 'enable-pitr', 'add-tags'])
+
+    const fix = await runCli(['init:sessions', '--endpoint-url', proxy.endpoint, '--table', names.sessions, '--yes', '--tag', 'team=sec'], {env: env()})
+    expect(fix.code, fix.stderr).to.equal(0)
+    expect(fix.stdout).to.contain('updated').and.contain('+ Add index gsi-device-id')
+    expect(pitr.get(names.sessions)).to.equal(true)
+    expect(Object.values(Object.fromEntries(tags))[0]).to.deep.include({'sentinel:table': 'sessions', team: 'sec'})
+    const {Count} = await client.send(new ScanCommand({TableName: names.sessions}))
+    expect(Count).to.equal(3)
+
+    const all = await runCli(['init:all', ...tableFlags, '--yes'], {env: env()})
+    expect(all.code, all.stderr).to.equal(0)
+    proxy.calls.length = 0
+    const after = await runCli(['init:status', ...tableFlags], {env: env()})
+    expect(after.code, after.stdout + after.stderr).to.equal(0)
+    expect(after.stdout).to.contain(`✔ ${names.sessions} (sessions): ACTIVE, matches`)
+    expect(proxy.calls.filter((action) => WRITE_ACTIONS.has(action))).to.deep.equal([])
+    client.destroy()
+    await proxy.close()
+  })
+
+  it('init:all applies concurrently: total about the slowest table, not the sum (dynalite, 2 s creations)', async () => {
+    const dynalite = await startDynalite({createTableMs: 2000})
+    const names = ['--session-table', uniqueTable('s'), '--breakglass-table', uniqueTable('b'), '--request-table', uniqueTable('r')]
+    const run = await runCli(['init:all', '--endpoint-url', dynalite.endpoint, ...names, '--yes', '--json', ...DYNALITE_FLAGS], {env: env()})
+    expect(run.code, run.stderr).to.equal(0)
+    const doc = parseJson(run.stdout)
+    expect(doc.result.tables.map((table: {outcome: string}) => table.outcome)).to.deep.equal(['created', 'created', 'created'])
+    expect(run.ms).to.be.below(2000 * 2)
+  })
+
+  it('init:all: one table failing does not stop the others; exit non-zero', async () => {
+    const proxy = await startProxy((await dynamoLocal()).endpoint)
+    const failing = uniqueTable('fail')
+    proxy.fault('CreateTable', {kind: 'error', status: 400, table: failing, type: 'AccessDeniedException'})
+    const names = ['--session-table', uniqueTable('ok1'), '--breakglass-table', failing, '--request-table', uniqueTable('ok2')]
+    const run = await runCli(['init:all', '--endpoint-url', proxy.endpoint, ...names, '--yes', '--json'], {env: env()})
+    expect(run.code).to.equal(4)
+    const doc = parseJson(run.stdout)
+    expect(doc.error.code).to.equal('PARTIAL_FAILURE')
+    expect(doc.result.tables.map((table: {outcome: string}) => table.outcome)).to.deep.equal(['created', 'failed', 'created'])
+    expect(doc.result.tables[1].error.code).to.equal('ACCESS_DENIED')
+    await proxy.close()
+  })
+})
