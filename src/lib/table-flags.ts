@@ -16,7 +16,7 @@ export function tableFlag(definition: TableDefinition) {
 function namedTableFlag(definition: TableDefinition) {
   return Flags.string({
     default: definition.defaultTableName,
-    description: `Name of the ${definition.purpose} table. Falls back to ${definition.envVar}.`,
+    description: `Name of the ${definition.purpose} table.`,
     env: definition.envVar,
     helpGroup: 'TABLES',
   })
