@@ -8,32 +8,9 @@ import type {DynamoDBClient, TableDescription} from '@aws-sdk/client-dynamodb'
 
 import {dynamoEndpointName, type Connection} from './aws-config.js'
 import {awsErrorName, type CallContext, classifyAwsError} from './aws-errors.js'
+import type {DynamoAction} from './actions.js'
 import {SentinelError} from './errors.js'
 import {type LiveTable, UNREAD, UNSUPPORTED} from './plan.js'
-
-export type DynamoAction =
-  | 'CreateTable'
-  | 'DescribeContinuousBackups'
-  | 'DescribeTable'
-  | 'DescribeTimeToLive'
-  | 'ListTagsOfResource'
-  | 'TagResource'
-  | 'UpdateContinuousBackups'
-  | 'UpdateTable'
-  | 'UpdateTimeToLive'
-
-/** Every DynamoDB action the CLI can call: the IAM policy's provisioning statement lists exactly these. */
-export const DYNAMO_ACTIONS: readonly DynamoAction[] = [
-  'CreateTable',
-  'DescribeContinuousBackups',
-  'DescribeTable',
-  'DescribeTimeToLive',
-  'ListTagsOfResource',
-  'TagResource',
-  'UpdateContinuousBackups',
-  'UpdateTable',
-  'UpdateTimeToLive',
-]
 
 type SdkModule = Record<string, unknown>
 type CommandClass = new (input: object) => never
@@ -219,7 +196,7 @@ export interface WaitOptions {
   deadline: number
   /** Also wait for this index to exist and be ACTIVE. */
   indexName?: string
-  /** Milliseconds between polls; 250 keeps to 4 DescribeTable calls a second. */
+  /** Milliseconds between poll starts; 260 keeps safely under 4 DescribeTable calls a second. */
   intervalMs?: number
   onPoll?: (table: TableDescription) => void
   sleep?: (ms: number) => Promise<void>
@@ -235,7 +212,7 @@ const defaultSleep = (ms: number) =>
  * waiter (20 s between polls) it notices within one interval, and stops at the deadline.
  */
 export async function waitForActive(gateway: DynamoGateway, options: WaitOptions): Promise<TableDescription> {
-  const interval = options.intervalMs ?? 250
+  const interval = options.intervalMs ?? 260
   const sleep = options.sleep ?? defaultSleep
   for (;;) {
     const started = Date.now()

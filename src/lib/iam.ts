@@ -3,7 +3,7 @@
  * the DynamoDB actions the CLI calls (nothing that deletes a table), the server's item operations
  * on the table and its indexes, and, with a customer-managed key, what DynamoDB needs of KMS.
  */
-import {DYNAMO_ACTIONS} from './gateway.js'
+import {DYNAMO_ACTIONS} from './actions.js'
 import type {TableDefinition} from './tables.js'
 import {type KmsKeyRef, partitionOf} from './validate.js'
 

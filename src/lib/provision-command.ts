@@ -5,11 +5,10 @@
  */
 import {Flags} from '@oclif/core'
 
-import {type ApplyProgress, applyPlan, driftError} from './apply.js'
+import type {ApplyProgress} from './apply.js'
 import type {Connection} from './aws-config.js'
 import {SentinelError} from './errors.js'
-import {lookupAccount} from './gateway.js'
-import {type Inspection as TableInspection, inspectTable} from './inspect.js'
+import type {Inspection as TableInspection} from './inspect.js'
 import {buildPolicy} from './iam.js'
 import type {DesiredTable} from './plan.js'
 import {makeTarget, nextSteps, renderOutcome, renderPlan, renderTarget, type RunResult, tableResult, type TableResult} from './report.js'
@@ -127,6 +126,7 @@ export abstract class ProvisionCommand extends SentinelCommand {
     if (flags['generate-iam']) return this.generateIam(connection, desired, accountId)
 
     // 2. Read the live state and plan, every table at once.
+    const [{applyPlan, driftError}, {inspectTable}] = await Promise.all([import('./apply.js'), import('./inspect.js')])
     await this.connect(connection, flags, `sentinel ${this.id} --generate-iam`)
     this.progress.status(`Reading ${desired.map((table) => table.tableName).join(', ')}`)
     const [target, inspections] = await Promise.all([this.target(connection), Promise.all(desired.map(async (table) => withResult(await inspectTable(this.gateway!, table))))])
@@ -158,7 +158,7 @@ export abstract class ProvisionCommand extends SentinelCommand {
 
     // 4. Apply concurrently: the total is about the slowest table, not the sum.
     const deadline = Date.now() + deadlineMs
-    await Promise.all(pending.map((inspection) => this.applyOne(inspection, deadline)))
+    await Promise.all(pending.map((inspection) => this.applyOne(applyPlan, inspection, deadline)))
     this.progress.stop(pending.some((inspection) => inspection.result.error) ? 'failed' : 'done')
 
     this.out()
@@ -202,7 +202,7 @@ export abstract class ProvisionCommand extends SentinelCommand {
     return confirm({default: false, message: `Apply ${count} change${count === 1 ? '' : 's'} to ${names} (${where})?`}, {output: process.stderr})
   }
 
-  private async applyOne(inspection: Inspection, deadline: number): Promise<void> {
+  private async applyOne(applyPlan: typeof import('./apply.js').applyPlan, inspection: Inspection, deadline: number): Promise<void> {
     const {desired, result} = inspection
     const prefix = inspection.desired.tableName
     const inFlight = new Map<string, string>()
@@ -234,6 +234,7 @@ export abstract class ProvisionCommand extends SentinelCommand {
     let note: string | undefined
     if (!account) {
       try {
+        const {lookupAccount} = await import('./gateway.js')
         account = await lookupAccount(connection)
       } catch (error) {
         note = toSentinelError(error as Error).message

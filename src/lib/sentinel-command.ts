@@ -7,8 +7,9 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {type Connection, resolveConnection} from './aws-config.js'
 import {ExitCode, SentinelError} from './errors.js'
-import {DynamoGateway, lookupAccount} from './gateway.js'
-import {defaultLocalDir, type LocalDynamo, startLocalDynamo} from './local.js'
+// The gateway (AWS SDK) and DynamoDB Local launcher load only on the paths that use them.
+import type {DynamoGateway} from './gateway.js'
+import type {LocalDynamo} from './local.js'
 import {Progress} from './progress.js'
 import {redact} from './redact.js'
 import type {RunResult, Target} from './report.js'
@@ -117,7 +118,9 @@ export abstract class SentinelCommand extends Command {
 
   /** Starts DynamoDB Local for --local, then builds the clients for the resolved connection. */
   protected async connect(connection: Connection, flags: {local: boolean; 'local-dir'?: string}, iamHint: string): Promise<void> {
+    const {DynamoGateway} = await import('./gateway.js')
     if (flags.local) {
+      const {defaultLocalDir, startLocalDynamo} = await import('./local.js')
       this.progress.status('Starting DynamoDB Local')
       this.local = await startLocalDynamo(flags['local-dir'] ?? defaultLocalDir())
       connection.endpoint = this.local.endpoint
@@ -142,6 +145,7 @@ export abstract class SentinelCommand extends Command {
   /** The account to show before a change: from STS when it can be had, else null with the reason. */
   protected async target(connection: Connection): Promise<Target> {
     try {
+      const {lookupAccount} = await import('./gateway.js')
       const account = await lookupAccount(connection)
       return makeTarget(connection.region, account, connection.endpoint)
     } catch (error) {

@@ -14,6 +14,8 @@ export type Emulator = (body: Record<string, unknown>) => {status?: number; body
 export interface RecordingProxy {
   endpoint: string
   calls: string[]
+  /** Every answered call: when the answer left, and the table status it carried, if any. */
+  answers: {action: string; at: number; tableStatus?: string}[]
   fault(action: string, fault: Fault): void
   emulate(action: string, emulator: Emulator): void
   reset(): void
@@ -25,13 +27,21 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
   const faults = new Map<string, Fault & {used: number}>()
   const emulators = new Map<string, Emulator>()
   const calls: string[] = []
+  const answers: RecordingProxy['answers'] = []
 
   const forward = (request: IncomingMessage, body: Buffer, response: ServerResponse) => {
     const upstream = httpRequest(
       {headers: request.headers, host: targetUrl.hostname, method: request.method, path: request.url, port: targetUrl.port},
       (answer) => {
-        response.writeHead(answer.statusCode ?? 500, answer.headers)
-        answer.pipe(response)
+        const parts: Buffer[] = []
+        answer.on('data', (chunk: Buffer) => parts.push(chunk))
+        answer.on('end', () => {
+          const text = Buffer.concat(parts).toString()
+          const action = String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''
+          answers.push({action, at: Date.now(), tableStatus: /"TableStatus":"(\w+)"/.exec(text)?.[1]})
+          response.writeHead(answer.statusCode ?? 500, answer.headers)
+          response.end(text)
+        })
       },
     )
     upstream.on('error', () => response.destroy())
@@ -79,6 +89,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     server.listen(0, '127.0.0.1', resolve)
   })
   return {
+    answers,
     calls,
     close: () =>
       new Promise<void>((resolve) => {
@@ -90,6 +101,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     fault: (action, fault) => faults.set(action, {...fault, used: 0}),
     reset() {
       calls.length = 0
+      answers.length = 0
       faults.clear()
       emulators.clear()
     },

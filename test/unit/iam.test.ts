@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {DYNAMO_ACTIONS} from '../../src/lib/gateway.js'
+import {DYNAMO_ACTIONS} from '../../src/lib/actions.js'
 import {buildPolicy} from '../../src/lib/iam.js'
 import {ALL_TABLES, APPROVALS_TABLE, SESSIONS_TABLE} from '../../src/lib/tables.js'
 

@@ -1,6 +1,5 @@
 import {ResultError, SentinelCommand} from '../../lib/sentinel-command.js'
 import {desiredTables, tableSettingsFlags, validateChoices} from '../../lib/provision-command.js'
-import {inspectTable} from '../../lib/inspect.js'
 import {describeState, renderStatus, renderTarget, type RunResult, tableResult} from '../../lib/report.js'
 import {allTableFlags, tablesFromFlags} from '../../lib/table-flags.js'
 
@@ -19,6 +18,7 @@ export default class InitStatus extends SentinelCommand {
     const choices = validateChoices(tablesFromFlags(flags))
     const connection = await this.resolveTarget(flags)
     const desired = desiredTables(choices, flags, connection.region)
+    const {inspectTable} = await import('../../lib/inspect.js')
     await this.connect(connection, flags, 'sentinel init:all --generate-iam')
     this.progress.status('Reading tables')
     const [target, inspections] = await Promise.all([this.target(connection), Promise.all(desired.map((table) => inspectTable(this.gateway!, table, {full: true})))])

@@ -1,0 +1,180 @@
+/**
+ * `npm run bench`: every performance figure with its target, in one run, on this machine.
+ *   1. start-up: median wall time of --help and --generate-iam vs `node -e 0`, a bare one-command
+ *      oclif 4 CLI (built here, same node_modules) and the AWS CLI;
+ *   2. waiting: ACTIVE → noticed, for 2 s / 7 s / 60 s creations on dynalite, polls per second;
+ *      peer: `aws dynamodb wait table-exists` on the same server;
+ *   3. parallel setup: init:all --yes with 5 s creations vs T + 1.5 s;
+ *   4. reruns: read and write calls per table on converged tables (DynamoDB Local);
+ *   5. memory: peak RSS of each command.
+ * Measured through the test suite's real servers and recording proxy. A benchmark, not a test.
+ */
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {cpus, totalmem} from 'node:os'
+import {join, resolve} from 'node:path'
+
+import {BIN, cleanEnv, runCli} from '../test/support/cli.js'
+import {startProxy} from '../test/support/proxy.js'
+import {dynamoLocal, startDynalite, stopAllServers, uniqueTable} from '../test/support/servers.js'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 21)
+const rows: {figure: string; value: string; target: string; ok: boolean | null; peer?: string}[] = []
+const row = (figure: string, value: string, target: string, ok: boolean | null, peer?: string) => {
+  rows.push({figure, ok, peer, target, value})
+  console.error(`  ${ok === null ? '·' : ok ? '✔' : '✖'} ${figure}: ${value} (target ${target})${peer ? ` | peer: ${peer}` : ''}`)
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const hasAws = spawnSync('aws', ['--version'], {encoding: 'utf8'}).status === 0
+const awsVersion = hasAws ? spawnSync('aws', ['--version'], {encoding: 'utf8'}).stdout.trim() || spawnSync('aws', ['--version'], {encoding: 'utf8'}).stderr.trim() : ''
+
+function timeCommand(command: string, args: string[], env = process.env): number {
+  const started = process.hrtime.bigint()
+  const result = spawnSync(command, args, {env, stdio: 'ignore'})
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`)
+  return Number(process.hrtime.bigint() - started) / 1e6
+}
+
+/** Interleaved runs, so machine noise hits every command alike. */
+function medians(commands: Record<string, [string, string[]]>): Record<string, number> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]))
+  for (let run = 0; run < RUNS; run++) for (const [name, [command, args]] of Object.entries(commands)) samples[name].push(timeCommand(command, args))
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]))
+}
+
+function buildBareOclif(): string {
+  const dir = resolve('bench/.bare')
+  mkdirSync(join(dir, 'commands'), {recursive: true})
+  mkdirSync(join(dir, 'bin'), {recursive: true})
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({files: ['bin', 'commands'], name: 'bare', oclif: {bin: 'bare', commands: './commands', plugins: ['@oclif/plugin-help']}, type: 'module', version: '1.0.0'}))
+  writeFileSync(join(dir, 'commands', 'hello.js'), "import {Command} from '@oclif/core'\nexport default class Hello extends Command {\n  static summary = 'Say hello.'\n  async run() { this.log('hello') }\n}\n")
+  writeFileSync(join(dir, 'bin', 'run.js'), "#!/usr/bin/env node\nconst {execute} = await import('@oclif/core')\nawait execute({dir: import.meta.url})\n")
+  execFileSync(process.execPath, [resolve('node_modules/oclif/bin/run.js'), 'manifest'], {cwd: dir, stdio: 'ignore'})
+  return join(dir, 'bin', 'run.js')
+}
+
+function peakRssMb(args: string[], env: NodeJS.ProcessEnv): number {
+  const result = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, BIN, ...args], {encoding: 'utf8', env})
+  const lines = result.stderr.trim().split('\n')
+  return Number(lines.at(-1)) / 1024
+}
+
+async function startup(): Promise<void> {
+  console.error('1. start-up')
+  const bare = buildBareOclif()
+  const iam = [BIN, 'init:sessions', '--generate-iam', '--account-id', '123456789012', '--region', 'us-east-1']
+  const commands: Record<string, [string, string[]]> = {
+    bare: [process.execPath, [bare, '--help']],
+    help: [process.execPath, [BIN, '--help']],
+    iam: [process.execPath, iam],
+    node: [process.execPath, ['-e', '0']],
+  }
+  if (hasAws) commands.aws = ['aws', ['dynamodb', 'help']]
+  const times = medians(commands)
+  const floor = times.bare / times.node
+  const peer = hasAws ? `AWS CLI \`aws dynamodb help\` ${(times.aws / times.node).toFixed(1)}× (${times.aws.toFixed(0)} ms)` : 'AWS CLI not installed (apt-get install awscli)'
+  console.error(`     node -e 0 ${times.node.toFixed(1)} ms; bare oclif --help ${times.bare.toFixed(1)} ms (${floor.toFixed(2)}×)`)
+  for (const [name, label] of [
+    ['help', 'sentinel --help'],
+    ['iam', 'sentinel init:sessions --generate-iam --account-id … --region us-east-1'],
+  ] as const) {
+    const ratio = times[name] / times.node
+    const vsBare = times[name] / times.bare
+    const within = ratio <= 2 || vsBare <= 1.1
+    row(`start-up: ${label}`, `${times[name].toFixed(1)} ms = ${ratio.toFixed(2)}× node -e 0, ${vsBare.toFixed(2)}× bare oclif (${floor.toFixed(2)}× node)`, '≤ 2.0× node, or ≤ 1.10× bare oclif when its floor is above 2.0×', within, peer)
+  }
+}
+
+async function waiting(): Promise<void> {
+  console.error('2. waiting (dynalite; three creation times at once)')
+  const env = cleanEnv({AWS_REGION: 'us-east-1'})
+  const measure = async (createMs: number) => {
+    const dynalite = await startDynalite({createTableMs: createMs})
+    const proxy = await startProxy(dynalite.endpoint)
+    const table = uniqueTable('wait')
+    const run = await runCli(['init:sessions', '--endpoint-url', proxy.endpoint, '--table', table, '--yes', '--no-deletion-protection', '--no-pitr', '--wait-timeout', '120'], {env})
+    if (run.code !== 0) throw new Error(run.stderr)
+    const created = proxy.answers.find((answer) => answer.action === 'CreateTable')!.at
+    const noticed = proxy.answers.find((answer) => answer.action === 'DescribeTable' && answer.at > created && answer.tableStatus === 'ACTIVE')!.at
+    const polls = proxy.answers.filter((answer) => answer.action === 'DescribeTable' && answer.at > created && answer.at <= noticed).map((answer) => answer.at)
+    // The rate between consecutive polls: (n - 1) intervals over the span they cover.
+    const pollsPerSecond = (polls.length - 1) / ((polls.at(-1)! - polls[0]) / 1000)
+    let peer = 'AWS CLI not installed'
+    if (hasAws) {
+      const peerProxy = await startProxy(dynalite.endpoint)
+      const peerTable = uniqueTable('awscli')
+      const awsEnv = {...env, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: ''}
+      const aws = (...args: string[]) =>
+        new Promise<void>((done) => {
+          spawn('aws', [...args, '--endpoint-url', peerProxy.endpoint], {env: awsEnv, stdio: 'ignore'}).on('close', () => done())
+        })
+      await aws('dynamodb', 'create-table', '--table-name', peerTable, '--attribute-definitions', 'AttributeName=id,AttributeType=S', '--key-schema', 'AttributeName=id,KeyType=HASH', '--billing-mode', 'PAY_PER_REQUEST')
+      await aws('dynamodb', 'wait', 'table-exists', '--table-name', peerTable)
+      const peerCreated = peerProxy.answers.find((answer) => answer.action === 'CreateTable')!.at
+      const peerNoticed = peerProxy.answers.find((answer) => answer.action === 'DescribeTable' && answer.tableStatus === 'ACTIVE')?.at
+      peer = peerNoticed ? `aws dynamodb wait table-exists noticed ${((peerNoticed - peerCreated - createMs) / 1000).toFixed(2)} s late` : 'aws wait did not finish'
+      await peerProxy.close()
+    }
+
+    await proxy.close()
+    return {lag: (noticed - created - createMs) / 1000, peer, pollsPerSecond}
+  }
+
+  const results = await Promise.all([2000, 7000, 60_000].map(async (ms) => [ms, await measure(ms)] as const))
+  for (const [ms, result] of results) {
+    row(`waiting: ACTIVE → noticed, ${ms / 1000} s creation`, `${result.lag.toFixed(2)} s, ${result.pollsPerSecond.toFixed(1)} DescribeTable/s`, '≤ 1.0 s, ≤ 4 polls/s', result.lag <= 1 && result.pollsPerSecond <= 4, result.peer)
+  }
+}
+
+async function parallel(): Promise<void> {
+  console.error('3. parallel setup (init:all, dynalite, 5 s creations)')
+  const createMs = 5000
+  const dynalite = await startDynalite({createTableMs: createMs})
+  const names = ['--session-table', uniqueTable('ps'), '--breakglass-table', uniqueTable('pb'), '--request-table', uniqueTable('pr')]
+  const run = await runCli(['init:all', '--endpoint-url', dynalite.endpoint, ...names, '--yes', '--no-deletion-protection', '--no-pitr'], {env: cleanEnv({AWS_REGION: 'us-east-1'})})
+  if (run.code !== 0) throw new Error(run.stderr)
+  const seconds = run.ms / 1000
+  row('parallel: init:all --yes, T = 5 s per table', `${seconds.toFixed(2)} s (process start to exit)`, `≤ T + 1.5 s = ${(createMs / 1000 + 1.5).toFixed(1)} s`, seconds <= createMs / 1000 + 1.5, `three aws create-table + wait in sequence: ≥ 3T = ${(3 * createMs) / 1000} s`)
+}
+
+async function reruns(): Promise<void> {
+  console.error('4. reruns and 5. memory (DynamoDB Local)')
+  const proxy = await startProxy((await dynamoLocal()).endpoint)
+  const env = cleanEnv({AWS_REGION: 'us-east-1'})
+  const names = ['--session-table', uniqueTable('rs'), '--breakglass-table', uniqueTable('rb'), '--request-table', uniqueTable('rr')]
+  const base = ['--endpoint-url', proxy.endpoint, ...names]
+  await runCli(['init:all', ...base, '--yes'], {env})
+  proxy.reset()
+  await runCli(['init:all', ...base, '--yes'], {env})
+  const writes = proxy.calls.filter((action) => !/^(Describe|List)/.test(action)).length
+  const reads = proxy.calls.length - writes
+  row('reruns: init:all on converged tables', `${(reads / 3).toFixed(1)} reads per table, ${writes} writes`, '≤ 3 reads per table, 0 writes', reads <= 9 && writes === 0)
+
+  const commands: [string, string[]][] = [
+    ['--help', ['--help']],
+    ['init:sessions --generate-iam', ['init:sessions', '--generate-iam', '--account-id', '123456789012', '--region', 'us-east-1']],
+    ['init:all --yes (rerun)', ['init:all', ...base, '--yes']],
+    ['init:status', ['init:status', ...base]],
+    ['init:sessions --plan --json', ['init:sessions', '--endpoint-url', proxy.endpoint, '--table', uniqueTable('m'), '--plan', '--json']],
+    ['init:sessions --yes (create)', ['init:sessions', '--endpoint-url', proxy.endpoint, '--table', uniqueTable('m'), '--yes']],
+  ]
+  const peaks = commands.map(([name, args]) => [name, peakRssMb(args, env)] as const)
+  const worst = peaks.reduce((a, b) => (b[1] > a[1] ? b : a))
+  row('memory: peak RSS, worst command', `${worst[1].toFixed(0)} MB (${worst[0]}); all: ${peaks.map(([name, mb]) => `${name} ${mb.toFixed(0)}`).join(', ')}`, '< 120 MB', worst[1] < 120)
+  await proxy.close()
+}
+
+console.error(`sentinel benchmark — node ${process.version}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${hasAws ? awsVersion : 'no AWS CLI (apt-get install awscli for the peer column)'}`)
+try {
+  await startup()
+  await waiting()
+  await parallel()
+  await reruns()
+} finally {
+  await stopAllServers()
+}
+
+console.log('\n| figure | measured | target | within | peer |\n|---|---|---|---|---|')
+for (const entry of rows) console.log(`| ${entry.figure} | ${entry.value} | ${entry.target} | ${entry.ok === null ? '' : entry.ok ? 'yes' : 'NO'} | ${entry.peer ?? ''} |`)
+process.exit(rows.every((entry) => entry.ok !== false) ? 0 : 1)
