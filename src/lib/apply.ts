@@ -141,24 +141,9 @@ class TableApply {
   }
 
   private async createTable(): Promise<void> {
-    const {definition} = this.desired
     this.progress.status(`Creating table ${this.name}`)
     try {
-      this.progress.inFlight(`CreateTable was sent: AWS is creating table ${this.name}`)
-      await this.gateway.call('CreateTable', this.name, {
-        AttributeDefinitions: keyAttributes(definition).map((name) => ({AttributeName: name, AttributeType: 'S'})),
-        BillingMode: 'PAY_PER_REQUEST',
-        DeletionProtectionEnabled: this.desired.deletionProtection,
-        GlobalSecondaryIndexes: definition.indexes.map((gsi) => ({
-          IndexName: gsi.name,
-          KeySchema: [{AttributeName: gsi.partitionKey, KeyType: 'HASH'}, {AttributeName: gsi.sortKey, KeyType: 'RANGE'}],
-          Projection: {ProjectionType: 'ALL'},
-        })),
-        KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
-        SSESpecification: sseSpecification(this.desired.kmsKey),
-        TableName: this.name,
-        Tags: Object.entries(desiredTags(this.desired)).map(([Key, Value]) => ({Key, Value})),
-      })
+      await this.sendCreateTable()
       this.created = true
       this.applied.push(`Created table ${this.name}`)
     } catch (error) {
@@ -169,6 +154,47 @@ class TableApply {
     }
 
     await this.waitActive()
+  }
+
+  /**
+   * CreateTable is sent once per attempt, never blindly re-sent: after a throttle, a 5xx or a lost
+   * answer the table is read first, and an attempt that did land is joined, not repeated.
+   */
+  private async sendCreateTable(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.progress.inFlight(`CreateTable was sent: AWS is creating table ${this.name}`)
+        await this.gateway.call('CreateTable', this.name, this.createTableInput(), {singleAttempt: true})
+        return
+      } catch (error) {
+        const transient = error instanceof SentinelError && (['ENDPOINT_UNREACHABLE', 'THROTTLED'].includes(error.code) || /HTTP 5\d\d/.test(error.message))
+        if (!transient || attempt >= 4 || Date.now() >= this.options.deadline) throw error
+        if (await this.gateway.describeTable(this.name)) {
+          this.notices.push(`CreateTable for ${this.name} got no clear answer, but the table exists; continued with it.`)
+          return
+        }
+
+        await delay(250 * 2 ** attempt)
+      }
+    }
+  }
+
+  private createTableInput(): object {
+    const {definition} = this.desired
+    return {
+      AttributeDefinitions: keyAttributes(definition).map((name) => ({AttributeName: name, AttributeType: 'S'})),
+      BillingMode: 'PAY_PER_REQUEST',
+      DeletionProtectionEnabled: this.desired.deletionProtection,
+      GlobalSecondaryIndexes: definition.indexes.map((gsi) => ({
+        IndexName: gsi.name,
+        KeySchema: [{AttributeName: gsi.partitionKey, KeyType: 'HASH'}, {AttributeName: gsi.sortKey, KeyType: 'RANGE'}],
+        Projection: {ProjectionType: 'ALL'},
+      })),
+      KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
+      SSESpecification: sseSpecification(this.desired.kmsKey),
+      TableName: this.name,
+      Tags: Object.entries(desiredTags(this.desired)).map(([Key, Value]) => ({Key, Value})),
+    }
   }
 
   private async updateTable(summary: string, input: Record<string, unknown>, indexName?: string): Promise<void> {

@@ -32,6 +32,8 @@ export class DynamoGateway {
 
   private constructor(
     private readonly client: DynamoDBClient,
+    /** For calls that must not be blindly re-sent (CreateTable): the caller re-reads first. */
+    private readonly singleAttemptClient: DynamoDBClient,
     private readonly sdk: SdkModule,
     readonly connection: Connection,
     private readonly options: GatewayOptions,
@@ -42,31 +44,32 @@ export class DynamoGateway {
 
   static async create(connection: Connection, options: GatewayOptions = {}): Promise<DynamoGateway> {
     const sdk = (await import('@aws-sdk/client-dynamodb')) as unknown as SdkModule & typeof import('@aws-sdk/client-dynamodb')
-    const client = new sdk.DynamoDBClient({
+    const config = {
       credentials: connection.credentials,
       endpoint: connection.endpoint,
-      // Throttling and 5xx are retried with backoff, bounded to ~4 s before the run reports them.
-      maxAttempts: 4,
       profile: connection.profile,
       region: connection.region,
       requestHandler: REQUEST_HANDLER,
       retryMode: 'standard',
-    })
-    return new DynamoGateway(client, sdk, connection, options)
+    }
+    // Throttling, 5xx and dropped connections are retried with backoff, bounded to ~4 s.
+    return new DynamoGateway(new sdk.DynamoDBClient({...config, maxAttempts: 4}), new sdk.DynamoDBClient({...config, maxAttempts: 1}), sdk, connection, options)
   }
 
   destroy(): void {
     this.client.destroy()
+    this.singleAttemptClient.destroy()
   }
 
   /** One call; with missingOk, a ResourceNotFoundException answers undefined instead of throwing. */
   async call<T>(action: DynamoAction, resource: string, input: object, options: {missingOk: true}): Promise<T | undefined>
-  async call<T>(action: DynamoAction, resource: string, input: object): Promise<T>
-  async call<T>(action: DynamoAction, resource: string, input: object, options: {missingOk?: boolean} = {}): Promise<T | undefined> {
+  async call<T>(action: DynamoAction, resource: string, input: object, options?: {singleAttempt?: boolean}): Promise<T>
+  async call<T>(action: DynamoAction, resource: string, input: object, options: {missingOk?: boolean; singleAttempt?: boolean} = {}): Promise<T | undefined> {
     const Command = this.sdk[`${action}Command`] as CommandClass
     const started = Date.now()
     try {
-      const output = (await this.client.send(new Command(input))) as T
+      const client = options.singleAttempt ? this.singleAttemptClient : this.client
+      const output = (await client.send(new Command(input))) as T
       this.options.debug?.(`${action} ${resource} ok ${Date.now() - started}ms`)
       return output
     } catch (error) {

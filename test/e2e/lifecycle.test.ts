@@ -10,7 +10,7 @@ import {join} from 'node:path'
 
 import {cleanEnv, parseJson, runCli} from '../support/cli.js'
 import {emulatePitrAndTags, startProxy, WRITE_ACTIONS} from '../support/proxy.js'
-import {dynamoLocal, sdkClient, startDynalite, uniqueTable} from '../support/servers.js'
+import {dynamoLocal, freshDynamoLocal, sdkClient, startDynalite, uniqueTable} from '../support/servers.js'
 import {SESSIONS_TABLE} from '../../src/lib/tables.js'
 
 const env = () => cleanEnv({AWS_REGION: 'us-east-1'})
@@ -116,7 +116,7 @@ describe('--local: the embedded DynamoDB Local', () => {
 
 describe('reconcile in place, init:status and init:all (DynamoDB Local)', () => {
   it('brings a hand-made table to spec in one run, keeps its items; init:status then exits 0', async () => {
-    const local = await dynamoLocal()
+    const local = await freshDynamoLocal()
     const proxy = await startProxy(local.endpoint)
     const {pitr, tags} = emulatePitrAndTags(proxy)
     const client = sdkClient(local.endpoint)

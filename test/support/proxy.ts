@@ -7,7 +7,7 @@ import {createServer, request as httpRequest, type IncomingMessage, type ServerR
 import type {AddressInfo} from 'node:net'
 
 /** A fault for one action; `table` limits it to calls naming that table, `times` to the first N. */
-export type Fault = ({kind: 'drop'} | {kind: 'delay'; ms: number} | {kind: 'error'; status: number; type: string; message?: string}) & {table?: string; times?: number}
+export type Fault = ({kind: 'drop'} | {kind: 'lose-answer'} | {kind: 'delay'; ms: number} | {kind: 'error'; status: number; type: string; message?: string}) & {table?: string; times?: number}
 
 export type Emulator = (body: Record<string, unknown>) => {status?: number; body: unknown}
 
@@ -29,7 +29,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
   const calls: string[] = []
   const answers: RecordingProxy['answers'] = []
 
-  const forward = (request: IncomingMessage, body: Buffer, response: ServerResponse) => {
+  const forward = (request: IncomingMessage, body: Buffer, response: ServerResponse, loseAnswer = false) => {
     const upstream = httpRequest(
       {headers: request.headers, host: targetUrl.hostname, method: request.method, path: request.url, port: targetUrl.port},
       (answer) => {
@@ -39,6 +39,12 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
           const text = Buffer.concat(parts).toString()
           const action = String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''
           answers.push({action, at: Date.now(), tableStatus: /"TableStatus":"(\w+)"/.exec(text)?.[1]})
+          // The server acted, but the client never hears back.
+          if (loseAnswer) {
+            request.socket.destroy()
+            return
+          }
+
           response.writeHead(answer.statusCode ?? 500, answer.headers)
           response.end(text)
         })
@@ -61,6 +67,11 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
         fault.used++
         if (fault.kind === 'drop') {
           request.socket.destroy()
+          return
+        }
+
+        if (fault.kind === 'lose-answer') {
+          forward(request, body, response, true)
           return
         }
 

@@ -23,6 +23,16 @@ export function dynamoLocal(): Promise<LocalDynamo> {
   return local
 }
 
+/**
+ * A DynamoDB Local of its own: with ten or more tables, DynamoDB Local 3.3.0 stops promoting an
+ * index added by UpdateTable from CREATING to ACTIVE, so index-adding tests need a near-empty one.
+ */
+export async function freshDynamoLocal(): Promise<LocalDynamo> {
+  const instance = await startLocalDynamo(undefined)
+  stoppers.push(() => instance.stop())
+  return instance
+}
+
 export interface Dynalite {
   endpoint: string
   close(): Promise<void>

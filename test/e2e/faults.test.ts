@@ -1,0 +1,66 @@
+/**
+ * Faults from AWS, injected by a proxy in front of DynamoDB Local on every call the CLI makes:
+ * throttling, 500s, dropped connections, lost answers, slow answers. Each run converges to one
+ * correct table, or fails clearly after bounded retries and a rerun finishes; never a second
+ * CreateTable for a table that exists, never a destructive call.
+ */
+import {expect} from 'chai'
+
+import {cleanEnv, runCli} from '../support/cli.js'
+import {type Fault, type RecordingProxy, startProxy} from '../support/proxy.js'
+import {dynamoLocal, uniqueTable} from '../support/servers.js'
+
+const ACTIONS = ['DescribeTable', 'DescribeTimeToLive', 'DescribeContinuousBackups', 'CreateTable', 'UpdateTimeToLive']
+const FAULTS: [string, Fault][] = [
+  ['throttling (400 ThrottlingException) x2', {kind: 'error', status: 400, times: 2, type: 'ThrottlingException'}],
+  ['500 InternalServerError x2', {kind: 'error', status: 500, times: 2, type: 'InternalServerError'}],
+  ['dropped connection x1', {kind: 'drop', times: 1}],
+  ['answer lost after the server acted x1', {kind: 'lose-answer', times: 1}],
+  ['slow answer (1.5 s) x1', {kind: 'delay', ms: 1500, times: 1}],
+]
+
+
+describe('faults from AWS on every call (end to end)', function () {
+  this.timeout(120_000)
+  let proxy: RecordingProxy
+  const env = cleanEnv({AWS_REGION: 'us-east-1'})
+  before(async () => {
+    proxy = await startProxy((await dynamoLocal()).endpoint)
+  })
+  after(() => proxy.close())
+
+  for (const action of ACTIONS) {
+    for (const [name, fault] of FAULTS) {
+      it(`${action}: ${name} → converges to one correct table`, async () => {
+        proxy.reset()
+        proxy.fault(action, fault)
+        const table = uniqueTable('fault')
+        const args = ['init:breakglass', '--endpoint-url', proxy.endpoint, '--table', table, '--yes', '--wait-timeout', '30']
+        const run = await runCli(args, {env})
+        if (run.code !== 0) {
+          // A clear one-line failure after bounded retries is allowed; the rerun must finish.
+          expect(run.stderr.trim().split('\n').at(-1)).to.match(/^Error \([A-Z_]+\): /)
+          proxy.fault(action, {...fault, times: 0})
+          const rerun = await runCli(args, {env})
+          expect(rerun.code, rerun.stderr).to.equal(0)
+        }
+
+        const creates = proxy.answers.filter((answer) => answer.action === 'CreateTable' && answer.tableStatus)
+        expect(creates.length, 'successful CreateTable calls').to.equal(1)
+        expect(proxy.calls.filter((call) => /^Delete|^Untag/.test(call))).to.deep.equal([])
+        const check = await runCli(['init:breakglass', '--endpoint-url', proxy.endpoint, '--table', table, '--json'], {env})
+        expect(JSON.parse(check.stdout).result.tables[0].outcome).to.equal('unchanged')
+      })
+    }
+  }
+
+  it('CreateTable whose answer is lost is never re-sent for the existing table', async () => {
+    proxy.reset()
+    proxy.fault('CreateTable', {kind: 'lose-answer', times: 1})
+    const table = uniqueTable('lost')
+    const run = await runCli(['init:sessions', '--endpoint-url', proxy.endpoint, '--table', table, '--yes'], {env})
+    expect(run.code, run.stderr).to.equal(0)
+    expect(proxy.calls.filter((call) => call === 'CreateTable')).to.have.length(1)
+    expect(run.stdout).to.contain('the table exists; continued with it')
+  })
+})
