@@ -2,6 +2,10 @@
  * Where the CLI talks to: profile, region, endpoint. Resolved locally, before any AWS call, so
  * that a missing region or an unknown profile is a one-line error that reaches nothing.
  */
+import {readFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
 import {SentinelError} from './errors.js'
 import {validateRegion} from './validate.js'
 
@@ -86,6 +90,13 @@ export async function resolveConnection(input: ConnectionInput): Promise<Connect
     const section = shared.configFile[profileName] ?? {}
     if (profile && !shared.configFile[profile] && !shared.credentialsFile[profile]) {
       const known = [...new Set([...Object.keys(shared.configFile), ...Object.keys(shared.credentialsFile)])]
+      const malformed = malformedSectionLine(env)
+      if (malformed) {
+        throw new SentinelError('UNKNOWN_PROFILE', `AWS profile "${profile}" (from ${profileSource}) was not found, and ${malformed.file} line ${malformed.line} is malformed: "${malformed.text}".`, {
+          suggestion: 'Fix that line (a section header looks like [profile NAME]), then rerun.',
+        })
+      }
+
       throw new SentinelError('UNKNOWN_PROFILE', `AWS profile "${profile}" (from ${profileSource}) is not in ~/.aws/config or ~/.aws/credentials.`, {
         suggestion: known.length > 0 ? `Use one of: ${known.join(', ')}; or create it with aws configure --profile ${profile}.` : `Create it with aws configure --profile ${profile} (or aws configure sso).`,
       })
@@ -98,12 +109,30 @@ export async function resolveConnection(input: ConnectionInput): Promise<Connect
   }
 
   if (!region) {
-    throw new SentinelError('NO_REGION', 'No AWS region is set.', {
+    throw new SentinelError('NO_REGION', `No AWS region is set${profile ? ` (profile ${profile} has none)` : ''}.`, {
       suggestion: 'Pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or add region to your AWS profile (aws configure set region us-east-1).',
     })
   }
 
   return {endpoint, profile, region: validateRegion(region, regionSource), regionSource}
+}
+
+/** The first section header in the config files that does not parse, if any. */
+function malformedSectionLine(env: NodeJS.ProcessEnv): {file: string; line: number; text: string} | undefined {
+  for (const file of [env.AWS_CONFIG_FILE || join(homedir(), '.aws', 'config'), env.AWS_SHARED_CREDENTIALS_FILE || join(homedir(), '.aws', 'credentials')]) {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      continue
+    }
+
+    const lines = text.split('\n')
+    const index = lines.findIndex((line) => /^\s*\[/.test(line) && !/^\s*\[[^[\]]+]\s*([#;].*)?$/.test(line))
+    if (index !== -1) return {file, line: index + 1, text: lines[index].trim().slice(0, 60)}
+  }
+
+  return undefined
 }
 
 /** The host a DynamoDB call goes to, for error messages. */

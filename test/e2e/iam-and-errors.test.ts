@@ -115,6 +115,23 @@ describe('errors operators meet (end to end)', () => {
     })
   }
 
+  const configCases: [string, string, string, RegExp][] = [
+    ['a malformed ~/.aws/config', '[profile dev\nregion = eu-west-1\n', 'UNKNOWN_PROFILE', /line 1 is malformed: "\[profile dev"/],
+    ['a profile without a region', '[profile dev]\noutput = json\n', 'NO_REGION', /profile dev has none/],
+    ['a profile only in another file', '[profile other]\nregion = eu-west-1\n', 'UNKNOWN_PROFILE', /Use one of: other/],
+  ]
+  for (const [name, config, code, message] of configCases) {
+    it(`bad config: ${name} → ${code}, exit 3, one line, nothing sent`, async () => {
+      const env = cleanEnv({AWS_PROFILE: 'dev'})
+      writeFileSync(env.AWS_CONFIG_FILE!, config)
+      const run = await runCli(['init:sessions', '--plan', '--endpoint-url', proxy.endpoint], {env})
+      expect(run.code, run.stderr).to.equal(3)
+      expectOneLineError(run.stderr, code)
+      expect(run.stderr).to.match(message)
+      expect(proxy.calls).to.deep.equal([])
+    })
+  }
+
   it('no region names all four ways to set one', async () => {
     const run = await runCli(['init:sessions', '--plan'])
     expect(run.stderr).to.contain('--region').and.contain('AWS_REGION').and.contain('AWS_DEFAULT_REGION').and.contain('profile')

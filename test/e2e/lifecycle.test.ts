@@ -84,6 +84,35 @@ describe('tables in CREATING (dynalite, end to end)', () => {
     expect(rerun.code, rerun.stderr).to.equal(0)
   })
 
+  it('SIGTERM right after CreateTable is sent exits 143 at once, naming the table AWS is still creating', async () => {
+    const dynalite = await startDynalite({createTableMs: 4000})
+    const table = uniqueTable('sigterm')
+    let signalledAt = 0
+    const run = await runCli(['init:sessions', '--endpoint-url', dynalite.endpoint, '--table', table, '--yes', ...DYNALITE_FLAGS], {
+      env: env(),
+      onStderr(stderr, child) {
+        if (!signalledAt && stderr.includes('Creating table')) {
+          signalledAt = Date.now()
+          child.kill('SIGTERM')
+        }
+      },
+    })
+    expect(run.code).to.equal(143)
+    expect(Date.now() - signalledAt).to.be.below(1000)
+    expect(run.stderr).to.match(/Interrupted by SIGTERM\. Still under way in AWS: .*creating table/i)
+  })
+
+  it('Ctrl-C at the prompt exits 130 and changes nothing', async () => {
+    const proxy = await startProxy((await dynamoLocal()).endpoint)
+    const table = uniqueTable('ctrlc')
+    const {runInTerminal} = await import('../support/cli.js')
+    const run = await runInTerminal(['init:sessions', '--endpoint-url', proxy.endpoint, '--table', table], '\u0003', env())
+    expect(run.code).to.equal(130)
+    expect(run.screen).to.contain('nothing was changed')
+    expect(proxy.calls.filter((action) => WRITE_ACTIONS.has(action))).to.deep.equal([])
+    await proxy.close()
+  })
+
   it('--wait-timeout expiring exits 8 with its own message; a rerun converges', async () => {
     const dynalite = await startDynalite({createTableMs: 3000})
     const table = uniqueTable('timeout')

@@ -14,6 +14,8 @@ export type Emulator = (body: Record<string, unknown>) => {status?: number; body
 export interface RecordingProxy {
   endpoint: string
   calls: string[]
+  /** Every request: the action and the table or resource ARN it named. */
+  requests: {action: string; table?: string; arn?: string}[]
   /** Every answered call: when the answer left, and the table status it carried, if any. */
   answers: {action: string; at: number; tableStatus?: string}[]
   fault(action: string, fault: Fault): void
@@ -28,6 +30,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
   const emulators = new Map<string, Emulator>()
   const calls: string[] = []
   const answers: RecordingProxy['answers'] = []
+  const requests: RecordingProxy['requests'] = []
 
   const forward = (request: IncomingMessage, body: Buffer, response: ServerResponse, loseAnswer = false) => {
     const upstream = httpRequest(
@@ -61,8 +64,10 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
       const body = Buffer.concat(chunks)
       const action = String(request.headers['x-amz-target'] ?? '').split('.').pop() ?? ''
       calls.push(action)
+      const parsed = JSON.parse(body.toString() || '{}') as {ResourceArn?: string; TableName?: string}
+      requests.push({action, arn: parsed.ResourceArn, table: parsed.TableName})
       const fault = faults.get(action)
-      const tableName = String(JSON.parse(body.toString() || '{}').TableName ?? '')
+      const tableName = String(parsed.TableName ?? '')
       if (fault && (fault.table === undefined || fault.table === tableName) && (fault.times === undefined || fault.used < fault.times)) {
         fault.used++
         if (fault.kind === 'drop') {
@@ -110,7 +115,9 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     emulate: (action, emulator) => emulators.set(action, emulator),
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     fault: (action, fault) => faults.set(action, {...fault, used: 0}),
+    requests,
     reset() {
+      requests.length = 0
       calls.length = 0
       answers.length = 0
       faults.clear()
