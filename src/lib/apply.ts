@@ -141,6 +141,8 @@ class TableApply {
   }
 
   private async createTable(): Promise<void> {
+    // Said before the call goes out, so an interrupt at any moment from here on warns.
+    this.progress.inFlight(`CreateTable is being sent: AWS may be creating table ${this.name}`)
     this.progress.status(`Creating table ${this.name}`)
     try {
       await this.sendCreateTable()
@@ -163,7 +165,6 @@ class TableApply {
   private async sendCreateTable(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        this.progress.inFlight(`CreateTable was sent: AWS is creating table ${this.name}`)
         await this.gateway.call('CreateTable', this.name, this.createTableInput(), {singleAttempt: true})
         return
       } catch (error) {

@@ -70,56 +70,29 @@ export class SentinelError extends Error {
   }
 }
 
+/** Codes not listed exit 1 (ERROR). */
+const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
+  ACCESS_DENIED: ExitCode.ACCESS_DENIED,
+  DECLINED: ExitCode.DECLINED,
+  DRIFT: ExitCode.DRIFT,
+  ENDPOINT_UNREACHABLE: ExitCode.UNREACHABLE,
+  EXPIRED_CREDENTIALS: ExitCode.CONFIG,
+  INTERRUPTED: ExitCode.SIGINT,
+  INVALID_CREDENTIALS: ExitCode.CONFIG,
+  INVALID_INPUT: ExitCode.USAGE,
+  JAVA_NOT_FOUND: ExitCode.CONFIG,
+  LOCAL_START_FAILED: ExitCode.CONFIG,
+  NO_CREDENTIALS: ExitCode.CONFIG,
+  NO_REGION: ExitCode.CONFIG,
+  NON_INTERACTIVE: ExitCode.USAGE,
+  NOT_CONVERGED: ExitCode.NOT_CONVERGED,
+  SSO_EXPIRED: ExitCode.CONFIG,
+  UNKNOWN_PROFILE: ExitCode.CONFIG,
+  WAIT_TIMEOUT: ExitCode.WAIT_TIMEOUT,
+}
+
 function defaultExitCode(code: ErrorCode): number {
-  switch (code) {
-    case 'INVALID_INPUT':
-    case 'NON_INTERACTIVE': {
-      return ExitCode.USAGE
-    }
-
-    case 'NO_REGION':
-    case 'UNKNOWN_PROFILE':
-    case 'NO_CREDENTIALS':
-    case 'INVALID_CREDENTIALS':
-    case 'EXPIRED_CREDENTIALS':
-    case 'SSO_EXPIRED':
-    case 'JAVA_NOT_FOUND':
-    case 'LOCAL_START_FAILED': {
-      return ExitCode.CONFIG
-    }
-
-    case 'ACCESS_DENIED': {
-      return ExitCode.ACCESS_DENIED
-    }
-
-    case 'DRIFT': {
-      return ExitCode.DRIFT
-    }
-
-    case 'NOT_CONVERGED': {
-      return ExitCode.NOT_CONVERGED
-    }
-
-    case 'ENDPOINT_UNREACHABLE': {
-      return ExitCode.UNREACHABLE
-    }
-
-    case 'WAIT_TIMEOUT': {
-      return ExitCode.WAIT_TIMEOUT
-    }
-
-    case 'DECLINED': {
-      return ExitCode.DECLINED
-    }
-
-    case 'INTERRUPTED': {
-      return ExitCode.SIGINT
-    }
-
-    default: {
-      return ExitCode.ERROR
-    }
-  }
+  return EXIT_CODES[code] ?? ExitCode.ERROR
 }
 
 export function invalidInput(message: string, suggestion: string): SentinelError {

@@ -3,7 +3,7 @@
  * flags, --json and its envelope, one-line errors with stable codes and exit codes, the spinner,
  * Ctrl-C, and the AWS clients, which it builds through one factory and tears down at the end.
  */
-import {Command, Flags, type Interfaces} from '@oclif/core'
+import {Command, Flags} from '@oclif/core'
 
 import {type Connection, resolveConnection} from './aws-config.js'
 import {ExitCode, SentinelError} from './errors.js'
@@ -15,8 +15,6 @@ import {redact} from './redact.js'
 import type {RunResult, Target} from './report.js'
 import {makeTarget} from './report.js'
 import {validateRegion} from './validate.js'
-
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SentinelCommand)['baseFlags'] & T['flags']>
 
 /** Credentials for the embedded DynamoDB Local, which accepts any alphanumeric key. */
 const LOCAL_CREDENTIALS = {accessKeyId: 'sentinellocal', secretAccessKey: 'sentinellocal'}

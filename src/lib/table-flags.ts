@@ -32,3 +32,11 @@ export const allTableFlags = {
 export function tablesFromFlags(flags: Record<string, unknown>): {definition: TableDefinition; tableName: string}[] {
   return ALL_TABLES.map((definition) => ({definition, tableName: String(flags[definition.serverFlag.slice(2)])}))
 }
+
+/** A table command's help description, from its definition, so texts and tables never disagree. */
+export function tableCommandDescription(definition: TableDefinition): string {
+  const indexes = definition.indexes.map((gsi) => gsi.name).join(', ')
+  return `Creates the ${definition.purpose} table (key ${definition.partitionKey}; indexes ${indexes}; TTL on ${definition.ttlAttribute}; on-demand billing; KMS encryption; deletion protection; point-in-time recovery), or brings an existing one to that definition in place. Reads the live table first, shows the plan and asks before changing anything. Never deletes or replaces anything: drift it cannot fix in place is reported.
+
+The Sentinel server finds the table through ${definition.envVar} (or ${definition.serverFlag} on sentinel exec --server).`
+}

@@ -1,10 +1,10 @@
 import {ProvisionTableCommand} from '../../lib/provision-command.js'
-import {tableFlag} from '../../lib/table-flags.js'
+import {tableCommandDescription, tableFlag} from '../../lib/table-flags.js'
 import {SESSIONS_TABLE} from '../../lib/tables.js'
 
 export default class InitSessions extends ProvisionTableCommand {
   static summary = 'Provision the DynamoDB table for Sentinel server sessions.'
-  static description = `Creates the sessions table (key id; indexes gsi-user, gsi-status, gsi-profile, gsi-server-instance, gsi-device-id; TTL on ttl; on-demand; KMS encryption; deletion protection; point-in-time recovery), or brings an existing one to that definition in place. Reads the live table first, shows the plan and asks before changing anything. Never deletes or replaces anything: drift it cannot fix in place is reported.`
+  static description = tableCommandDescription(SESSIONS_TABLE)
   static examples = [
     {command: '<%= config.bin %> <%= command.id %> --local --yes', description: 'Create the table on an embedded DynamoDB Local (no AWS account needed).'},
     {command: '<%= config.bin %> <%= command.id %> --region eu-west-1 --plan', description: 'Show what would change in AWS, change nothing.'},
