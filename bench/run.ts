@@ -10,7 +10,7 @@
  * Measured through the test suite's real servers and recording proxy. A benchmark, not a test.
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, symlinkSync, writeFileSync} from 'node:fs'
 import {cpus, totalmem} from 'node:os'
 import {join, resolve} from 'node:path'
 
@@ -47,9 +47,16 @@ function buildBareOclif(): string {
   const dir = resolve('bench/.bare')
   mkdirSync(join(dir, 'commands'), {recursive: true})
   mkdirSync(join(dir, 'bin'), {recursive: true})
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({files: ['bin', 'commands'], name: 'bare', oclif: {bin: 'bare', commands: './commands', plugins: ['@oclif/plugin-help']}, type: 'module', version: '1.0.0'}))
-  writeFileSync(join(dir, 'commands', 'hello.js'), "import {Command} from '@oclif/core'\nexport default class Hello extends Command {\n  static summary = 'Say hello.'\n  async run() { this.log('hello') }\n}\n")
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({dependencies: {'@oclif/core': '^4', '@oclif/plugin-help': '^6'}, files: ['bin', 'commands'], name: 'bare', oclif: {bin: 'bare', commands: './commands', plugins: ['@oclif/plugin-help']}, type: 'module', version: '1.0.0'}))
+  // A real command parses its argv (oclif warns when one does not), so the baseline does too.
+  writeFileSync(
+    join(dir, 'commands', 'hello.js'),
+    "import {Command, Flags} from '@oclif/core'\nexport default class Hello extends Command {\n  static summary = 'Say hello.'\n  static flags = {name: Flags.string({default: 'world'})}\n  async run() {\n    const {flags} = await this.parse(Hello)\n    this.log(`hello ${flags.name}`)\n  }\n}\n",
+  )
   writeFileSync(join(dir, 'bin', 'run.js'), "#!/usr/bin/env node\nconst {execute} = await import('@oclif/core')\nawait execute({dir: import.meta.url})\n")
+  // oclif resolves plugins from the CLI's own node_modules: without this link the baseline would
+  // silently run without @oclif/plugin-help and be cheaper than a real one-command CLI.
+  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(resolve('node_modules'), join(dir, 'node_modules'))
   execFileSync(process.execPath, [resolve('node_modules/oclif/bin/run.js'), 'manifest'], {cwd: dir, stdio: 'ignore'})
   return join(dir, 'bin', 'run.js')
 }
@@ -72,7 +79,7 @@ async function startup(): Promise<void> {
   const iam = [BIN, 'init:sessions', '--generate-iam', '--account-id', '123456789012', '--region', 'us-east-1']
   const commands: Record<string, [string, string[]]> = {
     bare: [process.execPath, [bare, '--help']],
-    bareRun: [process.execPath, [bare, 'hello']],
+    bareRun: [process.execPath, [bare, 'hello', '--name', 'sentinel']],
     help: [process.execPath, [BIN, '--help']],
     iam: [process.execPath, iam],
     node: [process.execPath, ['-e', '0']],
