@@ -104,22 +104,22 @@ class TableApply {
 
       case 'add-index': {
         const {index} = action
-        await this.updateTable(action.summary, {
+        await this.updateTable(action, {
           AttributeDefinitions: [index.partitionKey, index.sortKey].map((name) => ({AttributeName: name, AttributeType: 'S'})),
           GlobalSecondaryIndexUpdates: [
             {Create: {IndexName: index.name, KeySchema: [{AttributeName: index.partitionKey, KeyType: 'HASH'}, {AttributeName: index.sortKey, KeyType: 'RANGE'}], Projection: {ProjectionType: 'ALL'}}},
           ],
-        }, index.name)
+        })
         return
       }
 
       case 'set-encryption': {
-        await this.updateTable(action.summary, {SSESpecification: sseSpecification(this.desired.kmsKey)})
+        await this.updateTable(action, {SSESpecification: sseSpecification(this.desired.kmsKey)})
         return
       }
 
       case 'enable-deletion-protection': {
-        await this.updateTable(action.summary, {DeletionProtectionEnabled: true})
+        await this.updateTable(action, {DeletionProtectionEnabled: true})
         return
       }
 
@@ -168,8 +168,7 @@ class TableApply {
         await this.gateway.call('CreateTable', this.name, this.createTableInput(), {singleAttempt: true})
         return
       } catch (error) {
-        const transient = error instanceof SentinelError && (['ENDPOINT_UNREACHABLE', 'THROTTLED'].includes(error.code) || /HTTP 5\d\d/.test(error.message))
-        if (!transient || attempt >= 4 || Date.now() >= this.options.deadline) throw error
+        if (!isTransient(error) || attempt >= 4 || Date.now() >= this.options.deadline) throw error
         if (await this.gateway.describeTable(this.name)) {
           this.notices.push(`CreateTable for ${this.name} got no clear answer, but the table exists; continued with it.`)
           return
@@ -198,24 +197,42 @@ class TableApply {
     }
   }
 
-  private async updateTable(summary: string, input: Record<string, unknown>, indexName?: string): Promise<void> {
-    this.progress.status(`${summary} on ${this.name}`)
-    await this.retryWhileBusy(async () => {
-      this.progress.inFlight(`UpdateTable was sent: AWS is applying "${summary}" to ${this.name}`)
-      await this.gateway.call('UpdateTable', this.name, {...input, TableName: this.name})
-    }, summary, indexName)
-    this.applied.push(summary)
+  private async updateTable(action: Action, input: Record<string, unknown>): Promise<void> {
+    const indexName = action.type === 'add-index' ? action.index.name : undefined
+    this.progress.inFlight(`UpdateTable is being sent: AWS may be applying "${action.summary}" to ${this.name}`)
+    this.progress.status(`${action.summary} on ${this.name}`)
+    await this.retryWhileBusy(() => this.gateway.call('UpdateTable', this.name, {...input, TableName: this.name}, {singleAttempt: true}), action)
+    this.applied.push(action.summary)
     await this.waitActive(indexName)
   }
 
+  /** After an unclear answer: does the table still need this action, or did the call land? */
+  private async stillNeeded(action: Action): Promise<boolean> {
+    const live = await readLiveTable(this.gateway, this.name, {pitr: false, tags: false})
+    return planTable({...this.desired, pitr: false}, live).actions.some((candidate) => candidate.summary === action.summary)
+  }
+
   /** ResourceInUseException on UpdateTable means another change is in progress: wait, then retry. */
-  private async retryWhileBusy(call: () => Promise<void>, summary: string, indexName?: string): Promise<void> {
-    for (;;) {
+  /**
+   * UpdateTable is sent once per attempt. ResourceInUseException means another change is under
+   * way: wait, then retry. After a throttle, a 5xx or a lost answer the table is read first, so
+   * a change that landed is not sent again (a repeated no-op UpdateTable is an error in DynamoDB).
+   */
+  private async retryWhileBusy(call: () => Promise<unknown>, action: Action): Promise<void> {
+    const indexName = action.type === 'add-index' ? action.index.name : undefined
+    const summary = action.summary
+    for (let attempt = 1; ; attempt++) {
       try {
         await call()
         return
       } catch (error) {
         if (!(error instanceof SentinelError)) throw error
+        if (isTransient(error) && attempt < 4 && Date.now() < this.options.deadline) {
+          await delay(250 * 2 ** attempt)
+          if (!(await this.stillNeeded(action))) return
+          continue
+        }
+
         // The index we are adding already exists: someone else added it; join.
         if (indexName && error.awsName === 'ValidationException' && /already exists/i.test(error.message)) {
           this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
@@ -282,6 +299,11 @@ class TableApply {
       tableName: this.name,
     })
   }
+}
+
+/** Throttling, a server error or a lost connection: the call may or may not have landed. */
+function isTransient(error: unknown): boolean {
+  return error instanceof SentinelError && (['ENDPOINT_UNREACHABLE', 'THROTTLED'].includes(error.code) || /\(HTTP 5\d\d\)/.test(error.message))
 }
 
 function sseSpecification(kmsKey: KmsKeyRef | undefined): Record<string, unknown> {

@@ -30,13 +30,14 @@ export function awsErrorName(error: unknown): string {
   return sdk?.name ?? sdk?.Code ?? 'Error'
 }
 
-export function classifyCredentialsError(error: unknown): SentinelError | undefined {
+export function classifyCredentialsError(error: unknown, context?: CallContext): SentinelError | undefined {
+  const blocked = context ? ` (so ${context.action} on ${context.resource} was not called)` : ''
   const sdk = error as SdkError
   const message = sdk?.message ?? ''
   const name = awsErrorName(error)
   if (name !== 'CredentialsProviderError' && name !== 'TokenProviderError' && !/SSO|credentials|profile/i.test(message)) return undefined
   if (/sso/i.test(message) && /(expired|refresh|invalid)/i.test(message)) {
-    return new SentinelError('SSO_EXPIRED', 'Your AWS SSO session has expired.', {suggestion: 'Run aws sso login (with --profile if you use one), then rerun.'})
+    return new SentinelError('SSO_EXPIRED', `Your AWS SSO session has expired${blocked}.`, {suggestion: 'Run aws sso login (with --profile if you use one), then rerun.'})
   }
 
   const profileMatch = /Profile (\S+) could not be found/i.exec(message)
@@ -47,7 +48,7 @@ export function classifyCredentialsError(error: unknown): SentinelError | undefi
   }
 
   if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
-    return new SentinelError('NO_CREDENTIALS', 'No AWS credentials were found.', {
+    return new SentinelError('NO_CREDENTIALS', `No AWS credentials were found${blocked}.`, {
       suggestion: 'Set AWS_PROFILE or --aws-profile, run aws configure or aws sso login, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; or try --local.',
     })
   }
@@ -66,7 +67,7 @@ function classify(error: unknown, context: CallContext): SentinelError {
   const sdk = error as SdkError
   const name = awsErrorName(error)
   const message = (sdk?.message ?? String(error)).replaceAll(/\s+/g, ' ').trim()
-  const credentials = classifyCredentialsError(error)
+  const credentials = classifyCredentialsError(error, context)
   if (credentials) return credentials
 
   if (name === 'AccessDeniedException' || name === 'AccessDenied' || name === 'UnauthorizedOperation') {

@@ -7,10 +7,13 @@
 import {expect} from 'chai'
 
 import {cleanEnv, runCli} from '../support/cli.js'
-import {type Fault, type RecordingProxy, startProxy} from '../support/proxy.js'
+import {emulatePitrAndTags, type Fault, type RecordingProxy, startProxy} from '../support/proxy.js'
 import {dynamoLocal, uniqueTable} from '../support/servers.js'
 
-const ACTIONS = ['DescribeTable', 'DescribeTimeToLive', 'DescribeContinuousBackups', 'CreateTable', 'UpdateTimeToLive']
+/** Calls made while creating a table. */
+const CREATE_ACTIONS = ['DescribeTable', 'DescribeTimeToLive', 'CreateTable', 'UpdateTimeToLive']
+/** Calls made while reconciling an existing table: deletion protection, PITR, tags. */
+const RECONCILE_ACTIONS = ['UpdateTable', 'DescribeContinuousBackups', 'UpdateContinuousBackups', 'ListTagsOfResource', 'TagResource']
 const FAULTS: [string, Fault][] = [
   ['throttling (400 ThrottlingException) x2', {kind: 'error', status: 400, times: 2, type: 'ThrottlingException'}],
   ['500 InternalServerError x2', {kind: 'error', status: 500, times: 2, type: 'InternalServerError'}],
@@ -29,27 +32,43 @@ describe('faults from AWS on every call (end to end)', function () {
   })
   after(() => proxy.close())
 
-  for (const action of ACTIONS) {
-    for (const [name, fault] of FAULTS) {
-      it(`${action}: ${name} → converges to one correct table`, async () => {
-        proxy.reset()
-        proxy.fault(action, fault)
-        const table = uniqueTable('fault')
-        const args = ['init:breakglass', '--endpoint-url', proxy.endpoint, '--table', table, '--yes', '--wait-timeout', '30']
-        const run = await runCli(args, {env})
-        if (run.code !== 0) {
-          // A clear one-line failure after bounded retries is allowed; the rerun must finish.
-          expect(run.stderr.trim().split('\n').at(-1)).to.match(/^Error \([A-Z_]+\): /)
-          proxy.fault(action, {...fault, times: 0})
-          const rerun = await runCli(args, {env})
-          expect(rerun.code, rerun.stderr).to.equal(0)
-        }
+  async function converges(args: string[], action: string, fault: Fault, setup?: string[]): Promise<void> {
+    if (setup) expect((await runCli(setup, {env})).code).to.equal(0)
+    proxy.reset()
+    emulatePitrAndTags(proxy)
+    proxy.fault(action, fault)
+    const run = await runCli(args, {env})
+    if (run.code !== 0) {
+      // A clear one-line failure after bounded retries is allowed; the rerun must finish.
+      expect(run.stderr.trim().split('\n').at(-1)).to.match(/^Error \([A-Z_]+\): /)
+      proxy.fault(action, {...fault, times: 0})
+      const rerun = await runCli(args, {env})
+      expect(rerun.code, rerun.stderr).to.equal(0)
+    }
 
+    expect(proxy.calls.filter((call) => /^Delete|^Untag/.test(call))).to.deep.equal([])
+    const check = await runCli([...args.filter((arg) => arg !== '--yes'), '--json'], {env})
+    expect(JSON.parse(check.stdout).result.tables[0].outcome, check.stdout).to.equal('unchanged')
+  }
+
+  for (const action of CREATE_ACTIONS) {
+    for (const [name, fault] of FAULTS) {
+      it(`create, ${action}: ${name} → converges to one correct table`, async () => {
+        const table = uniqueTable('fault')
+        await converges(['init:breakglass', '--endpoint-url', proxy.endpoint, '--table', table, '--yes', '--wait-timeout', '30'], action, fault)
         const creates = proxy.answers.filter((answer) => answer.action === 'CreateTable' && answer.tableStatus)
-        expect(creates.length, 'successful CreateTable calls').to.equal(1)
-        expect(proxy.calls.filter((call) => /^Delete|^Untag/.test(call))).to.deep.equal([])
-        const check = await runCli(['init:breakglass', '--endpoint-url', proxy.endpoint, '--table', table, '--json'], {env})
-        expect(JSON.parse(check.stdout).result.tables[0].outcome).to.equal('unchanged')
+        expect(creates.length, 'successful CreateTable calls').to.be.at.most(1)
+      })
+    }
+  }
+
+  for (const action of RECONCILE_ACTIONS) {
+    for (const [name, fault] of FAULTS) {
+      it(`reconcile, ${action}: ${name} → converges in place`, async () => {
+        const table = uniqueTable('refault')
+        const base = ['init:approvals', '--endpoint-url', proxy.endpoint, '--table', table, '--wait-timeout', '30']
+        await converges([...base, '--yes', '--tag', 'team=sec'], action, fault, [...base, '--yes', '--no-deletion-protection', '--no-pitr'])
+        expect(proxy.calls.filter((call) => call === 'CreateTable')).to.deep.equal([])
       })
     }
   }

@@ -149,6 +149,7 @@ describe('errors operators meet (end to end)', () => {
     const run = await runCli(['init:sessions', '--plan', '--endpoint-url', proxy.endpoint, '--region', 'us-east-1'], {env: cleanEnv({AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined})})
     expect(run.code).to.equal(3)
     expectOneLineError(run.stderr, 'NO_CREDENTIALS')
+    expect(run.stderr).to.match(/so dynamodb:Describe\w+ on sentinel-sessions was not called/)
   })
 
   it('an expired SSO session → SSO_EXPIRED naming aws sso login, exit 3', async () => {

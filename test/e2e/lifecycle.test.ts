@@ -136,6 +136,15 @@ describe('--local: the embedded DynamoDB Local', () => {
     expect(parseJson(second.stdout).result.tables[0].outcome).to.equal('unchanged')
   })
 
+  it("the README's main job: init:all --local --yes creates all three tables; init:status --local then exits 0", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-local-'))
+    const all = await runCli(['init:all', '--local', '--local-dir', dir, '--yes'], {env: cleanEnv()})
+    expect(all.code, all.stderr).to.equal(0)
+    for (const table of ['sentinel-sessions', 'sentinel-breakglass', 'sentinel-requests']) expect(all.stdout).to.contain(`✔ ${table}: created`)
+    const status = await runCli(['init:status', '--local', '--local-dir', dir], {env: cleanEnv()})
+    expect(status.code, status.stdout).to.equal(0)
+  })
+
   it('without Java: one line saying how to get it, exit 3', async () => {
     const run = await runCli(['init:sessions', '--local', '--yes'], {env: cleanEnv({JAVA_HOME: undefined, PATH: '/nonexistent'})})
     expect(run.code).to.equal(3)
@@ -201,6 +210,49 @@ describe('reconcile in place, init:status and init:all (DynamoDB Local)', () => 
     expect(doc.error.code).to.equal('PARTIAL_FAILURE')
     expect(doc.result.tables.map((table: {outcome: string}) => table.outcome)).to.deep.equal(['created', 'failed', 'created'])
     expect(doc.result.tables[1].error.code).to.equal('ACCESS_DENIED')
+    await proxy.close()
+  })
+})
+
+describe('--kms-key: a customer-managed key, switched in place', () => {
+  const keyA = 'arn:aws:kms:us-east-1:123456789012:key/11111111-1111-1111-1111-111111111111'
+  const keyB = 'arn:aws:kms:us-east-1:123456789012:key/22222222-2222-2222-2222-222222222222'
+
+  it('plans and applies the switch with one UpdateTable, never downgrades, and a rerun is unchanged', async () => {
+    const proxy = await startProxy((await dynamoLocal()).endpoint)
+    const table = uniqueTable('kms')
+    const base = ['init:sessions', '--endpoint-url', proxy.endpoint, '--table', table]
+    expect((await runCli([...base, '--yes', '--kms-key', keyA], {env: env()})).code).to.equal(0)
+    const created = proxy.requests.find((request) => request.action === 'CreateTable')
+    expect(created).to.not.equal(undefined)
+
+    // DynamoDB Local neither reports nor changes SSE: report the table's key, and take SSE updates.
+    let currentKey = keyA
+    const sseUpdates: string[] = []
+    proxy.reset()
+    proxy.transform('DescribeTable', (body) => ({...body, Table: {...body.Table, SSEDescription: {KMSMasterKeyArn: currentKey, SSEType: 'KMS', Status: 'ENABLED'}}}))
+    proxy.emulate('UpdateTable', (body) => {
+      const sse = body.SSESpecification as {KMSMasterKeyId: string}
+      sseUpdates.push(sse.KMSMasterKeyId)
+      currentKey = sse.KMSMasterKeyId
+      return {body: {TableDescription: {TableName: table, TableStatus: 'ACTIVE'}}}
+    })
+
+    const same = await runCli([...base, '--kms-key', keyA, '--json'], {env: env()})
+    expect(parseJson(same.stdout).result.tables[0].outcome).to.equal('unchanged')
+    const noKey = await runCli([...base, '--json'], {env: env()})
+    expect(parseJson(noKey.stdout).result.tables[0].outcome, 'a customer-managed key is never downgraded').to.equal('unchanged')
+
+    const plan = await runCli([...base, '--kms-key', keyB, '--plan'], {env: env()})
+    expect(plan.stdout).to.contain(`+ Encrypt with customer-managed KMS key ${keyB}`)
+    const apply = await runCli([...base, '--kms-key', keyB, '--yes'], {env: env()})
+    expect(apply.code, apply.stderr).to.equal(0)
+    expect(apply.stdout).to.contain(': updated')
+    expect(sseUpdates).to.deep.equal([keyB])
+
+    const rerun = await runCli([...base, '--kms-key', keyB, '--json'], {env: env()})
+    expect(parseJson(rerun.stdout).result.tables[0].outcome).to.equal('unchanged')
+    expect(sseUpdates).to.have.length(1)
     await proxy.close()
   })
 })

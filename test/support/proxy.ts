@@ -20,6 +20,8 @@ export interface RecordingProxy {
   answers: {action: string; at: number; tableStatus?: string}[]
   fault(action: string, fault: Fault): void
   emulate(action: string, emulator: Emulator): void
+  /** Rewrites the real server's JSON answer to an action. */
+  transform(action: string, change: (body: Record<string, any>) => Record<string, any>): void
   reset(): void
   close(): Promise<void>
 }
@@ -28,6 +30,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
   const targetUrl = new URL(target)
   const faults = new Map<string, Fault & {used: number}>()
   const emulators = new Map<string, Emulator>()
+  const transforms = new Map<string, (body: Record<string, any>) => Record<string, any>>()
   const calls: string[] = []
   const answers: RecordingProxy['answers'] = []
   const requests: RecordingProxy['requests'] = []
@@ -45,6 +48,15 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
           // The server acted, but the client never hears back.
           if (loseAnswer) {
             request.socket.destroy()
+            return
+          }
+
+          const change = transforms.get(action)
+          if (change && answer.statusCode === 200) {
+            // The SDK checks x-amz-crc32 against the body; a rewritten body drops it.
+            const {'content-length': _length, 'x-amz-crc32': _crc, ...headers} = answer.headers
+            response.writeHead(200, headers)
+            response.end(JSON.stringify(change(JSON.parse(text))))
             return
           }
 
@@ -86,19 +98,24 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
           return
         }
 
-        setTimeout(() => forward(request, body, response), fault.ms)
+        setTimeout(answer, fault.ms)
         return
       }
 
-      const emulator = emulators.get(action)
-      if (emulator) {
-        const answer = emulator(JSON.parse(body.toString() || '{}'))
-        response.writeHead(answer.status ?? 200, {'content-type': 'application/x-amz-json-1.0'})
-        response.end(JSON.stringify(answer.body))
-        return
-      }
+      answer()
 
-      forward(request, body, response)
+      /** The emulator's answer where one is set, else the real server's. */
+      function answer() {
+        const emulator = emulators.get(action)
+        if (!emulator) {
+          forward(request, body, response)
+          return
+        }
+
+        const emulated = emulator(JSON.parse(body.toString() || '{}'))
+        response.writeHead(emulated.status ?? 200, {'content-type': 'application/x-amz-json-1.0'})
+        response.end(JSON.stringify(emulated.body))
+      }
     })
   })
   await new Promise<void>((resolve) => {
@@ -116,7 +133,9 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     fault: (action, fault) => faults.set(action, {...fault, used: 0}),
     requests,
+    transform: (action, change) => transforms.set(action, change),
     reset() {
+      transforms.clear()
       requests.length = 0
       calls.length = 0
       answers.length = 0
