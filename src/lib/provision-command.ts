@@ -90,6 +90,9 @@ export function desiredTables(choices: TableChoice[], flags: TableSettings, regi
 }
 
 export abstract class ProvisionCommand extends SentinelCommand {
+  /** What is under way in AWS, per table: init:all applies tables concurrently. */
+  private readonly inFlightByTable = new Map<string, string>()
+
   static baseFlags = {
     ...SentinelCommand.baseFlags,
     plan: Flags.boolean({description: 'Show what would change and change nothing.', exclusive: ['generate-iam']}),
@@ -204,13 +207,11 @@ export abstract class ProvisionCommand extends SentinelCommand {
 
   private async applyOne(applyPlan: typeof import('./apply.js').applyPlan, inspection: Inspection, deadline: number): Promise<void> {
     const {desired, result} = inspection
-    const prefix = inspection.desired.tableName
-    const inFlight = new Map<string, string>()
     const progress: ApplyProgress = {
       inFlight: (what) => {
-        if (what) inFlight.set(prefix, what)
-        else inFlight.delete(prefix)
-        this.inFlight = [...inFlight.values()].join('; ') || undefined
+        if (what) this.inFlightByTable.set(desired.tableName, what)
+        else this.inFlightByTable.delete(desired.tableName)
+        this.inFlight = [...this.inFlightByTable.values()].join('; ') || undefined
       },
       status: (message) => this.progress.status(message),
     }

@@ -102,6 +102,24 @@ describe('tables in CREATING (dynalite, end to end)', () => {
     expect(run.stderr).to.match(/Interrupted by SIGTERM\. Still under way in AWS: .*may be creating table/i)
   })
 
+  it('Ctrl-C during init:all names every table still being created', async () => {
+    const dynalite = await startDynalite({createTableMs: 4000})
+    const names = [uniqueTable('ia'), uniqueTable('ib'), uniqueTable('ic')]
+    let signalled = false
+    const run = await runCli(['init:all', '--endpoint-url', dynalite.endpoint, '--session-table', names[0], '--breakglass-table', names[1], '--request-table', names[2], '--yes', ...DYNALITE_FLAGS], {
+      env: env(),
+      onStderr(stderr, child) {
+        if (!signalled && names.every((name) => stderr.includes(`Waiting for ${name}`))) {
+          signalled = true
+          child.kill('SIGINT')
+        }
+      },
+    })
+    expect(run.code).to.equal(130)
+    const message = run.stderr.trim().split('\n').at(-1) ?? ''
+    for (const name of names) expect(message).to.contain(name)
+  })
+
   it('Ctrl-C at the prompt exits 130 and changes nothing', async () => {
     const proxy = await startProxy((await dynamoLocal()).endpoint)
     const table = uniqueTable('ctrlc')
