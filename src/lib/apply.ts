@@ -11,7 +11,7 @@ import {type Action, type DesiredTable, desiredTags, type LiveTable, planTable, 
 import {keyAttributes} from './tables.js'
 import type {KmsKeyRef} from './validate.js'
 
-export type Outcome = 'created' | 'unchanged' | 'updated'
+export type ApplyOutcome = 'created' | 'unchanged' | 'updated'
 
 export interface ApplyProgress {
   /** A short line for the spinner. */
@@ -21,7 +21,7 @@ export interface ApplyProgress {
 }
 
 export interface ApplyResult {
-  outcome: Outcome
+  outcome: ApplyOutcome
   live: LiveTable
   /** What was done, in order, one line each. */
   applied: string[]

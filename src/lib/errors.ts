@@ -17,8 +17,6 @@ export const ExitCode = {
   SIGTERM: 143,
 } as const
 
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
-
 export type ErrorCode =
   | 'ACCESS_DENIED'
   | 'AWS_ERROR'

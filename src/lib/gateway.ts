@@ -81,7 +81,7 @@ export class DynamoGateway {
 
   /**
    * For operations an emulator may lack: against an endpoint override, UnknownOperationException
-   * means "not implemented here" and is remembered; against AWS it is an error.
+   * means the emulator lacks the operation, which is remembered; against AWS it is an error.
    */
   async callOptional<T>(action: DynamoAction, resource: string, input: object): Promise<T | typeof UNSUPPORTED | undefined> {
     if (this.unsupported.has(action)) return UNSUPPORTED
