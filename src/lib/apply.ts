@@ -5,7 +5,7 @@
  * joined; a busy table is waited for and the call retried. After the actions, the table is read
  * again and planned again, so a run ends converged or with an error, never half-way and quiet.
  */
-import {type DynamoGateway, readLiveTable, waitForActive} from './gateway.js'
+import {describeBusy, type DynamoGateway, readLiveTable, waitForActive} from './gateway.js'
 import {SentinelError} from './errors.js'
 import {type Action, type DesiredTable, desiredTags, type LiveTable, planTable, type TablePlan, UNSUPPORTED} from './plan.js'
 import {keyAttributes} from './tables.js'
@@ -31,8 +31,6 @@ export interface ApplyResult {
 export interface ApplyOptions {
   deadline: number
   progress?: ApplyProgress
-  /** Milliseconds between DescribeTable polls while waiting. */
-  pollIntervalMs?: number
 }
 
 const MAX_ROUNDS = 4
@@ -78,6 +76,8 @@ class TableApply {
   /** Actions the endpoint cannot do; not retried. */
   readonly skipped = new Set<Action['type']>()
   created = false
+  /** Known once a wait has seen the table; saves a DescribeTable before TagResource. */
+  private arn?: string
 
   constructor(
     private readonly gateway: DynamoGateway,
@@ -145,7 +145,8 @@ class TableApply {
     this.progress.inFlight(`CreateTable is being sent: AWS may be creating table ${this.name}`)
     this.progress.status(`Creating table ${this.name}`)
     try {
-      await this.sendCreateTable()
+      const landed = await this.sendOnce('CreateTable', this.createTableInput(), async () => Boolean(await this.gateway.describeTable(this.name)))
+      if (landed === 'unclear') this.notices.push(`CreateTable for ${this.name} got no clear answer, but the table exists; continued with it.`)
       this.created = true
       this.applied.push(`Created table ${this.name}`)
     } catch (error) {
@@ -159,22 +160,19 @@ class TableApply {
   }
 
   /**
-   * CreateTable is sent once per attempt, never blindly re-sent: after a throttle, a 5xx or a lost
-   * answer the table is read first, and an attempt that did land is joined, not repeated.
+   * CreateTable and UpdateTable are never blindly re-sent: a repeated create or no-op update is an
+   * error in DynamoDB. Each attempt goes out once (no SDK retries); after a throttle, a 5xx or a
+   * lost answer, `landed` reads the table first, and a call that did land is not sent again.
    */
-  private async sendCreateTable(): Promise<void> {
+  private async sendOnce(operation: 'CreateTable' | 'UpdateTable', input: object, landed: () => Promise<boolean>): Promise<'sent' | 'unclear'> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.gateway.call('CreateTable', this.name, this.createTableInput(), {singleAttempt: true})
-        return
+        await this.gateway.call(operation, this.name, input, {singleAttempt: true})
+        return 'sent'
       } catch (error) {
         if (!isTransient(error) || attempt >= 4 || Date.now() >= this.options.deadline) throw error
-        if (await this.gateway.describeTable(this.name)) {
-          this.notices.push(`CreateTable for ${this.name} got no clear answer, but the table exists; continued with it.`)
-          return
-        }
-
         await delay(250 * 2 ** attempt)
+        if (await landed()) return 'unclear'
       }
     }
   }
@@ -201,7 +199,7 @@ class TableApply {
     const indexName = action.type === 'add-index' ? action.index.name : undefined
     this.progress.inFlight(`UpdateTable is being sent: AWS may be applying "${action.summary}" to ${this.name}`)
     this.progress.status(`${action.summary} on ${this.name}`)
-    await this.retryWhileBusy(() => this.gateway.call('UpdateTable', this.name, {...input, TableName: this.name}, {singleAttempt: true}), action)
+    await this.sendUpdateTable(action, {...input, TableName: this.name}, indexName)
     this.applied.push(action.summary)
     await this.waitActive(indexName)
   }
@@ -212,27 +210,14 @@ class TableApply {
     return planTable({...this.desired, pitr: false}, live).actions.some((candidate) => candidate.summary === action.summary)
   }
 
-  /** ResourceInUseException on UpdateTable means another change is in progress: wait, then retry. */
-  /**
-   * UpdateTable is sent once per attempt. ResourceInUseException means another change is under
-   * way: wait, then retry. After a throttle, a 5xx or a lost answer the table is read first, so
-   * a change that landed is not sent again (a repeated no-op UpdateTable is an error in DynamoDB).
-   */
-  private async retryWhileBusy(call: () => Promise<unknown>, action: Action): Promise<void> {
-    const indexName = action.type === 'add-index' ? action.index.name : undefined
-    const summary = action.summary
-    for (let attempt = 1; ; attempt++) {
+  /** ResourceInUseException means another change is under way: wait for it, then send again. */
+  private async sendUpdateTable(action: Action, input: object, indexName: string | undefined): Promise<void> {
+    for (;;) {
       try {
-        await call()
+        await this.sendOnce('UpdateTable', input, async () => !(await this.stillNeeded(action)))
         return
       } catch (error) {
         if (!(error instanceof SentinelError)) throw error
-        if (isTransient(error) && attempt < 4 && Date.now() < this.options.deadline) {
-          await delay(250 * 2 ** attempt)
-          if (!(await this.stillNeeded(action))) return
-          continue
-        }
-
         // The index we are adding already exists: someone else added it; join.
         if (indexName && error.awsName === 'ValidationException' && /already exists/i.test(error.message)) {
           this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
@@ -241,7 +226,7 @@ class TableApply {
 
         if (error.awsName !== 'ResourceInUseException' && error.awsName !== 'LimitExceededException') throw error
         if (Date.now() >= this.options.deadline) throw error
-        this.progress.status(`Table ${this.name} is busy; waiting to ${summary.toLowerCase()}`)
+        this.progress.status(`Table ${this.name} is busy; waiting to ${action.summary.toLowerCase()}`)
         await this.waitActive()
         if (error.awsName === 'LimitExceededException') await delay(1000)
       }
@@ -279,25 +264,21 @@ class TableApply {
   }
 
   private async tableArn(): Promise<string> {
-    const table = await this.gateway.describeTable(this.name)
-    if (!table?.TableArn) throw new SentinelError('AWS_ERROR', `Table ${this.name} has no ARN.`, {suggestion: 'Rerun.'})
-    return table.TableArn
+    this.arn ??= (await this.gateway.describeTable(this.name))?.TableArn
+    if (!this.arn) throw new SentinelError('AWS_ERROR', `Table ${this.name} has no ARN.`, {suggestion: 'Rerun.'})
+    return this.arn
   }
 
   private async waitActive(indexName?: string): Promise<void> {
     this.progress.inFlight(`table ${this.name} is still becoming ACTIVE in AWS`)
     const started = Date.now()
-    await waitForActive(this.gateway, {
+    const table = await waitForActive(this.gateway, {
       deadline: this.options.deadline,
       indexName,
-      intervalMs: this.options.pollIntervalMs,
-      onPoll: (table) => {
-        const busy = (table.GlobalSecondaryIndexes ?? []).filter((gsi) => gsi.IndexStatus !== 'ACTIVE').map((gsi) => `${gsi.IndexName} ${gsi.IndexStatus}${gsi.Backfilling ? ' (backfilling)' : ''}`)
-        const seconds = Math.round((Date.now() - started) / 1000)
-        this.progress.status(`Waiting for ${this.name}: table ${table.TableStatus}${busy.length > 0 ? `, index ${busy.join(', ')}` : ''} (${seconds}s)`)
-      },
+      onPoll: (polled) => this.progress.status(`Waiting for ${this.name}: ${describeBusy(polled)} (${Math.round((Date.now() - started) / 1000)}s)`),
       tableName: this.name,
     })
+    this.arn = table.TableArn
   }
 }
 

@@ -167,7 +167,6 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
     deletionProtection: table.DeletionProtectionEnabled ?? (endpointOverride ? UNSUPPORTED : false),
     encryption,
     indexes: (table.GlobalSecondaryIndexes ?? []).map((gsi) => ({
-      backfilling: gsi.Backfilling,
       name: gsi.IndexName ?? '',
       partitionKey: keyOf(gsi.KeySchema, 'HASH'),
       projectionType: gsi.Projection?.ProjectionType,
@@ -184,6 +183,14 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
     tags: UNREAD,
     ttl: {status: 'DISABLED'},
   }
+}
+
+/** "table CREATING, index gsi-user CREATING (backfilling)": what a wait is waiting for. */
+export function describeBusy(table: TableDescription): string {
+  const busy = (table.GlobalSecondaryIndexes ?? [])
+    .filter((gsi) => gsi.IndexStatus !== 'ACTIVE')
+    .map((gsi) => `${gsi.IndexName} ${gsi.IndexStatus}${gsi.Backfilling ? ' (backfilling)' : ''}`)
+  return `table ${table.TableStatus}${busy.length > 0 ? `, index ${busy.join(', ')}` : ''}`
 }
 
 /** True when the table and every index are ACTIVE (and, if named, the index exists). */
@@ -234,8 +241,7 @@ export async function waitForActive(gateway: DynamoGateway, options: WaitOptions
     if (isTableActive(table, options.indexName)) return table
     const now = Date.now()
     if (now >= options.deadline) {
-      const busy = (table.GlobalSecondaryIndexes ?? []).filter((gsi) => gsi.IndexStatus !== 'ACTIVE').map((gsi) => `${gsi.IndexName} ${gsi.IndexStatus}`)
-      throw new SentinelError('WAIT_TIMEOUT', `Timed out waiting for table ${options.tableName} to become ACTIVE (table ${table.TableStatus}${busy.length > 0 ? `, index ${busy.join(', ')}` : ''}).`, {
+      throw new SentinelError('WAIT_TIMEOUT', `Timed out waiting for table ${options.tableName} to become ACTIVE (${describeBusy(table)}).`, {
         suggestion: 'AWS keeps working on it; rerun the same command (with a larger --wait-timeout) to continue.',
       })
     }

@@ -28,7 +28,6 @@ export interface LiveIndex {
   sortKey?: string
   projectionType?: string
   status?: string
-  backfilling?: boolean
 }
 
 export interface LiveTable {
