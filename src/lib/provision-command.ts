@@ -3,113 +3,50 @@
  * owns the flags and run() — check input locally, read live state, plan, show the target and
  * plan, confirm, apply, report — and a subclass names only its tables.
  */
-import {Flags} from '@oclif/core'
+import {Flags, type Interfaces} from '@oclif/core'
 
 import type {ApplyProgress} from './apply.js'
 import type {Connection} from './aws-config.js'
-import {SentinelError} from './errors.js'
+import {type TableChoice, tableSettingsFlags} from './desired.js'
+import {type ErrorCode, SentinelError} from './errors.js'
 import type {Inspection as TableInspection} from './inspect.js'
 import {buildPolicy} from './iam.js'
 import type {DesiredTable} from './plan.js'
 import {makeTarget, nextSteps, renderOutcome, renderPlan, renderTarget, type RunResult, tableResult, type TableResult} from './report.js'
-import {ResultError, SentinelCommand, toSentinelError} from './sentinel-command.js'
-import {SENTINEL_TAG_KEY, type TableDefinition} from './tables.js'
-import {parseKmsKey, parseTags, validateAccountId, validateTableName, validateWaitTimeout} from './validate.js'
-
-export interface TableSettings {
-  'deletion-protection': boolean
-  'kms-key'?: string
-  pitr: boolean
-  tag?: string[]
-}
-
-export interface ProvisionFlags extends TableSettings {
-  'account-id'?: string
-  'aws-profile'?: string
-  'endpoint-url'?: string
-  'generate-iam': boolean
-  local: boolean
-  'local-dir'?: string
-  plan: boolean
-  region?: string
-  'wait-timeout': number
-  yes: boolean
-}
-
-export interface TableChoice {
-  definition: TableDefinition
-  tableName: string
-}
+import {connectionFlags, ResultError, SentinelCommand, toSentinelError} from './sentinel-command.js'
+import type {TableDefinition} from './tables.js'
+import {validateAccountId} from './validate.js'
 
 interface Inspection extends TableInspection {
   result: TableResult
 }
 
-/** What every table should look like, shared by the provisioning commands and init:status. */
-export const tableSettingsFlags = {
-  'kms-key': Flags.string({
-    description: 'Customer-managed KMS key (key ID, key ARN, alias/NAME or alias ARN) to encrypt with; default: the AWS-managed key.',
-    helpGroup: 'TABLE SETTINGS',
+/** Every flag of a provisioning command: connection, run mode and table settings. */
+const provisionFlags = {
+  ...connectionFlags,
+  plan: Flags.boolean({description: 'Show what would change and change nothing.', exclusive: ['generate-iam']}),
+  yes: Flags.boolean({char: 'y', description: 'Apply without asking for confirmation (needed without a terminal).'}),
+  'generate-iam': Flags.boolean({description: 'Print the IAM policy document for the table(s) and exit.'}),
+  'account-id': Flags.string({
+    dependsOn: ['generate-iam'],
+    description: 'Account for the --generate-iam ARNs; without it the account comes from STS GetCallerIdentity.',
   }),
-  tag: Flags.string({
-    description: 'Tag to add, as key=value (repeatable). Tags are added, never removed or changed.',
-    helpGroup: 'TABLE SETTINGS',
-    multiple: true,
+  'wait-timeout': Flags.integer({
+    default: 600,
+    description: 'Seconds to wait for the table and its indexes to become ACTIVE (index backfill can be slow).',
+    max: 86_400,
+    min: 1,
   }),
-  'deletion-protection': Flags.boolean({
-    allowNo: true,
-    default: true,
-    description: 'Turn deletion protection on (never turned off by sentinel).',
-    helpGroup: 'TABLE SETTINGS',
-  }),
-  pitr: Flags.boolean({
-    allowNo: true,
-    default: true,
-    description: 'Turn point-in-time recovery on (never turned off by sentinel).',
-    helpGroup: 'TABLE SETTINGS',
-  }),
+  ...tableSettingsFlags,
 }
 
-/** Table names are checked before anything else, even the region. */
-export function validateChoices(choices: TableChoice[]): TableChoice[] {
-  return choices.map((choice) => ({...choice, tableName: validateTableName(choice.tableName)}))
-}
-
-/** Checks tags and the KMS key locally and builds each table's desired state. */
-export function desiredTables(choices: TableChoice[], flags: TableSettings, region: string): DesiredTable[] {
-  const tags = parseTags(flags.tag ?? [], SENTINEL_TAG_KEY)
-  const kmsKey = flags['kms-key'] ? parseKmsKey(flags['kms-key'], region) : undefined
-  return choices.map((choice) => ({
-    definition: choice.definition,
-    deletionProtection: flags['deletion-protection'],
-    kmsKey,
-    pitr: flags.pitr,
-    tableName: choice.tableName,
-    tags,
-  }))
-}
+type ProvisionFlags = Interfaces.InferredFlags<typeof provisionFlags>
 
 export abstract class ProvisionCommand extends SentinelCommand {
+  static baseFlags = provisionFlags
+
   /** What is under way in AWS, per table: init:all applies tables concurrently. */
   private readonly inFlightByTable = new Map<string, string>()
-
-  static baseFlags = {
-    ...SentinelCommand.baseFlags,
-    plan: Flags.boolean({description: 'Show what would change and change nothing.', exclusive: ['generate-iam']}),
-    yes: Flags.boolean({char: 'y', description: 'Apply without asking for confirmation (needed without a terminal).'}),
-    'generate-iam': Flags.boolean({description: 'Print the IAM policy document for the table(s) and exit.'}),
-    'account-id': Flags.string({
-      dependsOn: ['generate-iam'],
-      description: 'Account for the --generate-iam ARNs; without it the account comes from STS GetCallerIdentity.',
-    }),
-    'wait-timeout': Flags.integer({
-      default: 600,
-      description: 'Seconds to wait for the table and its indexes to become ACTIVE (index backfill can be slow).',
-      max: 86_400,
-      min: 1,
-    }),
-    ...tableSettingsFlags,
-  }
 
   /** The tables this command provisions, named from its flags. */
   protected abstract chooseTables(flags: Record<string, unknown>): TableChoice[]
@@ -117,27 +54,21 @@ export abstract class ProvisionCommand extends SentinelCommand {
   /** The base owns run(): check, read, plan, confirm, apply, report. */
   async run(): Promise<RunResult> {
     const {flags: parsed} = await this.parse(this.constructor as typeof ProvisionCommand)
-    const flags = parsed as unknown as ProvisionFlags & Record<string, unknown>
+    const flags = parsed as unknown as ProvisionFlags
 
     // 1. Everything local first: bad input never reaches AWS.
-    const choices = validateChoices(this.chooseTables(flags))
-    const connection = await this.resolveTarget(flags)
-    const desired = desiredTables(choices, flags, connection.region)
+    const {connection, desired} = await this.prepare(this.chooseTables(flags), flags)
     const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined
-    const deadlineMs = validateWaitTimeout(flags['wait-timeout']) * 1000
-
     if (flags['generate-iam']) return this.generateIam(connection, desired, accountId)
 
     // 2. Read the live state and plan, every table at once.
-    const [{applyPlan, driftError}, {inspectTable}] = await Promise.all([import('./apply.js'), import('./inspect.js')])
-    await this.connect(connection, flags, `sentinel ${this.id} --generate-iam`)
-    this.progress.status(`Reading ${desired.map((table) => table.tableName).join(', ')}`)
-    const [target, inspections] = await Promise.all([this.target(connection), Promise.all(desired.map(async (table) => withResult(await inspectTable(this.gateway!, table))))])
-    this.progress.stop('read')
+    const {applyPlan, driftError} = await import('./apply.js')
+    const {inspections: read, target} = await this.inspectAll(connection, desired, flags, {iamHint: `sentinel ${this.id} --generate-iam`})
+    const inspections = read.map(withResult)
     const result: RunResult = {
       command: this.id ?? '',
       mode: flags.plan ? 'plan' : 'apply',
-      nextSteps: desired.flatMap((table) => nextSteps(table.definition, table.tableName, this.commandFor(table.definition), connection.region)).filter((step, index, all) => all.indexOf(step) === index),
+      nextSteps: desired.flatMap((table) => nextSteps(table.definition, table.tableName, `init:${table.definition.kind}`, connection.region)).filter((step, index, all) => all.indexOf(step) === index),
       tables: inspections.map((inspection) => inspection.result),
       target,
     }
@@ -156,11 +87,11 @@ export abstract class ProvisionCommand extends SentinelCommand {
     if (pending.length > 0 && !(await this.confirmed(flags, pending, target.account, connection))) {
       for (const inspection of pending) inspection.result.outcome = 'declined'
       this.out('Nothing was changed.')
-      throw Object.assign(new ResultError('DECLINED', 'Declined at the prompt; nothing was changed.', {suggestion: 'Rerun and answer yes, or pass --yes.'}), {result})
+      throw new ResultError('DECLINED', 'Declined at the prompt; nothing was changed.', {result, suggestion: 'Rerun and answer yes, or pass --yes.'})
     }
 
     // 4. Apply concurrently: the total is about the slowest table, not the sum.
-    const deadline = Date.now() + deadlineMs
+    const deadline = Date.now() + flags['wait-timeout'] * 1000
     await Promise.all(pending.map((inspection) => this.applyOne(applyPlan, inspection, deadline)))
     this.progress.stop(pending.some((inspection) => inspection.result.error) ? 'failed' : 'done')
 
@@ -174,19 +105,12 @@ export abstract class ProvisionCommand extends SentinelCommand {
     }
 
     const first = failed[0].result.error!
-    const error =
-      failed.length === 1 && inspections.length === 1
-        ? new ResultError(first.code as never, first.message, {exitCode: first.exitCode, suggestion: first.suggestion})
-        : new ResultError('PARTIAL_FAILURE', `${failed.length} of ${inspections.length} tables failed: ${failed.map((inspection) => `${inspection.result.table} (${inspection.result.error?.code})`).join(', ')}.`, {
-            exitCode: first.exitCode,
-            suggestion: 'See each table above; fix the cause and rerun (finished tables are left as they are).',
-          })
-    throw Object.assign(error, {result})
-  }
-
-  /** The single-table command that provisions this definition, for next-step hints. */
-  protected commandFor(definition: TableDefinition): string {
-    return `init:${definition.kind}`
+    if (failed.length === 1 && inspections.length === 1) throw new ResultError(first.code as ErrorCode, first.message, {exitCode: first.exitCode, result, suggestion: first.suggestion})
+    throw new ResultError('PARTIAL_FAILURE', `${failed.length} of ${inspections.length} tables failed: ${failed.map((inspection) => `${inspection.result.table} (${inspection.result.error?.code})`).join(', ')}.`, {
+      exitCode: first.exitCode,
+      result,
+      suggestion: 'See each table above; fix the cause and rerun (finished tables are left as they are).',
+    })
   }
 
   private async confirmed(flags: ProvisionFlags, pending: Inspection[], account: null | string, connection: Connection): Promise<boolean> {
@@ -231,20 +155,12 @@ export abstract class ProvisionCommand extends SentinelCommand {
   }
 
   private async generateIam(connection: Connection, desired: DesiredTable[], accountId: string | undefined): Promise<RunResult> {
-    let account = accountId
-    let note: string | undefined
-    if (!account) {
-      try {
-        const {lookupAccount} = await import('./gateway.js')
-        account = await lookupAccount(connection)
-      } catch (error) {
-        note = toSentinelError(error as Error).message
-        account = '*'
-        process.stderr.write(`Warning: could not determine the AWS account (${note}); the policy uses "*" for it. Pass --account-id to name it.\n`)
-      }
+    const target = accountId ? makeTarget(connection.region, accountId, connection.endpoint) : await this.target(connection)
+    if (!target.account) {
+      process.stderr.write(`Warning: could not determine the AWS account (${target.accountNote}); the policy uses "*" for it. Pass --account-id to name it.\n`)
     }
 
-    const policy = buildPolicy({account, region: connection.region}, desired)
+    const policy = buildPolicy({account: target.account ?? '*', region: connection.region}, desired)
     this.out(JSON.stringify(policy, null, 2))
     return {
       command: this.id ?? '',
@@ -252,7 +168,7 @@ export abstract class ProvisionCommand extends SentinelCommand {
       nextSteps: ['aws iam create-policy --policy-name SentinelTables --policy-document file://policy.json'],
       policy,
       tables: [],
-      target: makeTarget(connection.region, account === '*' ? undefined : account, connection.endpoint, note),
+      target,
     }
   }
 }

@@ -3,13 +3,16 @@
  * flags, --json and its envelope, one-line errors with stable codes and exit codes, the spinner,
  * Ctrl-C, and the AWS clients, which it builds through one factory and tears down at the end.
  */
-import {Command, Flags} from '@oclif/core'
+import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {type Connection, resolveConnection} from './aws-config.js'
-import {ExitCode, SentinelError} from './errors.js'
+import {desiredTables, type TableChoice, type TableSettings, validateChoices} from './desired.js'
+import {type ErrorCode, ExitCode, SentinelError} from './errors.js'
 // The gateway (AWS SDK) and DynamoDB Local launcher load only on the paths that use them.
 import type {DynamoGateway} from './gateway.js'
+import type {Inspection} from './inspect.js'
 import type {LocalDynamo} from './local.js'
+import type {DesiredTable} from './plan.js'
 import {Progress} from './progress.js'
 import {redact} from './redact.js'
 import type {RunResult, Target} from './report.js'
@@ -19,39 +22,49 @@ import {validateRegion} from './validate.js'
 /** Credentials for the embedded DynamoDB Local, which accepts any alphanumeric key. */
 const LOCAL_CREDENTIALS = {accessKeyId: 'sentinellocal', secretAccessKey: 'sentinellocal'}
 
-/** A failure that still carries the run's result (drift, a partial init:all). */
+/** Where the CLI talks to; every command has these. */
+export const connectionFlags = {
+  region: Flags.string({
+    description: 'AWS region. Falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile\'s region.',
+    helpGroup: 'AWS',
+  }),
+  'aws-profile': Flags.string({
+    description: 'Shared-config profile (SSO and role profiles work). Falls back to AWS_PROFILE.',
+    helpGroup: 'AWS',
+  }),
+  'endpoint-url': Flags.string({
+    description: 'A DynamoDB-compatible endpoint, e.g. DynamoDB Local. AWS_ENDPOINT_URL_DYNAMODB works too.',
+    exclusive: ['local'],
+    helpGroup: 'AWS',
+  }),
+  local: Flags.boolean({
+    description: 'Run against an embedded DynamoDB Local (needs Java 17+), started for this run; no AWS account needed.',
+    exclusive: ['endpoint-url'],
+    helpGroup: 'LOCAL',
+  }),
+  'local-dir': Flags.string({
+    dependsOn: ['local'],
+    description: 'Where --local keeps its data, so later --local runs see the same tables. [default: ~/.sentinel/dynamodb-local, or SENTINEL_LOCAL_DIR]',
+    helpGroup: 'LOCAL',
+  }),
+}
+
+export type ConnectionFlags = Interfaces.InferredFlags<typeof connectionFlags>
+
+/** A failure that still carries the run's result (drift, a partial init:all, init:status). */
 export class ResultError extends SentinelError {
-  result?: RunResult
+  readonly result: RunResult
+
+  constructor(code: ErrorCode, message: string, options: {exitCode?: number; result: RunResult; suggestion?: string}) {
+    super(code, message, options)
+    this.result = options.result
+  }
 }
 
 export abstract class SentinelCommand extends Command {
   static enableJsonFlag = true
 
-  static baseFlags = {
-    region: Flags.string({
-      description: 'AWS region. Falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile\'s region.',
-      helpGroup: 'AWS',
-    }),
-    'aws-profile': Flags.string({
-      description: 'Shared-config profile (SSO and role profiles work). Falls back to AWS_PROFILE.',
-      helpGroup: 'AWS',
-    }),
-    'endpoint-url': Flags.string({
-      description: 'A DynamoDB-compatible endpoint, e.g. DynamoDB Local. AWS_ENDPOINT_URL_DYNAMODB works too.',
-      exclusive: ['local'],
-      helpGroup: 'AWS',
-    }),
-    local: Flags.boolean({
-      description: 'Run against an embedded DynamoDB Local (needs Java 17+), started for this run; no AWS account needed.',
-      exclusive: ['endpoint-url'],
-      helpGroup: 'LOCAL',
-    }),
-    'local-dir': Flags.string({
-      dependsOn: ['local'],
-      description: 'Where --local keeps its data, so later --local runs see the same tables. [default: ~/.sentinel/dynamodb-local, or SENTINEL_LOCAL_DIR]',
-      helpGroup: 'LOCAL',
-    }),
-  }
+  static baseFlags = connectionFlags
 
   protected progress = new Progress('silent', () => {})
   protected gateway?: DynamoGateway
@@ -114,8 +127,25 @@ export abstract class SentinelCommand extends Command {
     await super.finally(error)
   }
 
+  /** Step 1, all local: table names, then region/profile/endpoint, then tags and KMS key. No AWS call. */
+  protected async prepare(choices: TableChoice[], flags: ConnectionFlags & TableSettings): Promise<{connection: Connection; desired: DesiredTable[]}> {
+    const named = validateChoices(choices)
+    const connection = await this.resolveTarget(flags)
+    return {connection, desired: desiredTables(named, flags, connection.region)}
+  }
+
+  /** Step 2: connect, then read and plan every table at once, beside the account lookup. */
+  protected async inspectAll(connection: Connection, desired: DesiredTable[], flags: ConnectionFlags, options: {full?: boolean; iamHint: string}): Promise<{inspections: Inspection[]; target: Target}> {
+    const {inspectTable} = await import('./inspect.js')
+    await this.connect(connection, flags, options.iamHint)
+    this.progress.status(`Reading ${desired.map((table) => table.tableName).join(', ')}`)
+    const [target, inspections] = await Promise.all([this.target(connection), Promise.all(desired.map((table) => inspectTable(this.gateway!, table, {full: options.full})))])
+    this.progress.stop('read')
+    return {inspections, target}
+  }
+
   /** Starts DynamoDB Local for --local, then builds the clients for the resolved connection. */
-  protected async connect(connection: Connection, flags: {local: boolean; 'local-dir'?: string}, iamHint: string): Promise<void> {
+  private async connect(connection: Connection, flags: ConnectionFlags, iamHint: string): Promise<void> {
     const {DynamoGateway} = await import('./gateway.js')
     if (flags.local) {
       const {defaultLocalDir, startLocalDynamo} = await import('./local.js')
@@ -130,7 +160,7 @@ export abstract class SentinelCommand extends Command {
   }
 
   /** Region, profile and endpoint, checked locally; no AWS call and nothing started. */
-  protected async resolveTarget(flags: {'aws-profile'?: string; 'endpoint-url'?: string; local: boolean; region?: string}): Promise<Connection> {
+  private async resolveTarget(flags: ConnectionFlags): Promise<Connection> {
     if (flags.local) {
       // DynamoDB Local ignores the region (-sharedDb); no AWS config is read.
       const [region, source] = flags.region ? [flags.region, '--region'] : process.env.AWS_REGION ? [process.env.AWS_REGION, 'AWS_REGION'] : ['us-east-1', 'default']
@@ -147,7 +177,7 @@ export abstract class SentinelCommand extends Command {
       const account = await lookupAccount(connection)
       return makeTarget(connection.region, account, connection.endpoint)
     } catch (error) {
-      const reason = error instanceof SentinelError && error.code === 'UNSUPPORTED_OPERATION' ? 'STS not called for an endpoint override' : `STS GetCallerIdentity failed: ${toSentinelError(error as Error).code}`
+      const reason = error instanceof SentinelError && error.code === 'UNSUPPORTED_OPERATION' ? 'STS not called for an endpoint override' : toSentinelError(error as Error).message.replace(/\.$/, '')
       return makeTarget(connection.region, undefined, connection.endpoint, reason)
     }
   }

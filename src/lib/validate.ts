@@ -123,11 +123,3 @@ export function parseTags(inputs: readonly string[], reservedKey: string): Recor
   if (Object.keys(tags).length > 49) throw invalidInput(`Too many --tag flags (${Object.keys(tags).length}): at most 49 are allowed.`, 'Pass fewer tags.')
   return tags
 }
-
-export function validateWaitTimeout(seconds: number): number {
-  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 86_400) {
-    throw invalidInput(`Invalid --wait-timeout ${seconds}: it must be 1 to 86400 seconds.`, 'Pass --wait-timeout with a number of seconds, e.g. 600.')
-  }
-
-  return seconds
-}

@@ -1,4 +1,5 @@
-import {ProvisionCommand, type TableChoice} from '../../lib/provision-command.js'
+import type {TableChoice} from '../../lib/desired.js'
+import {ProvisionCommand} from '../../lib/provision-command.js'
 import {allTableFlags, tablesFromFlags} from '../../lib/table-flags.js'
 
 export default class InitAll extends ProvisionCommand {

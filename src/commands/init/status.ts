@@ -1,5 +1,5 @@
+import {tableSettingsFlags} from '../../lib/desired.js'
 import {ResultError, SentinelCommand} from '../../lib/sentinel-command.js'
-import {desiredTables, tableSettingsFlags, validateChoices} from '../../lib/provision-command.js'
 import {describeState, renderStatus, renderTarget, type RunResult, tableResult} from '../../lib/report.js'
 import {allTableFlags, tablesFromFlags} from '../../lib/table-flags.js'
 
@@ -15,14 +15,8 @@ export default class InitStatus extends SentinelCommand {
 
   async run(): Promise<RunResult> {
     const {flags} = await this.parse(InitStatus)
-    const choices = validateChoices(tablesFromFlags(flags))
-    const connection = await this.resolveTarget(flags)
-    const desired = desiredTables(choices, flags, connection.region)
-    const {inspectTable} = await import('../../lib/inspect.js')
-    await this.connect(connection, flags, 'sentinel init:all --generate-iam')
-    this.progress.status('Reading tables')
-    const [target, inspections] = await Promise.all([this.target(connection), Promise.all(desired.map((table) => inspectTable(this.gateway!, table, {full: true})))])
-    this.progress.stop('read')
+    const {connection, desired} = await this.prepare(tablesFromFlags(flags), flags)
+    const {inspections, target} = await this.inspectAll(connection, desired, flags, {full: true, iamHint: 'sentinel init:all --generate-iam'})
     const tables = inspections.map(({desired: table, live, plan}) => ({
       ...tableResult(table.definition, table.tableName, plan, live, 'status'),
       ...(live ? {state: describeState(live)} : {}),
@@ -34,11 +28,9 @@ export default class InitStatus extends SentinelCommand {
     if (failing.length === 0) return result
     result.nextSteps = ['sentinel init:all --plan shows what would be changed; sentinel init:all brings the tables to spec (drift needs a human).']
     this.out(`\n${failing.length} of ${tables.length} tables need attention. ${result.nextSteps[0]}`)
-    throw Object.assign(
-      new ResultError('NOT_CONVERGED', `${failing.map((table) => `${table.table} (${table.status === 'MISSING' ? 'missing' : table.drift.length > 0 ? 'drift' : 'needs changes'})`).join(', ')} do not match Sentinel's definition.`, {
-        suggestion: 'Run sentinel init:all --plan to see the changes.',
-      }),
-      {result},
-    )
+    throw new ResultError('NOT_CONVERGED', `${failing.map((table) => `${table.table} (${table.status === 'MISSING' ? 'missing' : table.drift.length > 0 ? 'drift' : 'needs changes'})`).join(', ')} do not match Sentinel's definition.`, {
+      result,
+      suggestion: 'Run sentinel init:all --plan to see the changes.',
+    })
   }
 }
