@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {writeFileSync} from 'node:fs'
 
 import {cleanEnv, parseJson, runCli} from '../support/cli.js'
-import {type RecordingProxy, startProxy, WRITE_ACTIONS} from '../support/proxy.js'
+import {emulatePitrAndTags, type RecordingProxy, startProxy, WRITE_ACTIONS} from '../support/proxy.js'
 import {dynamoLocal, startStsStub, uniqueTable} from '../support/servers.js'
 
 /** One line on stderr starting with "Error (", no stack trace. */
@@ -55,7 +55,6 @@ describe('the policy covers every DynamoDB action the CLI really calls', () => {
     const env = cleanEnv({AWS_REGION: 'us-east-1'})
     const table = uniqueTable('iam')
     const flags = ['--endpoint-url', proxy.endpoint]
-    const {emulatePitrAndTags} = await import('../support/proxy.js')
     emulatePitrAndTags(proxy)
     for (const args of [
       ['init:sessions', '--table', table, '--yes', '--tag', 'team=sec'],

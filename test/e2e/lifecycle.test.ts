@@ -8,7 +8,7 @@ import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {cleanEnv, parseJson, runCli} from '../support/cli.js'
+import {cleanEnv, parseJson, runCli, runInTerminal} from '../support/cli.js'
 import {emulatePitrAndTags, startProxy, WRITE_ACTIONS} from '../support/proxy.js'
 import {dynamoLocal, freshDynamoLocal, sdkClient, startDynalite, uniqueTable} from '../support/servers.js'
 import {SESSIONS_TABLE} from '../../src/lib/tables.js'
@@ -123,7 +123,6 @@ describe('tables in CREATING (dynalite, end to end)', () => {
   it('Ctrl-C at the prompt exits 130 and changes nothing', async () => {
     const proxy = await startProxy((await dynamoLocal()).endpoint)
     const table = uniqueTable('ctrlc')
-    const {runInTerminal} = await import('../support/cli.js')
     const run = await runInTerminal(['init:sessions', '--endpoint-url', proxy.endpoint, '--table', table], '\u0003', env())
     expect(run.code).to.equal(130)
     expect(run.screen).to.contain('nothing was changed')
