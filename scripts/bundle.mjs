@@ -1,10 +1,16 @@
 // Bundles each command into one file under dist/commands: a command then loads one module of ours
 // instead of fifteen, which is most of what start-up spends beyond oclif itself. Dependencies stay
-// external (the AWS SDK is still imported only on the paths that call AWS).
+// external (the AWS SDK is still imported only on the paths that call AWS). Every file below
+// src/commands and src/hooks is an entry point, so a new topic is never silently left out.
 import {build} from 'esbuild'
 import {readdirSync} from 'node:fs'
+import {join} from 'node:path'
 
-const commands = readdirSync('src/commands/init').map((file) => `src/commands/init/${file}`)
+const entries = dir => readdirSync(dir, {recursive: true})
+.filter(file => file.endsWith('.ts'))
+.map(file => join(dir, file))
+// Commands and hooks are what oclif loads; everything else is bundled into them.
+const commands = [...entries('src/commands'), ...entries('src/hooks')]
 await build({
   bundle: true,
   entryPoints: commands,

@@ -7,29 +7,48 @@
 import {expect} from 'chai'
 
 import {cleanEnv, runCli} from '../support/cli.js'
-import {emulatePitrAndTags, type Fault, type RecordingProxy, startProxy} from '../support/proxy.js'
+import {
+  emulatePitrAndTags, type Fault, type RecordingProxy, startProxy,
+} from '../support/proxy.js'
 import {dynamoLocal, uniqueTable} from '../support/servers.js'
 
 /** Calls made while creating a table. */
 const CREATE_ACTIONS = ['DescribeTable', 'DescribeTimeToLive', 'CreateTable', 'UpdateTimeToLive']
 /** Calls made while reconciling an existing table: deletion protection, PITR, tags. */
-const RECONCILE_ACTIONS = ['UpdateTable', 'DescribeContinuousBackups', 'UpdateContinuousBackups', 'ListTagsOfResource', 'TagResource']
+const RECONCILE_ACTIONS = [
+  'UpdateTable',
+  'DescribeContinuousBackups',
+  'UpdateContinuousBackups',
+  'ListTagsOfResource',
+  'TagResource',
+]
 const FAULTS: [string, Fault][] = [
-  ['throttling (400 ThrottlingException) x2', {kind: 'error', status: 400, times: 2, type: 'ThrottlingException'}],
-  ['500 InternalServerError x2', {kind: 'error', status: 500, times: 2, type: 'InternalServerError'}],
+  ['throttling (400 ThrottlingException) x2', {
+    kind: 'error',
+    status: 400,
+    times: 2,
+    type: 'ThrottlingException',
+  }],
+  ['500 InternalServerError x2', {
+    kind: 'error',
+    status: 500,
+    times: 2,
+    type: 'InternalServerError',
+  }],
   ['dropped connection x1', {kind: 'drop', times: 1}],
   ['answer lost after the server acted x1', {kind: 'lose-answer', times: 1}],
   ['slow answer (1.5 s) x1', {kind: 'delay', ms: 1500, times: 1}],
 ]
 
-
 describe('faults from AWS on every call (end to end)', function () {
   this.timeout(120_000)
   let proxy: RecordingProxy
   const env = cleanEnv({AWS_REGION: 'us-east-1'})
+
   before(async () => {
     proxy = await startProxy((await dynamoLocal()).endpoint)
   })
+
   after(() => proxy.close())
 
   async function converges(args: string[], action: string, fault: Fault, setup?: string[]): Promise<void> {
@@ -46,8 +65,8 @@ describe('faults from AWS on every call (end to end)', function () {
       expect(rerun.code, rerun.stderr).to.equal(0)
     }
 
-    expect(proxy.calls.filter((call) => /^Delete|^Untag/.test(call))).to.deep.equal([])
-    const check = await runCli([...args.filter((arg) => arg !== '--yes'), '--json'], {env})
+    expect(proxy.calls.filter(call => /^Delete|^Untag/.test(call))).to.deep.equal([])
+    const check = await runCli([...args.filter(arg => arg !== '--yes'), '--json'], {env})
     expect(JSON.parse(check.stdout).result.tables[0].outcome, check.stdout).to.equal('unchanged')
   }
 
@@ -55,8 +74,12 @@ describe('faults from AWS on every call (end to end)', function () {
     for (const [name, fault] of FAULTS) {
       it(`create, ${action}: ${name} → converges to one correct table`, async () => {
         const table = uniqueTable('fault')
-        await converges(['init:breakglass', '--endpoint-url', proxy.endpoint, '--table', table, '--yes', '--wait-timeout', '30'], action, fault)
-        const creates = proxy.answers.filter((answer) => answer.action === 'CreateTable' && answer.tableStatus)
+        await converges(
+          ['init:breakglass', '--endpoint-url', proxy.endpoint, '--table', table, '--yes', '--wait-timeout', '30'],
+          action,
+          fault,
+        )
+        const creates = proxy.answers.filter(answer => answer.action === 'CreateTable' && answer.tableStatus)
         expect(creates.length, 'successful CreateTable calls').to.be.at.most(1)
       })
     }
@@ -67,8 +90,13 @@ describe('faults from AWS on every call (end to end)', function () {
       it(`reconcile, ${action}: ${name} → converges in place`, async () => {
         const table = uniqueTable('refault')
         const base = ['init:approvals', '--endpoint-url', proxy.endpoint, '--table', table, '--wait-timeout', '30']
-        await converges([...base, '--yes', '--tag', 'team=sec'], action, fault, [...base, '--yes', '--no-deletion-protection', '--no-pitr'])
-        expect(proxy.calls.filter((call) => call === 'CreateTable')).to.deep.equal([])
+        await converges(
+          [...base, '--yes', '--tag', 'team=sec'],
+          action,
+          fault,
+          [...base, '--yes', '--no-deletion-protection', '--no-pitr'],
+        )
+        expect(proxy.calls.filter(call => call === 'CreateTable')).to.deep.equal([])
       })
     }
   }
@@ -79,7 +107,7 @@ describe('faults from AWS on every call (end to end)', function () {
     const table = uniqueTable('lost')
     const run = await runCli(['init:sessions', '--endpoint-url', proxy.endpoint, '--table', table, '--yes'], {env})
     expect(run.code, run.stderr).to.equal(0)
-    expect(proxy.calls.filter((call) => call === 'CreateTable')).to.have.length(1)
+    expect(proxy.calls.filter(call => call === 'CreateTable')).to.have.length(1)
     expect(run.stdout).to.contain('the table exists; continued with it')
   })
 })

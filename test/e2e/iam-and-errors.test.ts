@@ -3,7 +3,9 @@ import {expect} from 'chai'
 import {writeFileSync} from 'node:fs'
 
 import {cleanEnv, parseJson, runCli} from '../support/cli.js'
-import {emulatePitrAndTags, type RecordingProxy, startProxy, WRITE_ACTIONS} from '../support/proxy.js'
+import {
+  emulatePitrAndTags, type RecordingProxy, startProxy, WRITE_ACTIONS,
+} from '../support/proxy.js'
 import {dynamoLocal, startStsStub, uniqueTable} from '../support/servers.js'
 
 /** One line on stderr starting with "Error (", no stack trace. */
@@ -15,37 +17,73 @@ function expectOneLineError(stderr: string, code: string): void {
 
 describe('--generate-iam (end to end)', () => {
   it('prints a valid policy with real partition, region and --account-id, and needs no AWS', async () => {
-    const run = await runCli(['init:sessions', '--generate-iam', '--region', 'cn-north-1', '--account-id', '123456789012', '--table', 'my-sessions'])
+    const run = await runCli([
+      'init:sessions',
+      '--generate-iam',
+      '--region',
+      'cn-north-1',
+      '--account-id',
+      '123456789012',
+      '--table',
+      'my-sessions',
+    ])
     expect(run.code, run.stderr).to.equal(0)
     const policy = JSON.parse(run.stdout)
-    expect(policy.Statement.map((statement: {Sid: string}) => statement.Sid)).to.deep.equal(['SentinelSessionTableProvisioning', 'SentinelSessionTableOperations'])
+    expect(policy.Statement.map((statement: {Sid: string}) => statement.Sid))
+    .to.deep.equal(['SentinelSessionTableProvisioning', 'SentinelSessionTableOperations'])
     expect(policy.Statement[0].Resource).to.equal('arn:aws-cn:dynamodb:cn-north-1:123456789012:table/my-sessions')
-    expect(policy.Statement[1].Resource).to.include('arn:aws-cn:dynamodb:cn-north-1:123456789012:table/my-sessions/index/*')
+    expect(policy.Statement[1].Resource)
+    .to.include('arn:aws-cn:dynamodb:cn-north-1:123456789012:table/my-sessions/index/*')
     expect(run.stderr).to.equal('')
   })
 
   it('takes the account from STS GetCallerIdentity when --account-id is absent', async () => {
     const sts = await startStsStub('210987654321')
-    const run = await runCli(['init:breakglass', '--generate-iam', '--region', 'us-gov-west-1'], {env: cleanEnv({AWS_ENDPOINT_URL_STS: sts.endpoint})})
+    const run = await runCli(
+      ['init:breakglass', '--generate-iam', '--region', 'us-gov-west-1'],
+      {env: cleanEnv({AWS_ENDPOINT_URL_STS: sts.endpoint})},
+    )
     expect(run.code, run.stderr).to.equal(0)
-    expect(JSON.parse(run.stdout).Statement[0].Resource).to.equal('arn:aws-us-gov:dynamodb:us-gov-west-1:210987654321:table/sentinel-breakglass')
+    expect(JSON.parse(run.stdout).Statement[0].Resource)
+    .to.equal('arn:aws-us-gov:dynamodb:us-gov-west-1:210987654321:table/sentinel-breakglass')
     expect(sts.calls).to.equal(1)
   })
 
   it('falls back to "*" with a warning on stderr when the account cannot be had', async () => {
     const run = await runCli(['init:approvals', '--generate-iam', '--region', 'us-east-1', '--endpoint-url', 'http://127.0.0.1:9'])
     expect(run.code).to.equal(0)
-    expect(JSON.parse(run.stdout).Statement[0].Resource).to.equal('arn:aws:dynamodb:us-east-1:*:table/sentinel-requests')
+    expect(JSON.parse(run.stdout).Statement[0].Resource)
+    .to.equal('arn:aws:dynamodb:us-east-1:*:table/sentinel-requests')
     expect(run.stderr).to.contain('Warning').and.contain('--account-id')
   })
 
-  it('--json wraps the policy; --kms-key adds the KMS statement; init:all covers all three tables', async () => {
-    const run = await runCli(['init:all', '--generate-iam', '--region', 'eu-west-1', '--account-id', '123456789012', '--kms-key', 'alias/sentinel', '--json'])
+  it('--json wraps the policy; --kms-key adds the KMS statement; init:all covers all four tables', async () => {
+    const run = await runCli([
+      'init:all',
+      '--generate-iam',
+      '--region',
+      'eu-west-1',
+      '--account-id',
+      '123456789012',
+      '--kms-key',
+      'alias/sentinel',
+      '--json',
+    ])
     const doc = parseJson(run.stdout)
     expect(doc.result.mode).to.equal('generate-iam')
     const sids = doc.result.policy.Statement.map((statement: {Sid: string}) => statement.Sid)
-    expect(sids).to.include.members(['SentinelSessionTableKms', 'SentinelBreakGlassTableOperations', 'SentinelApprovalTableProvisioning'])
-    expect(sids).to.have.length(9)
+    expect(sids).to.include.members([
+      'SentinelSessionTableKms',
+      'SentinelBreakGlassTableOperations',
+      'SentinelApprovalTableProvisioning',
+    ])
+    expect(sids).to.include.members([
+      'SentinelRateLimitTableOperations',
+      'SentinelRateLimitTableProvisioning',
+      'SentinelRateLimitTableKms',
+    ])
+    // Four tables × Provisioning, Operations and Kms.
+    expect(sids).to.have.length(12)
   })
 })
 
@@ -58,6 +96,8 @@ describe('the policy covers every DynamoDB action the CLI really calls', () => {
     emulatePitrAndTags(proxy)
     for (const args of [
       ['init:sessions', '--table', table, '--yes', '--tag', 'team=sec'],
+      // A tag added to the table that exists: TagResource (a new table gets its tags in CreateTable).
+      ['init:sessions', '--table', table, '--yes', '--tag', 'owner=ops'],
       ['init:sessions', '--table', table, '--yes'],
       ['init:sessions', '--table', table, '--plan'],
       ['init:status', '--session-table', table],
@@ -65,10 +105,27 @@ describe('the policy covers every DynamoDB action the CLI really calls', () => {
       await runCli([...args, ...flags], {env})
     }
 
-    const policyRun = await runCli(['init:sessions', '--table', table, '--generate-iam', '--region', 'us-east-1', '--account-id', '123456789012'])
+    const policyRun = await runCli([
+      'init:sessions',
+      '--table',
+      table,
+      '--generate-iam',
+      '--region',
+      'us-east-1',
+      '--account-id',
+      '123456789012',
+    ])
     const allowed = new Set(JSON.parse(policyRun.stdout).Statement[0].Action)
     const called = [...new Set(proxy.calls)]
-    expect(called).to.include.members(['CreateTable', 'DescribeTable', 'DescribeTimeToLive', 'UpdateTimeToLive', 'UpdateContinuousBackups', 'TagResource', 'ListTagsOfResource'])
+    expect(called).to.include.members([
+      'CreateTable',
+      'DescribeTable',
+      'DescribeTimeToLive',
+      'UpdateTimeToLive',
+      'UpdateContinuousBackups',
+      'TagResource',
+      'ListTagsOfResource',
+    ])
     for (const action of called) expect(allowed.has(`dynamodb:${action}`), action).to.equal(true)
     expect(called).not.to.include('DeleteTable')
     await proxy.close()
@@ -77,12 +134,19 @@ describe('the policy covers every DynamoDB action the CLI really calls', () => {
 
 describe('errors operators meet (end to end)', () => {
   let proxy: RecordingProxy
+
   before(async () => {
     proxy = await startProxy((await dynamoLocal()).endpoint)
   })
-  after(() => proxy.close())
-  beforeEach(() => proxy.reset())
 
+  after(() => proxy.close())
+
+  beforeEach(() => proxy.reset())
+  /** What reached the endpoint in each bad-input run, kept past beforeEach's reset. */
+  const badInputRuns: string[][] = []
+
+  // One bad input per line, as a table: wrapping the longer rows would only make it harder to read.
+  /* eslint-disable @stylistic/max-len */
   const badInputs: [string, string[], Record<string, string>, string, number][] = [
     ['table name too short', ['init:sessions', '--table', 'ab'], {}, 'INVALID_INPUT', 2],
     ['table name with a space', ['init:sessions', '--table', 'has space'], {}, 'INVALID_INPUT', 2],
@@ -103,13 +167,17 @@ describe('errors operators meet (end to end)', () => {
     ['unknown profile', ['init:sessions', '--aws-profile', 'nope', '--region', 'us-east-1'], {}, 'UNKNOWN_PROFILE', 3],
     ['unknown AWS_PROFILE', ['init:status'], {AWS_PROFILE: 'ghost', AWS_REGION: 'us-east-1'}, 'UNKNOWN_PROFILE', 3],
   ]
+  /* eslint-enable @stylistic/max-len */
   for (const [name, args, extraEnv, code, exit] of badInputs) {
     it(`bad input: ${name} → ${code}, exit ${exit}, one line, nothing sent`, async () => {
-      const withEndpoint = args.includes('--endpoint-url') || args.includes('--local') ? args : [...args, '--endpoint-url', proxy.endpoint]
+      const withEndpoint = args.includes('--endpoint-url') || args.includes('--local')
+        ? args
+        : [...args, '--endpoint-url', proxy.endpoint]
       const run = await runCli(withEndpoint, {env: cleanEnv(extraEnv)})
       expect(run.code, run.stderr).to.equal(exit)
       expectOneLineError(run.stderr, code)
       expect(run.stdout).to.equal('')
+      badInputRuns.push([...proxy.calls])
       expect(proxy.calls).to.deep.equal([])
     })
   }
@@ -133,7 +201,11 @@ describe('errors operators meet (end to end)', () => {
 
   it('no region names all four ways to set one', async () => {
     const run = await runCli(['init:sessions', '--plan'])
-    expect(run.stderr).to.contain('--region').and.contain('AWS_REGION').and.contain('AWS_DEFAULT_REGION').and.contain('profile')
+    expect(run.stderr)
+    .to.contain('--region')
+    .and.contain('AWS_REGION')
+    .and.contain('AWS_DEFAULT_REGION')
+    .and.contain('profile')
   })
 
   it('the profile\'s region is used when no flag or env var sets one', async () => {
@@ -145,7 +217,10 @@ describe('errors operators meet (end to end)', () => {
   })
 
   it('no credentials → NO_CREDENTIALS, exit 3', async () => {
-    const run = await runCli(['init:sessions', '--plan', '--endpoint-url', proxy.endpoint, '--region', 'us-east-1'], {env: cleanEnv({AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined})})
+    const run = await runCli(
+      ['init:sessions', '--plan', '--endpoint-url', proxy.endpoint, '--region', 'us-east-1'],
+      {env: cleanEnv({AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined})},
+    )
     expect(run.code).to.equal(3)
     expectOneLineError(run.stderr, 'NO_CREDENTIALS')
     expect(run.stderr).to.match(/so dynamodb:Describe\w+ on sentinel-sessions was not called/)
@@ -163,9 +238,15 @@ describe('errors operators meet (end to end)', () => {
     expect(run.stderr).to.contain('aws sso login')
   })
 
-  it('AccessDenied names the action and the table, points to --generate-iam, exit 4; a rerun with access finishes', async () => {
+  it('AccessDenied names the action and the table, points to --generate-iam, exit 4; ' +
+    'a rerun with access finishes', async () => {
     const table = uniqueTable('denied')
-    proxy.fault('CreateTable', {kind: 'error', message: 'User is not authorized to perform: dynamodb:CreateTable', status: 400, type: 'AccessDeniedException'})
+    proxy.fault('CreateTable', {
+      kind: 'error',
+      message: 'User is not authorized to perform: dynamodb:CreateTable',
+      status: 400,
+      type: 'AccessDeniedException',
+    })
     const env = cleanEnv({AWS_REGION: 'us-east-1'})
     const run = await runCli(['init:sessions', '--endpoint-url', proxy.endpoint, '--table', table, '--yes'], {env})
     expect(run.code).to.equal(4)
@@ -184,18 +265,44 @@ describe('errors operators meet (end to end)', () => {
   })
 
   it('a DynamoDB limit is explained, exit 1', async () => {
-    proxy.fault('CreateTable', {kind: 'error', message: 'Subscriber limit exceeded', status: 400, type: 'LimitExceededException'})
-    const run = await runCli(['init:sessions', '--endpoint-url', proxy.endpoint, '--table', uniqueTable('limit'), '--yes', '--wait-timeout', '1'], {env: cleanEnv({AWS_REGION: 'us-east-1'})})
+    proxy.fault('CreateTable', {
+      kind: 'error',
+      message: 'Subscriber limit exceeded',
+      status: 400,
+      type: 'LimitExceededException',
+    })
+    const run = await runCli([
+      'init:sessions',
+      '--endpoint-url',
+      proxy.endpoint,
+      '--table',
+      uniqueTable('limit'),
+      '--yes',
+      '--wait-timeout',
+      '1',
+    ], {env: cleanEnv({AWS_REGION: 'us-east-1'})})
     expect(run.code).to.equal(1)
     expectOneLineError(run.stderr, 'LIMIT_EXCEEDED')
   })
 
   it('never prints secrets: marker credentials stay out of stdout, stderr, --json and debug output', async () => {
-    const markers = {AWS_ACCESS_KEY_ID: 'AKIAMARKERKEYID12345', AWS_SECRET_ACCESS_KEY: 'SecretMarkerValue0123456789', AWS_SESSION_TOKEN: 'SessionTokenMarkerValue9876'}
-    proxy.fault('DescribeTable', {kind: 'error', message: `The security token ${markers.AWS_SESSION_TOKEN} for ${markers.AWS_ACCESS_KEY_ID} is invalid`, status: 400, type: 'UnrecognizedClientException'})
+    const markers = {
+      AWS_ACCESS_KEY_ID: 'AKIAMARKERKEYID12345',
+      AWS_SECRET_ACCESS_KEY: 'SecretMarkerValue0123456789',
+      AWS_SESSION_TOKEN: 'SessionTokenMarkerValue9876',
+    }
+    proxy.fault('DescribeTable', {
+      kind: 'error',
+      message: `The security token ${markers.AWS_SESSION_TOKEN} for ${markers.AWS_ACCESS_KEY_ID} is invalid`,
+      status: 400,
+      type: 'UnrecognizedClientException',
+    })
     const outputs: string[] = []
     for (const extra of [[], ['--json']]) {
-      const run = await runCli(['init:sessions', '--plan', '--endpoint-url', proxy.endpoint, '--region', 'us-east-1', ...extra], {env: cleanEnv({...markers, SENTINEL_DEBUG: '1'})})
+      const run = await runCli(
+        ['init:sessions', '--plan', '--endpoint-url', proxy.endpoint, '--region', 'us-east-1', ...extra],
+        {env: cleanEnv({...markers, SENTINEL_DEBUG: '1'})},
+      )
       expect(run.code).to.equal(3)
       outputs.push(run.stdout, run.stderr)
     }
@@ -206,6 +313,7 @@ describe('errors operators meet (end to end)', () => {
   })
 
   it('no write call reaches the endpoint on any bad input above', () => {
-    expect(proxy.calls.filter((action) => WRITE_ACTIONS.has(action))).to.deep.equal([])
+    expect(badInputRuns).to.have.length(badInputs.length)
+    expect(badInputRuns.flat().filter(action => WRITE_ACTIONS.has(action))).to.deep.equal([])
   })
 })

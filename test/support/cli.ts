@@ -1,22 +1,35 @@
 /** Runs the real CLI (bin/run.js, built) as a child process, as an operator or CI would. */
 import {spawn} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
 export const BIN = resolve('bin/run.js')
 
 export interface CliResult {
-  code: number | null
+  code: null | number
   signal: NodeJS.Signals | null
   stdout: string
   stderr: string
   ms: number
 }
 
+let scratch: string | undefined
+
+/** One temp folder per test run for every HOME the tests make; removed by removeScratch(). */
+export function scratchDir(): string {
+  scratch ??= mkdtempSync(join(tmpdir(), 'sentinel-test-'))
+  return scratch
+}
+
+export function removeScratch(): void {
+  if (scratch) rmSync(scratch, {force: true, recursive: true})
+  scratch = undefined
+}
+
 /** An environment with test credentials and no trace of the developer's AWS setup. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const home = mkdtempSync(join(tmpdir(), 'sentinel-home-'))
+  const home = mkdtempSync(join(scratchDir(), 'home-'))
   const env: NodeJS.ProcessEnv = {
     AWS_ACCESS_KEY_ID: 'testkey',
     AWS_CONFIG_FILE: join(home, 'aws-config'),
@@ -34,10 +47,23 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env
 }
 
-export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void} = {}): Promise<CliResult> {
+export interface RunOptions {
+  env?: NodeJS.ProcessEnv
+  /** The working folder of the CLI (default: this one). */
+  cwd?: string
+  onStderr?: (text: string, child: ReturnType<typeof spawn>) => void
+  /** Kills the CLI (SIGKILL) if it still runs after this many ms: a hang fails the test, not the run. */
+  killAfterMs?: number
+}
+
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const started = Date.now()
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+  return new Promise(resolvePromise => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: options.env ?? cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => {
@@ -47,7 +73,13 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; onStde
       stderr += chunk.toString()
       options.onStderr?.(stderr, child)
     })
-    child.on('close', (code, signal) => resolvePromise({code, ms: Date.now() - started, signal, stderr, stdout}))
+    const killer = options.killAfterMs ? setTimeout(() => child.kill('SIGKILL'), options.killAfterMs) : undefined
+    child.on('close', (code, signal) => {
+      clearTimeout(killer)
+      resolvePromise({
+        code, ms: Date.now() - started, signal, stderr, stdout,
+      })
+    })
   })
 }
 
@@ -55,10 +87,17 @@ export function runCli(args: string[], options: {env?: NodeJS.ProcessEnv; onStde
  * Runs the CLI on a pseudo-terminal (util-linux `script`), types `answer` once the prompt is up,
  * and returns everything the terminal showed.
  */
-export function runInTerminal(args: string[], answer: string, env: NodeJS.ProcessEnv): Promise<{code: number | null; screen: string}> {
-  const command = [process.execPath, BIN, ...args].map((part) => `'${part}'`).join(' ')
-  return new Promise((resolvePromise) => {
-    const child = spawn('script', ['-qefc', command, '/dev/null'], {env: {...env, TERM: 'dumb'}, stdio: ['pipe', 'pipe', 'pipe']})
+export function runInTerminal(
+  args: string[],
+  answer: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{code: null | number; screen: string}> {
+  const command = [process.execPath, BIN, ...args].map(part => `'${part}'`).join(' ')
+  return new Promise(resolvePromise => {
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      env: {...env, TERM: 'dumb'},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let screen = ''
     let answered = false
     child.stdout.on('data', (chunk: Buffer) => {
@@ -68,7 +107,7 @@ export function runInTerminal(args: string[], answer: string, env: NodeJS.Proces
         child.stdin.write(answer)
       }
     })
-    child.on('close', (code) => resolvePromise({code, screen}))
+    child.on('close', code => resolvePromise({code, screen}))
   })
 }
 

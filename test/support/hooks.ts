@@ -1,7 +1,9 @@
+import {removeScratch} from './cli.js'
 import {stopAllServers} from './servers.js'
 
 export const mochaHooks = {
   async afterAll() {
     await stopAllServers()
+    removeScratch()
   },
 }

@@ -3,11 +3,12 @@
  * emulator, in memory, via the CLI's own launcher) and dynalite (which holds tables in CREATING
  * for createTableMs, so state transitions are real).
  */
-import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {type LocalDynamo, startLocalDynamo} from '../../src/lib/local.js'
+import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {createServer, type Server} from 'node:http'
+
+import {type LocalDynamo, startLocalDynamo} from '../../src/aws/local.js'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 
@@ -41,13 +42,17 @@ export interface Dynalite {
 /** A fresh dynalite server; tables stay CREATING for createTableMs. */
 export async function startDynalite(options: {createTableMs?: number; updateTableMs?: number} = {}): Promise<Dynalite> {
   const {default: dynalite} = (await import('dynalite')) as unknown as {default: (options: object) => Server}
-  const server = dynalite({createTableMs: options.createTableMs ?? 0, deleteTableMs: 0, updateTableMs: options.updateTableMs ?? 0})
-  await new Promise<void>((resolve) => {
+  const server = dynalite({
+    createTableMs: options.createTableMs ?? 0,
+    deleteTableMs: 0,
+    updateTableMs: options.updateTableMs ?? 0,
+  })
+  await new Promise<void>(resolve => {
     server.listen(0, '127.0.0.1', resolve)
   })
   const {port} = server.address() as AddressInfo
   const close = () =>
-    new Promise<void>((resolve) => {
+    new Promise<void>(resolve => {
       server.close(() => resolve())
     })
   stoppers.push(close)
@@ -55,28 +60,37 @@ export async function startDynalite(options: {createTableMs?: number; updateTabl
 }
 
 export function sdkClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({credentials: {accessKeyId: 'testkey', secretAccessKey: 'testsecret'}, endpoint, maxAttempts: 1, region: 'us-east-1'})
+  return new DynamoDBClient({
+    credentials: {accessKeyId: 'testkey', secretAccessKey: 'testsecret'},
+    endpoint,
+    maxAttempts: 1,
+    region: 'us-east-1',
+  })
+}
+
+export interface StsStub {
+  endpoint: string
+  calls: number
+  close(): Promise<void>
 }
 
 /** An STS stub answering GetCallerIdentity with a fixed account. */
-export async function startStsStub(account = '123456789012'): Promise<{endpoint: string; calls: number; close(): Promise<void>}> {
-  const stub = {calls: 0, close: async () => {}, endpoint: ''}
+export async function startStsStub(account = '123456789012'): Promise<StsStub> {
+  const stub = {calls: 0, async close() {}, endpoint: ''}
   const server = createServer((request, response) => {
     request.resume()
     request.on('end', () => {
       stub.calls++
       response.writeHead(200, {'content-type': 'text/xml'})
-      response.end(
-        `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${account}:user/test</Arn><UserId>AIDTEST</UserId><Account>${account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
-      )
+      response.end(`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${account}:user/test</Arn><UserId>AIDTEST</UserId><Account>${account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
     })
   })
-  await new Promise<void>((resolve) => {
+  await new Promise<void>(resolve => {
     server.listen(0, '127.0.0.1', resolve)
   })
   stub.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   stub.close = () =>
-    new Promise<void>((resolve) => {
+    new Promise<void>(resolve => {
       server.close(() => resolve())
     })
   stoppers.push(stub.close)
@@ -84,7 +98,7 @@ export async function startStsStub(account = '123456789012'): Promise<{endpoint:
 }
 
 export async function stopAllServers(): Promise<void> {
-  await Promise.all(stoppers.splice(0).map((stop) => stop().catch(() => {})))
+  await Promise.all(stoppers.splice(0).map(stop => stop().catch(() => {})))
   local = undefined
 }
 

@@ -1,7 +1,10 @@
 import {expect} from 'chai'
 
-import {SentinelError} from '../../src/lib/errors.js'
-import {parseKmsKey, parseTags, partitionOf, validateAccountId, validateRegion, validateTableName} from '../../src/lib/validate.js'
+import {partitionOf} from '../../src/aws/partitions.js'
+import {SentinelError} from '../../src/errors.js'
+import {
+  parseKmsKey, parseTags, validateAccountId, validateRegion, validateTableName,
+} from '../../src/tables/validate.js'
 
 function failure(fn: () => unknown): SentinelError {
   try {
@@ -28,11 +31,17 @@ describe('input validation', () => {
   })
 
   it('regions and partitions', () => {
-    for (const good of ['us-east-1', 'eu-central-2', 'us-gov-west-1', 'cn-northwest-1', 'ap-southeast-4']) expect(validateRegion(good, '--region')).to.equal(good)
-    for (const bad of ['us-east', 'US-EAST-1', 'useast1', 'us_east_1', 'moon-1']) expect(failure(() => validateRegion(bad, '--region')).message).to.contain(bad)
-    expect(partitionOf('cn-north-1')).to.equal('aws-cn')
-    expect(partitionOf('us-gov-east-1')).to.equal('aws-us-gov')
-    expect(partitionOf('eu-west-1')).to.equal('aws')
+    for (const good of ['us-east-1', 'eu-central-2', 'us-gov-west-1', 'cn-northwest-1', 'ap-southeast-4']) {
+      expect(validateRegion(good, '--region')).to.equal(good)
+    }
+
+    for (const bad of ['us-east', 'US-EAST-1', 'useast1', 'us_east_1', 'moon-1']) {
+      expect(failure(() => validateRegion(bad, '--region')).message).to.contain(bad)
+    }
+
+    expect(partitionOf('cn-north-1').name).to.equal('aws-cn')
+    expect(partitionOf('us-gov-east-1').name).to.equal('aws-us-gov')
+    expect(partitionOf('eu-west-1').name).to.equal('aws')
   })
 
   it('account IDs are 12 digits', () => {
@@ -44,15 +53,24 @@ describe('input validation', () => {
     expect(parseKmsKey('11111111-2222-3333-4444-555555555555', 'us-east-1').kind).to.equal('key-id')
     expect(parseKmsKey('mrk-0123456789abcdef0123456789abcdef', 'us-east-1').kind).to.equal('key-id')
     expect(parseKmsKey('alias/sentinel', 'us-east-1').kind).to.equal('alias')
-    expect(parseKmsKey('arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555', 'us-east-1').kind).to.equal('key-arn')
+    const keyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+    const keyArnElsewhere = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+    expect(parseKmsKey(keyArn, 'us-east-1').kind).to.equal('key-arn')
     expect(parseKmsKey('arn:aws:kms:us-east-1:123456789012:alias/sentinel', 'us-east-1').kind).to.equal('alias-arn')
-    expect(failure(() => parseKmsKey('arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555', 'us-east-1')).message).to.contain('eu-west-1')
+    expect(failure(() => parseKmsKey(keyArnElsewhere, 'us-east-1')).message).to.contain('eu-west-1')
     expect(failure(() => parseKmsKey('alias/aws/dynamodb', 'us-east-1')).suggestion).to.contain('Leave out --kms-key')
-    for (const bad of ['not-a-key', 'arn:aws:kms:us-east-1:123:key/x', 'alias/', 'arn:aws:kms:us-east-1:123456789012:key/zzz']) failure(() => parseKmsKey(bad, 'us-east-1'))
+    const badKeys = [
+      'not-a-key',
+      'arn:aws:kms:us-east-1:123:key/x',
+      'alias/',
+      'arn:aws:kms:us-east-1:123456789012:key/zzz',
+    ]
+    for (const bad of badKeys) failure(() => parseKmsKey(bad, 'us-east-1'))
   })
 
   it('tags: key=value, unique, no aws: prefix, lengths, characters', () => {
-    expect(parseTags(['team=sec', 'env=prod', 'empty='], 'sentinel:table')).to.deep.equal({empty: '', env: 'prod', team: 'sec'})
+    expect(parseTags(['team=sec', 'env=prod', 'empty='], 'sentinel:table'))
+    .to.deep.equal({empty: '', env: 'prod', team: 'sec'})
     const cases: [string[], string][] = [
       [['novalue'], 'expected key=value'],
       [['=x'], 'expected key=value'],
@@ -65,6 +83,8 @@ describe('input validation', () => {
       [['sentinel:table=x'], 'sets this tag itself'],
       [Array.from({length: 50}, (_, index) => `k${index}=v`), 'at most 49'],
     ]
-    for (const [input, message] of cases) expect(failure(() => parseTags(input, 'sentinel:table')).message).to.contain(message)
+    for (const [input, message] of cases) {
+      expect(failure(() => parseTags(input, 'sentinel:table')).message).to.contain(message)
+    }
   })
 })

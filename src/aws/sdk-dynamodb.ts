@@ -1,0 +1,155 @@
+/**
+ * The DynamoDB port implemented with the AWS SDK v3. Every call is bounded (connection and
+ * request timeouts, a fixed number of attempts), retried by the SDK's standard retry strategy
+ * where a retry is safe, classified into a SentinelError that names the host really called, and
+ * logged as one line under SENTINEL_DEBUG. The SDK's own logger is silenced: its warnings are
+ * not something an operator can act on, and the error that follows says what happened.
+ */
+import type {DynamoDBClient, DynamoDBClientConfig} from '@aws-sdk/client-dynamodb'
+
+import type {Connection} from './connection.js'
+import type {DynamoDbPort, PortOperation} from './dynamodb-port.js'
+
+import {PORT_ACTIONS} from './dynamodb-port.js'
+import {awsErrorName, classifyAwsError} from './errors.js'
+import {dynamoDbHost} from './partitions.js'
+
+export interface AdapterOptions {
+  /** One line per call, for SENTINEL_DEBUG. */
+  debug?: (line: string) => void
+  /** Names the command for AccessDenied hints. */
+  iamHint?: string
+}
+
+/**
+ * With these, a silent endpoint fails in at most 4 attempts × 8 s plus backoff, well under 45 s;
+ * a DescribeTable answers in milliseconds, so 8 s is never too short for a real answer.
+ */
+export const MAX_ATTEMPTS = 4
+
+/** The SDK logs to the console by default; everything it would say reaches the user as an error. */
+export const SILENT_LOGGER = {
+  debug() {}, error() {}, info() {}, trace() {}, warn() {},
+}
+
+/**
+ * The HTTP handler's bounds. Without throwOnRequestTimeout the SDK only warns on the console
+ * when requestTimeout passes, and goes on waiting for ever.
+ */
+export function boundedRequests(requestTimeout: number) {
+  return {
+    connectionTimeout: 5000, logger: SILENT_LOGGER, requestTimeout, throwOnRequestTimeout: true,
+  }
+}
+
+const tableNameOf = (input: {TableName?: string}) => input.TableName ?? ''
+const resourceArnOf = (input: {ResourceArn?: string}) => input.ResourceArn ?? ''
+
+export async function createDynamoDbAdapter(
+  connection: Connection,
+  options: AdapterOptions = {},
+): Promise<DynamoDbPort> {
+  const sdk = await import('@aws-sdk/client-dynamodb')
+  const config: DynamoDBClientConfig = {
+    credentials: connection.credentials,
+    endpoint: connection.endpoint,
+    logger: SILENT_LOGGER,
+    profile: connection.profile,
+    region: connection.region,
+    requestHandler: boundedRequests(8000),
+    retryMode: 'standard',
+  }
+  const retrying = new sdk.DynamoDBClient({...config, maxAttempts: MAX_ATTEMPTS})
+  // CreateTable and UpdateTable go out once: the provisioning service reads before any resend.
+  const once = new sdk.DynamoDBClient({...config, maxAttempts: 1})
+  const state = {host: connection.endpoint ?? dynamoDbHost(connection.region)}
+  for (const client of [retrying, once]) recordHost(client, state)
+
+  const call = async <T>(operation: PortOperation, resource: string, send: () => Promise<T>): Promise<T> => {
+    const started = Date.now()
+    try {
+      const output = await send()
+      options.debug?.(`${PORT_ACTIONS[operation]} ${resource} ok ${Date.now() - started}ms (${state.host})`)
+      return output
+    } catch (error) {
+      const requestId = (error as {$metadata?: {requestId?: string}}).$metadata?.requestId
+      const requestNote = requestId ? ` request ${requestId}` : ''
+      options.debug?.(`${PORT_ACTIONS[operation]} ${resource} ${awsErrorName(error)}${requestNote} `
+        + `${Date.now() - started}ms (${state.host})`)
+      throw classifyAwsError(error, {
+        action: `dynamodb:${PORT_ACTIONS[operation]}`,
+        endpoint: state.host,
+        iamHint: options.iamHint,
+        resource,
+      })
+    }
+  }
+
+  return {
+    createTable: input => call('createTable', tableNameOf(input), () => once.send(new sdk.CreateTableCommand(input))),
+    describeContinuousBackups: input => call(
+      'describeContinuousBackups',
+      tableNameOf(input),
+      () => retrying.send(new sdk.DescribeContinuousBackupsCommand(input)),
+    ),
+    describeTable: input => call(
+      'describeTable',
+      tableNameOf(input),
+      () => retrying.send(new sdk.DescribeTableCommand(input)),
+    ),
+    describeTimeToLive: input => call(
+      'describeTimeToLive',
+      tableNameOf(input),
+      () => retrying.send(new sdk.DescribeTimeToLiveCommand(input)),
+    ),
+    destroy() {
+      retrying.destroy()
+      once.destroy()
+    },
+    get endpointName() {
+      return state.host
+    },
+    endpointOverride: Boolean(connection.endpoint),
+    listTagsOfResource: input => call(
+      'listTagsOfResource',
+      resourceArnOf(input),
+      () => retrying.send(new sdk.ListTagsOfResourceCommand(input)),
+    ),
+    tagResource: input => call(
+      'tagResource',
+      resourceArnOf(input),
+      () => retrying.send(new sdk.TagResourceCommand(input)),
+    ),
+    updateContinuousBackups: input => call(
+      'updateContinuousBackups',
+      tableNameOf(input),
+      () => retrying.send(new sdk.UpdateContinuousBackupsCommand(input)),
+    ),
+    updateTable: input => call(
+      'updateTable',
+      tableNameOf(input),
+      () => once.send(new sdk.UpdateTableCommand(input)),
+    ),
+    updateTimeToLive: input => call(
+      'updateTimeToLive',
+      tableNameOf(input),
+      () => retrying.send(new sdk.UpdateTimeToLiveCommand(input)),
+    ),
+  }
+}
+
+/** Remembers the host each request really went to, so errors name it (….amazonaws.com.cn in China). */
+function recordHost(client: DynamoDBClient, state: {host: string}): void {
+  client.middlewareStack.add(
+    next => async args => {
+      const request = args.request as {hostname?: string; port?: number; protocol?: string}
+      if (request.hostname) {
+        const port = request.port ? `:${request.port}` : ''
+        state.host = request.protocol === 'http:' ? `http://${request.hostname}${port}` : `${request.hostname}${port}`
+      }
+
+      return next(args)
+    },
+    {name: 'sentinelRecordHost', step: 'finalizeRequest'},
+  )
+}

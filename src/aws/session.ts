@@ -1,0 +1,49 @@
+/**
+ * One run's connection to DynamoDB: the embedded DynamoDB Local for --local (started here,
+ * stopped by close()), the SDK adapter behind the DynamoDB port, and the account lookup.
+ */
+import type {Connection} from './connection.js'
+import type {DynamoDbPort} from './dynamodb-port.js'
+
+import {type LocalDynamo, startLocalDynamo} from './local.js'
+import {createDynamoDbAdapter} from './sdk-dynamodb.js'
+
+/** Credentials for the embedded DynamoDB Local, which accepts any alphanumeric key. */
+export const LOCAL_CREDENTIALS = {accessKeyId: 'sentinellocal', secretAccessKey: 'sentinellocal'}
+
+export interface SessionOptions {
+  /** For --local: where DynamoDB Local keeps its data. */
+  localDir?: string
+  debug?: (line: string) => void
+  iamHint?: string
+  /** Told before DynamoDB Local starts (it takes a few seconds). */
+  onLocalStarting?: () => void
+}
+
+export interface AwsSession {
+  readonly connection: Connection
+  readonly port: DynamoDbPort
+  readonly local?: LocalDynamo
+  close(): Promise<void>
+}
+
+export async function openSession(connection: Connection, options: SessionOptions = {}): Promise<AwsSession> {
+  let local: LocalDynamo | undefined
+  let resolved = connection
+  if (connection.local) {
+    options.onLocalStarting?.()
+    local = await startLocalDynamo(options.localDir)
+    resolved = {...connection, endpoint: local.endpoint, endpointSource: '--local'}
+  }
+
+  const port = await createDynamoDbAdapter(resolved, {debug: options.debug, iamHint: options.iamHint})
+  return {
+    async close() {
+      port.destroy()
+      await local?.stop()
+    },
+    connection: resolved,
+    local,
+    port,
+  }
+}

@@ -1,0 +1,41 @@
+/** The account behind the credentials, from STS GetCallerIdentity (which needs no permission). */
+import type {Connection} from './connection.js'
+
+import {SentinelError} from '../errors.js'
+import {classifyAwsError} from './errors.js'
+import {partitionOf} from './partitions.js'
+import {boundedRequests, SILENT_LOGGER} from './sdk-dynamodb.js'
+
+/** The typed port to STS: the one call this CLI makes. */
+export type AccountLookup = (connection: Connection) => Promise<string>
+
+/** The account for ARNs; never called against an emulator unless AWS_ENDPOINT_URL_STS says where. */
+export const lookupAccount: AccountLookup = async connection => {
+  if (connection.local) return '000000000000'
+  const stsEndpoint = process.env.AWS_ENDPOINT_URL_STS || undefined
+  if (connection.endpoint && !stsEndpoint) {
+    throw new SentinelError('UNSUPPORTED_OPERATION', 'STS is not called for an endpoint override.', {
+      suggestion: 'Pass --account-id (or set AWS_ENDPOINT_URL_STS).',
+    })
+  }
+
+  const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
+  const client = new STSClient({
+    credentials: connection.credentials,
+    endpoint: stsEndpoint,
+    logger: SILENT_LOGGER,
+    maxAttempts: 2,
+    profile: connection.profile,
+    region: connection.region,
+    requestHandler: boundedRequests(5000),
+  })
+  try {
+    const identity = await client.send(new GetCallerIdentityCommand({}))
+    return identity.Account ?? '*'
+  } catch (error) {
+    const endpoint = stsEndpoint ?? `sts.${connection.region}.${partitionOf(connection.region).dnsSuffix}`
+    throw classifyAwsError(error, {action: 'sts:GetCallerIdentity', endpoint, resource: '*'})
+  } finally {
+    client.destroy()
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The tables as a CloudFormation template (YAML): one AWS::DynamoDB::Table per table, retained on
+ * delete and on replacement, names as Parameters, names and ARNs as Outputs. Built as data and
+ * serialised by the `yaml` library in YAML 1.1 mode, the YAML version CloudFormation reads, so a
+ * string such as "yes" or "2010-09-09" is quoted rather than read back as a boolean or a date.
+ */
+import {createRequire} from 'node:module'
+
+import type {DesiredTable} from '../tables/desired.js'
+
+import {kmsKeyId} from '../tables/desired.js'
+import {
+  attributeNames,
+  type ExistingTables,
+  exportNames,
+  runtimeEnvVar,
+  sortedTags,
+  TABLE_NAME_MAX_LENGTH,
+  TABLE_NAME_MIN_LENGTH,
+  TABLE_NAME_PATTERN,
+  whereSentinelReadsIt,
+} from './names.js'
+
+type Yaml = typeof import('yaml')
+
+let yamlModule: undefined | Yaml
+/**
+ * `yaml` costs ~40 ms to load; the command bundles hoist static imports of packages to start-up,
+ * so it is required on first use and commands that export nothing never pay for it.
+ */
+function yaml(): Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as Yaml
+  return yamlModule
+}
+
+/** A short-form intrinsic function (!Ref X, !GetAtt X.Arn, !Sub "..."): a tagged scalar. */
+function intrinsic(tag: '!GetAtt' | '!Ref' | '!Sub', value: string) {
+  const node = new (yaml().Scalar)(value)
+  node.tag = tag
+  return node
+}
+
+export function renderCloudFormation(
+  tables: readonly DesiredTable[],
+  options: {existing?: ExistingTables} = {},
+): string {
+  const parameters: Record<string, unknown> = {}
+  const resources: Record<string, unknown> = {}
+  const outputs: Record<string, unknown> = {}
+  let previousIndexedTable: string | undefined
+  for (const table of tables) {
+    const {definition} = table
+    const names = exportNames(definition)
+    parameters[names.cfnNameParameter] = {
+      AllowedPattern: TABLE_NAME_PATTERN,
+      ConstraintDescription: '3-255 characters: letters, digits, underscore, dot and hyphen.',
+      Default: table.tableName,
+      Description: `Name of the ${definition.purpose} table (${runtimeEnvVar(definition)}).`,
+      MaxLength: TABLE_NAME_MAX_LENGTH,
+      MinLength: TABLE_NAME_MIN_LENGTH,
+      Type: 'String',
+    }
+    resources[names.cfnResource] = {
+      // Stateful: neither deleting the stack nor a replacing update may drop the data.
+      DeletionPolicy: 'Retain',
+      Type: 'AWS::DynamoDB::Table',
+      UpdateReplacePolicy: 'Retain',
+      // DynamoDB limits how many tables with indexes may be CREATING at once, and CloudFormation
+      // creates resources in parallel: AWS's guidance is to chain such tables with DependsOn.
+      ...(definition.indexes.length > 0 && previousIndexedTable ? {DependsOn: previousIndexedTable} : {}),
+      Properties: tableProperties(table, names.cfnNameParameter),
+    }
+    if (definition.indexes.length > 0) previousIndexedTable = names.cfnResource
+    outputs[names.cfnNameOutput] = {
+      Description: `${capitalized(definition.purpose)} table name: set ${whereSentinelReadsIt(definition)} to this.`,
+      Export: {Name: intrinsic('!Sub', `\${AWS::StackName}-${names.cfnNameOutput}`)},
+      Value: intrinsic('!Ref', names.cfnResource),
+    }
+    outputs[names.cfnArnOutput] = {
+      Description: `${capitalized(definition.purpose)} table ARN, for IAM policies.`,
+      Export: {Name: intrinsic('!Sub', `\${AWS::StackName}-${names.cfnArnOutput}`)},
+      Value: intrinsic('!GetAtt', `${names.cfnResource}.Arn`),
+    }
+  }
+
+  const template = {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `Sentinel's DynamoDB tables (${tables.map(table => table.definition.purpose).join(', ')}).`,
+    Outputs: outputs,
+    Parameters: parameters,
+    Resources: resources,
+  }
+  const document = new (yaml().Document)(template, {version: '1.1'})
+  document.commentBefore = headerComment(tables, options.existing)
+  // lineWidth 0: never fold a long description over several lines.
+  return document.toString({lineWidth: 0})
+}
+
+function tableProperties(table: DesiredTable, nameParameter: string): Record<string, unknown> {
+  const {definition} = table
+  return {
+    AttributeDefinitions: attributeNames(definition).map(name => ({AttributeName: name, AttributeType: 'S'})),
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
+    TableName: intrinsic('!Ref', nameParameter),
+    ...(definition.indexes.length > 0
+      ? {
+        GlobalSecondaryIndexes: definition.indexes.map(gsi => ({
+          IndexName: gsi.name,
+          KeySchema: [
+            {AttributeName: gsi.partitionKey, KeyType: 'HASH'},
+            {AttributeName: gsi.sortKey, KeyType: 'RANGE'},
+          ],
+          Projection: {ProjectionType: 'ALL'},
+        })),
+      }
+      : {}),
+    DeletionProtectionEnabled: table.deletionProtection,
+    PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: table.pitr},
+    // SSEType KMS without a key is the AWS-managed key (alias/aws/dynamodb), as the CLI applies it.
+    SSESpecification: {
+      SSEEnabled: true,
+      SSEType: 'KMS',
+      ...(table.kmsKey ? {KMSMasterKeyId: kmsKeyId(table.kmsKey)} : {}),
+    },
+    Tags: sortedTags(table).map(([Key, Value]) => ({Key, Value})),
+    TimeToLiveSpecification: {AttributeName: definition.ttlAttribute, Enabled: true},
+  }
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+function headerComment(tables: readonly DesiredTable[], existing: ExistingTables | undefined): string {
+  const example = tables[0] ? `${exportNames(tables[0].definition).cfnNameParameter}=...` : 'Name=...'
+  const lines = [
+    ' Sentinel DynamoDB tables, generated by sentinel from the same definitions it applies.',
+    ' Deploy: aws cloudformation deploy --stack-name sentinel-tables --template-file sentinel-tables.yaml',
+    ` Table names are parameters (defaults below; change with --parameter-overrides ${example}).`,
+    ' Tables are retained when the stack is deleted or a table is replaced (renaming one replaces it).',
+    ' Then `sentinel init:status` with the same table names reports every table converged.',
+  ]
+  const adopt = tables.filter(table => existing?.has(table.tableName))
+  if (adopt.length > 0) {
+    const resources = adopt.map(table => ({
+      LogicalResourceId: exportNames(table.definition).cfnResource,
+      ResourceIdentifier: {TableName: table.tableName},
+      ResourceType: 'AWS::DynamoDB::Table',
+    }))
+    // CloudFormation cannot import and create in one operation, nor create a table that exists.
+    lines.push(
+      ` Already exist: ${adopt.map(table => table.tableName).join(', ')}. Import them first: a change set of type`,
+      ' IMPORT whose template holds only their resources, with',
+      `   --resources-to-import '${JSON.stringify(resources)}'`,
+      ' then deploy this template to create the rest.',
+    )
+  }
+
+  return lines.join('\n')
+}

@@ -1,0 +1,65 @@
+/**
+ * What both exports derive from a table's definition: the names of its parameter / variable,
+ * resource and outputs, and its settings in a stable order. Kept in one place so the CloudFormation
+ * and Terraform documents can never disagree about what a table is called or holds.
+ */
+import {keyAttributes, type TableDefinition} from '../tables/definitions.js'
+import {type DesiredTable, desiredTags} from '../tables/desired.js'
+
+/** Tables that already exist: table name -> what the live account says about it. */
+export type ExistingTables = ReadonlyMap<string, {arn?: string}>
+
+export interface ExportNames {
+  /** CloudFormation logical IDs: SessionTable, SessionTableName (parameter and output), SessionTableArn. */
+  cfnResource: string
+  cfnNameParameter: string
+  cfnNameOutput: string
+  cfnArnOutput: string
+  /** Terraform: aws_dynamodb_table.session, var.session_table_name, output session_table_arn... */
+  tfResource: string
+  tfNameVariable: string
+  tfNameOutput: string
+  tfArnOutput: string
+}
+
+/** Names come from policyKind (Session, BreakGlass, Approval, RateLimit), like the IAM Sids. */
+export function exportNames(definition: TableDefinition): ExportNames {
+  const pascal = definition.policyKind
+  const snake = pascal.replaceAll(/(?<=[a-z\d])(?=[A-Z])/g, '_').toLowerCase()
+  return {
+    cfnArnOutput: `${pascal}TableArn`,
+    cfnNameOutput: `${pascal}TableName`,
+    cfnNameParameter: `${pascal}TableName`,
+    cfnResource: `${pascal}Table`,
+    tfArnOutput: `${snake}_table_arn`,
+    tfNameOutput: `${snake}_table_name`,
+    tfNameVariable: `${snake}_table_name`,
+    tfResource: snake,
+  }
+}
+
+/** The env var the Lambda TVM reads the table's name from (the first one the definition lists). */
+export function runtimeEnvVar(definition: TableDefinition): string {
+  return definition.envVars[0]
+}
+
+/** "SENTINEL_SESSION_TABLE (Lambda TVM) and --session-table (sentinel exec --server)". */
+export function whereSentinelReadsIt(definition: TableDefinition): string {
+  const server = definition.serverFlag ? ` and ${definition.serverFlag} (Sentinel server and CLI)` : ''
+  return `${runtimeEnvVar(definition)} (Lambda TVM)${server}`
+}
+
+/** Every key attribute (table and indexes), in definition order; all are strings. */
+export function attributeNames(definition: TableDefinition): string[] {
+  return keyAttributes(definition)
+}
+
+/** The user's tags and the sentinel:table marker, sorted by key so the output is stable. */
+export function sortedTags(table: DesiredTable): [string, string][] {
+  return Object.entries(desiredTags(table)).sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
+}
+
+/** The characters DynamoDB allows in a table name, for parameter and variable validation. */
+export const TABLE_NAME_PATTERN = '[a-zA-Z0-9_.-]+'
+export const TABLE_NAME_MIN_LENGTH = 3
+export const TABLE_NAME_MAX_LENGTH = 255

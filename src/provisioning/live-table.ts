@@ -1,0 +1,223 @@
+/**
+ * The live state of a table, read through the DynamoDB port and normalised for the planner:
+ * DescribeTable, DescribeTimeToLive, DescribeContinuousBackups and every page of
+ * ListTagsOfResource. What the endpoint lacks is learnt from its answers, once per run.
+ */
+import type {TableDescription} from '@aws-sdk/client-dynamodb'
+
+import type {DynamoAction} from '../aws/actions.js'
+import type {DynamoDbPort} from '../aws/dynamodb-port.js'
+
+import {SentinelError} from '../errors.js'
+
+/** A feature the endpoint does not implement (DynamoDB Local has no PITR or tagging). */
+export const UNSUPPORTED = 'UNSUPPORTED'
+/** A property the CLI chose not to read on this run. */
+export const UNREAD = 'UNREAD'
+
+export interface LiveIndex {
+  name: string
+  partitionKey?: string
+  sortKey?: string
+  projectionType?: string
+  status?: string
+}
+
+export interface LiveTable {
+  name: string
+  arn?: string
+  status: string
+  partitionKey?: string
+  sortKey?: string
+  attributeTypes: Record<string, string>
+  indexes: LiveIndex[]
+  localIndexes: string[]
+  billingMode: string
+  /**
+   * aws-owned: DynamoDB's default key; kms: a KMS key (AWS-managed and customer-managed keys look
+   * the same in DescribeTable); unreported: an emulator that says nothing about SSE.
+   */
+  encryption: {kind: 'aws-owned' | 'kms' | 'unreported'; kmsKeyArn?: string}
+  deletionProtection: boolean | typeof UNSUPPORTED
+  ttl: {attribute?: string; status: string}
+  pitr: string
+  tags: Record<string, string> | typeof UNREAD | typeof UNSUPPORTED
+  itemCount?: number
+}
+
+/** What one run has learnt about the endpoint; shared by every table of the run. */
+export class EndpointCapabilities {
+  /** Operations the endpoint answered with UnknownOperationException. */
+  readonly lacking = new Set<DynamoAction>()
+
+  constructor(readonly port: DynamoDbPort) {}
+
+  /**
+   * Runs an operation the endpoint may lack. Against an endpoint override, UnknownOperationException
+   * means it lacks the operation (remembered, UNSUPPORTED); against AWS it is an error. A missing
+   * table is undefined.
+   */
+  async optional<T>(action: DynamoAction, send: () => Promise<T>): Promise<T | typeof UNSUPPORTED | undefined> {
+    if (this.lacking.has(action)) return UNSUPPORTED
+    try {
+      return await send()
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      const unknownOperation = error instanceof SentinelError && error.awsName === 'UnknownOperationException'
+      if (this.port.endpointOverride && unknownOperation) {
+        this.lacking.add(action)
+        return UNSUPPORTED
+      }
+
+      throw error
+    }
+  }
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof SentinelError
+    && (error.awsName === 'ResourceNotFoundException' || error.awsName === 'TableNotFoundException')
+}
+
+/** DescribeTable; undefined when the table does not exist (or is not visible yet). */
+export async function describeTable(port: DynamoDbPort, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    return (await port.describeTable({TableName: tableName})).Table
+  } catch (error) {
+    if (isNotFound(error)) return undefined
+    throw error
+  }
+}
+
+export interface ReadOptions {
+  pitr: boolean
+  tags: boolean
+}
+
+/**
+ * Thrown when DescribeTable finds the table but a companion call still says it does not exist:
+ * AWS is eventually consistent right after CreateTable. The caller reads again.
+ */
+export class NotVisibleYet extends Error {}
+
+/**
+ * Reads everything the plan compares, in parallel (one round trip): DescribeTable,
+ * DescribeTimeToLive and, when asked, DescribeContinuousBackups and every page of tags.
+ */
+export async function readLiveTable(
+  capabilities: EndpointCapabilities,
+  tableName: string,
+  read: ReadOptions,
+): Promise<LiveTable | undefined> {
+  const {port} = capabilities
+  const [table, ttl, backups] = await Promise.all([
+    describeTable(port, tableName),
+    capabilities.optional('DescribeTimeToLive', () => port.describeTimeToLive({TableName: tableName})),
+    read.pitr
+      ? capabilities.optional('DescribeContinuousBackups', () => port.describeContinuousBackups({TableName: tableName}))
+      : Promise.resolve(UNREAD as typeof UNREAD),
+  ])
+  if (!table) return undefined
+  if (ttl === undefined || backups === undefined) throw new NotVisibleYet(tableName)
+  const live = describeLive(table, port.endpointOverride)
+  live.ttl = ttl === UNSUPPORTED || capabilities.lacking.has('UpdateTimeToLive')
+    ? {status: UNSUPPORTED}
+    : {
+      attribute: ttl.TimeToLiveDescription?.AttributeName,
+      status: ttl.TimeToLiveDescription?.TimeToLiveStatus ?? 'DISABLED',
+    }
+  if (backups === UNREAD || backups === UNSUPPORTED || capabilities.lacking.has('UpdateContinuousBackups')) {
+    live.pitr = backups === UNREAD ? UNREAD : UNSUPPORTED
+  } else {
+    const recovery = backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription
+    live.pitr = recovery?.PointInTimeRecoveryStatus ?? 'DISABLED'
+  }
+
+  if (read.tags && live.arn) live.tags = await readTags(capabilities, live.arn)
+  return live
+}
+
+/** Every page of ListTagsOfResource: a conflicting tag on page 2 is as real as one on page 1. */
+async function readTags(capabilities: EndpointCapabilities, arn: string): Promise<LiveTable['tags']> {
+  const tags: Record<string, string> = {}
+  let nextToken: string | undefined
+  do {
+    const token = nextToken
+    const page = await capabilities.optional(
+      'ListTagsOfResource',
+      () => capabilities.port.listTagsOfResource({NextToken: token, ResourceArn: arn}),
+    )
+    if (page === UNSUPPORTED || capabilities.lacking.has('TagResource')) return UNSUPPORTED
+    if (page === undefined) throw new NotVisibleYet(arn)
+    for (const tag of page.Tags ?? []) tags[tag.Key ?? ''] = tag.Value ?? ''
+    nextToken = page.NextToken
+  } while (nextToken)
+
+  return tags
+}
+
+/**
+ * The emulators (DynamoDB Local, dynalite) answer with account 000000000000; real DynamoDB,
+ * also behind a VPC or FIPS endpoint, never does.
+ */
+export function isEmulatorArn(arn: string | undefined): boolean {
+  return arn?.split(':')[4] === '000000000000'
+}
+
+/** The attribute of a key schema with this key type (HASH or RANGE). */
+const keyOf = (schema: undefined | {AttributeName?: string; KeyType?: string}[], type: string) =>
+  schema?.find(key => key.KeyType === type)?.AttributeName
+
+/** The parts of a DescribeTable answer the plan compares, normalised. */
+export function describeLive(table: TableDescription, endpointOverride: boolean): LiveTable {
+  const emulator = endpointOverride && isEmulatorArn(table.TableArn)
+  const sse = table.SSEDescription
+  const kms = sse && (sse.Status === 'ENABLED' || sse.Status === 'ENABLING' || sse.Status === 'UPDATING')
+  // AWS omits SSEDescription for the AWS-owned key; the emulators omit it always.
+  const encryption: LiveTable['encryption'] = kms
+    ? {kind: 'kms', kmsKeyArn: sse.KMSMasterKeyArn}
+    : {kind: emulator ? 'unreported' : 'aws-owned'}
+
+  // Real DynamoDB always says whether deletion protection is on; dynalite says nothing.
+  const deletionProtection = table.DeletionProtectionEnabled ?? (endpointOverride ? UNSUPPORTED : false)
+  const provisioned = (table.ProvisionedThroughput?.ReadCapacityUnits ?? 0) > 0
+  return {
+    arn: table.TableArn,
+    attributeTypes: Object.fromEntries((table.AttributeDefinitions ?? [])
+    .map(attribute => [attribute.AttributeName ?? '', attribute.AttributeType ?? ''])),
+    billingMode: table.BillingModeSummary?.BillingMode ?? (provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST'),
+    deletionProtection,
+    encryption,
+    indexes: (table.GlobalSecondaryIndexes ?? []).map(gsi => ({
+      name: gsi.IndexName ?? '',
+      partitionKey: keyOf(gsi.KeySchema, 'HASH'),
+      projectionType: gsi.Projection?.ProjectionType,
+      sortKey: keyOf(gsi.KeySchema, 'RANGE'),
+      status: gsi.IndexStatus,
+    })).sort((a, b) => a.name.localeCompare(b.name)),
+    itemCount: table.ItemCount,
+    localIndexes: (table.LocalSecondaryIndexes ?? []).map(lsi => lsi.IndexName ?? ''),
+    name: table.TableName ?? '',
+    partitionKey: keyOf(table.KeySchema, 'HASH'),
+    pitr: UNREAD,
+    sortKey: keyOf(table.KeySchema, 'RANGE'),
+    status: table.TableStatus ?? 'ACTIVE',
+    tags: UNREAD,
+    ttl: {status: 'DISABLED'},
+  }
+}
+
+/** "table CREATING, index gsi-user CREATING (backfilling)": what a wait is waiting for. */
+export function describeBusy(table: TableDescription): string {
+  const busy = (table.GlobalSecondaryIndexes ?? [])
+  .filter(gsi => gsi.IndexStatus !== 'ACTIVE')
+  .map(gsi => `${gsi.IndexName} ${gsi.IndexStatus}${gsi.Backfilling ? ' (backfilling)' : ''}`)
+  return `table ${table.TableStatus}${busy.length > 0 ? `, index ${busy.join(', ')}` : ''}`
+}
+
+/** True when the table and every index are ACTIVE (and, if named, the index exists). */
+export function isTableActive(table: TableDescription, indexName?: string): boolean {
+  const indexes = table.GlobalSecondaryIndexes ?? []
+  if (indexName && !indexes.some(gsi => gsi.IndexName === indexName)) return false
+  return table.TableStatus === 'ACTIVE' && indexes.every(gsi => gsi.IndexStatus === 'ACTIVE')
+}

@@ -1,0 +1,324 @@
+import type {KmsKeyRef} from '../tables/validate.js'
+
+/**
+ * The plan: compare a table definition (desired state) with what DescribeTable & co. returned
+ * (live state) and say what apply will do (actions), what it must not touch (drift) and what the
+ * operator should know (notices). Pure functions: no AWS calls here.
+ */
+import {
+  type IndexDefinition, keyAttributes, SENTINEL_TAG_KEY, type TableDefinition,
+} from '../tables/definitions.js'
+import {describeEncryption, type DesiredTable, desiredTags} from '../tables/desired.js'
+import {type LiveTable, UNREAD, UNSUPPORTED} from './live-table.js'
+
+export type Action =
+  | {index: IndexDefinition; summary: string; type: 'add-index'}
+  | {summary: string; tags: Record<string, string>; type: 'add-tags'}
+  | {summary: string; type: 'create-table'}
+  | {summary: string; type: 'enable-deletion-protection'}
+  | {summary: string; type: 'enable-pitr'}
+  | {summary: string; type: 'enable-ttl'}
+  | {summary: string; type: 'set-encryption'}
+  | {summary: string; type: 'wait-for-table'}
+
+export type DriftType =
+  | 'attribute-type'
+  | 'billing-mode'
+  | 'index-keys'
+  | 'index-projection'
+  | 'key-schema'
+  | 'table-deleting'
+  | 'table-status'
+  | 'tag-conflict'
+  | 'tag-limit'
+  | 'ttl-attribute'
+  | 'ttl-disabling'
+
+export interface Drift {
+  type: DriftType
+  summary: string
+  remedy: string
+}
+
+/** What an endpoint (an emulator) may not implement; said once per run, not per table. */
+export type EndpointGap = 'deletion protection' | 'encryption settings' | 'point-in-time recovery' | 'tagging' | 'TTL'
+
+export interface TablePlan {
+  tableName: string
+  exists: boolean
+  actions: Action[]
+  drift: Drift[]
+  notices: string[]
+  /** What the endpoint does not implement, so was not checked. */
+  endpointGaps: EndpointGap[]
+}
+
+function formatKeys(partitionKey?: string, sortKey?: string): string {
+  return sortKey ? `(${partitionKey}, ${sortKey})` : `(${partitionKey ?? 'none'})`
+}
+
+export function planTable(desired: DesiredTable, live: LiveTable | undefined): TablePlan {
+  const plan: TablePlan = {
+    actions: [], drift: [], endpointGaps: [], exists: Boolean(live), notices: [], tableName: desired.tableName,
+  }
+  const {definition} = desired
+  if (!live) {
+    const count = definition.indexes.length
+    const indexNames = definition.indexes.map(gsi => gsi.name).join(', ')
+    const indexSummary = count === 0 ? 'no indexes' : `${count} ${count === 1 ? 'index' : 'indexes'} (${indexNames})`
+    const summary = `Create table ${desired.tableName}: key ${definition.partitionKey} (S), ${indexSummary}, ` +
+      `on-demand billing, encrypted with ${describeEncryption(desired.kmsKey)}, ` +
+      `deletion protection ${desired.deletionProtection ? 'on' : 'off'}, tags ${formatTags(desiredTags(desired))}`
+    plan.actions.push({summary, type: 'create-table'}, enableTtl(definition))
+    if (desired.pitr) plan.actions.push(enablePitr())
+    return plan
+  }
+
+  if (live.status === 'DELETING') {
+    plan.drift.push({
+      remedy: 'Wait until the deletion has finished, then run this command again to create the table.',
+      summary: `Table ${live.name} is being deleted.`,
+      type: 'table-deleting',
+    })
+    return plan
+  }
+
+  if (!['ACTIVE', 'CREATING', 'UPDATING'].includes(live.status)) {
+    plan.drift.push({
+      remedy: 'Fix the table in the AWS console (for example restore access to its KMS key), then run again.',
+      summary: `Table ${live.name} is ${live.status}.`,
+      type: 'table-status',
+    })
+    return plan
+  }
+
+  const busyIndexes = live.indexes.filter(gsi => gsi.status !== 'ACTIVE')
+  if (live.status !== 'ACTIVE' || busyIndexes.length > 0) {
+    const what = live.status === 'ACTIVE'
+      ? `index ${busyIndexes.map(gsi => `${gsi.name} (${gsi.status})`).join(', ')}`
+      : `table (${live.status})`
+    plan.actions.push({
+      summary: `Wait for the ${what} to become ACTIVE (another process is changing it)`,
+      type: 'wait-for-table',
+    })
+  }
+
+  planKeysAndIndexes(desired, live, plan)
+  planSettings(desired, live, plan)
+  return plan
+}
+
+function planKeysAndIndexes(desired: DesiredTable, live: LiveTable, plan: TablePlan): void {
+  const {definition} = desired
+  if (live.partitionKey !== definition.partitionKey || live.sortKey !== undefined) {
+    plan.drift.push({
+      remedy: 'A key schema cannot change in place: create a new table with the right keys ' +
+        '(rerun this command with --table naming a new table), copy the items over, and point Sentinel at it.',
+      summary: `Key schema is ${formatKeys(live.partitionKey, live.sortKey)}, ` +
+        `Sentinel needs (${definition.partitionKey}) with no sort key.`,
+      type: 'key-schema',
+    })
+  }
+
+  for (const attribute of keyAttributes(definition)) {
+    const type = live.attributeTypes[attribute]
+    if (type && type !== 'S') {
+      plan.drift.push({
+        remedy: 'Attribute types cannot change while a key uses them: ' +
+          `move the data to a new table whose ${attribute} is a string (S).`,
+        summary: `Key attribute ${attribute} has type ${type}, Sentinel needs S.`,
+        type: 'attribute-type',
+      })
+    }
+  }
+
+  for (const gsi of definition.indexes) {
+    const found = live.indexes.find(candidate => candidate.name === gsi.name)
+    if (!found) {
+      plan.actions.push({
+        index: gsi,
+        summary: `Add index ${gsi.name} ${formatKeys(gsi.partitionKey, gsi.sortKey)}, projecting ALL`,
+        type: 'add-index',
+      })
+      continue
+    }
+
+    if (found.partitionKey !== gsi.partitionKey || found.sortKey !== gsi.sortKey) {
+      plan.drift.push({
+        remedy: `An index's keys cannot change in place: delete index ${gsi.name} yourself ` +
+          '(queries on it fail until it is back), then rerun to add it with the right keys.',
+        summary: `Index ${gsi.name} has keys ${formatKeys(found.partitionKey, found.sortKey)}, ` +
+          `Sentinel needs ${formatKeys(gsi.partitionKey, gsi.sortKey)}.`,
+        type: 'index-keys',
+      })
+    }
+
+    if (found.projectionType !== undefined && found.projectionType !== 'ALL') {
+      plan.drift.push({
+        remedy: `A projection cannot change in place: delete index ${gsi.name} yourself, ` +
+          'then rerun to add it projecting ALL.',
+        summary: `Index ${gsi.name} projects ${found.projectionType}, Sentinel needs ALL.`,
+        type: 'index-projection',
+      })
+    }
+  }
+
+  const extra = live.indexes
+  .filter(gsi => !definition.indexes.some(wanted => wanted.name === gsi.name))
+  .map(gsi => gsi.name)
+  if (extra.length > 0) plan.notices.push(`Index ${extra.join(', ')} is not in Sentinel's definition; left alone.`)
+  if (live.localIndexes.length > 0) {
+    const names = live.localIndexes.join(', ')
+    plan.notices.push(`Local secondary index ${names} is not in Sentinel's definition; left alone.`)
+  }
+}
+
+function planSettings(desired: DesiredTable, live: LiveTable, plan: TablePlan): void {
+  const {definition} = desired
+  if (live.billingMode !== 'PAY_PER_REQUEST') {
+    plan.drift.push({
+      remedy: 'Switch the table to on-demand yourself (aws dynamodb update-table --billing-mode PAY_PER_REQUEST) ' +
+        'once you have checked the cost, then rerun.',
+      summary: `Billing mode is ${live.billingMode}, Sentinel's tables are on-demand (PAY_PER_REQUEST).`,
+      type: 'billing-mode',
+    })
+  }
+
+  planEncryption(desired, live, plan)
+
+  if (live.deletionProtection === UNSUPPORTED) {
+    plan.endpointGaps.push('deletion protection')
+  } else if (!live.deletionProtection && desired.deletionProtection) {
+    plan.actions.push({summary: 'Turn deletion protection on', type: 'enable-deletion-protection'})
+  } else if (live.deletionProtection && !desired.deletionProtection) {
+    plan.notices.push('Deletion protection is on; --no-deletion-protection never turns it off.')
+  }
+
+  const {ttl} = live
+  if (ttl.status === UNSUPPORTED) {
+    plan.endpointGaps.push('TTL')
+  } else if (ttl.status === 'DISABLED') {
+    plan.actions.push(enableTtl(definition))
+  } else if (ttl.status === 'DISABLING') {
+    plan.drift.push({
+      remedy: 'AWS allows re-enabling TTL about an hour after it was disabled: rerun then.',
+      summary: 'TTL is being disabled.',
+      type: 'ttl-disabling',
+    })
+  } else if (ttl.attribute !== definition.ttlAttribute) {
+    plan.drift.push({
+      remedy: `Sentinel writes expiry times to "${definition.ttlAttribute}". ` +
+        'Disable TTL yourself (AWS then locks it for up to an hour), ' +
+        `then rerun to enable it on "${definition.ttlAttribute}".`,
+      summary: `TTL is ${ttl.status} on attribute "${ttl.attribute}", Sentinel needs "${definition.ttlAttribute}".`,
+      type: 'ttl-attribute',
+    })
+  }
+
+  if (live.pitr === UNSUPPORTED) {
+    if (desired.pitr) plan.endpointGaps.push('point-in-time recovery')
+  } else if (live.pitr !== UNREAD && live.pitr !== 'ENABLED' && desired.pitr) {
+    plan.actions.push(enablePitr())
+  } else if (live.pitr === 'ENABLED' && !desired.pitr) {
+    plan.notices.push('Point-in-time recovery is on; --no-pitr never turns it off.')
+  }
+
+  planTags(desired, live, plan)
+}
+
+function planEncryption(desired: DesiredTable, live: LiveTable, plan: TablePlan): void {
+  const {encryption} = live
+  const {kmsKey} = desired
+  if (encryption.kind === 'unreported') {
+    plan.endpointGaps.push('encryption settings')
+    return
+  }
+
+  if (!kmsKey) {
+    // Any KMS key satisfies "encrypted with KMS"; a customer-managed one is never downgraded.
+    if (encryption.kind === 'aws-owned') {
+      plan.actions.push({
+        summary: 'Encrypt with the AWS-managed KMS key (now the AWS-owned key)',
+        type: 'set-encryption',
+      })
+    }
+
+    return
+  }
+
+  if (encryption.kind === 'kms' && kmsKeyMatches(kmsKey, encryption.kmsKeyArn)) return
+  if (encryption.kind === 'kms' && (kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn')) {
+    plan.notices.push(`Encrypted with ${encryption.kmsKeyArn}; whether ${describeEncryption(kmsKey)} names that key ` +
+      'is not checked (pass the key ARN to compare exactly).')
+    return
+  }
+
+  plan.actions.push({summary: `Encrypt with ${describeEncryption(kmsKey)}`, type: 'set-encryption'})
+}
+
+export function kmsKeyMatches(kmsKey: KmsKeyRef, liveArn: string | undefined): boolean {
+  if (!liveArn) return false
+  if (kmsKey.kind === 'key-arn') return kmsKey.arn === liveArn
+  if (kmsKey.kind === 'key-id') return liveArn.endsWith(`:key/${kmsKey.id}`)
+  return false
+}
+
+/** DynamoDB's limit of tags per resource. */
+const MAX_TAGS = 50
+
+function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void {
+  if (live.tags === UNREAD) return
+  if (live.tags === UNSUPPORTED) {
+    plan.endpointGaps.push('tagging')
+    return
+  }
+
+  const missing: Record<string, string> = {}
+  for (const [key, value] of Object.entries(desiredTags(desired))) {
+    const current = live.tags[key]
+    if (current === undefined) {
+      missing[key] = value
+    } else if (current !== value && key === SENTINEL_TAG_KEY) {
+      plan.drift.push({
+        remedy: 'Check that you are provisioning the right table: ' +
+          `pass --table with the ${desired.definition.kind} table's name.`,
+        summary: `Table is tagged ${SENTINEL_TAG_KEY}=${current}, ` +
+          `but this command provisions the ${desired.definition.kind} table.`,
+        type: 'tag-conflict',
+      })
+    } else if (current !== value) {
+      plan.notices.push(`Tag ${key} is "${current}", not "${value}"; existing tags are never changed.`)
+    }
+  }
+
+  const count = Object.keys(live.tags).length + Object.keys(missing).length
+  if (Object.keys(missing).length > 0 && count > MAX_TAGS) {
+    plan.drift.push({
+      remedy: 'Remove tags you no longer need from the table (aws dynamodb untag-resource), ' +
+        'or pass fewer --tag flags, then rerun.',
+      summary: `Adding ${formatTags(missing)} would give the table ${count} tags; DynamoDB allows ${MAX_TAGS}.`,
+      type: 'tag-limit',
+    })
+  } else if (Object.keys(missing).length > 0) {
+    plan.actions.push({summary: `Add tags ${formatTags(missing)}`, tags: missing, type: 'add-tags'})
+  }
+}
+
+function enableTtl(definition: TableDefinition): Action {
+  return {summary: `Enable TTL on attribute "${definition.ttlAttribute}"`, type: 'enable-ttl'}
+}
+
+function enablePitr(): Action {
+  return {summary: 'Enable point-in-time recovery', type: 'enable-pitr'}
+}
+
+function formatTags(tags: Record<string, string>): string {
+  return Object.entries(tags)
+  .map(([key, value]) => `${key}=${value}`)
+  .join(', ')
+}
+
+/** True when apply has nothing to do and nothing is drifted. */
+export function isConverged(plan: TablePlan): boolean {
+  return plan.actions.length === 0 && plan.drift.length === 0
+}

@@ -1,0 +1,604 @@
+/**
+ * The provisioning service for one table, on the model of the CDK's bootstrap: inspect() reads the
+ * live state and plans; apply() carries the plan out in the order AWS requires, reads the table
+ * again and re-plans, and returns an immutable outcome — converged, or an error. It talks to AWS
+ * only through the DynamoDB port and reports progress through its own per-table reporter.
+ *
+ * Apply order: CreateTable (keys, indexes, billing, encryption, deletion protection, tags) → wait
+ * for the table and every index → one index per UpdateTable → encryption → deletion protection →
+ * TTL → PITR → tags. Nothing is ever deleted, disabled or replaced. A table another process is
+ * creating is joined; a busy table is waited for and the call sent again. CreateTable and
+ * UpdateTable are never blindly re-sent: after an unclear answer the table is read first.
+ */
+import type {
+  CreateTableCommandInput, SSESpecification, Tag, UpdateTableCommandInput,
+} from '@aws-sdk/client-dynamodb'
+
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import {MAX_ATTEMPTS} from '../aws/sdk-dynamodb.js'
+import {SentinelError} from '../errors.js'
+import {keyAttributes} from '../tables/definitions.js'
+import {type DesiredTable, desiredTags, kmsKeyId} from '../tables/desired.js'
+import {
+  describeTable,
+  EndpointCapabilities,
+  isEmulatorArn,
+  isNotFound,
+  isTableActive,
+  type LiveTable,
+  NotVisibleYet,
+  readLiveTable,
+  type ReadOptions,
+  UNREAD,
+  UNSUPPORTED,
+} from './live-table.js'
+import {
+  type Action, type EndpointGap, planTable, type TablePlan,
+} from './plan.js'
+import {POLL_INTERVAL_MS, waitForActive} from './wait.js'
+
+/** Progress of one table, as the provisioning service tells it. */
+export interface TableReporter {
+  /** A new step for this table ("Creating table x"). */
+  phase(message: string): void
+  /** Progress within the step (a poll); a terminal may show each, a CI log only a heartbeat. */
+  progress(message: string): void
+  /** What is under way in AWS for this table right now (for an interrupt message); undefined: nothing. */
+  inFlight(what: string | undefined): void
+}
+
+export const SILENT_REPORTER: TableReporter = {inFlight() {}, phase() {}, progress() {}}
+
+export interface Inspection {
+  readonly desired: DesiredTable
+  readonly live: LiveTable | undefined
+  readonly plan: TablePlan
+}
+
+export type ApplyOutcome = 'created' | 'unchanged' | 'updated'
+
+export interface ProvisionOutcome {
+  readonly outcome: ApplyOutcome
+  readonly live: LiveTable
+  /** What was done, in order, one line each. */
+  readonly applied: readonly string[]
+  readonly notices: readonly string[]
+  /** What the endpoint does not implement (an emulator), so was skipped. */
+  readonly endpointGaps: readonly EndpointGap[]
+}
+
+export interface ApplyOptions {
+  /** Absolute deadline (ms since epoch) for every wait of the run. */
+  deadline: number
+  reporter?: TableReporter
+}
+
+/** Re-plans after applying; a table still needing work after this many rounds is being fought over. */
+const MAX_ROUNDS = 4
+
+/** The service's pauses; unit tests shorten them to run every path in milliseconds. */
+export interface ProvisionerTiming {
+  /** Between DescribeTable polls while waiting for ACTIVE. */
+  pollMs: number
+  /** Between reads while AWS does not show a table or tags just written. */
+  rereadMs: number
+  /** How long to keep reading tags just written before trusting the accepted write. */
+  tagSettleMs: number
+  /** With no other creation of this run to wait for, before asking CreateTable again. */
+  limitRetryMs: number
+}
+
+export const DEFAULT_TIMING: ProvisionerTiming = {
+  limitRetryMs: 2000, pollMs: POLL_INTERVAL_MS, rereadMs: 500, tagSettleMs: 10_000,
+}
+
+/**
+ * DynamoDB refuses CreateTable with LimitExceededException while other tables with secondary
+ * indexes are being created. The gate lets a refused create wait for this run's other creates
+ * instead of failing, so init:all still ends with every table created.
+ */
+export class CreationGate {
+  private readonly creating = new Set<Promise<unknown>>()
+
+  /** Registers a creation AWS accepted, until `done` (its table ACTIVE) settles. */
+  track(done: Promise<unknown>): void {
+    const settled = done.catch(() => {})
+    this.creating.add(settled)
+    settled.then(() => this.creating.delete(settled))
+  }
+
+  /** Resolves when one of this run's other creations finishes, or after `fallbackMs` if none runs. */
+  async waitForOthers(fallbackMs: number): Promise<void> {
+    await (this.creating.size > 0 ? Promise.race(this.creating) : sleep(fallbackMs))
+  }
+}
+
+export class Provisioner {
+  readonly capabilities: EndpointCapabilities
+  /** Shared by every table of one run (init:all). */
+  readonly creationGate: CreationGate
+  readonly timing: ProvisionerTiming
+
+  constructor(
+    capabilities: EndpointCapabilities,
+    options: {gate?: CreationGate; timing?: Partial<ProvisionerTiming>} = {},
+  ) {
+    this.capabilities = capabilities
+    this.creationGate = options.gate ?? new CreationGate()
+    this.timing = {...DEFAULT_TIMING, ...options.timing}
+  }
+
+  /**
+   * Reads the live table and plans. Tags cost a read, so by default they are read only when the
+   * user asked for tags or the table needs work anyway: a rerun on a correct table makes three
+   * read calls and no write.
+   */
+  async inspect(desired: DesiredTable, options: {full?: boolean} = {}): Promise<Inspection> {
+    const wantTags = Boolean(options.full) || Object.keys(desired.tags).length > 0
+    let live = await this.read(desired.tableName, {pitr: desired.pitr || Boolean(options.full), tags: wantTags})
+    let plan = planTable(desired, live)
+    if (live && live.tags === UNREAD && plan.actions.length > 0 && plan.drift.length === 0) {
+      live = await this.read(desired.tableName, {pitr: desired.pitr, tags: true})
+      plan = planTable(desired, live)
+    }
+
+    return {desired, live, plan}
+  }
+
+  /** Applies the plan, then re-reads and re-plans until converged; throws a SentinelError otherwise. */
+  async apply(inspection: Inspection, options: ApplyOptions): Promise<ProvisionOutcome> {
+    const run = new TableApply(this, inspection.desired, options.deadline, options.reporter ?? SILENT_REPORTER)
+    const {desired} = inspection
+    let {plan} = inspection
+    for (let round = 1; ; round++) {
+      if (plan.drift.length > 0) throw driftError(plan)
+      for (const action of plan.actions) await run.execute(action)
+      run.reporter.inFlight(undefined)
+      const live = await run.recheck()
+      plan = planTable(desired, live)
+      const remaining = plan.actions.filter(action => !run.skipped.has(action.type))
+      if (plan.drift.length === 0 && remaining.length === 0) {
+        const outcome = run.created ? 'created' : (run.applied.length > 0 ? 'updated' : 'unchanged')
+        return Object.freeze({
+          applied: Object.freeze([...run.applied]),
+          endpointGaps: Object.freeze([...plan.endpointGaps]),
+          live,
+          notices: Object.freeze([...new Set([...plan.notices, ...run.notices])]),
+          outcome,
+        })
+      }
+
+      if (round >= MAX_ROUNDS) {
+        const needs = remaining.map(action => action.summary).join('; ')
+        throw new SentinelError('NOT_CONVERGED', `Table ${desired.tableName} still needs: ${needs}.`, {
+          suggestion: 'Another process keeps changing it; rerun when it is done.',
+        })
+      }
+
+      plan = {...plan, actions: remaining}
+    }
+  }
+
+  /** readLiveTable, reading again while AWS does not show a table it has just created. */
+  async read(
+    tableName: string,
+    what: ReadOptions,
+    deadline = Date.now() + this.timing.tagSettleMs,
+  ): Promise<LiveTable | undefined> {
+    for (;;) {
+      try {
+        return await readLiveTable(this.capabilities, tableName, what)
+      } catch (error) {
+        if (!(error instanceof NotVisibleYet) || Date.now() >= deadline) throw error
+        await sleep(this.timing.rereadMs)
+      }
+    }
+  }
+}
+
+export function driftError(plan: TablePlan): SentinelError {
+  const deleting = plan.drift.find(drift => drift.type === 'table-deleting')
+  if (deleting) return new SentinelError('TABLE_DELETING', deleting.summary, {suggestion: deleting.remedy})
+  const count = plan.drift.length
+  const what = `${count} drift item${count === 1 ? '' : 's'}`
+  const summaries = plan.drift.map(drift => drift.summary).join(' ')
+  const message = `Table ${plan.tableName} has ${what} that sentinel cannot fix in place: ${summaries}`
+  return new SentinelError('DRIFT', message, {
+    suggestion: `Nothing was changed on this table. ${plan.drift[0].remedy}`,
+  })
+}
+
+/** One table's apply: the actions, in order, and what they did. */
+class TableApply {
+  readonly applied: string[] = []
+  readonly notices: string[] = []
+  /** Actions the endpoint cannot do; not retried. */
+  readonly skipped = new Set<Action['type']>()
+  created = false
+  /** Tags a TagResource or CreateTable wrote; ListTagsOfResource may not show them for a while. */
+  private readonly writtenTags: Record<string, string> = {}
+  /** The table was just created: "not found" means "not visible yet". */
+  private justCreated = false
+  /** Known once a wait has seen the table; saves a DescribeTable before TagResource. */
+  private arn?: string
+
+  constructor(
+    private readonly provisioner: Provisioner,
+    private readonly desired: DesiredTable,
+    private readonly deadline: number,
+    readonly reporter: TableReporter,
+  ) {}
+
+  private get name(): string {
+    return this.desired.tableName
+  }
+
+  private get port() {
+    return this.provisioner.capabilities.port
+  }
+
+  async execute(action: Action): Promise<void> {
+    switch (action.type) {
+    case 'add-index': {
+      const {index} = action
+      await this.updateTable(action, {
+        AttributeDefinitions: [index.partitionKey, index.sortKey]
+        .map(name => ({AttributeName: name, AttributeType: 'S'})),
+        GlobalSecondaryIndexUpdates: [{
+          Create: {
+            IndexName: index.name,
+            KeySchema: [
+              {AttributeName: index.partitionKey, KeyType: 'HASH'},
+              {AttributeName: index.sortKey, KeyType: 'RANGE'},
+            ],
+            Projection: {ProjectionType: 'ALL'},
+          },
+        }],
+      })
+      return
+    }
+
+    case 'add-tags': {
+      const arn = await this.tableArn()
+      const tags: Tag[] = Object.entries(action.tags).map(([Key, Value]) => ({Key, Value}))
+      const done = await this.optional(
+        action,
+        'TagResource',
+        () => this.port.tagResource({ResourceArn: arn, Tags: tags}),
+      )
+      if (done) Object.assign(this.writtenTags, action.tags)
+      return
+    }
+
+    case 'create-table': {
+      await this.createTable()
+      return
+    }
+
+    case 'enable-deletion-protection': {
+      await this.updateTable(action, {DeletionProtectionEnabled: true})
+      return
+    }
+
+    case 'enable-pitr': {
+      await this.enablePitr(action)
+      return
+    }
+
+    case 'enable-ttl': {
+      const ttl = {AttributeName: this.desired.definition.ttlAttribute, Enabled: true}
+      await this.optional(
+        action,
+        'UpdateTimeToLive',
+        () => this.port.updateTimeToLive({TableName: this.name, TimeToLiveSpecification: ttl}),
+      )
+      return
+    }
+
+    case 'set-encryption': {
+      await this.updateTable(action, {SSESpecification: sseSpecification(this.desired)})
+      return
+    }
+
+    case 'wait-for-table': {
+      this.justCreated = true
+      await this.waitActive()
+      return
+    }
+
+    default: {
+      // A new action type must be handled here; the compiler says so.
+      const unhandled: never = action
+      throw new Error(`Unhandled action ${JSON.stringify(unhandled)}`)
+    }
+    }
+  }
+
+  /**
+   * Reads the table after applying. Tags this run wrote that ListTagsOfResource does not show yet
+   * (it is eventually consistent) are read again for a while, never written again; after that the
+   * accepted write is trusted.
+   */
+  async recheck(): Promise<LiveTable> {
+    const wantTags = Object.keys(this.desired.tags).length > 0 || this.applied.length > 0
+    const settleBy = Math.min(this.deadline, Date.now() + this.provisioner.timing.tagSettleMs)
+    for (;;) {
+      const what = {pitr: this.desired.pitr, tags: wantTags}
+      const live = await this.provisioner.read(this.name, what, Math.max(settleBy, this.deadline))
+      if (!live) {
+        throw new SentinelError('AWS_ERROR', `Table ${this.name} is gone after apply.`, {
+          suggestion: 'Someone deleted it; rerun to create it again.',
+        })
+      }
+
+      if (typeof live.tags !== 'object') return live
+      const unseen = Object.keys(this.writtenTags)
+      .filter(key => live.tags !== UNREAD && live.tags !== UNSUPPORTED && !(key in live.tags))
+      if (unseen.length === 0) return live
+      // An emulator is consistent at once: one that does not list a tag never will (dynalite
+      // drops CreateTable's tags), so there is nothing to wait for.
+      if (Date.now() >= settleBy || isEmulatorArn(live.arn)) {
+        const who = isEmulatorArn(live.arn) ? 'The endpoint' : 'AWS'
+        this.notices.push(`${who} does not list tag ${unseen.join(', ')} yet; ` +
+          'the write was accepted, so it was not sent again.')
+        return {...live, tags: {...this.writtenTags, ...live.tags}}
+      }
+
+      this.reporter.progress(`Waiting for the new tags on ${this.name} to show`)
+      await sleep(this.provisioner.timing.rereadMs)
+    }
+  }
+
+  private async createTable(): Promise<void> {
+    // Said before the call goes out, so an interrupt at any moment from here on warns.
+    this.reporter.inFlight(`CreateTable is being sent: AWS may be creating table ${this.name}`)
+    this.reporter.phase(`Creating table ${this.name}`)
+    const input = this.createTableInput()
+    await this.sendCreate(input)
+    const active = this.waitActive()
+    // A creation with indexes in flight is what AWS's limit counts; refused creates wait for it.
+    if (input.GlobalSecondaryIndexes?.length) this.provisioner.creationGate.track(active)
+    await active
+  }
+
+  private async sendCreate(input: CreateTableCommandInput): Promise<void> {
+    for (;;) {
+      try {
+        const landed = await this.sendOnce(
+          () => this.port.createTable(input),
+          async () => Boolean(await describeTable(this.port, this.name)),
+        )
+        if (landed === 'unclear') {
+          this.notices.push(`CreateTable for ${this.name} got no clear answer, ` +
+            'but the table exists; continued with it.')
+        }
+
+        this.created = true
+        this.justCreated = true
+        this.applied.push(`Created table ${this.name}`)
+        for (const tag of input.Tags ?? []) this.writtenTags[tag.Key ?? ''] = tag.Value ?? ''
+        return
+      } catch (error) {
+        if (!(error instanceof SentinelError)) throw error
+        // Another process created it between our read and our call: join it rather than fight.
+        if (error.awsName === 'ResourceInUseException') {
+          this.justCreated = true
+          this.reporter.inFlight(`another process is creating table ${this.name}`)
+          this.notices.push(`Table ${this.name} was being created by another process; joined it.`)
+          return
+        }
+
+        // Refused, so nothing was created: wait for the other creations with indexes, then ask again.
+        if (error.awsName !== 'LimitExceededException' || Date.now() >= this.deadline) throw error
+        this.reporter.phase(`Waiting to create ${this.name}: AWS creates one table with indexes at a time`)
+        await this.provisioner.creationGate.waitForOthers(this.provisioner.timing.limitRetryMs)
+      }
+    }
+  }
+
+  private createTableInput(): CreateTableCommandInput {
+    const {definition} = this.desired
+    return {
+      AttributeDefinitions: keyAttributes(definition).map(name => ({AttributeName: name, AttributeType: 'S'})),
+      BillingMode: 'PAY_PER_REQUEST',
+      DeletionProtectionEnabled: this.desired.deletionProtection,
+      GlobalSecondaryIndexes: definition.indexes.length === 0
+        ? undefined
+        : definition.indexes.map(gsi => ({
+          IndexName: gsi.name,
+          KeySchema: [
+            {AttributeName: gsi.partitionKey, KeyType: 'HASH'},
+            {AttributeName: gsi.sortKey, KeyType: 'RANGE'},
+          ],
+          Projection: {ProjectionType: 'ALL'},
+        })),
+      KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
+      SSESpecification: sseSpecification(this.desired),
+      TableName: this.name,
+      Tags: Object.entries(desiredTags(this.desired)).map(([Key, Value]) => ({Key, Value})),
+    }
+  }
+
+  /**
+   * CreateTable and UpdateTable are never blindly re-sent: a repeated create or no-op update is an
+   * error in DynamoDB. Each attempt goes out once; after a throttle, a 5xx or a lost answer,
+   * `landed` reads the table first, and a call that did land is not sent again. The pause between
+   * attempts is the SDK's standard retry strategy's.
+   */
+  private async sendOnce(send: () => Promise<unknown>, landed: () => Promise<boolean>): Promise<'sent' | 'unclear'> {
+    const {StandardRetryStrategy} = await import('@smithy/core/retry')
+    const strategy = new StandardRetryStrategy(MAX_ATTEMPTS)
+    let token = await strategy.acquireInitialRetryToken('sentinel')
+    for (;;) {
+      try {
+        await send()
+        return 'sent'
+      } catch (error) {
+        if (!(error instanceof SentinelError && error.aws?.retryable) || Date.now() >= this.deadline) throw error
+        try {
+          const errorType = error.code === 'THROTTLED' ? 'THROTTLING' : 'TRANSIENT'
+          token = await strategy.refreshRetryTokenForRetry(token, {errorType})
+        } catch {
+          throw error
+        }
+
+        await sleep(token.getRetryDelay())
+        if (await landed()) return 'unclear'
+      }
+    }
+  }
+
+  private async updateTable(action: Action, input: Omit<UpdateTableCommandInput, 'TableName'>): Promise<void> {
+    const indexName = action.type === 'add-index' ? action.index.name : undefined
+    this.reporter.inFlight(`UpdateTable is being sent: AWS may be applying "${action.summary}" to ${this.name}`)
+    this.reporter.phase(`${this.name}: ${action.summary}`)
+    await this.sendUpdateTable(action, {...input, TableName: this.name}, indexName)
+    this.applied.push(action.summary)
+    await this.waitActive(indexName)
+  }
+
+  /** After an unclear answer: does the table still need this action, or did the call land? */
+  private async stillNeeded(action: Action): Promise<boolean> {
+    const live = await this.provisioner.read(this.name, {pitr: false, tags: false})
+    return planTable({...this.desired, pitr: false}, live)
+    .actions.some(candidate => candidate.summary === action.summary)
+  }
+
+  /** ResourceInUseException means another change is under way: wait for it, then send again. */
+  private async sendUpdateTable(
+    action: Action,
+    input: UpdateTableCommandInput,
+    indexName: string | undefined,
+  ): Promise<void> {
+    for (;;) {
+      try {
+        await this.sendOnce(() => this.port.updateTable(input), async () => !(await this.stillNeeded(action)))
+        return
+      } catch (error) {
+        if (!(error instanceof SentinelError)) throw error
+        // The index we are adding already exists: someone else added it; join.
+        if (indexName && error.awsName === 'ValidationException' && /already exists/i.test(error.message)) {
+          this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
+          return
+        }
+
+        if (error.awsName !== 'ResourceInUseException' && error.awsName !== 'LimitExceededException') throw error
+        if (Date.now() >= this.deadline) throw error
+        this.reporter.phase(`Table ${this.name} is busy; waiting to ${action.summary.toLowerCase()}`)
+        await this.waitActive()
+        if (error.awsName === 'LimitExceededException') await sleep(1000)
+      }
+    }
+  }
+
+  private async enablePitr(action: Action): Promise<void> {
+    // Right after creation AWS may answer ContinuousBackupsUnavailableException for a while.
+    for (;;) {
+      try {
+        await this.optional(action, 'UpdateContinuousBackups', () => this.port.updateContinuousBackups({
+          PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true},
+          TableName: this.name,
+        }))
+        return
+      } catch (error) {
+        const unavailable = error instanceof SentinelError && error.awsName === 'ContinuousBackupsUnavailableException'
+        if (!unavailable || Date.now() >= this.deadline) throw error
+        this.reporter.progress(`Waiting for backups on ${this.name} to become available`)
+        await sleep(1000)
+      }
+    }
+  }
+
+  /**
+   * An operation the endpoint may lack (TTL, PITR, tags): skipped, and said once by the final plan,
+   * when the endpoint lacks it. Right after CreateTable, "not found" means "not visible yet".
+   * Returns whether the call was made.
+   */
+  private async optional(
+    action: Action,
+    operation: 'TagResource' | 'UpdateContinuousBackups' | 'UpdateTimeToLive',
+    send: () => Promise<unknown>,
+  ): Promise<boolean> {
+    const {capabilities} = this.provisioner
+    if (capabilities.lacking.has(operation)) {
+      this.skipped.add(action.type)
+      return false
+    }
+
+    // Announced once it is done: an emulator that lacks it must not seem to be doing it.
+    for (;;) {
+      try {
+        const result = await capabilities.optional(operation, async () => {
+          await send()
+          return true
+        })
+        if (result === UNSUPPORTED) {
+          this.skipped.add(action.type)
+          return false
+        }
+
+        if (result === undefined) throw new NotVisibleYet(this.name)
+        this.reporter.phase(`${this.name}: ${action.summary}`)
+        this.applied.push(action.summary)
+        return true
+      } catch (error) {
+        const notVisible = error instanceof NotVisibleYet || isNotFound(error)
+        if (!(notVisible && this.justCreated) || Date.now() >= this.deadline) throw asError(error, this.name)
+        await sleep(this.provisioner.timing.rereadMs)
+      }
+    }
+  }
+
+  private async tableArn(): Promise<string> {
+    this.arn ??= (await describeTable(this.port, this.name))?.TableArn
+    if (!this.arn) throw new SentinelError('AWS_ERROR', `Table ${this.name} has no ARN.`, {suggestion: 'Rerun.'})
+    return this.arn
+  }
+
+  private async waitActive(indexName?: string): Promise<void> {
+    this.reporter.inFlight(`table ${this.name} is still becoming ACTIVE in AWS`)
+    const started = Date.now()
+    const table = await waitForActive(this.port, {
+      deadline: this.deadline,
+      indexName,
+      intervalMs: this.provisioner.timing.pollMs,
+      justCreated: this.justCreated,
+      onPoll: polled => {
+        if (isTableActive(polled, indexName)) return
+        const seconds = Math.round((Date.now() - started) / 1000)
+        this.reporter.progress(`Waiting for ${this.name}: ${describeWait(polled, indexName)} (${seconds}s)`)
+      },
+      tableName: this.name,
+    })
+    this.arn = table.TableArn
+  }
+}
+
+/** What describeWait reads of a DescribeTable answer. */
+interface PolledTable {
+  TableStatus?: string
+  GlobalSecondaryIndexes?: {IndexName?: string; IndexStatus?: string; Backfilling?: boolean}[]
+}
+
+function describeWait(table: PolledTable, indexName?: string): string {
+  const busy = (table.GlobalSecondaryIndexes ?? [])
+  .filter(gsi => gsi.IndexStatus !== 'ACTIVE')
+  .map(gsi => `index ${gsi.IndexName} ${gsi.IndexStatus}${gsi.Backfilling ? ' (backfilling)' : ''}`)
+  const listed = (table.GlobalSecondaryIndexes ?? []).some(gsi => gsi.IndexName === indexName)
+  if (indexName && !listed) busy.push(`index ${indexName} not listed yet`)
+  if (table.TableStatus !== 'ACTIVE') busy.unshift(`table ${table.TableStatus}`)
+  return busy.join(', ') || 'ACTIVE'
+}
+
+function asError(error: unknown, tableName: string): unknown {
+  if (!(error instanceof NotVisibleYet)) return error
+  return new SentinelError('WAIT_TIMEOUT', `AWS still does not show table ${tableName}, which was just created.`, {
+    suggestion: 'AWS keeps working on it; rerun the same command (with a larger --wait-timeout) to continue.',
+  })
+}
+
+function sseSpecification(desired: DesiredTable): SSESpecification {
+  if (!desired.kmsKey) return {Enabled: true, SSEType: 'KMS'}
+  return {Enabled: true, KMSMasterKeyId: kmsKeyId(desired.kmsKey), SSEType: 'KMS'}
+}

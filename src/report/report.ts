@@ -1,0 +1,189 @@
+/**
+ * What a run reports: the typed result behind --json, and its rendering as text. Pure functions.
+ */
+import type {PolicyDocument} from '../iam/policy.js'
+import type {TableKind} from '../tables/definitions.js'
+import type {DesiredTable} from '../tables/desired.js'
+
+import {partitionOf} from '../aws/partitions.js'
+import {type LiveTable, UNREAD, UNSUPPORTED} from '../provisioning/live-table.js'
+import {type Drift, isConverged, type TablePlan} from '../provisioning/plan.js'
+
+export type Outcome = 'created' | 'declined' | 'failed' | 'planned' | 'refused' | 'status' | 'unchanged' | 'updated'
+
+export interface TableState {
+  ttl: string
+  pitr: string
+  deletionProtection: string
+  encryption: string
+  billingMode: string
+  indexes: {name: string; status: string}[]
+  itemCount: null | number
+}
+
+export interface TableResult {
+  kind: TableKind
+  table: string
+  arn: null | string
+  /** Live TableStatus, or MISSING. */
+  status: string
+  converged: boolean
+  outcome: Outcome
+  actions: {summary: string; type: string}[]
+  applied: string[]
+  drift: Drift[]
+  notices: string[]
+  state?: TableState
+  error?: {code: string; exitCode: number; message: string; suggestion?: string}
+}
+
+export interface Target {
+  account: null | string
+  /** Why the account is null, when it is. */
+  accountNote?: string
+  region: string
+  partition: string
+  endpoint: null | string
+  /** True for the embedded DynamoDB Local (--local): the region and account are nominal. */
+  local?: boolean
+}
+
+export interface RunResult {
+  command: string
+  mode: 'apply' | 'export' | 'generate-iam' | 'plan' | 'status'
+  /** Null for an export, which reaches no account. */
+  target: null | Target
+  tables: TableResult[]
+  /** What the endpoint does not implement (an emulator), so was not checked: said once. */
+  endpointGaps?: string[]
+  policy?: PolicyDocument
+  /** --export: the format and the document printed. */
+  export?: {format: string; document: string}
+  nextSteps: string[]
+}
+
+export interface TargetInput {
+  region: string
+  account?: string
+  endpoint?: string
+  /** Why the account is unknown, when it is. */
+  accountNote?: string
+  local?: boolean
+}
+
+export function makeTarget({account, accountNote, endpoint, local, region}: TargetInput): Target {
+  const target: Target = {
+    account: account ?? null,
+    accountNote: account ? undefined : accountNote,
+    endpoint: endpoint ?? null,
+    partition: partitionOf(region).name,
+    region,
+  }
+  return local ? {...target, local: true} : target
+}
+
+/** A table's result as planned: what the plan says, before apply. */
+export function tableResult(
+  {desired, live, plan}: {desired: DesiredTable; live: LiveTable | undefined; plan: TablePlan},
+  outcome: Outcome,
+): TableResult {
+  return {
+    actions: plan.actions.map(({summary, type}) => ({summary, type})),
+    applied: [],
+    arn: live?.arn ?? null,
+    converged: isConverged(plan),
+    drift: plan.drift,
+    kind: desired.definition.kind,
+    notices: plan.notices,
+    outcome,
+    status: live?.status ?? 'MISSING',
+    table: desired.tableName,
+  }
+}
+
+export function describeState(live: LiveTable): TableState {
+  const text = (value: string) =>
+    (value === UNSUPPORTED ? 'not supported by endpoint' : (value === UNREAD ? 'not read' : value))
+  return {
+    billingMode: live.billingMode,
+    deletionProtection: live.deletionProtection === UNSUPPORTED
+      ? text(UNSUPPORTED)
+      : (live.deletionProtection ? 'ENABLED' : 'DISABLED'),
+    encryption: live.encryption.kind === 'kms'
+      ? `KMS ${live.encryption.kmsKeyArn ?? ''}`.trim()
+      : (live.encryption.kind === 'unreported' ? 'not reported by endpoint' : 'AWS-owned key'),
+    indexes: live.indexes.map(gsi => ({name: gsi.name, status: gsi.status ?? 'UNKNOWN'})),
+    itemCount: live.itemCount ?? null,
+    pitr: text(live.pitr),
+    ttl: live.ttl.status === UNSUPPORTED
+      ? text(UNSUPPORTED)
+      : `${live.ttl.status}${live.ttl.attribute ? ` on "${live.ttl.attribute}"` : ''}`,
+  }
+}
+
+/** The one line about what the endpoint lacks, for all tables at once. */
+export function renderEndpointGaps(gaps: readonly string[]): string[] {
+  if (gaps.length === 0) return []
+  return [`Not checked, because the endpoint does not implement or report it: ${gaps.join(', ')}.`]
+}
+
+export function renderTarget(target: Target): string {
+  if (target.local) return `Target: embedded DynamoDB Local at ${target.endpoint}`
+  const account = target.account ?? `unknown${target.accountNote ? ` (${target.accountNote})` : ''}`
+  return `Target: account ${account}, region ${target.region}${target.endpoint ? `, endpoint ${target.endpoint}` : ''}`
+}
+
+const OUTCOME_TEXT: Record<Outcome, string> = {
+  created: 'created',
+  declined: 'not changed (declined)',
+  failed: 'failed',
+  planned: 'plan only, nothing changed',
+  refused: 'refused: drift sentinel cannot fix in place; nothing changed',
+  status: '',
+  unchanged: 'unchanged (already matches Sentinel\'s definition)',
+  updated: 'updated',
+}
+
+/** The plan for one table: what apply will do, what it will not touch, what to know. */
+export function renderPlan(result: TableResult): string[] {
+  const status = result.status === 'MISSING' ? 'does not exist' : result.status
+  const lines = [`Table ${result.table} (${result.kind}): ${status}`]
+  if (result.actions.length === 0 && result.drift.length === 0) {
+    lines.push('  No changes: the table matches Sentinel\'s definition.')
+  }
+
+  for (const action of result.actions) lines.push(`  + ${action.summary}`)
+  for (const drift of result.drift) lines.push(`  ! Drift: ${drift.summary}`, `      Fix: ${drift.remedy}`)
+  for (const notice of result.notices) lines.push(`  - ${notice}`)
+  return lines
+}
+
+export function renderOutcome(result: TableResult): string[] {
+  const failure = result.outcome === 'refused' ? OUTCOME_TEXT.refused : 'failed'
+  const what = result.error ? `${failure}: ${result.error.message}` : OUTCOME_TEXT[result.outcome]
+  const lines = [`${result.error ? '✖' : '✔'} ${result.table}: ${what}`]
+  if (result.arn && !result.error) lines.push(`  ARN: ${result.arn}`)
+  for (const applied of result.applied) lines.push(`  + ${applied}`)
+  for (const notice of result.notices) lines.push(`  - ${notice}`)
+  if (result.error?.suggestion) lines.push(`  ${result.error.suggestion}`)
+  return lines
+}
+
+export function renderStatus(result: TableResult): string[] {
+  const status = result.status === 'MISSING' ? 'does not exist' : result.status
+  const matches = result.converged ? ', matches' : ''
+  const lines = [`${result.converged ? '✔' : '✖'} ${result.table} (${result.kind}): ${status}${matches}`]
+  const {state} = result
+  if (state) {
+    lines.push(
+      `    TTL ${state.ttl}; PITR ${state.pitr}; deletion protection ${state.deletionProtection}; ` +
+        `encryption ${state.encryption}; billing ${state.billingMode}; ~${state.itemCount ?? '?'} items`,
+      `    indexes: ${state.indexes.map(gsi => `${gsi.name} ${gsi.status}`).join(', ') || 'none'}`,
+    )
+  }
+
+  for (const action of result.actions) lines.push(`  + needs: ${action.summary}`)
+  for (const drift of result.drift) lines.push(`  ! drift: ${drift.summary}`, `      Fix: ${drift.remedy}`)
+  for (const notice of result.notices) lines.push(`  - ${notice}`)
+  return lines
+}

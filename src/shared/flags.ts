@@ -1,0 +1,163 @@
+/**
+ * Every flag of the CLI, in one place: where to connect, what kind of run, the table settings and
+ * the table names. Commands compose these; the relationships between flags (exclusive, dependsOn)
+ * are declared here so that oclif checks them before anything runs.
+ */
+import {Flags} from '@oclif/core'
+
+import type {TableDefinition} from '../tables/definitions.js'
+
+import {EXPORT_FORMATS} from '../export/index.js'
+import {POLICY_FOR} from '../iam/policy.js'
+
+/** Where the CLI talks to; every command that reaches AWS has these. */
+export const connectionFlags = {
+  'aws-profile': Flags.string({
+    description: 'Shared-config profile (SSO and role profiles work). Falls back to AWS_PROFILE.',
+    helpGroup: 'AWS',
+  }),
+  'endpoint-url': Flags.string({
+    description: 'A DynamoDB endpoint (a VPC or FIPS endpoint, DynamoDB Local...). Falls back to ' +
+      'AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, then the profile\'s endpoint_url.',
+    exclusive: ['local'],
+    helpGroup: 'AWS',
+  }),
+  local: Flags.boolean({
+    description: 'Run against an embedded DynamoDB Local (needs Java 17+), started for this run; ' +
+      'no AWS account needed.',
+    exclusive: ['endpoint-url'],
+    helpGroup: 'LOCAL',
+  }),
+  'local-dir': Flags.string({
+    dependsOn: ['local'],
+    description: 'Where --local keeps its data, so later --local runs see the same tables. ' +
+      '[default: ~/.sentinel/dynamodb-local, or SENTINEL_LOCAL_DIR]',
+    helpGroup: 'LOCAL',
+  }),
+  region: Flags.string({
+    description: 'AWS region. Falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile\'s region.',
+    helpGroup: 'AWS',
+  }),
+}
+
+/** What every table should look like; init:status checks against the same settings. */
+export const tableSettingsFlags = {
+  'deletion-protection': Flags.boolean({
+    allowNo: true,
+    default: true,
+    description: 'Deletion protection on (never turned off by sentinel).',
+    helpGroup: 'TABLE SETTINGS',
+  }),
+  'kms-key': Flags.string({
+    description: 'Customer-managed KMS key (key ID, key ARN, alias/NAME or alias ARN) to encrypt with; ' +
+      'default: the AWS-managed key.',
+    helpGroup: 'TABLE SETTINGS',
+  }),
+  pitr: Flags.boolean({
+    allowNo: true,
+    default: true,
+    description: 'Point-in-time recovery on (never turned off by sentinel).',
+    helpGroup: 'TABLE SETTINGS',
+  }),
+  tag: Flags.string({
+    description: 'Tag to add, as key=value (repeatable). Tags are added, never removed or changed.',
+    helpGroup: 'TABLE SETTINGS',
+    multiple: true,
+  }),
+}
+
+/** The same settings for init:status: what each table is checked against; nothing is changed. */
+export const checkedSettingsFlags = {
+  'deletion-protection': Flags.boolean({
+    allowNo: true,
+    default: true,
+    description: 'Expect deletion protection on (--no-deletion-protection: do not require it).',
+    helpGroup: 'CHECKED AGAINST',
+  }),
+  'kms-key': Flags.string({
+    description: 'Expect encryption with this customer-managed KMS key; default: any KMS key.',
+    helpGroup: 'CHECKED AGAINST',
+  }),
+  pitr: Flags.boolean({
+    allowNo: true,
+    default: true,
+    description: 'Expect point-in-time recovery on (--no-pitr: do not require it).',
+    helpGroup: 'CHECKED AGAINST',
+  }),
+  tag: Flags.string({
+    description: 'Expect this tag, as key=value (repeatable), besides sentinel:table.',
+    helpGroup: 'CHECKED AGAINST',
+    multiple: true,
+  }),
+}
+
+/** How a provisioning command runs: apply (default), plan, a policy, or an export. */
+export const runModeFlags = {
+  'account-id': Flags.string({
+    description: 'Account for the policy\'s or the export\'s ARNs; ' +
+      'without it the account comes from STS GetCallerIdentity.',
+    helpGroup: 'IAM',
+    relationships: [{flags: ['generate-iam', 'export'], type: 'some'}],
+  }),
+  export: Flags.string({
+    description: 'Print the table definition(s) as infrastructure as code and exit; ' +
+      'changes nothing and needs no AWS access.',
+    helpGroup: 'EXPORT',
+    options: [...EXPORT_FORMATS],
+  }),
+  'generate-iam': Flags.boolean({
+    description: 'Print the IAM policy document for the table(s) and exit; changes nothing.',
+    exclusive: ['export'],
+    helpGroup: 'IAM',
+  }),
+  'import-existing': Flags.boolean({
+    dependsOn: ['export'],
+    description: 'With --export terraform: read the account and add an import block ' +
+      'for each table that already exists.',
+    helpGroup: 'EXPORT',
+  }),
+  plan: Flags.boolean({
+    description: 'Show what would change and change nothing.',
+    exclusive: ['generate-iam', 'export'],
+  }),
+  'policy-for': Flags.string({
+    dependsOn: ['generate-iam'],
+    description: 'Whose policy: the operator running this CLI (provisioner), ' +
+      'the Sentinel server / TVM role (server), or both. [default: both]',
+    helpGroup: 'IAM',
+    options: [...POLICY_FOR],
+  }),
+  'wait-timeout': Flags.integer({
+    default: 600,
+    description: 'Seconds to wait for the table and its indexes to become ACTIVE (index backfill can be slow).',
+    max: 86_400,
+    min: 1,
+  }),
+  yes: Flags.boolean({
+    char: 'y',
+    description: 'Apply without asking (needed without a terminal, and with --json).',
+  }),
+}
+
+/** --table on a command for one table. */
+export function tableNameFlag(definition: TableDefinition) {
+  return {
+    table: Flags.string({
+      description: `Table name (3-255 of A-Z a-z 0-9 _ . -). Falls back to ${definition.envVars.join(', then ')}. ` +
+        `[default: ${definition.defaultTableName}]`,
+    }),
+  }
+}
+
+/** One flag per table on init:all and init:status, spelt as the Sentinel server spells it. */
+export function tableNameFlags(definitions: readonly TableDefinition[]) {
+  return Object.fromEntries(definitions.map(definition => [
+    definition.nameFlag,
+    Flags.string({
+      aliases: [...definition.nameFlagAliases],
+      description: `Name of the ${definition.purpose} table. Falls back to ${definition.envVars.join(', then ')}. ` +
+        `[default: ${definition.defaultTableName}]`,
+      helpGroup: 'TABLES',
+    }),
+  ]))
+}

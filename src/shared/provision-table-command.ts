@@ -1,0 +1,414 @@
+/**
+ * ProvisionTableCommand owns the flags, the confirmation prompt and the orchestration of the
+ * DynamoDB calls (after Heroku's PGSettingsCommand: the base owns run(), a subclass fills in a few
+ * members). A table command declares only its tables and texts. The run:
+ *
+ *   1. check the input locally (names, region, key, tags, flag combinations) — no AWS call;
+ *   2. --export / --generate-iam: print and stop;
+ *   3. read every table and plan (the provisioning service), beside the account lookup;
+ *   4. --plan or init:status: report and stop;
+ *   5. show target and plan, confirm (unless --yes), apply concurrently, report.
+ */
+import type {Interfaces} from '@oclif/core'
+
+import type {TableDefinition} from '../tables/definitions.js'
+
+import {type Connection, resolveConnection} from '../aws/connection.js'
+import {type AwsSession, LOCAL_CREDENTIALS, openSession} from '../aws/session.js'
+import {lookupAccount} from '../aws/sts.js'
+import {type ErrorCode, SentinelError} from '../errors.js'
+import {type ExportFormat, renderExport} from '../export/index.js'
+import {buildPolicy, type PolicyFor} from '../iam/policy.js'
+import {describeTable, EndpointCapabilities} from '../provisioning/live-table.js'
+import {
+  driftError, type Inspection, Provisioner, type ProvisionOutcome,
+} from '../provisioning/provisioner.js'
+import {commandLine, nextSteps, type RunContext} from '../report/next-steps.js'
+import {
+  describeState, makeTarget, renderEndpointGaps, renderOutcome, renderPlan, renderStatus, renderTarget, type RunResult,
+  tableResult, type TableResult, type Target,
+} from '../report/report.js'
+import {
+  type DesiredTable, desiredTables, type TableChoice, validateChoices,
+} from '../tables/desired.js'
+import {validateAccountId, validateRegion} from '../tables/validate.js'
+import {connectionFlags, runModeFlags, tableSettingsFlags} from './flags.js'
+import {Progress} from './progress.js'
+import {promptYesNo} from './prompt.js'
+import {
+  chooseTables, localDataDir, localRegion, runContext, type RunFlags, settingsOf,
+} from './run-input.js'
+import {ResultError, SentinelCommand, toSentinelError} from './sentinel-command.js'
+
+/** Everything a run has settled locally, before any AWS call. */
+interface Run {
+  flags: RunFlags
+  connection: Connection
+  desired: DesiredTable[]
+  context: RunContext
+}
+
+type Decided = (outcome: TableResult['outcome']) => RunResult
+
+/** Where a silent Progress writes: nowhere. */
+function writeNothing(): void {}
+
+export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
+  static baseFlags: Interfaces.FlagInput = {...connectionFlags, ...runModeFlags, ...tableSettingsFlags}
+  /** The tables this command provisions (one for init:sessions, all four for init:all). */
+  static tables: readonly TableDefinition[] = []
+  /** init:status: read and report, change nothing, exit 6 unless every table matches. */
+  static readOnly = false
+  protected progress = new Progress('silent', writeNothing)
+  private session?: AwsSession
+
+  private get definitions(): readonly TableDefinition[] {
+    return (this.constructor as typeof ProvisionTableCommand).tables
+  }
+
+  private get readOnly(): boolean {
+    return (this.constructor as typeof ProvisionTableCommand).readOnly
+  }
+
+  private get commandId(): string {
+    return this.id ?? ''
+  }
+
+  async run(): Promise<RunResult> {
+    const {flags: parsed} = await this.parse(this.constructor as typeof ProvisionTableCommand)
+    const flags = parsed as unknown as RunFlags
+    const mode = this.jsonEnabled() ? 'silent' : (process.stderr.isTTY ? 'spinner' : 'line')
+    this.progress = new Progress(mode, line => this.info(line))
+
+    // 1. Everything local first: bad input never reaches AWS.
+    const choices = validateChoices(chooseTables(this.definitions, flags))
+    if (flags.export && !flags['import-existing']) return this.exportOnly(flags, choices)
+    const connection = await this.resolveTarget(flags)
+    const desired = desiredTables(choices, settingsOf(flags), connection.region)
+    const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined
+    const multiTable = this.definitions.length > 1
+    const context = runContext({bin: this.config.bin, id: this.commandId, multiTable}, flags, choices, connection)
+    const run: Run = {
+      connection, context, desired, flags,
+    }
+    if (flags['generate-iam']) return this.generateIam(run, accountId)
+    if (flags.export) return this.exportWithImports(run)
+
+    // 3. Read the live state and plan, every table at once, beside the account lookup.
+    const session = await this.connect(run)
+    const provisioner = new Provisioner(new EndpointCapabilities(session.port))
+    this.progress.status(`Reading ${desired.map(table => table.tableName).join(', ')}`)
+    const [target, inspections] = await Promise.all([
+      this.target(session.connection),
+      Promise.all(desired.map(table => provisioner.inspect(table, {full: this.readOnly}))),
+    ])
+    this.progress.stop('read')
+    if (this.readOnly) return this.status(inspections, target, context)
+    return this.planAndApply(run, provisioner, inspections, target)
+  }
+
+  protected inFlight(): string | undefined {
+    return this.progress.inFlight()
+  }
+
+  protected beforeError(): void {
+    this.progress.stop('failed')
+  }
+
+  protected async release(): Promise<void> {
+    await this.session?.close()
+  }
+
+  /** 4 and 5: show the plan; stop there for --plan; else confirm, apply concurrently and report. */
+  private async planAndApply(
+    run: Run,
+    provisioner: Provisioner,
+    inspections: Inspection[],
+    target: Target,
+  ): Promise<RunResult> {
+    const {context, flags} = run
+    const planned = inspections.map(inspection => tableResult(inspection, 'planned'))
+    const gaps = endpointGaps(inspections.map(inspection => inspection.plan.endpointGaps))
+    const result: RunResult = {
+      command: this.commandId,
+      mode: flags.plan ? 'plan' : 'apply',
+      nextSteps: nextSteps(context),
+      tables: planned,
+      target,
+      ...(gaps.length > 0 ? {endpointGaps: gaps} : {}),
+    }
+    this.out(renderTarget(target))
+    for (const table of planned) this.out(renderPlan(table).join('\n'))
+    for (const line of renderEndpointGaps(gaps)) this.out(line)
+    if (flags.plan) return {...result, nextSteps: [`Apply it: ${commandLine(context, this.commandId)}`]}
+
+    // Drifted tables are refused; the rest are applied once confirmed, concurrently.
+    const pending = inspections.filter(({plan}) => plan.drift.length === 0 && plan.actions.length > 0)
+    const decided: Decided = outcome => ({
+      ...result,
+      tables: inspections.map((inspection, index) =>
+        finalResult(inspection, planned[index], pending.includes(inspection) ? outcome : undefined)),
+    })
+    if (pending.length > 0) await this.confirm(run, pending, target, decided)
+    const deadline = Date.now() + ((flags['wait-timeout'] ?? 600) * 1000)
+    const outcomes = await Promise.all(inspections.map(inspection =>
+      pending.includes(inspection) ? this.applyOne(provisioner, inspection, deadline) : undefined))
+    const tables = inspections.map((inspection, index) => finalResult(inspection, planned[index], outcomes[index]))
+    this.progress.stop(tables.some(table => table.error) ? 'failed' : 'done')
+    const learnt = outcomes.flatMap(outcome =>
+      (outcome && !(outcome instanceof SentinelError) ? [outcome.endpointGaps] : []))
+    const finalGaps = endpointGaps([gaps, ...learnt])
+    return this.report({...result, tables, ...(finalGaps.length > 0 ? {endpointGaps: finalGaps} : {})}, context)
+  }
+
+  /** Region, profile and endpoint, checked locally; no AWS call and nothing started. */
+  private async resolveTarget(flags: RunFlags): Promise<Connection> {
+    if (!flags.local) {
+      return resolveConnection({
+        endpointUrl: flags['endpoint-url'],
+        // A policy for a named account makes no call at all.
+        needsEndpoint: !(flags['generate-iam'] && flags['account-id']),
+        profile: flags['aws-profile'],
+        region: flags.region,
+      })
+    }
+
+    // DynamoDB Local ignores the region (-sharedDb), so no AWS config is read; ARNs still name one.
+    const [region, source] = localRegion(flags)
+    return {
+      credentials: LOCAL_CREDENTIALS, local: true, region: validateRegion(region, source), regionSource: source,
+    }
+  }
+
+  private async connect(run: Run): Promise<AwsSession> {
+    const policyCommand = this.readOnly ? 'init:all' : this.commandId
+    this.session = await openSession(run.connection, {
+      debug: line => this.debugLine(line),
+      iamHint: commandLine(run.context, policyCommand, ['--generate-iam', '--policy-for', 'provisioner']),
+      localDir: run.connection.local ? localDataDir(run.flags) : undefined,
+      onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
+    })
+    if (this.session.local) {
+      this.progress.stop()
+      this.info(`DynamoDB Local on ${this.session.local.endpoint}, data in ${this.session.local.dataDir ?? 'memory'}`)
+    }
+
+    return this.session
+  }
+
+  /** The account to show before a change: from STS when it can be had, else null with the reason. */
+  private async target(connection: Connection): Promise<Target> {
+    const {endpoint, local, region} = connection
+    try {
+      return makeTarget({
+        account: await lookupAccount(connection), endpoint, local, region,
+      })
+    } catch (error) {
+      const accountNote = error instanceof SentinelError && error.code === 'UNSUPPORTED_OPERATION'
+        ? 'STS is not called for an endpoint override'
+        : toSentinelError(error as Error).message.replace(/\.$/, '')
+      return makeTarget({
+        accountNote, endpoint, local, region,
+      })
+    }
+  }
+
+  private async confirm(run: Run, pending: Inspection[], target: Target, decided: Decided): Promise<void> {
+    const {context, flags} = run
+    if (flags.yes) return
+    const names = pending.map(inspection => inspection.desired.tableName).join(', ')
+    const rerun = commandLine(context, this.commandId, ['--yes', ...(flags.json ? ['--json'] : [])])
+    // Under --json the plan is not on the screen, so nothing is asked: a blind prompt is no consent.
+    if (flags.json || !process.stdin.isTTY) {
+      const why = flags.json ? '--json never asks' : 'there is no terminal to confirm on'
+      const where = flags.json ? ' in result.tables[].actions' : ' above'
+      throw new ResultError(new SentinelError('NON_INTERACTIVE', `Not changing ${names}: ${why}.`, {
+        suggestion: `Review the plan${where}, then rerun with --yes: ${rerun}`,
+      }), decided('planned'))
+    }
+
+    const count = pending.reduce((sum, inspection) => sum + inspection.plan.actions.length, 0)
+    const changes = `${count} change${count === 1 ? '' : 's'}`
+    if (!(await promptYesNo(`Apply ${changes} to ${names} (${describeWhere(target)})?`))) {
+      throw new ResultError(new SentinelError('DECLINED', 'Declined at the prompt; nothing was changed.', {
+        suggestion: `Rerun and answer yes, or pass --yes: ${rerun}`,
+      }), decided('declined'))
+    }
+  }
+
+  private async applyOne(
+    provisioner: Provisioner,
+    inspection: Inspection,
+    deadline: number,
+  ): Promise<ProvisionOutcome | SentinelError> {
+    try {
+      const reporter = this.progress.forTable(inspection.desired.tableName)
+      return await provisioner.apply(inspection, {deadline, reporter})
+    } catch (error) {
+      return toSentinelError(error as Error)
+    }
+  }
+
+  private report(result: RunResult, context: RunContext): RunResult {
+    this.out()
+    for (const table of result.tables) this.out(renderOutcome(table).join('\n'))
+    for (const line of renderEndpointGaps(result.endpointGaps ?? [])) this.out(line)
+    const failed = result.tables.filter(table => table.error)
+    if (failed.length === 0) {
+      this.out('\nNext steps:')
+      for (const step of result.nextSteps) this.out(`  • ${step}`)
+      return result
+    }
+
+    const first = failed[0].error!
+    if (result.tables.length === 1) {
+      const options = {exitCode: first.exitCode, suggestion: first.suggestion}
+      throw new ResultError(new SentinelError(first.code as ErrorCode, first.message, options), result)
+    }
+
+    const list = failed.map(table => `${table.table} (${table.error?.code})`).join(', ')
+    const rerun = commandLine(context, this.commandId)
+    const message = `${failed.length} of ${result.tables.length} tables failed: ${list}.`
+    throw new ResultError(new SentinelError('PARTIAL_FAILURE', message, {
+      exitCode: first.exitCode,
+      suggestion: `See each table above; fix the cause and rerun (finished tables are left as they are): ${rerun}`,
+    }), result)
+  }
+
+  private status(inspections: Inspection[], target: Target, context: RunContext): RunResult {
+    const tables = inspections.map(inspection => ({
+      ...tableResult(inspection, 'status'),
+      ...(inspection.live ? {state: describeState(inspection.live)} : {}),
+    }))
+    const gaps = endpointGaps(inspections.map(inspection => inspection.plan.endpointGaps))
+    this.out(renderTarget(target))
+    for (const table of tables) this.out(renderStatus(table).join('\n'))
+    for (const line of renderEndpointGaps(gaps)) this.out(line)
+    const result: RunResult = {
+      command: this.commandId,
+      mode: 'status',
+      nextSteps: [],
+      tables,
+      target,
+      ...(gaps.length > 0 ? {endpointGaps: gaps} : {}),
+    }
+    const failing = tables.filter(table => !table.converged)
+    const total = `${tables.length} table${tables.length === 1 ? '' : 's'}`
+    if (failing.length === 0) {
+      this.out(`\nAll ${total} match Sentinel's definition.`)
+      return result
+    }
+
+    const plan = commandLine(context, 'init:all', ['--plan'])
+    result.nextSteps = [
+      `See the changes: ${plan}`,
+      `Make them: ${commandLine(context, 'init:all')} (drift needs a human)`,
+    ]
+    const needs = failing.length === 1 ? 'needs' : 'need'
+    this.out(`\n${failing.length} of ${total} ${needs} attention. See the changes: ${plan}`)
+    const which = failing.map(table => `${table.table} (${whatIsWrong(table)})`).join(', ')
+    const verb = failing.length === 1 ? 'does' : 'do'
+    throw new ResultError(new SentinelError('NOT_CONVERGED', `${which} ${verb} not match Sentinel's definition.`, {
+      suggestion: `See the changes: ${plan}`,
+    }), result)
+  }
+
+  private async generateIam(run: Run, accountId: string | undefined): Promise<RunResult> {
+    const {connection, desired, flags} = run
+    const {endpoint, region} = connection
+    const target = accountId ? makeTarget({account: accountId, endpoint, region}) : await this.target(connection)
+    if (!target.account) {
+      process.stderr.write(`Warning: could not determine the AWS account (${target.accountNote}); ` +
+        'the policy uses "*" for it. Pass --account-id to name it.\n')
+    }
+
+    const policyFor = (flags['policy-for'] ?? 'both') as PolicyFor
+    const policy = buildPolicy({account: target.account ?? '*', region}, desired, {policyFor})
+    this.out(JSON.stringify(policy, null, 2))
+    const name = {both: 'SentinelTables', provisioner: 'SentinelProvisioner', server: 'SentinelServer'}[policyFor]
+    return {
+      command: this.commandId,
+      mode: 'generate-iam',
+      nextSteps: [`aws iam create-policy --policy-name ${name} --policy-document file://policy.json`],
+      policy,
+      tables: [],
+      target,
+    }
+  }
+
+  /** --export without --import-existing: no credentials, no call; the region only checks a key ARN. */
+  private exportOnly(flags: RunFlags, choices: TableChoice[]): RunResult {
+    const [region, source] = localRegion(flags)
+    const checked = source === 'default' ? undefined : validateRegion(region, source)
+    return this.printExport(flags.export as ExportFormat, desiredTables(choices, settingsOf(flags), checked), new Map())
+  }
+
+  /** --export terraform --import-existing: one read per table, then import blocks for those that exist. */
+  private async exportWithImports(run: Run): Promise<RunResult> {
+    const session = await this.connect(run)
+    this.progress.status(`Reading ${run.desired.map(table => table.tableName).join(', ')}`)
+    const live = await Promise.all(run.desired.map(table => describeTable(session.port, table.tableName)))
+    this.progress.stop('read')
+    const existing = new Map(run.desired.flatMap((table, index) =>
+      live[index] ? [[table.tableName, {arn: live[index].TableArn}] as const] : []))
+    return this.printExport(run.flags.export as ExportFormat, run.desired, existing)
+  }
+
+  private printExport(
+    format: ExportFormat,
+    desired: DesiredTable[],
+    existing: ReadonlyMap<string, {arn?: string}>,
+  ): RunResult {
+    const document = renderExport(format, desired, {existing})
+    if (!this.jsonEnabled()) process.stdout.write(document.endsWith('\n') ? document : `${document}\n`)
+    return {
+      command: this.commandId, export: {document, format}, mode: 'export', nextSteps: [], tables: [], target: null,
+    }
+  }
+}
+
+/** A table's final result: its plan, plus what apply did (or why it did not). */
+function finalResult(
+  inspection: Inspection,
+  planned: TableResult,
+  applied: ProvisionOutcome | SentinelError | TableResult['outcome'] | undefined,
+): TableResult {
+  if (inspection.plan.drift.length > 0) {
+    return {...planned, error: driftError(inspection.plan).toJSON(), outcome: 'refused'}
+  }
+
+  if (applied === undefined) {
+    return {...planned, outcome: inspection.plan.actions.length === 0 ? 'unchanged' : planned.outcome}
+  }
+
+  if (typeof applied === 'string') return {...planned, outcome: applied}
+  if (applied instanceof SentinelError) {
+    return {...planned, error: applied.toJSON(), outcome: applied.code === 'DRIFT' ? 'refused' : 'failed'}
+  }
+
+  return {
+    ...planned,
+    applied: [...applied.applied],
+    arn: applied.live.arn ?? planned.arn,
+    converged: true,
+    notices: [...applied.notices],
+    outcome: applied.outcome,
+    status: applied.live.status,
+  }
+}
+
+/** Every table's gaps, each said once. */
+function endpointGaps(perTable: readonly (readonly string[])[]): string[] {
+  return [...new Set(perTable.flat())]
+}
+
+function whatIsWrong(table: TableResult): string {
+  if (table.status === 'MISSING') return 'missing'
+  return table.drift.length > 0 ? 'drift' : 'needs changes'
+}
+
+function describeWhere(target: Target): string {
+  if (target.local) return `DynamoDB Local at ${target.endpoint}`
+  const endpoint = target.endpoint ? `, endpoint ${target.endpoint}` : ''
+  return `account ${target.account ?? 'unknown'}, region ${target.region}${endpoint}`
+}

@@ -1,0 +1,119 @@
+/**
+ * What a provisioning command's flags mean, outside oclif: which tables (and where each name came
+ * from), which settings, and the context that every suggested command repeats.
+ */
+import {accessSync, constants} from 'node:fs'
+import {delimiter, join, relative} from 'node:path'
+
+import type {Connection} from '../aws/connection.js'
+import type {RunContext} from '../report/next-steps.js'
+import type {TableDefinition} from '../tables/definitions.js'
+import type {TableChoice, TableSettingsInput} from '../tables/desired.js'
+
+import {defaultLocalDir} from '../aws/local.js'
+
+/** The flags as a provisioning command reads them; init:status has no run-mode flags. */
+export interface RunFlags {
+  [name: string]: unknown
+  region?: string
+  'aws-profile'?: string
+  'endpoint-url'?: string
+  local: boolean
+  'local-dir'?: string
+  'kms-key'?: string
+  tag?: string[]
+  'deletion-protection': boolean
+  pitr: boolean
+  plan?: boolean
+  yes?: boolean
+  'wait-timeout'?: number
+  'generate-iam'?: boolean
+  'policy-for'?: string
+  'account-id'?: string
+  export?: string
+  'import-existing'?: boolean
+  json?: boolean
+}
+
+/** The tables named by --table (one-table commands) or --<kind>-table, else env vars, else defaults. */
+export function chooseTables(
+  definitions: readonly TableDefinition[],
+  flags: RunFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): TableChoice[] {
+  const single = definitions.length === 1
+  return definitions.map(definition => {
+    const flag = single ? 'table' : definition.nameFlag
+    const given = flags[flag] as string | undefined
+    if (given !== undefined) return {definition, source: `--${flag}`, tableName: given}
+    const fromEnv = definition.envVars.find(name => env[name])
+    if (fromEnv) return {definition, source: fromEnv, tableName: env[fromEnv]!}
+    return {definition, source: 'default', tableName: definition.defaultTableName}
+  })
+}
+
+export function settingsOf(flags: RunFlags): TableSettingsInput {
+  return {
+    deletionProtection: flags['deletion-protection'], kmsKey: flags['kms-key'], pitr: flags.pitr, tags: flags.tag,
+  }
+}
+
+/** For --local: the region ARNs name (DynamoDB Local itself ignores it), as the AWS CLI would pick it. */
+export function localRegion(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): [string, string] {
+  if (flags.region) return [flags.region, '--region']
+  if (env.AWS_REGION) return [env.AWS_REGION, 'AWS_REGION']
+  if (env.AWS_DEFAULT_REGION) return [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION']
+  return ['us-east-1', 'default']
+}
+
+/** Where --local keeps its data: ~/x as the shell would expand it, never a folder named "~". */
+export function localDataDir(flags: RunFlags): string {
+  const path = flags['local-dir'] ?? defaultLocalDir()
+  return path === '~' || path.startsWith('~/') ? join(process.env.HOME ?? '', path.slice(1)) : path
+}
+
+/** The context every suggested command repeats, so that it can be copied as it is. */
+export function runContext(
+  command: {bin: string; id: string; multiTable: boolean},
+  flags: RunFlags,
+  tables: readonly TableChoice[],
+  connection: Connection,
+): RunContext {
+  const contextFlags: string[] = []
+  if (flags.local) {
+    contextFlags.push('--local', ...(flags['local-dir'] ? ['--local-dir', flags['local-dir']] : []))
+  } else {
+    if (connection.regionSource === '--region') contextFlags.push('--region', connection.region)
+    if (flags['aws-profile']) contextFlags.push('--aws-profile', flags['aws-profile'])
+    if (flags['endpoint-url']) contextFlags.push('--endpoint-url', flags['endpoint-url'])
+  }
+
+  if (flags['kms-key']) contextFlags.push('--kms-key', flags['kms-key'])
+  for (const tag of flags.tag ?? []) contextFlags.push('--tag', tag)
+  if (!flags.pitr) contextFlags.push('--no-pitr')
+  if (!flags['deletion-protection']) contextFlags.push('--no-deletion-protection')
+  return {
+    bin: invocation(command.bin),
+    command: command.id,
+    contextFlags,
+    local: flags.local ? {dataDir: localDataDir(flags)} : undefined,
+    multiTable: command.multiTable,
+    tables,
+  }
+}
+
+/** "sentinel" when that is on PATH; else the path this CLI was started with, as the user can type it. */
+export function invocation(bin: string, argv: readonly string[] = process.argv): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(dir, bin), constants.X_OK)
+      return bin
+    } catch {
+      // Not in this folder of PATH.
+    }
+  }
+
+  const script = argv[1] ?? bin
+  const path = relative(process.cwd(), script)
+  return path.startsWith('..') || path.startsWith('/') ? script : `./${path}`
+}

@@ -1,0 +1,367 @@
+/**
+ * A layer in front of a real emulator (DynamoDB Local, dynalite) that behaves as AWS documents
+ * where the emulators do not (SPEC: "Real AWS is not the emulator"). Each behaviour is opt-in,
+ * configured per test, and driven by counts of calls or by time (counts are deterministic):
+ *
+ * - notFoundAfterCreate: after a successful CreateTable, DescribeTable and DescribeTimeToLive answer
+ *   ResourceNotFoundException and DescribeContinuousBackups TableNotFoundException (the error its
+ *   API reference lists) for that table, as AWS may "for a while".
+ * - tags: tags and PITR emulated in memory (tags paged, 50 a resource, CreateTable's Tags kept;
+ *   PITR calls on a table the server lacks answer TableNotFoundException), optionally stale after a
+ *   change (ListTagsOfResource "might return your previous tag set").
+ * - creating: the layer holds each table it saw created in CREATING (TableStatus and IndexStatus in
+ *   the CreateTable and DescribeTable answers; UpdateTable and DeleteTable refused as in use), for
+ *   servers whose tables are ACTIVE at once. With dynalite (createTableMs) the server's own
+ *   CREATING is real and this is not needed.
+ * - indexCreationLimit: CreateTable of a table with secondary indexes is refused with
+ *   LimitExceededException while another such table is CREATING, whether the server says so
+ *   (dynalite) or the layer holds it.
+ * - startSilentEndpoint: a server that takes connections and requests and never answers.
+ *
+ * Nothing here starts a timer: windows are checked when a call comes, so closing the proxy leaves
+ * nothing behind.
+ */
+import {createServer, type Socket} from 'node:net'
+
+import {
+  awsErrorBody,
+  emulatePitrAndTags,
+  isOpen,
+  openWindow,
+  type PitrAndTags,
+  type ProxiedCall,
+  type RecordedRequest,
+  type RecordingProxy,
+  type Reply,
+  startProxy,
+  tableNameOf,
+  type TagOptions,
+  type Window,
+  type WindowState,
+} from './proxy.js'
+
+export type {Window} from './proxy.js'
+
+/** The describe calls that answer "not found" after CreateTable, and the error each documents. */
+export const NOT_FOUND_ERRORS: Record<string, string> = {
+  DescribeContinuousBackups: 'TableNotFoundException',
+  DescribeTable: 'ResourceNotFoundException',
+  DescribeTimeToLive: 'ResourceNotFoundException',
+}
+
+/** AWS's words for a table it does not (yet) show. */
+export function notFoundMessage(type: string, table: string): string {
+  if (type === 'TableNotFoundException') return `Table not found: ${table}`
+  return `Requested resource not found: Table: ${table} not found`
+}
+
+/** What AWS answers to CreateTable of an indexed table while another one is being created. */
+export const INDEX_LIMIT_MESSAGE =
+  'Subscriber limit exceeded: You have exceeded the maximum number of indexed tables ' +
+  'that can be created simultaneously.'
+
+export function awsError(type: string, message: string, status = 400): Reply {
+  return {body: awsErrorBody(type, message), status}
+}
+
+export interface AwsBehaviourOptions {
+  /**
+   * Describe* answer not found for a created table while this window is open (counted per table,
+   * over all three actions); `errors` overrides the error type per action.
+   */
+  notFoundAfterCreate?: Window & {errors?: Record<string, string>}
+  /** Hold each created table in CREATING while this window is open (DescribeTable answers count). */
+  creating?: Window
+  /**
+   * Refuse CreateTable with secondary indexes while `maxCreating` (default 1) such tables are
+   * CREATING.
+   */
+  indexCreationLimit?: boolean | {maxCreating?: number}
+  /** Tag emulation; default {pageSize: 10, limit: 50, createTableTags: true}. false: the server's. */
+  tags?: false | TagOptions
+}
+
+export interface Refusal {
+  table: string
+  /** The indexed tables that were CREATING. */
+  blockedBy: string[]
+  at: number
+}
+
+export interface AwsBehaviour {
+  /** PITR and tag state (empty maps when tags: false). */
+  pitr: Map<string, boolean>
+  tags: Map<string, Record<string, string>>
+  visibleTags(arn: string): Record<string, string>
+  readonly staleAnswers: number
+  /** CreateTable calls refused by the index-creation limit. */
+  refusals: Refusal[]
+  /** How many Describe* calls were answered "not found" by the layer. */
+  readonly notFoundAnswers: number
+}
+
+const PITR_ACTIONS = new Set(['DescribeContinuousBackups', 'UpdateContinuousBackups'])
+
+export function hasSecondaryIndexes(body: Record<string, any>): boolean {
+  return (body.GlobalSecondaryIndexes?.length ?? 0) > 0 || (body.LocalSecondaryIndexes?.length ?? 0) > 0
+}
+
+/** Runs tasks one after another: decisions about the index limit must not interleave. */
+function serialiser(): <T>(task: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve()
+  return task => {
+    const result = queue.then(task)
+    queue = result.catch(() => {})
+    return result
+  }
+}
+
+/** Installs the behaviours on a proxy. Interceptors run in this order: limit, CREATING, not found. */
+export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOptions = {}): AwsBehaviour {
+  const refusals: Refusal[] = []
+  let notFoundAnswers = 0
+  const holds = new Map<string, WindowState>()
+  const holding = (table: string) => {
+    const open = isOpen(options.creating, holds.get(table))
+    if (!open) holds.delete(table)
+    return open
+  }
+
+  if (options.indexCreationLimit) installIndexLimit(proxy, options, holding, refusals)
+  if (options.creating) installCreatingHold(proxy, holds, holding)
+  if (options.notFoundAfterCreate) {
+    const window = options.notFoundAfterCreate
+    const errors = {...NOT_FOUND_ERRORS, ...window.errors}
+    const created = new Map<string, WindowState>()
+    proxy.intercept(call => {
+      if (call.action === 'CreateTable' && call.table) {
+        const {table} = call
+        return {
+          after(answer) {
+            if (answer.status === 200) created.set(table, openWindow())
+          },
+        }
+      }
+
+      const type = errors[call.action]
+      if (!type || !call.table) return
+      const table = tableNameOf(call.table)
+      const state = created.get(table)
+      if (!isOpen(window, state)) {
+        created.delete(table)
+        return
+      }
+
+      state!.used++
+      notFoundAnswers++
+      return {reply: awsError(type, notFoundMessage(type, table))}
+    })
+  }
+
+  let tagState: PitrAndTags | undefined
+  if (options.tags !== false) {
+    // The emulated PITR calls answer for a table the server does not have as AWS does.
+    proxy.intercept(async call => {
+      if (!PITR_ACTIONS.has(call.action) || !call.table) return
+      const table = tableNameOf(call.table)
+      const answer = await call.upstream('DescribeTable', {TableName: table})
+      if (answer.status !== 400 || !String(answer.body?.__type).endsWith('ResourceNotFoundException')) return
+      return {reply: awsError('TableNotFoundException', notFoundMessage('TableNotFoundException', table))}
+    })
+    const tagOptions: TagOptions = {
+      createTableTags: true,
+      limit: 50,
+      pageSize: 10,
+      ...options.tags,
+    }
+    tagState = emulatePitrAndTags(proxy, tagOptions)
+  }
+
+  return {
+    get notFoundAnswers() {
+      return notFoundAnswers
+    },
+    pitr: tagState?.pitr ?? new Map(),
+    refusals,
+    get staleAnswers() {
+      return tagState?.staleAnswers ?? 0
+    },
+    tags: tagState?.tags ?? new Map(),
+    visibleTags: arn => tagState?.visibleTags(arn) ?? {},
+  }
+}
+
+/** A table description (and its global secondary indexes) shown as CREATING. */
+function asCreating(table: Record<string, any>) {
+  return {
+    ...table,
+    GlobalSecondaryIndexes: table.GlobalSecondaryIndexes?.map((gsi: object) => ({...gsi, IndexStatus: 'CREATING'})),
+    TableStatus: 'CREATING',
+  }
+}
+
+function installCreatingHold(
+  proxy: RecordingProxy,
+  holds: Map<string, WindowState>,
+  holding: (table: string) => boolean,
+): void {
+  proxy.intercept(call => {
+    if (!call.table) return
+    const table = tableNameOf(call.table)
+    if (call.action === 'CreateTable') {
+      return {
+        after(answer) {
+          if (answer.status !== 200 || !answer.body?.TableDescription) return
+          holds.set(table, openWindow())
+          return {body: {...answer.body, TableDescription: asCreating(answer.body.TableDescription)}}
+        },
+      }
+    }
+
+    if (!holding(table)) return
+    if (call.action === 'UpdateTable' || call.action === 'DeleteTable') {
+      const message = `Attempt to change a resource which is still in use: Table is being created: ${table}`
+      return {reply: awsError('ResourceInUseException', message)}
+    }
+
+    if (call.action !== 'DescribeTable') return
+    return {
+      after(answer) {
+        const state = holds.get(table)
+        if (answer.status !== 200 || !answer.body?.Table || !state) return
+        state.used++
+        return {body: {...answer.body, Table: asCreating(answer.body.Table)}}
+      },
+    }
+  })
+}
+
+function installIndexLimit(
+  proxy: RecordingProxy,
+  options: AwsBehaviourOptions,
+  holding: (table: string) => boolean,
+  refusals: Refusal[],
+): void {
+  const maxCreating = typeof options.indexCreationLimit === 'object' ? (options.indexCreationLimit.maxCreating ?? 1) : 1
+  /** Indexed tables created through the layer that may still be CREATING. */
+  const indexed = new Set<string>()
+  /** Indexed tables whose CreateTable has not been answered yet. */
+  const pending = new Set<string>()
+  const serial = serialiser()
+
+  const creating = async (table: string, call: ProxiedCall) => {
+    if (pending.has(table) || holding(table)) return true
+    const answer = await call.upstream('DescribeTable', {TableName: table})
+    const status = answer.status === 200 ? answer.body?.Table?.TableStatus : undefined
+    if (status !== 'CREATING') indexed.delete(table)
+    return status === 'CREATING'
+  }
+
+  proxy.intercept(call => {
+    if (call.action !== 'CreateTable' || !call.table || !hasSecondaryIndexes(call.body)) return
+    const {table} = call
+    return serial(async () => {
+      // A second CreateTable of a table being created: the server answers ResourceInUseException.
+      if (indexed.has(table)) return
+      const blockedBy: string[] = []
+      for (const other of indexed) if (await creating(other, call)) blockedBy.push(other)
+      if (blockedBy.length >= maxCreating) {
+        const exists = (await call.upstream('DescribeTable', {TableName: table})).status === 200
+        if (exists) return
+        refusals.push({at: Date.now(), blockedBy, table})
+        return {reply: awsError('LimitExceededException', INDEX_LIMIT_MESSAGE)}
+      }
+
+      indexed.add(table)
+      pending.add(table)
+      return {
+        after(answer: {status: number}) {
+          pending.delete(table)
+          if (answer.status !== 200) indexed.delete(table)
+        },
+      }
+    })
+  })
+}
+
+/**
+ * The proxy with the behaviours on it. Its reset() removes the behaviours too; to forget only what
+ * was recorded, empty `requests`, `calls` and `answers`.
+ */
+export type AwsLayer = RecordingProxy & {aws: AwsBehaviour}
+
+/** A recording proxy in front of `target` with the behaviours installed. */
+export async function startAwsLayer(target: string, options: AwsBehaviourOptions = {}): Promise<AwsLayer> {
+  const proxy = await startProxy(target)
+  return Object.assign(proxy, {aws: behaveLikeAws(proxy, options)})
+}
+
+/** The recorded requests of one action (and table or ARN), optionally with one answer status. */
+export function requestsOf(
+  requests: RecordedRequest[],
+  action: string,
+  filter: {table?: string; status?: number} = {},
+): RecordedRequest[] {
+  const forTable = (request: RecordedRequest) =>
+    filter.table === undefined || tableNameOf(request.table ?? request.arn ?? '') === filter.table
+  const withStatus = (request: RecordedRequest) => filter.status === undefined || request.status === filter.status
+  return requests.filter(request => request.action === action && forTable(request) && withStatus(request))
+}
+
+/** One line per request ("CreateTable t-1 400 LimitExceededException"), for assertion messages. */
+export function callLog(requests: RecordedRequest[]): string {
+  const lines = requests.map(request => {
+    const target = request.table ?? request.arn ?? ''
+    return [request.action, target, request.status ?? 'no answer', request.error ?? ''].join(' ').trim()
+  })
+  return lines.join('\n')
+}
+
+export interface SilentEndpoint {
+  endpoint: string
+  /** Connections accepted so far. */
+  readonly connections: number
+  /** HTTP requests whose start line arrived (none is ever answered). */
+  readonly requests: number
+  /** Destroys every held connection and stops listening. */
+  close(): Promise<void>
+}
+
+/** A TCP server that accepts connections and reads what comes, and never answers. */
+export async function startSilentEndpoint(): Promise<SilentEndpoint> {
+  const sockets = new Set<Socket>()
+  let connections = 0
+  let requests = 0
+  const server = createServer(socket => {
+    connections++
+    sockets.add(socket)
+    let seen = ''
+    let counted = 0
+    socket.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('latin1')
+      const started = seen.match(/^[A-Z]+ \S+ HTTP\/1\.[01]$/gm)?.length ?? 0
+      requests += started - counted
+      counted = started
+    })
+    socket.on('error', () => {})
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>(resolve => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const {port} = server.address() as {port: number}
+  return {
+    close: () =>
+      new Promise<void>(resolve => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
+    get connections() {
+      return connections
+    },
+    endpoint: `http://127.0.0.1:${port}`,
+    get requests() {
+      return requests
+    },
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * The provisioning service in-process against the in-memory DynamoDB: every action, every retry
+ * and join path, and what real DynamoDB does that the emulators do not (not found right after
+ * create, stale and paged tags, the index-creation limit). Pauses are shortened to milliseconds.
+ */
+import type {CreateTableCommandInput} from '@aws-sdk/client-dynamodb'
+
+import {expect} from 'chai'
+
+import type {DesiredTable} from '../../src/tables/desired.js'
+
+import {SentinelError} from '../../src/errors.js'
+import {EndpointCapabilities} from '../../src/provisioning/live-table.js'
+import {
+  CreationGate, type Inspection, Provisioner, type TableReporter,
+} from '../../src/provisioning/provisioner.js'
+import {
+  ALL_TABLES, BREAKGLASS_TABLE, keyAttributes, RATE_LIMIT_TABLE, SESSIONS_TABLE, type TableDefinition,
+} from '../../src/tables/definitions.js'
+import {FakeDynamoDb, type FakeOptions} from '../support/fake-dynamodb.js'
+
+const FAST = {
+  limitRetryMs: 5,
+  pollMs: 1,
+  rereadMs: 1,
+  tagSettleMs: 200,
+}
+
+function desired(definition: TableDefinition = BREAKGLASS_TABLE, overrides: Partial<DesiredTable> = {}): DesiredTable {
+  return {
+    definition,
+    deletionProtection: true,
+    pitr: true,
+    tableName: definition.defaultTableName,
+    tags: {},
+    ...overrides,
+  }
+}
+
+/** A fake DynamoDB and a provisioner on it, with pauses of milliseconds. */
+function harness(options: FakeOptions = {}, gate?: CreationGate) {
+  const fake = new FakeDynamoDb(options)
+  const provisioner = new Provisioner(new EndpointCapabilities(fake), {gate, timing: FAST})
+  return {fake, provisioner}
+}
+
+async function provision(provisioner: Provisioner, table: DesiredTable, reporter?: TableReporter) {
+  const inspection = await provisioner.inspect(table)
+  return {inspection, outcome: await provisioner.apply(inspection, {deadline: Date.now() + 5000, reporter})}
+}
+
+async function failure(promise: Promise<unknown>): Promise<SentinelError> {
+  const error = await promise.then(() => undefined, (error_: unknown) => error_)
+  expect(error, 'expected a SentinelError').to.be.instanceOf(SentinelError)
+  return error as SentinelError
+}
+
+/** A table as the Go provisioner made it: indexes missing, nothing else set. */
+function handMade(definition: TableDefinition, indexes = definition.indexes.slice(0, -1)): CreateTableCommandInput {
+  const attributes = new Set([definition.partitionKey, ...indexes.flatMap(gsi => [gsi.partitionKey, gsi.sortKey])])
+  return {
+    AttributeDefinitions: [...attributes].map(name => ({AttributeName: name, AttributeType: 'S'})),
+    BillingMode: 'PAY_PER_REQUEST',
+    GlobalSecondaryIndexes: indexes.length === 0
+      ? undefined
+      : indexes.map(gsi => ({
+        IndexName: gsi.name,
+        KeySchema: [{AttributeName: gsi.partitionKey, KeyType: 'HASH'}, {AttributeName: gsi.sortKey, KeyType: 'RANGE'}],
+        Projection: {ProjectionType: 'ALL'},
+      })),
+    KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
+    TableName: definition.defaultTableName,
+  }
+}
+
+describe('provisioning service (in-memory DynamoDB)', () => {
+  it('creates every table kind with its own key, TTL attribute, indexes, SSE, ' +
+    'protection and tags in one CreateTable', async () => {
+    for (const definition of ALL_TABLES) {
+      const {fake, provisioner} = harness({busyPolls: 2})
+      const {outcome} = await provision(provisioner, desired(definition, {tags: {team: 'sec'}}))
+      expect(outcome.outcome).to.equal('created')
+      const table = fake.tables.get(definition.defaultTableName)!
+      expect(table.description.KeySchema).to.deep.equal([{AttributeName: definition.partitionKey, KeyType: 'HASH'}])
+      expect(table.description.AttributeDefinitions?.map(attribute => attribute.AttributeName))
+      .to.deep.equal(keyAttributes(definition))
+      expect((table.description.GlobalSecondaryIndexes ?? []).map(gsi => gsi.IndexName))
+      .to.deep.equal(definition.indexes.map(gsi => gsi.name))
+      expect(table.ttl).to.deep.equal({attribute: definition.ttlAttribute, status: 'ENABLED'})
+      expect(table.pitr).to.equal(true)
+      expect(table.description.DeletionProtectionEnabled).to.equal(true)
+      expect(table.description.SSEDescription?.SSEType).to.equal('KMS')
+      expect(table.tags).to.deep.equal({'sentinel:table': definition.kind, team: 'sec'})
+      expect(fake.calls.filter(call =>
+        call.startsWith('update') || call.startsWith('create') || call === 'tagResource'))
+      .to.deep.equal(['createTable', 'updateTimeToLive', 'updateContinuousBackups'])
+    }
+  })
+
+  it('a rerun on a converged table makes three reads and no write', async () => {
+    const {fake, provisioner} = harness()
+    await provision(provisioner, desired())
+    fake.calls.length = 0
+    const inspection = await provisioner.inspect(desired())
+    expect(fake.calls.sort()).to.deep.equal(['describeContinuousBackups', 'describeTable', 'describeTimeToLive'])
+    expect(inspection.plan.actions).to.deep.equal([])
+    const outcome = await provisioner.apply(inspection, {deadline: Date.now() + 1000})
+    expect(outcome.outcome).to.equal('unchanged')
+    expect(fake.calls.filter(call => !call.startsWith('describe') && call !== 'listTagsOfResource')).to.deep.equal([])
+  })
+
+  it('reconciles a hand-made table in place: index, encryption, deletion protection, TTL, PITR, tags', async () => {
+    const {fake, provisioner} = harness()
+    fake.seed(handMade(SESSIONS_TABLE))
+    const {inspection, outcome} = await provision(provisioner, desired(SESSIONS_TABLE))
+    expect(inspection.plan.actions.map(action => action.type)).to.deep.equal([
+      'add-index', 'set-encryption', 'enable-deletion-protection', 'enable-ttl', 'enable-pitr', 'add-tags',
+    ])
+    expect(outcome.outcome).to.equal('updated')
+    expect(outcome.applied).to.have.length(6)
+    expect(fake.count('updateTable')).to.equal(3)
+    expect(fake.count('tagResource')).to.equal(1)
+    expect(Object.isFrozen(outcome)).to.equal(true)
+  })
+
+  it('joins a table another process is creating (ResourceInUseException), ' +
+    'never sending CreateTable twice', async () => {
+    const {fake, provisioner} = harness({busyPolls: 3})
+    const inspection = await provisioner.inspect(desired())
+    fake.seed(handMade(BREAKGLASS_TABLE, BREAKGLASS_TABLE.indexes))
+    fake.tables.get('sentinel-breakglass')!.busyPolls = 3
+    fake.tables.get('sentinel-breakglass')!.description.TableStatus = 'CREATING'
+    const outcome = await provisioner.apply(inspection, {deadline: Date.now() + 5000})
+    expect(fake.count('createTable')).to.equal(1)
+    expect(outcome.notices.join(' ')).to.contain('being created by another process; joined it')
+  })
+
+  it('a CreateTable whose answer was lost is not sent again: the table is read first and continued', async () => {
+    const {fake, provisioner} = harness()
+    fake.script('createTable', {kind: 'lose-answer'})
+    const {outcome} = await provision(provisioner, desired())
+    expect(fake.count('createTable')).to.equal(1)
+    expect(outcome.outcome).to.equal('created')
+    expect(outcome.notices.join(' ')).to.contain('got no clear answer')
+  })
+
+  it('a throttled CreateTable that did not land is sent again after the SDK strategy\'s pause', async () => {
+    const {fake, provisioner} = harness()
+    fake.script('createTable', {kind: 'error', name: 'ThrottlingException', times: 2})
+    const {outcome} = await provision(provisioner, desired())
+    expect(fake.count('createTable')).to.equal(3)
+    expect(fake.tables.size).to.equal(1)
+    expect(outcome.outcome).to.equal('created')
+  })
+
+  it('an UpdateTable refused while the table is busy waits and is sent again; ' +
+    'a 500 that landed is not resent', async () => {
+    const {fake, provisioner} = harness()
+    fake.seed(handMade(SESSIONS_TABLE), {
+      pitr: true,
+      tags: {'sentinel:table': 'sessions'},
+      ttl: {attribute: 'ttl', status: 'ENABLED'},
+    })
+    fake.script('updateTable', {kind: 'error', name: 'ResourceInUseException'})
+    fake.script('updateTable', {kind: 'lose-answer'})
+    const {outcome} = await provision(provisioner, desired(SESSIONS_TABLE))
+    expect(outcome.outcome).to.equal('updated')
+    // busy → index (answer lost, landed, not resent) → encryption → deletion protection
+    expect(fake.count('updateTable')).to.equal(4)
+    expect(fake.tables.get('sentinel-sessions')!.description.GlobalSecondaryIndexes).to.have.length(5)
+  })
+
+  it('right after CreateTable, "not found" is waited out, never called a deleted table', async () => {
+    const {fake, provisioner} = harness({invisibleAfterCreate: 4})
+    const {outcome} = await provision(provisioner, desired())
+    expect(outcome.outcome).to.equal('created')
+    expect(fake.count('createTable')).to.equal(1)
+  })
+
+  it('stale tags after CreateTable: read again, never written again', async () => {
+    const {fake, provisioner} = harness({staleTagCalls: 3})
+    const {outcome} = await provision(provisioner, desired(BREAKGLASS_TABLE, {tags: {team: 'sec'}}))
+    expect(outcome.outcome).to.equal('created')
+    expect(fake.count('tagResource')).to.equal(0)
+  })
+
+  it('stale tags after TagResource: one TagResource for one change', async () => {
+    const {fake, provisioner} = harness({staleTagCalls: 3})
+    fake.seed(handMade(BREAKGLASS_TABLE, BREAKGLASS_TABLE.indexes), {
+      pitr: true,
+      tags: {'sentinel:table': 'breakglass'},
+      ttl: {attribute: 'ttl', status: 'ENABLED'},
+    })
+    fake.tables.get('sentinel-breakglass')!.description.DeletionProtectionEnabled = true
+    fake.tables.get('sentinel-breakglass')!.description.SSEDescription = {SSEType: 'KMS', Status: 'ENABLED'}
+    const {outcome} = await provision(provisioner, desired(BREAKGLASS_TABLE, {tags: {team: 'sec'}}))
+    expect(outcome.outcome).to.equal('updated')
+    expect(fake.count('tagResource')).to.equal(1)
+  })
+
+  it('reads every page of tags: a conflicting sentinel:table tag on page 2 is drift, ' +
+    'and nothing is written', async () => {
+    const {fake, provisioner} = harness({tagPageSize: 10})
+    const tags = Object.fromEntries(Array.from({length: 12}, (_, index) => [`k${String(index).padStart(2, '0')}`, 'v']))
+    fake.seed(handMade(BREAKGLASS_TABLE), {tags: {...tags, 'sentinel:table': 'sessions'}})
+    const inspection = await provisioner.inspect(desired())
+    expect(fake.count('listTagsOfResource')).to.equal(2)
+    expect(inspection.plan.drift.map(drift => drift.type)).to.deep.equal(['tag-conflict'])
+    const error = await failure(provisioner.apply(inspection, {deadline: Date.now() + 1000}))
+    expect(error.code).to.equal('DRIFT')
+    expect(fake.calls.filter(call => !call.startsWith('describe') && call !== 'listTagsOfResource')).to.deep.equal([])
+  })
+
+  it('tags that would pass 50 are refused before any write', async () => {
+    const {fake, provisioner} = harness()
+    const tags = Object.fromEntries(Array.from({length: 49}, (_, index) => [`k${index}`, 'v']))
+    fake.seed(handMade(BREAKGLASS_TABLE), {tags: {...tags, 'sentinel:table': 'breakglass'}})
+    const inspection = await provisioner.inspect(desired(BREAKGLASS_TABLE, {tags: {a: '1', b: '2'}}))
+    expect(inspection.plan.drift.map(drift => drift.summary).join(' ')).to.contain('52 tags; DynamoDB allows 50')
+    await failure(provisioner.apply(inspection, {deadline: Date.now() + 1000}))
+    expect(fake.calls.filter(call => call.startsWith('update') || call === 'tagResource')).to.deep.equal([])
+  })
+
+  it('CreateTable refused by the index-creation limit waits for the run\'s other creations, ' +
+    'then is retried', async () => {
+    const gate = new CreationGate()
+    const fake = new FakeDynamoDb({busyPolls: 3})
+    const provisioner = new Provisioner(new EndpointCapabilities(fake), {gate, timing: FAST})
+    fake.script('createTable', {
+      kind: 'error',
+      message: 'Subscriber limit exceeded',
+      name: 'LimitExceededException',
+      times: 2,
+    })
+    const tables = [SESSIONS_TABLE, BREAKGLASS_TABLE, RATE_LIMIT_TABLE].map(definition => desired(definition))
+    const inspections = await Promise.all(tables.map(table => provisioner.inspect(table)))
+    const outcomes = await Promise.all(inspections.map(inspection =>
+      provisioner.apply(inspection, {deadline: Date.now() + 5000})))
+    expect(outcomes.map(outcome => outcome.outcome)).to.deep.equal(['created', 'created', 'created'])
+    expect(fake.count('createTable')).to.equal(5)
+    expect(fake.tables.size).to.equal(3)
+  })
+
+  it('the index-creation limit still refusing at the deadline is LIMIT_EXCEEDED', async () => {
+    const {fake, provisioner} = harness()
+    fake.script('createTable', {kind: 'error', name: 'LimitExceededException', times: 1000})
+    const inspection = await provisioner.inspect(desired())
+    const error = await failure(provisioner.apply(inspection, {deadline: Date.now() + 50}))
+    expect(error.code).to.equal('LIMIT_EXCEEDED')
+  })
+
+  it('what an emulator lacks is skipped and said once; against AWS the same answer is an error', async () => {
+    const emulator = harness({
+      endpointOverride: true,
+      lacking: ['describeContinuousBackups', 'updateContinuousBackups', 'listTagsOfResource', 'tagResource'],
+    })
+    const {outcome} = await provision(emulator.provisioner, desired())
+    expect(outcome.outcome).to.equal('created')
+    expect(outcome.endpointGaps).to.include('point-in-time recovery')
+    expect(outcome.notices.join(' ')).not.to.contain('point-in-time')
+    const aws = harness({lacking: ['describeContinuousBackups']})
+    const error = await failure(aws.provisioner.inspect(desired()).then((inspection: Inspection) => inspection))
+    expect(error.message).to.contain('UnknownOperationException')
+  })
+
+  it('drift is refused with its remedy and nothing is sent', async () => {
+    const {fake, provisioner} = harness()
+    fake.seed({
+      ...handMade(BREAKGLASS_TABLE),
+      BillingMode: 'PROVISIONED',
+      KeySchema: [{AttributeName: 'pk', KeyType: 'HASH'}],
+    })
+    const inspection = await provisioner.inspect(desired())
+    expect(inspection.plan.drift.map(drift => drift.type)).to.include.members(['key-schema', 'billing-mode'])
+    const error = await failure(provisioner.apply(inspection, {deadline: Date.now() + 1000}))
+    expect(error.code).to.equal('DRIFT')
+    expect(error.exitCode).to.equal(5)
+    expect(fake.calls.every(call => call.startsWith('describe') || call === 'listTagsOfResource')).to.equal(true)
+  })
+
+  it('a table that never becomes ACTIVE ends in WAIT_TIMEOUT naming what it waits for', async () => {
+    const {provisioner} = harness({busyPolls: 1_000_000})
+    const inspection = await provisioner.inspect(desired())
+    const error = await failure(provisioner.apply(inspection, {deadline: Date.now() + 30}))
+    expect(error.code).to.equal('WAIT_TIMEOUT')
+    expect(error.message).to.contain('table CREATING')
+  })
+
+  it('reports each step to its own table\'s reporter and clears what is in flight at the end', async () => {
+    const {provisioner} = harness({busyPolls: 2})
+    const phases: string[] = []
+    const inFlight: (string | undefined)[] = []
+    const reporter: TableReporter = {
+      inFlight: what => inFlight.push(what),
+      phase: message => phases.push(message),
+      progress() {},
+    }
+    await provision(provisioner, desired(), reporter)
+    expect(phases[0]).to.equal('Creating table sentinel-breakglass')
+    expect(phases).to.include('sentinel-breakglass: Enable TTL on attribute "ttl"')
+    expect(inFlight[0]).to.contain('CreateTable is being sent')
+    expect(inFlight.at(-1)).to.equal(undefined)
+  })
+})
