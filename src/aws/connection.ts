@@ -51,6 +51,15 @@ export function validateEndpointUrl(url: string, source: string): string {
     throw new SentinelError('INVALID_INPUT', message, fix)
   }
 
+  // A user name or password in the URL would be printed in the target and every suggestion.
+  if (parsed.username || parsed.password) {
+    const shown = `${parsed.protocol}//${parsed.host}${parsed.pathname === '/' ? '' : parsed.pathname}`
+    const message = `The endpoint URL from ${source} carries credentials; DynamoDB does not take them there.`
+    throw new SentinelError('INVALID_INPUT', message, {
+      suggestion: `Set ${source} to ${shown} and give credentials through the AWS profile or environment.`,
+    })
+  }
+
   return url
 }
 

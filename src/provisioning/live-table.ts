@@ -98,7 +98,13 @@ export interface ReadOptions {
  * Thrown when DescribeTable finds the table but a companion call still says it does not exist:
  * AWS is eventually consistent right after CreateTable. The caller reads again.
  */
-export class NotVisibleYet extends Error {}
+export class NotVisibleYet extends SentinelError {
+  constructor(resource: string) {
+    super('WAIT_TIMEOUT', `AWS does not show ${resource} in every read yet (it was just created).`, {
+      suggestion: 'AWS keeps working on it; rerun the same command (with a larger --wait-timeout) to continue.',
+    })
+  }
+}
 
 /**
  * Reads everything the plan compares, in parallel (one round trip): DescribeTable,

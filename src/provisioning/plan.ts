@@ -113,7 +113,9 @@ function planKeysAndIndexes(desired: DesiredTable, live: LiveTable, plan: TableP
   if (live.partitionKey !== definition.partitionKey || live.sortKey !== undefined) {
     plan.drift.push({
       remedy: 'A key schema cannot change in place: create a new table with the right keys ' +
-        '(rerun this command with --table naming a new table), copy the items over, and point Sentinel at it.',
+        `(rerun this command with the ${definition.purpose} table's flag, --${definition.nameFlag} or --table, ` +
+        'naming a new table), ' +
+        'copy the items over, and point Sentinel at it.',
       summary: `Key schema is ${formatKeys(live.partitionKey, live.sortKey)}, ` +
         `Sentinel needs (${definition.partitionKey}) with no sort key.`,
       type: 'key-schema',
@@ -281,7 +283,8 @@ function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
     } else if (current !== value && key === SENTINEL_TAG_KEY) {
       plan.drift.push({
         remedy: 'Check that you are provisioning the right table: ' +
-          `pass --table with the ${desired.definition.kind} table's name.`,
+          `give the ${desired.definition.purpose} table's name with --${desired.definition.nameFlag} ` +
+          `(init:all, init:status) or --table (init:${desired.definition.kind}).`,
         summary: `Table is tagged ${SENTINEL_TAG_KEY}=${current}, ` +
           `but this command provisions the ${desired.definition.kind} table.`,
         type: 'tag-conflict',

@@ -135,15 +135,10 @@ export class Provisioner {
    * read calls and no write.
    */
   async inspect(desired: DesiredTable, options: {full?: boolean} = {}): Promise<Inspection> {
-    const wantTags = Boolean(options.full) || Object.keys(desired.tags).length > 0
-    let live = await this.read(desired.tableName, {pitr: desired.pitr || Boolean(options.full), tags: wantTags})
-    let plan = planTable(desired, live)
-    if (live && live.tags === UNREAD && plan.actions.length > 0 && plan.drift.length === 0) {
-      live = await this.read(desired.tableName, {pitr: desired.pitr, tags: true})
-      plan = planTable(desired, live)
-    }
-
-    return {desired, live, plan}
+    // Tags are always read, every page: a sentinel:table tag of another kind (or none) is as much
+    // part of the plan as the indexes, and init:status and apply must agree on it.
+    const live = await this.read(desired.tableName, {pitr: desired.pitr || Boolean(options.full), tags: true})
+    return {desired, live, plan: planTable(desired, live)}
   }
 
   /** Applies the plan, then re-reads and re-plans until converged; throws a SentinelError otherwise. */
@@ -153,7 +148,15 @@ export class Provisioner {
     let {plan} = inspection
     for (let round = 1; ; round++) {
       if (plan.drift.length > 0) throw driftError(plan)
-      for (const action of plan.actions) await run.execute(action)
+      for (const action of plan.actions) {
+        await run.execute(action)
+        // The rest of the plan was made before another process created the table: plan again.
+        if (run.joined) {
+          run.joined = false
+          break
+        }
+      }
+
       run.reporter.inFlight(undefined)
       const live = await run.recheck()
       plan = planTable(desired, live)
@@ -218,6 +221,8 @@ class TableApply {
   created = false
   /** Tags a TagResource or CreateTable wrote; ListTagsOfResource may not show them for a while. */
   private readonly writtenTags: Record<string, string> = {}
+  /** Another process created the table: the rest of the first plan is stale. */
+  joined = false
   /** The table was just created: "not found" means "not visible yet". */
   private justCreated = false
   /** Known once a wait has seen the table; saves a DescribeTable before TagResource. */
@@ -287,12 +292,7 @@ class TableApply {
     }
 
     case 'enable-ttl': {
-      const ttl = {AttributeName: this.desired.definition.ttlAttribute, Enabled: true}
-      await this.optional(
-        action,
-        'UpdateTimeToLive',
-        () => this.port.updateTimeToLive({TableName: this.name, TimeToLiveSpecification: ttl}),
-      )
+      await this.enableTtl(action)
       return
     }
 
@@ -384,6 +384,7 @@ class TableApply {
         // Another process created it between our read and our call: join it rather than fight.
         if (error.awsName === 'ResourceInUseException') {
           this.justCreated = true
+          this.joined = true
           this.reporter.inFlight(`another process is creating table ${this.name}`)
           this.notices.push(`Table ${this.name} was being created by another process; joined it.`)
           return
@@ -471,6 +472,7 @@ class TableApply {
     input: UpdateTableCommandInput,
     indexName: string | undefined,
   ): Promise<void> {
+    let busyPause = 0
     for (;;) {
       try {
         await this.sendOnce(() => this.port.updateTable(input), async () => !(await this.stillNeeded(action)))
@@ -487,8 +489,26 @@ class TableApply {
         if (Date.now() >= this.deadline) throw error
         this.reporter.phase(`Table ${this.name} is busy; waiting to ${action.summary.toLowerCase()}`)
         await this.waitActive()
-        if (error.awsName === 'LimitExceededException') await sleep(1000)
+        // DescribeTable may already say ACTIVE while AWS still refuses: pause, growing, before resending.
+        busyPause = Math.min(5000, Math.max(this.provisioner.timing.pollMs, busyPause * 2))
+        await sleep(busyPause)
       }
+    }
+  }
+
+  /** Another process may enable TTL between our read and our call: AWS then refuses; check, don't fail. */
+  private async enableTtl(action: Action): Promise<void> {
+    const attribute = this.desired.definition.ttlAttribute
+    const specification = {AttributeName: attribute, Enabled: true}
+    const send = () => this.port.updateTimeToLive({TableName: this.name, TimeToLiveSpecification: specification})
+    try {
+      await this.optional(action, 'UpdateTimeToLive', send)
+    } catch (error) {
+      if (!(error instanceof SentinelError && error.awsName === 'ValidationException')) throw error
+      const ttl = (await this.port.describeTimeToLive({TableName: this.name})).TimeToLiveDescription
+      const enabled = ttl?.AttributeName === attribute && ['ENABLED', 'ENABLING'].includes(ttl.TimeToLiveStatus ?? '')
+      if (!enabled) throw error
+      this.notices.push(`TTL on "${attribute}" was enabled by another process meanwhile.`)
     }
   }
 

@@ -33,39 +33,39 @@ export function tableFlags(context: Pick<RunContext, 'multiTable' | 'tables'>): 
 /** A command line for this CLI in the run's context. */
 export function commandLine(context: RunContext, command: string, extra: readonly string[] = []): string {
   return [context.bin, command, ...tableFlags(context), ...context.contextFlags, ...extra]
-  .map((part, index) => index === 0 ? part : shellQuote(part))
+  .map(part => shellQuote(part))
   .join(' ')
 }
 
 /** Where Sentinel reads each table's name, and the commands worth running next. */
 export function nextSteps(context: RunContext): string[] {
-  const steps: string[] = []
   if (context.local) {
+    // DynamoDB Local runs only during a --local run: say how to use these tables, not AWS's env vars.
     const where = context.local.dataDir ? ` in ${context.local.dataDir}` : ''
-    steps.push(`The tables live in DynamoDB Local's data${where}; DynamoDB Local runs only during a --local run. ` +
-      `Check them with: ${commandLine({...context, multiTable: true}, 'init:status')}`)
+    return [
+      `The tables live in DynamoDB Local's data${where}; it runs only during a --local run, so pass --local ` +
+      `(and the same --local-dir) to use them again. Check them: ${commandLine(context, context.command, ['--plan'])}`,
+      'Against AWS, rerun without --local and with --region; the next steps then name the env vars and the policies.',
+    ]
   }
 
-  for (const {definition, tableName} of context.tables) {
+  const steps = context.tables.map(({definition, tableName}) => {
     const server = definition.serverFlag
       ? `; the server and CLI take ${definition.serverFlag} ${shellQuote(tableName)}`
       : ''
     const envVar = `${definition.envVars[0]}=${shellQuote(tableName)}`
-    steps.push(`${capitalise(definition.purpose)} table: the Lambda TVM reads ${envVar}${server}.`)
-  }
-
-  if (!context.local) {
-    const serverPolicy = commandLine(context, context.command, ['--generate-iam', '--policy-for', 'server'])
-    const provisionerPolicy = commandLine(context, context.command, ['--generate-iam', '--policy-for', 'provisioner'])
-    steps.push(
-      `IAM policy for the Sentinel server / TVM role: ${serverPolicy}`,
-      `IAM policy for whoever runs this CLI: ${provisionerPolicy}`,
-    )
+    return `${capitalise(definition.purpose)} table: the Lambda TVM reads ${envVar}${server}.`
+  })
+  for (const [role, who] of [['server', 'the Sentinel server / TVM role'], ['provisioner', 'whoever runs this CLI']]) {
+    const file = `${role}-policy.json`
+    const policy = commandLine(context, context.command, ['--generate-iam', '--policy-for', role])
+    const create = `aws iam create-policy --policy-name Sentinel${capitalise(role)} --policy-document file://${file}`
+    steps.push(`IAM policy for ${who}: ${policy} > ${file} && ${create}`)
   }
 
   return steps
 }
 
-function capitalise(text: string): string {
+export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }

@@ -94,10 +94,9 @@ export const checkedSettingsFlags = {
 /** How a provisioning command runs: apply (default), plan, a policy, or an export. */
 export const runModeFlags = {
   'account-id': Flags.string({
-    description: 'Account for the policy\'s or the export\'s ARNs; ' +
-      'without it the account comes from STS GetCallerIdentity.',
+    dependsOn: ['generate-iam'],
+    description: 'Account for the policy\'s ARNs; without it the account comes from STS GetCallerIdentity.',
     helpGroup: 'IAM',
-    relationships: [{flags: ['generate-iam', 'export'], type: 'some'}],
   }),
   export: Flags.string({
     description: 'Print the table definition(s) as infrastructure as code and exit; ' +

@@ -139,8 +139,13 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     }
     this.out(renderTarget(target))
     for (const table of planned) this.out(renderPlan(table).join('\n'))
-    for (const line of renderEndpointGaps(gaps)) this.out(line)
-    if (flags.plan) return {...result, nextSteps: [`Apply it: ${commandLine(context, this.commandId)}`]}
+    if (flags.plan) {
+      // Said once: a run that applies says it with the outcome.
+      for (const line of renderEndpointGaps(gaps)) this.out(line)
+      const apply = `Apply it: ${commandLine(context, this.commandId)}`
+      if (pendingChanges(inspections)) this.out(`\n${apply}`)
+      return {...result, nextSteps: pendingChanges(inspections) ? [apply] : []}
+    }
 
     // Drifted tables are refused; the rest are applied once confirmed, concurrently.
     const pending = inspections.filter(({plan}) => plan.drift.length === 0 && plan.actions.length > 0)
@@ -158,7 +163,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const learnt = outcomes.flatMap(outcome =>
       (outcome && !(outcome instanceof SentinelError) ? [outcome.endpointGaps] : []))
     const finalGaps = endpointGaps([gaps, ...learnt])
-    return this.report({...result, tables, ...(finalGaps.length > 0 ? {endpointGaps: finalGaps} : {})}, context)
+    const errors = outcomes.filter((outcome): outcome is SentinelError => outcome instanceof SentinelError)
+    return this.report({...result, tables, ...(finalGaps.length > 0 ? {endpointGaps: finalGaps} : {})}, context, errors)
   }
 
   /** Region, profile and endpoint, checked locally; no AWS call and nothing started. */
@@ -229,7 +235,11 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
     const count = pending.reduce((sum, inspection) => sum + inspection.plan.actions.length, 0)
     const changes = `${count} change${count === 1 ? '' : 's'}`
-    if (!(await promptYesNo(`Apply ${changes} to ${names} (${describeWhere(target)})?`))) {
+    // With stdout sent to a file, the plan is not on the screen: show it where the question is.
+    const plan = process.stdout.isTTY
+      ? []
+      : pending.map(inspection => renderPlan(tableResult(inspection, 'planned')).join('\n'))
+    if (!(await promptYesNo(`Apply ${changes} to ${names} (${describeWhere(target)})?`, plan))) {
       throw new ResultError(new SentinelError('DECLINED', 'Declined at the prompt; nothing was changed.', {
         suggestion: `Rerun and answer yes, or pass --yes: ${rerun}`,
       }), decided('declined'))
@@ -249,7 +259,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     }
   }
 
-  private report(result: RunResult, context: RunContext): RunResult {
+  /** The outcome of every table; `errors` are the failures as raised, kept for SENTINEL_DEBUG. */
+  private report(result: RunResult, context: RunContext, errors: SentinelError[]): RunResult {
     this.out()
     for (const table of result.tables) this.out(renderOutcome(table).join('\n'))
     for (const line of renderEndpointGaps(result.endpointGaps ?? [])) this.out(line)
@@ -261,15 +272,15 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     }
 
     const first = failed[0].error!
-    if (result.tables.length === 1) {
-      const options = {exitCode: first.exitCode, suggestion: first.suggestion}
-      throw new ResultError(new SentinelError(first.code as ErrorCode, first.message, options), result)
-    }
+    const original = errors[0] ?? new SentinelError(first.code as ErrorCode, first.message, first)
+    if (result.tables.length === 1) throw new ResultError(original, result)
 
     const list = failed.map(table => `${table.table} (${table.error?.code})`).join(', ')
-    const rerun = commandLine(context, this.commandId)
+    const confirmed = this.argv.includes('--yes') || this.argv.includes('-y')
+    const rerun = commandLine(context, this.commandId, confirmed ? ['--yes'] : [])
     const message = `${failed.length} of ${result.tables.length} tables failed: ${list}.`
     throw new ResultError(new SentinelError('PARTIAL_FAILURE', message, {
+      cause: original,
       exitCode: first.exitCode,
       suggestion: `See each table above; fix the cause and rerun (finished tables are left as they are): ${rerun}`,
     }), result)
@@ -318,8 +329,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const {endpoint, region} = connection
     const target = accountId ? makeTarget({account: accountId, endpoint, region}) : await this.target(connection)
     if (!target.account) {
-      process.stderr.write(`Warning: could not determine the AWS account (${target.accountNote}); ` +
-        'the policy uses "*" for it. Pass --account-id to name it.\n')
+      this.info(`Warning: could not determine the AWS account (${target.accountNote}); ` +
+        'the policy uses "*" for it. Pass --account-id to name it.')
     }
 
     const policyFor = (flags['policy-for'] ?? 'both') as PolicyFor
@@ -395,6 +406,10 @@ function finalResult(
     outcome: applied.outcome,
     status: applied.live.status,
   }
+}
+
+function pendingChanges(inspections: Inspection[]): boolean {
+  return inspections.some(({plan}) => plan.actions.length > 0 && plan.drift.length === 0)
 }
 
 /** Every table's gaps, each said once. */

@@ -2,7 +2,7 @@
  * What a provisioning command's flags mean, outside oclif: which tables (and where each name came
  * from), which settings, and the context that every suggested command repeats.
  */
-import {accessSync, constants} from 'node:fs'
+import {accessSync, constants, realpathSync} from 'node:fs'
 import {delimiter, join, relative} from 'node:path'
 
 import type {Connection} from '../aws/connection.js'
@@ -104,16 +104,17 @@ export function runContext(
 
 /** "sentinel" when that is on PATH; else the path this CLI was started with, as the user can type it. */
 export function invocation(bin: string, argv: readonly string[] = process.argv): string {
+  const script = argv[1] ?? bin
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     try {
       accessSync(join(dir, bin), constants.X_OK)
-      return bin
+      // Another program may have the same name (HashiCorp's sentinel): it must be this one.
+      if (realpathSync(join(dir, bin)) === realpathSync(script)) return bin
     } catch {
       // Not in this folder of PATH.
     }
   }
 
-  const script = argv[1] ?? bin
   const path = relative(process.cwd(), script)
   return path.startsWith('..') || path.startsWith('/') ? script : `./${path}`
 }

@@ -15,7 +15,10 @@ export class ResultError<R = unknown> extends SentinelError {
   readonly result: R
 
   constructor(error: SentinelError, result: R) {
-    super(error.code, error.message, {cause: error.cause, exitCode: error.exitCode, suggestion: error.suggestion})
+    // The wrapped error stays the cause, so SENTINEL_DEBUG still shows the AWS error behind it.
+    const {exitCode, suggestion} = error
+    super(error.code, error.message, {cause: error.cause ?? error, exitCode, suggestion})
+    this.aws = error.aws
     this.result = result
   }
 }

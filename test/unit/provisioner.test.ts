@@ -97,12 +97,14 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     }
   })
 
-  it('a rerun on a converged table makes three reads and no write', async () => {
+  it('a rerun on a converged table makes four reads (tags too) and no write', async () => {
     const {fake, provisioner} = harness()
     await provision(provisioner, desired())
     fake.calls.length = 0
     const inspection = await provisioner.inspect(desired())
-    expect(fake.calls.sort()).to.deep.equal(['describeContinuousBackups', 'describeTable', 'describeTimeToLive'])
+    expect(fake.calls.sort()).to.deep.equal([
+      'describeContinuousBackups', 'describeTable', 'describeTimeToLive', 'listTagsOfResource',
+    ])
     expect(inspection.plan.actions).to.deep.equal([])
     const outcome = await provisioner.apply(inspection, {deadline: Date.now() + 1000})
     expect(outcome.outcome).to.equal('unchanged')
