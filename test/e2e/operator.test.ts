@@ -40,6 +40,16 @@ describe('the operator\'s experience (end to end)', () => {
     expect(parseJson(json.stdout).error.code).to.equal('INVALID_INPUT')
   })
 
+  it('help for an unknown command: the CLI\'s error form, no stack trace; JSON under --json', async () => {
+    const plain = await runCli(['help', 'init:nope'])
+    expect(plain.code).to.equal(2)
+    expect(plain.stderr.trim()).to.match(/^Error \(INVALID_INPUT\): Command init:nope not found\./)
+    const json = await runCli(['help', 'init:nope', '--json'])
+    expect(json.code).to.equal(2)
+    expect(parseJson(json.stdout).error.code).to.equal('INVALID_INPUT')
+    expect(json.stderr).not.to.match(/\bat \S+ \(/)
+  })
+
   it('table-name errors name the env var the name came from', async () => {
     const run = await runCli(
       ['init:status', '--region', 'us-east-1'],
