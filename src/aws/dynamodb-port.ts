@@ -31,8 +31,6 @@ import type {
   UpdateTimeToLiveCommandOutput,
 } from '@aws-sdk/client-dynamodb'
 
-import type {DynamoAction} from './actions.js'
-
 export interface DynamoDbPort {
   /** The endpoint as the operator should see it in messages. */
   readonly endpointName: string
@@ -66,6 +64,12 @@ export const PORT_ACTIONS = {
   updateContinuousBackups: 'UpdateContinuousBackups',
   updateTable: 'UpdateTable',
   updateTimeToLive: 'UpdateTimeToLive',
-} as const satisfies Record<Exclude<keyof DynamoDbPort, 'destroy' | 'endpointName' | 'endpointOverride'>, DynamoAction>
+} as const satisfies Record<Exclude<keyof DynamoDbPort, 'destroy' | 'endpointName' | 'endpointOverride'>, string>
 
 export type PortOperation = keyof typeof PORT_ACTIONS
+
+/** A DynamoDB action the CLI calls. */
+export type DynamoAction = (typeof PORT_ACTIONS)[PortOperation]
+
+/** Every action the CLI calls, in name order: the provisioner policy lists exactly these. */
+export const DYNAMO_ACTIONS: readonly DynamoAction[] = Object.values(PORT_ACTIONS).sort()

@@ -8,9 +8,9 @@ import {createRequire} from 'node:module'
 
 import type {DesiredTable} from '../tables/desired.js'
 
+import {keyAttributes} from '../tables/definitions.js'
 import {kmsKeyId} from '../tables/desired.js'
 import {
-  attributeNames,
   type ExistingTables,
   exportNames,
   runtimeEnvVar,
@@ -99,7 +99,7 @@ export function renderCloudFormation(
 function tableProperties(table: DesiredTable, nameParameter: string): Record<string, unknown> {
   const {definition} = table
   return {
-    AttributeDefinitions: attributeNames(definition).map(name => ({AttributeName: name, AttributeType: 'S'})),
+    AttributeDefinitions: keyAttributes(definition).map(name => ({AttributeName: name, AttributeType: 'S'})),
     BillingMode: 'PAY_PER_REQUEST',
     KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
     TableName: intrinsic('!Ref', nameParameter),

@@ -9,7 +9,7 @@ import type {ExistingTables} from './names.js'
 import {renderCloudFormation} from './cloudformation.js'
 import {renderTerraform} from './terraform.js'
 
-export {type ExistingTables, exportNames} from './names.js'
+export {type ExistingTables} from './names.js'
 
 export const EXPORT_FORMATS = ['cloudformation', 'terraform'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]

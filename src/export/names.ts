@@ -3,7 +3,8 @@
  * resource and outputs, and its settings in a stable order. Kept in one place so the CloudFormation
  * and Terraform documents can never disagree about what a table is called or holds.
  */
-import {keyAttributes, type TableDefinition} from '../tables/definitions.js'
+import type {TableDefinition} from '../tables/definitions.js'
+
 import {type DesiredTable, desiredTags} from '../tables/desired.js'
 
 /** Tables that already exist: table name -> what the live account says about it. */
@@ -47,11 +48,6 @@ export function runtimeEnvVar(definition: TableDefinition): string {
 export function whereSentinelReadsIt(definition: TableDefinition): string {
   const server = definition.serverFlag ? ` and ${definition.serverFlag} (Sentinel server and CLI)` : ''
   return `${runtimeEnvVar(definition)} (Lambda TVM)${server}`
-}
-
-/** Every key attribute (table and indexes), in definition order; all are strings. */
-export function attributeNames(definition: TableDefinition): string[] {
-  return keyAttributes(definition)
 }
 
 /** The user's tags and the sentinel:table marker, sorted by key so the output is stable. */

@@ -7,12 +7,12 @@
 import type {DesiredTable} from '../tables/desired.js'
 import type {KmsKeyRef} from '../tables/validate.js'
 
+import {keyAttributes} from '../tables/definitions.js'
 import {kmsKeyId} from '../tables/desired.js'
 import {
   attribute, block, call, type HclBlock, type HclBodyItem, reference, renderHcl,
 } from './hcl.js'
 import {
-  attributeNames,
   type ExistingTables,
   exportNames,
   runtimeEnvVar,
@@ -118,7 +118,7 @@ function tableResource(table: DesiredTable, kmsLookups: ReadonlyMap<string, stri
       attribute('billing_mode', 'PAY_PER_REQUEST'),
       attribute('hash_key', definition.partitionKey),
       attribute('deletion_protection_enabled', table.deletionProtection),
-      ...attributeNames(definition).map(name =>
+      ...keyAttributes(definition).map(name =>
         block('attribute', [], [attribute('name', name), attribute('type', 'S')])),
       // hash_key / range_key rather than key_schema: key_schema exists only from provider 6.30 on.
       ...definition.indexes.map(gsi =>

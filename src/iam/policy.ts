@@ -13,7 +13,7 @@ import type {KmsKeyRef} from '../tables/validate.js'
  * With a customer-managed key each adds what DynamoDB asks of KMS for that principal, only through
  * DynamoDB (kms:ViaService).
  */
-import {DYNAMO_ACTIONS} from '../aws/actions.js'
+import {DYNAMO_ACTIONS} from '../aws/dynamodb-port.js'
 import {dynamoDbHost, partitionOf} from '../aws/partitions.js'
 
 /** Who the policy is for; the values of --policy-for. */

@@ -5,8 +5,7 @@
  */
 import type {TableDescription} from '@aws-sdk/client-dynamodb'
 
-import type {DynamoAction} from '../aws/actions.js'
-import type {DynamoDbPort} from '../aws/dynamodb-port.js'
+import type {DynamoAction, DynamoDbPort} from '../aws/dynamodb-port.js'
 
 import {SentinelError} from '../errors.js'
 
@@ -213,12 +212,18 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
   }
 }
 
-/** "table CREATING, index gsi-user CREATING (backfilling)": what a wait is waiting for. */
-export function describeBusy(table: TableDescription): string {
-  const busy = (table.GlobalSecondaryIndexes ?? [])
+/**
+ * "table CREATING, index gsi-user CREATING (backfilling)": what a wait is waiting for, including
+ * an index just added that DescribeTable does not list yet.
+ */
+export function describeBusy(table: TableDescription, indexName?: string): string {
+  const indexes = table.GlobalSecondaryIndexes ?? []
+  const busy = indexes
   .filter(gsi => gsi.IndexStatus !== 'ACTIVE')
-  .map(gsi => `${gsi.IndexName} ${gsi.IndexStatus}${gsi.Backfilling ? ' (backfilling)' : ''}`)
-  return `table ${table.TableStatus}${busy.length > 0 ? `, index ${busy.join(', ')}` : ''}`
+  .map(gsi => `index ${gsi.IndexName} ${gsi.IndexStatus}${gsi.Backfilling ? ' (backfilling)' : ''}`)
+  if (indexName && !indexes.some(gsi => gsi.IndexName === indexName)) busy.push(`index ${indexName} not listed yet`)
+  if (table.TableStatus !== 'ACTIVE') busy.unshift(`table ${table.TableStatus}`)
+  return busy.join(', ') || 'ACTIVE'
 }
 
 /** True when the table and every index are ACTIVE (and, if named, the index exists). */

@@ -21,6 +21,7 @@ import {SentinelError} from '../errors.js'
 import {keyAttributes} from '../tables/definitions.js'
 import {type DesiredTable, desiredTags, kmsKeyId} from '../tables/desired.js'
 import {
+  describeBusy,
   describeTable,
   EndpointCapabilities,
   isEmulatorArn,
@@ -325,7 +326,7 @@ class TableApply {
     const settleBy = Math.min(this.deadline, Date.now() + this.provisioner.timing.tagSettleMs)
     for (;;) {
       const what = {pitr: this.desired.pitr, tags: wantTags}
-      const live = await this.provisioner.read(this.name, what, Math.max(settleBy, this.deadline))
+      const live = await this.provisioner.read(this.name, what, this.deadline)
       if (!live) {
         throw new SentinelError('AWS_ERROR', `Table ${this.name} is gone after apply.`, {
           suggestion: 'Someone deleted it; rerun to create it again.',
@@ -564,7 +565,7 @@ class TableApply {
         return true
       } catch (error) {
         const notVisible = error instanceof NotVisibleYet || isNotFound(error)
-        if (!(notVisible && this.justCreated) || Date.now() >= this.deadline) throw asError(error, this.name)
+        if (!(notVisible && this.justCreated) || Date.now() >= this.deadline) throw error
         await sleep(this.provisioner.timing.rereadMs)
       }
     }
@@ -587,35 +588,12 @@ class TableApply {
       onPoll: polled => {
         if (isTableActive(polled, indexName)) return
         const seconds = Math.round((Date.now() - started) / 1000)
-        this.reporter.progress(`Waiting for ${this.name}: ${describeWait(polled, indexName)} (${seconds}s)`)
+        this.reporter.progress(`Waiting for ${this.name}: ${describeBusy(polled, indexName)} (${seconds}s)`)
       },
       tableName: this.name,
     })
     this.arn = table.TableArn
   }
-}
-
-/** What describeWait reads of a DescribeTable answer. */
-interface PolledTable {
-  TableStatus?: string
-  GlobalSecondaryIndexes?: {IndexName?: string; IndexStatus?: string; Backfilling?: boolean}[]
-}
-
-function describeWait(table: PolledTable, indexName?: string): string {
-  const busy = (table.GlobalSecondaryIndexes ?? [])
-  .filter(gsi => gsi.IndexStatus !== 'ACTIVE')
-  .map(gsi => `index ${gsi.IndexName} ${gsi.IndexStatus}${gsi.Backfilling ? ' (backfilling)' : ''}`)
-  const listed = (table.GlobalSecondaryIndexes ?? []).some(gsi => gsi.IndexName === indexName)
-  if (indexName && !listed) busy.push(`index ${indexName} not listed yet`)
-  if (table.TableStatus !== 'ACTIVE') busy.unshift(`table ${table.TableStatus}`)
-  return busy.join(', ') || 'ACTIVE'
-}
-
-function asError(error: unknown, tableName: string): unknown {
-  if (!(error instanceof NotVisibleYet)) return error
-  return new SentinelError('WAIT_TIMEOUT', `AWS still does not show table ${tableName}, which was just created.`, {
-    suggestion: 'AWS keeps working on it; rerun the same command (with a larger --wait-timeout) to continue.',
-  })
 }
 
 function sseSpecification(desired: DesiredTable): SSESpecification {

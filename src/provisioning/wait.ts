@@ -54,7 +54,7 @@ export async function waitForActive(port: DynamoDbPort, options: WaitOptions): P
     if (table && isTableActive(table, options.indexName)) return table
     const now = Date.now()
     if (now >= options.deadline) {
-      const what = table ? describeBusy(table) : 'AWS does not show the new table yet'
+      const what = table ? describeBusy(table, options.indexName) : 'AWS does not show the new table yet'
       const message = `Timed out waiting for table ${options.tableName} to become ACTIVE (${what}).`
       throw new SentinelError('WAIT_TIMEOUT', message, {
         suggestion: 'AWS keeps working on it; rerun the same command (with a larger --wait-timeout) to continue.',

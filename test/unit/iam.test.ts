@@ -10,7 +10,7 @@ import {expect} from 'chai'
 
 import type {KmsKeyRef} from '../../src/tables/validate.js'
 
-import {DYNAMO_ACTIONS} from '../../src/aws/actions.js'
+import {DYNAMO_ACTIONS} from '../../src/aws/dynamodb-port.js'
 import {partitionOf} from '../../src/aws/partitions.js'
 import {
   buildPolicy,
