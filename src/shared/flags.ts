@@ -91,6 +91,30 @@ export const checkedSettingsFlags = {
   }),
 }
 
+/**
+ * Replicas in other regions: the table becomes a DynamoDB global table (version 2019.11.21,
+ * multi-Region eventual consistency). Strong consistency (MRSC) is not offered: it does not support
+ * TTL, which every Sentinel table needs.
+ */
+export const replicaFlags = {
+  'replica-kms-key': Flags.string({
+    dependsOn: ['replica-region'],
+    description: 'With a customer-managed --kms-key: the key for the replica in REGION, as REGION=KEY ' +
+      '(repeatable, one per replica region; a key ARN must be in that region).',
+    helpGroup: 'MULTI-REGION',
+    multiple: true,
+  }),
+  'replica-region': Flags.string({
+    description: 'Also keep a replica in this region (repeatable): the table becomes a global table (version ' +
+      '2019.11.21, eventual consistency) and the Lambda TVM of each region reads its own replica. Deletion ' +
+      'protection, PITR and tags are set in every region. Strong consistency (MRSC) is not offered: it does ' +
+      'not support TTL, which every Sentinel table needs. Replicas are never removed.',
+    exclusive: ['local'],
+    helpGroup: 'MULTI-REGION',
+    multiple: true,
+  }),
+}
+
 /** How a provisioning command runs: apply (default), plan, a policy, or an export. */
 export const runModeFlags = {
   'account-id': Flags.string({

@@ -32,7 +32,9 @@ import {
   type DesiredTable, desiredTables, type TableChoice, validateChoices,
 } from '../tables/desired.js'
 import {validateAccountId, validateRegion} from '../tables/validate.js'
-import {connectionFlags, runModeFlags, tableSettingsFlags} from './flags.js'
+import {
+  connectionFlags, replicaFlags, runModeFlags, tableSettingsFlags,
+} from './flags.js'
 import {Progress} from './progress.js'
 import {promptYesNo} from './prompt.js'
 import {
@@ -54,7 +56,9 @@ type Decided = (outcome: TableResult['outcome']) => RunResult
 function writeNothing(): void {}
 
 export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
-  static baseFlags: Interfaces.FlagInput = {...connectionFlags, ...runModeFlags, ...tableSettingsFlags}
+  static baseFlags: Interfaces.FlagInput = {
+    ...connectionFlags, ...runModeFlags, ...tableSettingsFlags, ...replicaFlags,
+  }
   /** The tables this command provisions (one for init:sessions, all four for init:all). */
   static tables: readonly TableDefinition[] = []
   /** init:status: read and report, change nothing, exit 6 unless every table matches. */

@@ -21,6 +21,8 @@ export interface RunFlags {
   local: boolean
   'local-dir'?: string
   'kms-key'?: string
+  'replica-region'?: string[]
+  'replica-kms-key'?: string[]
   tag?: string[]
   'deletion-protection': boolean
   pitr: boolean
@@ -54,7 +56,12 @@ export function chooseTables(
 
 export function settingsOf(flags: RunFlags): TableSettingsInput {
   return {
-    deletionProtection: flags['deletion-protection'], kmsKey: flags['kms-key'], pitr: flags.pitr, tags: flags.tag,
+    deletionProtection: flags['deletion-protection'],
+    kmsKey: flags['kms-key'],
+    pitr: flags.pitr,
+    replicaKmsKeys: flags['replica-kms-key'],
+    replicaRegions: flags['replica-region'],
+    tags: flags.tag,
   }
 }
 
@@ -89,6 +96,8 @@ export function runContext(
   }
 
   if (flags['kms-key']) contextFlags.push('--kms-key', flags['kms-key'])
+  for (const region of flags['replica-region'] ?? []) contextFlags.push('--replica-region', region)
+  for (const key of flags['replica-kms-key'] ?? []) contextFlags.push('--replica-kms-key', key)
   for (const tag of flags.tag ?? []) contextFlags.push('--tag', tag)
   if (!flags.pitr) contextFlags.push('--no-pitr')
   if (!flags['deletion-protection']) contextFlags.push('--no-deletion-protection')

@@ -5,6 +5,7 @@
  */
 import {invalidInput} from '../errors.js'
 import {SENTINEL_TAG_KEY, type TableDefinition} from './definitions.js'
+import {type DesiredReplica, parseReplicas} from './replicas.js'
 import {
   type KmsKeyRef, parseKmsKey, parseTags, validateTableName,
 } from './validate.js'
@@ -18,6 +19,8 @@ export interface DesiredTable {
   pitr: boolean
   /** User tags; the Sentinel marker tag is added by desiredTags(). */
   tags: Record<string, string>
+  /** Replicas in other regions (a global table); none or undefined: a table in one region. */
+  replicas?: readonly DesiredReplica[]
 }
 
 /** A table a command works on, with where its name came from (a flag, an env var, the default). */
@@ -34,6 +37,10 @@ export interface TableSettingsInput {
   tags?: readonly string[]
   deletionProtection: boolean
   pitr: boolean
+  /** --replica-region, repeatable. */
+  replicaRegions?: readonly string[]
+  /** --replica-kms-key REGION=KEY, repeatable. */
+  replicaKmsKeys?: readonly string[]
 }
 
 /** Table names are checked before anything else, even the region; one name never serves two kinds. */
@@ -65,6 +72,7 @@ export function desiredTables(
 ): DesiredTable[] {
   const tags = parseTags(settings.tags ?? [], SENTINEL_TAG_KEY)
   const kmsKey = settings.kmsKey === undefined ? undefined : parseKmsKey(settings.kmsKey, region)
+  const replicas = parseReplicas({kmsKeys: settings.replicaKmsKeys, regions: settings.replicaRegions}, region, kmsKey)
   return choices.map(choice => ({
     definition: choice.definition,
     deletionProtection: settings.deletionProtection,
@@ -72,6 +80,7 @@ export function desiredTables(
     pitr: settings.pitr,
     tableName: choice.tableName,
     tags,
+    ...(replicas.length > 0 ? {replicas} : {}),
   }))
 }
 
