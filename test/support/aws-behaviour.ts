@@ -17,12 +17,14 @@
  *   LimitExceededException while another such table is CREATING, whether the server says so
  *   (dynalite) or the layer holds it.
  * - startSilentEndpoint: a server that takes connections and requests and never answers.
+ * - replicas: global-table replicas, per region as each request is signed (aws-replicas.ts).
  *
  * Nothing here starts a timer: windows are checked when a call comes, so closing the proxy leaves
  * nothing behind.
  */
 import {createServer, type Socket} from 'node:net'
 
+import {emulateReplicas, type ReplicaOptions, type Replicas} from './aws-replicas.js'
 import {
   awsErrorBody,
   emulatePitrAndTags,
@@ -79,6 +81,8 @@ export interface AwsBehaviourOptions {
   indexCreationLimit?: boolean | {maxCreating?: number}
   /** Tag emulation; default {pageSize: 10, limit: 50, createTableTags: true}. false: the server's. */
   tags?: false | TagOptions
+  /** Global-table replicas and regions (aws-replicas.ts); off unless given. */
+  replicas?: ReplicaOptions
 }
 
 export interface Refusal {
@@ -98,6 +102,8 @@ export interface AwsBehaviour {
   refusals: Refusal[]
   /** How many Describe* calls were answered "not found" by the layer. */
   readonly notFoundAnswers: number
+  /** Replica state and every ReplicaUpdates action, with the replicas option. */
+  replicas?: Replicas
 }
 
 const PITR_ACTIONS = new Set(['DescribeContinuousBackups', 'UpdateContinuousBackups'])
@@ -127,6 +133,8 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
     return open
   }
 
+  // First: a call for a replica's region is answered for that region before anything else sees it.
+  const replicas = options.replicas ? emulateReplicas(proxy, options.replicas) : undefined
   if (options.indexCreationLimit) installIndexLimit(proxy, options, holding, refusals)
   if (options.creating) installCreatingHold(proxy, holds, holding)
   if (options.notFoundAfterCreate) {
@@ -183,6 +191,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
     },
     pitr: tagState?.pitr ?? new Map(),
     refusals,
+    replicas,
     get staleAnswers() {
       return tagState?.staleAnswers ?? 0
     },

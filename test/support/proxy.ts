@@ -36,6 +36,8 @@ export interface ProxiedCall {
   body: Record<string, any>
   table?: string
   arn?: string
+  /** The region the request was signed for (SigV4 credential scope), as AWS routes it. */
+  region?: string
   /** Sends a call of the layer's own to the real server (with this call's headers); not recorded. */
   upstream(action: string, body: object): Promise<{status: number; body: any}>
 }
@@ -58,6 +60,8 @@ export interface RecordedRequest {
   table?: string
   /** ResourceArn as sent (tag actions). */
   arn?: string
+  /** The region the request was signed for. */
+  region?: string
   /** When the request arrived (ms since epoch). */
   at: number
   /** The HTTP status the proxy answered; absent while unanswered or when the connection was cut. */
@@ -122,6 +126,11 @@ interface Incoming {
   path: string
   headers: IncomingHttpHeaders
   raw: Buffer
+}
+
+/** The region in a SigV4 Authorization header's credential scope (Credential=KEY/DATE/REGION/SERVICE/...). */
+export function signedRegion(headers: IncomingHttpHeaders): string | undefined {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(headers.authorization ?? ''))?.[1]
 }
 
 /** The service prefix of an X-Amz-Target ("DynamoDB_20120810" in "DynamoDB_20120810.CreateTable"). */
@@ -233,10 +242,12 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     const action = target.split('.').pop() ?? ''
     calls.push(action)
     const body = (parse(raw.toString()) ?? {}) as Record<string, any>
+    const region = signedRegion(headers)
     const record: RecordedRequest = {
       action,
       arn: body.ResourceArn,
       at: Date.now(),
+      region,
       table: body.TableName,
     }
     requests.push(record)
@@ -274,6 +285,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
       action,
       arn: body.ResourceArn,
       body,
+      region,
       table: body.TableName,
       async upstream(ownAction, ownBody) {
         const text = JSON.stringify(ownBody)
