@@ -24,6 +24,11 @@ export interface AwsSession {
   readonly connection: Connection
   readonly port: DynamoDbPort
   readonly local?: LocalDynamo
+  /**
+   * A port signed for another region (a replica's): the SDK's regional endpoint, or with an
+   * endpoint override the same endpoint, signed for that region. One per region, made on first use.
+   */
+  regionalPort(region: string): Promise<DynamoDbPort>
   close(): Promise<void>
 }
 
@@ -36,14 +41,25 @@ export async function openSession(connection: Connection, options: SessionOption
     resolved = {...connection, endpoint: local.endpoint, endpointSource: '--local'}
   }
 
-  const port = await createDynamoDbAdapter(resolved, {debug: options.debug, iamHint: options.iamHint})
+  const adapterOptions = {debug: options.debug, iamHint: options.iamHint}
+  const port = await createDynamoDbAdapter(resolved, adapterOptions)
+  const regional = new Map<string, Promise<DynamoDbPort>>([[resolved.region, Promise.resolve(port)]])
   return {
     async close() {
-      port.destroy()
+      for (const other of await Promise.all(regional.values())) other.destroy()
       await local?.stop()
     },
     connection: resolved,
     local,
     port,
+    regionalPort(region) {
+      let made = regional.get(region)
+      if (!made) {
+        made = createDynamoDbAdapter({...resolved, region}, adapterOptions)
+        regional.set(region, made)
+      }
+
+      return made
+    },
   }
 }

@@ -42,6 +42,21 @@ export interface LiveTable {
   pitr: string
   tags: Record<string, string> | typeof UNREAD | typeof UNSUPPORTED
   itemCount?: number
+  /** The other regions of a global table, as DescribeTable lists them (none: a table in one region). */
+  replicas?: LiveReplica[]
+  /** MultiRegionConsistency of a global table: EVENTUAL, or STRONG (MRSC). */
+  multiRegionConsistency?: string
+  /** The table's stream, if one is on. */
+  stream?: {viewType?: string}
+}
+
+/** One entry of DescribeTable's Replicas[]. */
+export interface LiveReplica {
+  region: string
+  status: string
+  /** ReplicaStatusPercentProgress while CREATING. */
+  progress?: string
+  kmsKeyArn?: string
 }
 
 /** What one run has learnt about the endpoint; shared by every table of the run. */
@@ -205,10 +220,26 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
     name: table.TableName ?? '',
     partitionKey: keyOf(table.KeySchema, 'HASH'),
     pitr: UNREAD,
+    ...globalTableState(table),
     sortKey: keyOf(table.KeySchema, 'RANGE'),
     status: table.TableStatus ?? 'ACTIVE',
     tags: UNREAD,
     ttl: {status: 'DISABLED'},
+  }
+}
+
+/** Replicas, consistency and stream: what makes a table global (absent for a table in one region). */
+function globalTableState(table: TableDescription): Pick<LiveTable, 'multiRegionConsistency' | 'replicas' | 'stream'> {
+  const replicas = (table.Replicas ?? []).map(replica => ({
+    region: replica.RegionName ?? '',
+    status: replica.ReplicaStatus ?? 'UNKNOWN',
+    ...(replica.ReplicaStatusPercentProgress ? {progress: replica.ReplicaStatusPercentProgress} : {}),
+    ...(replica.KMSMasterKeyId ? {kmsKeyArn: replica.KMSMasterKeyId} : {}),
+  }))
+  return {
+    ...(replicas.length > 0 ? {replicas} : {}),
+    ...(table.MultiRegionConsistency ? {multiRegionConsistency: table.MultiRegionConsistency} : {}),
+    ...(table.StreamSpecification?.StreamEnabled ? {stream: {viewType: table.StreamSpecification.StreamViewType}} : {}),
   }
 }
 

@@ -27,6 +27,10 @@ export type DriftType =
   | 'index-keys'
   | 'index-projection'
   | 'key-schema'
+  | 'multi-region-strong'
+  | 'replica-key'
+  | 'replica-status'
+  | 'stream-view-type'
   | 'table-deleting'
   | 'table-status'
   | 'tag-conflict'
@@ -187,6 +191,15 @@ function planSettings(desired: DesiredTable, live: LiveTable, plan: TablePlan): 
   }
 
   planEncryption(desired, live, plan)
+  if (live.multiRegionConsistency === 'STRONG') {
+    plan.drift.push({
+      remedy: 'A global table\'s consistency mode cannot change in place: make a table with eventual consistency ' +
+        '(sentinel\'s --replica-region) under another name, copy the items over, and point Sentinel at it.',
+      summary: 'Table is a multi-Region strongly consistent (MRSC) global table; MRSC does not support TTL, ' +
+        'which Sentinel needs.',
+      type: 'multi-region-strong',
+    })
+  }
 
   if (live.deletionProtection === UNSUPPORTED) {
     plan.endpointGaps.push('deletion protection')

@@ -16,6 +16,8 @@ import type {
 
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {ReplicaPlan} from './replica-plan.js'
+
 import {MAX_ATTEMPTS} from '../aws/sdk-dynamodb.js'
 import {SentinelError} from '../errors.js'
 import {keyAttributes} from '../tables/definitions.js'
@@ -55,7 +57,12 @@ export interface Inspection {
   readonly desired: DesiredTable
   readonly live: LiveTable | undefined
   readonly plan: TablePlan
+  /** A global table's replicas: the named ones in order, then those not named (global-table.ts). */
+  readonly replicas?: readonly ReplicaPlan[]
 }
+
+/** Plans a table from its live state; planTable unless a replica's settings are planned. */
+export type Planner = (desired: DesiredTable, live: LiveTable | undefined) => TablePlan
 
 export type ApplyOutcome = 'created' | 'unchanged' | 'updated'
 
@@ -67,12 +74,26 @@ export interface ProvisionOutcome {
   readonly notices: readonly string[]
   /** What the endpoint does not implement (an emulator), so was skipped. */
   readonly endpointGaps: readonly EndpointGap[]
+  /** A global table's named replicas, as apply left them. */
+  readonly replicas?: readonly ReplicaOutcome[]
+}
+
+export interface ReplicaOutcome {
+  readonly region: string
+  readonly status: string
+  readonly arn?: string
+  readonly applied: readonly string[]
+  readonly notices: readonly string[]
 }
 
 export interface ApplyOptions {
   /** Absolute deadline (ms since epoch) for every wait of the run. */
   deadline: number
   reporter?: TableReporter
+  /** Default planTable; a replica's region plans only its own settings. */
+  planner?: Planner
+  /** A reporter for each replica of a global table. */
+  replicaReporter?: (region: string) => TableReporter
 }
 
 /** Re-plans after applying; a table still needing work after this many rounds is being fought over. */
@@ -88,10 +109,12 @@ export interface ProvisionerTiming {
   tagSettleMs: number
   /** With no other creation of this run to wait for, before asking CreateTable again. */
   limitRetryMs: number
+  /** Between DescribeTable polls while a replica is being created: at most one a second per replica. */
+  replicaPollMs: number
 }
 
 export const DEFAULT_TIMING: ProvisionerTiming = {
-  limitRetryMs: 2000, pollMs: POLL_INTERVAL_MS, rereadMs: 500, tagSettleMs: 10_000,
+  limitRetryMs: 2000, pollMs: POLL_INTERVAL_MS, replicaPollMs: 1000, rereadMs: 500, tagSettleMs: 10_000,
 }
 
 /**
@@ -144,7 +167,8 @@ export class Provisioner {
 
   /** Applies the plan, then re-reads and re-plans until converged; throws a SentinelError otherwise. */
   async apply(inspection: Inspection, options: ApplyOptions): Promise<ProvisionOutcome> {
-    const run = new TableApply(this, inspection.desired, options.deadline, options.reporter ?? SILENT_REPORTER)
+    const planner = options.planner ?? planTable
+    const run = new TableApply(this, inspection.desired, options.deadline, options.reporter ?? SILENT_REPORTER, planner)
     const {desired} = inspection
     let {plan} = inspection
     for (let round = 1; ; round++) {
@@ -160,7 +184,7 @@ export class Provisioner {
 
       run.reporter.inFlight(undefined)
       const live = await run.recheck()
-      plan = planTable(desired, live)
+      plan = planner(desired, live)
       const remaining = plan.actions.filter(action => !run.skipped.has(action.type))
       if (plan.drift.length === 0 && remaining.length === 0) {
         const outcome = run.created ? 'created' : (run.applied.length > 0 ? 'updated' : 'unchanged')
@@ -234,6 +258,7 @@ class TableApply {
     private readonly desired: DesiredTable,
     private readonly deadline: number,
     readonly reporter: TableReporter,
+    private readonly planner: Planner = planTable,
   ) {}
 
   private get name(): string {
@@ -422,33 +447,9 @@ class TableApply {
     }
   }
 
-  /**
-   * CreateTable and UpdateTable are never blindly re-sent: a repeated create or no-op update is an
-   * error in DynamoDB. Each attempt goes out once; after a throttle, a 5xx or a lost answer,
-   * `landed` reads the table first, and a call that did land is not sent again. The pause between
-   * attempts is the SDK's standard retry strategy's.
-   */
+  /** See sendOnce(): sent once, checked before any resend. */
   private async sendOnce(send: () => Promise<unknown>, landed: () => Promise<boolean>): Promise<'sent' | 'unclear'> {
-    const {StandardRetryStrategy} = await import('@smithy/core/retry')
-    const strategy = new StandardRetryStrategy(MAX_ATTEMPTS)
-    let token = await strategy.acquireInitialRetryToken('sentinel')
-    for (;;) {
-      try {
-        await send()
-        return 'sent'
-      } catch (error) {
-        if (!(error instanceof SentinelError && error.aws?.retryable) || Date.now() >= this.deadline) throw error
-        try {
-          const errorType = error.code === 'THROTTLED' ? 'THROTTLING' : 'TRANSIENT'
-          token = await strategy.refreshRetryTokenForRetry(token, {errorType})
-        } catch {
-          throw error
-        }
-
-        await sleep(token.getRetryDelay())
-        if (await landed()) return 'unclear'
-      }
-    }
+    return sendOnce(send, landed, this.deadline)
   }
 
   private async updateTable(action: Action, input: Omit<UpdateTableCommandInput, 'TableName'>): Promise<void> {
@@ -463,7 +464,7 @@ class TableApply {
   /** After an unclear answer: does the table still need this action, or did the call land? */
   private async stillNeeded(action: Action): Promise<boolean> {
     const live = await this.provisioner.read(this.name, {pitr: false, tags: false})
-    return planTable({...this.desired, pitr: false}, live)
+    return this.planner({...this.desired, pitr: false}, live)
     .actions.some(candidate => candidate.summary === action.summary)
   }
 
@@ -593,6 +594,39 @@ class TableApply {
       tableName: this.name,
     })
     this.arn = table.TableArn
+  }
+}
+
+/**
+ * CreateTable and UpdateTable are never blindly re-sent: a repeated create or no-op update is an
+ * error in DynamoDB. Each attempt goes out once; after a throttle, a 5xx or a lost answer,
+ * `landed` reads the table first, and a call that did land is not sent again. The pause between
+ * attempts is the SDK's standard retry strategy's.
+ */
+export async function sendOnce(
+  send: () => Promise<unknown>,
+  landed: () => Promise<boolean>,
+  deadline: number,
+): Promise<'sent' | 'unclear'> {
+  const {StandardRetryStrategy} = await import('@smithy/core/retry')
+  const strategy = new StandardRetryStrategy(MAX_ATTEMPTS)
+  let token = await strategy.acquireInitialRetryToken('sentinel')
+  for (;;) {
+    try {
+      await send()
+      return 'sent'
+    } catch (error) {
+      if (!(error instanceof SentinelError && error.aws?.retryable) || Date.now() >= deadline) throw error
+      try {
+        const errorType = error.code === 'THROTTLED' ? 'THROTTLING' : 'TRANSIENT'
+        token = await strategy.refreshRetryTokenForRetry(token, {errorType})
+      } catch {
+        throw error
+      }
+
+      await sleep(token.getRetryDelay())
+      if (await landed()) return 'unclear'
+    }
   }
 }
 

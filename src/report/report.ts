@@ -2,6 +2,7 @@
  * What a run reports: the typed result behind --json, and its rendering as text. Pure functions.
  */
 import type {PolicyDocument} from '../iam/policy.js'
+import type {ReplicaPlan} from '../provisioning/replica-plan.js'
 import type {TableKind} from '../tables/definitions.js'
 import type {DesiredTable} from '../tables/desired.js'
 
@@ -35,6 +36,22 @@ export interface TableResult {
   notices: string[]
   state?: TableState
   error?: {code: string; exitCode: number; message: string; suggestion?: string}
+  /** A global table's replicas: the named ones (in the order given), then any not named. */
+  replicas?: ReplicaResult[]
+}
+
+export interface ReplicaResult {
+  region: string
+  /** False: no --replica-region names it; reported, left alone. */
+  named: boolean
+  /** ReplicaStatus, or MISSING. */
+  status: string
+  arn: null | string
+  converged: boolean
+  actions: {summary: string; type: string}[]
+  drift: Drift[]
+  notices: string[]
+  applied: string[]
 }
 
 export interface Target {
@@ -84,21 +101,69 @@ export function makeTarget({account, accountNote, endpoint, local, region}: Targ
 
 /** A table's result as planned: what the plan says, before apply. */
 export function tableResult(
-  {desired, live, plan}: {desired: DesiredTable; live: LiveTable | undefined; plan: TablePlan},
+  {desired, live, plan, replicas}: {
+    desired: DesiredTable
+    live: LiveTable | undefined
+    plan: TablePlan
+    replicas?: readonly ReplicaPlan[]
+  },
   outcome: Outcome,
 ): TableResult {
+  const replicaResults = replicas?.map(replica => replicaResult(replica))
   return {
     actions: plan.actions.map(({summary, type}) => ({summary, type})),
     applied: [],
     arn: live?.arn ?? null,
-    converged: isConverged(plan),
+    converged: isConverged(plan) && (replicaResults ?? []).every(replica => replica.converged),
     drift: plan.drift,
     kind: desired.definition.kind,
     notices: plan.notices,
     outcome,
     status: live?.status ?? 'MISSING',
     table: desired.tableName,
+    ...(replicaResults ? {replicas: replicaResults} : {}),
   }
+}
+
+function replicaResult(plan: ReplicaPlan): ReplicaResult {
+  return {
+    actions: plan.actions.map(({summary, type}) => ({summary, type})),
+    applied: [],
+    arn: plan.arn ?? null,
+    converged: !plan.named || (plan.actions.length === 0 && plan.drift.length === 0),
+    drift: plan.drift,
+    named: plan.named,
+    notices: plan.notices,
+    region: plan.region,
+    status: plan.status,
+  }
+}
+
+/** A replica's heading: "Replica eu-west-1: ACTIVE" ("does not exist", "not named"). */
+function replicaHeading(replica: ReplicaResult): string {
+  const status = replica.status === 'MISSING' ? 'does not exist' : replica.status
+  return `Replica ${replica.region}: ${status}${replica.named ? '' : ' (not named by --replica-region)'}`
+}
+
+function replicaLines(result: TableResult, mode: 'outcome' | 'plan' | 'status'): string[] {
+  const lines: string[] = []
+  for (const replica of result.replicas ?? []) {
+    const mark = mode === 'status' && replica.named ? `${replica.converged ? '✔' : '✖'} ` : ''
+    const matches = mode === 'status' && replica.converged && replica.named ? ', matches' : ''
+    lines.push(`  ${mark}${replicaHeading(replica)}${matches}`)
+    if (mode === 'outcome') {
+      for (const applied of replica.applied) lines.push(`    + ${applied}`)
+      for (const notice of replica.notices) lines.push(`    - ${notice}`)
+      continue
+    }
+
+    const needs = mode === 'status' ? 'needs: ' : ''
+    for (const action of replica.actions) lines.push(`    + ${needs}${action.summary}`)
+    for (const drift of replica.drift) lines.push(`    ! Drift: ${drift.summary}`, `        Fix: ${drift.remedy}`)
+    for (const notice of replica.notices) lines.push(`    - ${notice}`)
+  }
+
+  return lines
 }
 
 export function describeState(live: LiveTable): TableState {
@@ -155,6 +220,7 @@ export function renderPlan(result: TableResult): string[] {
   for (const action of result.actions) lines.push(`  + ${action.summary}`)
   for (const drift of result.drift) lines.push(`  ! Drift: ${drift.summary}`, `      Fix: ${drift.remedy}`)
   for (const notice of result.notices) lines.push(`  - ${notice}`)
+  lines.push(...replicaLines(result, 'plan'))
   return lines
 }
 
@@ -165,6 +231,7 @@ export function renderOutcome(result: TableResult): string[] {
   if (result.arn && !result.error) lines.push(`  ARN: ${result.arn}`)
   for (const applied of result.applied) lines.push(`  + ${applied}`)
   for (const notice of result.notices) lines.push(`  - ${notice}`)
+  if (!result.error) lines.push(...replicaLines(result, 'outcome'))
   if (result.error?.suggestion) lines.push(`  ${result.error.suggestion}`)
   return lines
 }
@@ -185,5 +252,6 @@ export function renderStatus(result: TableResult): string[] {
   for (const action of result.actions) lines.push(`  + needs: ${action.summary}`)
   for (const drift of result.drift) lines.push(`  ! drift: ${drift.summary}`, `      Fix: ${drift.remedy}`)
   for (const notice of result.notices) lines.push(`  - ${notice}`)
+  lines.push(...replicaLines(result, 'status'))
   return lines
 }

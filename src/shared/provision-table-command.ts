@@ -19,6 +19,9 @@ import {lookupAccount} from '../aws/sts.js'
 import {type ErrorCode, SentinelError} from '../errors.js'
 import {type ExportFormat, renderExport} from '../export/index.js'
 import {buildPolicy, type PolicyFor} from '../iam/policy.js'
+import {
+  combinedPlan, GlobalTables, hasPendingWork,
+} from '../provisioning/global-table.js'
 import {describeTable, EndpointCapabilities} from '../provisioning/live-table.js'
 import {
   driftError, type Inspection, Provisioner, type ProvisionOutcome,
@@ -101,14 +104,25 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     // 3. Read the live state and plan, every table at once, beside the account lookup.
     const session = await this.connect(run)
     const provisioner = new Provisioner(new EndpointCapabilities(session.port))
+    // A replica's region has its own client, and its own learning of what the endpoint lacks.
+    const regional = new Map<string, Promise<Provisioner>>()
+    const tables = new GlobalTables(provisioner, region => {
+      let made = regional.get(region)
+      if (!made) {
+        made = session.regionalPort(region).then(port => new Provisioner(new EndpointCapabilities(port)))
+        regional.set(region, made)
+      }
+
+      return made
+    })
     this.progress.status(`Reading ${desired.map(table => table.tableName).join(', ')}`)
     const [target, inspections] = await Promise.all([
       this.target(session.connection),
-      Promise.all(desired.map(table => provisioner.inspect(table, {full: this.readOnly}))),
+      Promise.all(desired.map(table => tables.inspect(table, {full: this.readOnly}))),
     ])
     this.progress.stop('read')
     if (this.readOnly) return this.status(inspections, target, context)
-    return this.planAndApply(run, provisioner, inspections, target)
+    return this.planAndApply(run, tables, inspections, target)
   }
 
   protected inFlight(): string | undefined {
@@ -126,7 +140,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
   /** 4 and 5: show the plan; stop there for --plan; else confirm, apply concurrently and report. */
   private async planAndApply(
     run: Run,
-    provisioner: Provisioner,
+    globalTables: GlobalTables,
     inspections: Inspection[],
     target: Target,
   ): Promise<RunResult> {
@@ -152,7 +166,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     }
 
     // Drifted tables are refused; the rest are applied once confirmed, concurrently.
-    const pending = inspections.filter(({plan}) => plan.drift.length === 0 && plan.actions.length > 0)
+    const pending = inspections.filter(inspection => hasPendingWork(inspection))
     const decided: Decided = outcome => ({
       ...result,
       tables: inspections.map((inspection, index) =>
@@ -161,7 +175,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     if (pending.length > 0) await this.confirm(run, pending, target, decided)
     const deadline = Date.now() + ((flags['wait-timeout'] ?? 600) * 1000)
     const outcomes = await Promise.all(inspections.map(inspection =>
-      pending.includes(inspection) ? this.applyOne(provisioner, inspection, deadline) : undefined))
+      pending.includes(inspection) ? this.applyOne(globalTables, inspection, deadline) : undefined))
     const tables = inspections.map((inspection, index) => finalResult(inspection, planned[index], outcomes[index]))
     this.progress.stop(tables.some(table => table.error) ? 'failed' : 'done')
     const learnt = outcomes.flatMap(outcome =>
@@ -237,7 +251,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       }), decided('planned'))
     }
 
-    const count = pending.reduce((sum, inspection) => sum + inspection.plan.actions.length, 0)
+    const count = pending.reduce((sum, inspection) => sum + inspection.plan.actions.length +
+      (inspection.replicas ?? []).reduce((replicaSum, replica) => replicaSum + replica.actions.length, 0), 0)
     const changes = `${count} change${count === 1 ? '' : 's'}`
     // With stdout sent to a file, the plan is not on the screen: show it where the question is.
     const plan = process.stdout.isTTY
@@ -251,13 +266,15 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
   }
 
   private async applyOne(
-    provisioner: Provisioner,
+    tables: GlobalTables,
     inspection: Inspection,
     deadline: number,
   ): Promise<ProvisionOutcome | SentinelError> {
     try {
-      const reporter = this.progress.forTable(inspection.desired.tableName)
-      return await provisioner.apply(inspection, {deadline, reporter})
+      const name = inspection.desired.tableName
+      const reporter = this.progress.forTable(name)
+      const replicaReporter = (region: string) => this.progress.forTable(`${name} in ${region}`)
+      return await tables.apply(inspection, {deadline, replicaReporter, reporter})
     } catch (error) {
       return toSentinelError(error as Error)
     }
@@ -388,12 +405,13 @@ function finalResult(
   planned: TableResult,
   applied: ProvisionOutcome | SentinelError | TableResult['outcome'] | undefined,
 ): TableResult {
-  if (inspection.plan.drift.length > 0) {
-    return {...planned, error: driftError(inspection.plan).toJSON(), outcome: 'refused'}
+  const plan = combinedPlan(inspection)
+  if (plan.drift.length > 0) {
+    return {...planned, error: driftError(plan).toJSON(), outcome: 'refused'}
   }
 
   if (applied === undefined) {
-    return {...planned, outcome: inspection.plan.actions.length === 0 ? 'unchanged' : planned.outcome}
+    return {...planned, outcome: hasPendingWork(inspection) ? planned.outcome : 'unchanged'}
   }
 
   if (typeof applied === 'string') return {...planned, outcome: applied}
@@ -409,11 +427,28 @@ function finalResult(
     notices: [...applied.notices],
     outcome: applied.outcome,
     status: applied.live.status,
+    ...(planned.replicas ? {replicas: appliedReplicas(planned.replicas, applied)} : {}),
   }
 }
 
+/** The replicas as apply left them: the named ones converged, the others as they were. */
+function appliedReplicas(planned: NonNullable<TableResult['replicas']>, applied: ProvisionOutcome) {
+  return planned.map(replica => {
+    const done = applied.replicas?.find(outcome => outcome.region === replica.region)
+    if (!done) return replica
+    return {
+      ...replica,
+      applied: [...done.applied],
+      arn: done.arn ?? replica.arn,
+      converged: true,
+      notices: [...done.notices],
+      status: done.status,
+    }
+  })
+}
+
 function pendingChanges(inspections: Inspection[]): boolean {
-  return inspections.some(({plan}) => plan.actions.length > 0 && plan.drift.length === 0)
+  return inspections.some(inspection => hasPendingWork(inspection))
 }
 
 /** Every table's gaps, each said once. */

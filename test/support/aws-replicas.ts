@@ -119,6 +119,13 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     }
   }
 
+  /** How far the CREATING window is spent, as AWS's ReplicaStatusPercentProgress. */
+  const percent = (replica: ReplicaState) => {
+    const calls = options.creating?.calls
+    const used = replica.window?.used ?? 0
+    return String(calls ? Math.min(99, Math.round((used / calls) * 100)) : 0)
+  }
+
   const busy = (global: GlobalTable | undefined) =>
     [...(global?.replicas.values() ?? [])].some(replica => replica.status !== 'ACTIVE')
 
@@ -131,7 +138,7 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
       list.push({
         RegionName: name,
         ReplicaStatus: replica.status,
-        ...(replica.status === 'CREATING' ? {ReplicaStatusPercentProgress: String(replica.window?.used ?? 0)} : {}),
+        ...(replica.status === 'CREATING' ? {ReplicaStatusPercentProgress: percent(replica)} : {}),
         ...(replica.kmsKey ? {KMSMasterKeyId: kmsArn(replica.kmsKey, name, tableArn)} : {}),
       })
     }

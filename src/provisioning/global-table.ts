@@ -1,0 +1,341 @@
+/**
+ * A table and its replicas (a global table, version 2019.11.21), on top of the one-region
+ * provisioning service. inspect() reads the table in its own region and each named replica in the
+ * replica's region, in parallel. apply() does what AWS documents, in its order: the table converges
+ * in its own region first; then, one replica after another, UpdateTable ReplicaUpdates Create (one
+ * replica action per call, only while the table, its indexes and every replica are ACTIVE), a wait
+ * for the replica with progress, and the settings AWS does not copy (deletion protection, PITR,
+ * tags) through a client for the replica's region. A replica being created is joined. A replica is
+ * never removed: no ReplicaUpdates Delete is ever sent.
+ */
+import type {TableDescription} from '@aws-sdk/client-dynamodb'
+
+import {setTimeout as sleep} from 'node:timers/promises'
+
+import type {DesiredReplica} from '../tables/replicas.js'
+
+import {SentinelError} from '../errors.js'
+import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
+import {describeTable, isTableActive, type LiveTable} from './live-table.js'
+import {isConverged, type TablePlan} from './plan.js'
+import {
+  type ApplyOptions,
+  driftError,
+  type Inspection,
+  type Provisioner,
+  type ProvisionOutcome,
+  type ReplicaOutcome,
+  sendOnce,
+  SILENT_REPORTER,
+  type TableReporter,
+} from './provisioner.js'
+import {
+  isReplicaConverged, planReplica, planReplicaSettings, REPLICA_BUSY, replicaDesired,
+  unnamedReplica,
+} from './replica-plan.js'
+
+/** The provisioning service for the region of each replica (a client signed for that region). */
+export type RegionalProvisioners = (region: string) => Promise<Provisioner>
+
+/** True when apply has something to do for the table or a named replica, and nothing is drifted. */
+export function hasPendingWork(inspection: Inspection): boolean {
+  const all = combinedPlan(inspection)
+  const replicaActions = (inspection.replicas ?? []).some(replica => replica.actions.length > 0)
+  return all.drift.length === 0 && (all.actions.length > 0 || replicaActions)
+}
+
+/** The table's plan with every named replica's drift added, each summary naming its region. */
+export function combinedPlan(inspection: Inspection): TablePlan {
+  const replicaDrift = (inspection.replicas ?? []).filter(replica => replica.named).flatMap(replica =>
+    replica.drift.map(drift => ({
+      ...drift,
+      summary: drift.summary.startsWith('Replica ') ? drift.summary : `Replica in ${replica.region}: ${drift.summary}`,
+    })))
+  return {...inspection.plan, drift: [...inspection.plan.drift, ...replicaDrift]}
+}
+
+export function isInspectionConverged(inspection: Inspection): boolean {
+  return isConverged(inspection.plan) && (inspection.replicas ?? []).every(replica => isReplicaConverged(replica))
+}
+
+export class GlobalTables {
+  constructor(
+    readonly home: Provisioner,
+    private readonly regional: RegionalProvisioners,
+  ) {}
+
+  /** The table in its region, then every named replica in its own region (in parallel), and the unnamed. */
+  async inspect(desired: DesiredTable, options: {full?: boolean} = {}): Promise<Inspection> {
+    const inspection = await this.home.inspect(desired, options)
+    const named = desired.replicas ?? []
+    const listed = inspection.live?.replicas ?? []
+    if (named.length === 0 && listed.length === 0) return inspection
+    const replicas = await Promise.all(named.map(async replica => {
+      const entry = listed.find(candidate => candidate.region === replica.region)
+      // A replica in a state that needs a human is reported from the table's answer alone.
+      const readable = entry && (entry.status === 'ACTIVE' || REPLICA_BUSY.has(entry.status))
+      const regional = readable ? await this.readReplica(desired, replica, options.full) : undefined
+      return planReplica(desired, replica, inspection.live, regional)
+    }))
+    const unnamed = listed
+    .filter(entry => !named.some(replica => replica.region === entry.region))
+    .map(entry => unnamedReplica(entry))
+    return {...inspection, replicas: [...replicas, ...unnamed]}
+  }
+
+  /** The table first, then each named replica one after another; throws a SentinelError on failure. */
+  async apply(inspection: Inspection, options: ApplyOptions): Promise<ProvisionOutcome> {
+    const all = combinedPlan(inspection)
+    if (all.drift.length > 0) throw driftError(all)
+    const named = inspection.desired.replicas ?? []
+    const homeOutcome = inspection.plan.actions.length > 0 || !inspection.live
+      ? await this.home.apply(inspection, options)
+      : unchanged(inspection)
+    if (named.length === 0) return homeOutcome
+    const replicas: ReplicaOutcome[] = []
+    for (const replica of named) {
+      const reporter = options.replicaReporter?.(replica.region) ?? SILENT_REPORTER
+      const run = new ReplicaApply(this, inspection.desired, replica, {...options, reporter})
+      replicas.push(await run.run())
+    }
+
+    const changed = replicas.some(replica => replica.applied.length > 0)
+    const live = changed ? await this.home.read(inspection.desired.tableName, {pitr: false, tags: false}) : undefined
+    return Object.freeze({
+      ...homeOutcome,
+      live: live ? {...homeOutcome.live, replicas: live.replicas, status: live.status} : homeOutcome.live,
+      outcome: homeOutcome.outcome === 'unchanged' && changed ? 'updated' : homeOutcome.outcome,
+      replicas: Object.freeze(replicas),
+    })
+  }
+
+  async regionalProvisioner(region: string): Promise<Provisioner> {
+    return this.regional(region)
+  }
+
+  private async readReplica(desired: DesiredTable, replica: DesiredReplica, full = false) {
+    const provisioner = await this.regional(replica.region)
+    return provisioner.read(desired.tableName, {pitr: desired.pitr || full, tags: true})
+  }
+}
+
+function unchanged(inspection: Inspection): ProvisionOutcome {
+  return Object.freeze({
+    applied: [], endpointGaps: [...inspection.plan.endpointGaps], live: inspection.live!, notices: [
+      ...inspection.plan.notices,
+    ], outcome: 'unchanged',
+  })
+}
+
+/** Replica states that end a wait: the replica will not become ACTIVE on its own. */
+const REPLICA_FAILED = new Set([
+  'ARCHIVED',
+  'ARCHIVING',
+  'CREATION_FAILED',
+  'DELETING',
+  'INACCESSIBLE_ENCRYPTION_CREDENTIALS',
+  'REGION_DISABLED',
+  'REPLICATION_NOT_AUTHORIZED',
+])
+
+/** One replica's apply: add it (or join its creation), wait for it, then its own settings. */
+class ReplicaApply {
+  private readonly applied: string[] = []
+  private readonly notices: string[] = []
+  private readonly reporter: TableReporter
+
+  constructor(
+    private readonly tables: GlobalTables,
+    private readonly desired: DesiredTable,
+    private readonly replica: DesiredReplica,
+    private readonly options: ApplyOptions & {reporter: TableReporter},
+  ) {
+    this.reporter = options.reporter
+  }
+
+  private get name(): string {
+    return this.desired.tableName
+  }
+
+  private get region(): string {
+    return this.replica.region
+  }
+
+  private get port() {
+    return this.tables.home.capabilities.port
+  }
+
+  private get timing() {
+    return this.tables.home.timing
+  }
+
+  async run(): Promise<ReplicaOutcome> {
+    let table = await this.describe()
+    if (!listedReplica(table, this.region)) {
+      await this.create()
+      table = await this.describe()
+    }
+
+    if (!isSettled(table, this.region)) await this.waitForReplica()
+    this.reporter.inFlight(undefined)
+    const provisioner = await this.tables.regionalProvisioner(this.region)
+    const desired = replicaDesired(this.desired, this.replica)
+    const live = await this.readInRegion(provisioner)
+    const plan = planReplicaSettings(desired, live)
+    if (plan.drift.length > 0) throw driftError({...plan, tableName: `${this.name} (replica in ${this.region})`})
+    let final = live
+    if (plan.actions.length > 0) {
+      const outcome = await provisioner.apply(
+        {desired, live, plan},
+        {deadline: this.options.deadline, planner: planReplicaSettings, reporter: inRegion(this.reporter, this.region)},
+      )
+      this.applied.push(...outcome.applied.map(line => `${line} in ${this.region}`))
+      this.notices.push(...outcome.notices)
+      final = outcome.live
+    } else {
+      this.notices.push(...plan.notices)
+    }
+
+    return Object.freeze({
+      applied: Object.freeze([...this.applied]),
+      arn: final.arn,
+      notices: Object.freeze([...this.notices]),
+      region: this.region,
+      status: final.status,
+    })
+  }
+
+  private async describe(): Promise<TableDescription> {
+    const table = await describeTable(this.port, this.name)
+    if (!table) {
+      throw new SentinelError('AWS_ERROR', `Table ${this.name} is gone while adding its replica in ${this.region}.`, {
+        suggestion: 'Someone deleted it; rerun to create it again.',
+      })
+    }
+
+    return table
+  }
+
+  /** UpdateTable ReplicaUpdates Create, once; while AWS says the table is busy, wait and send again. */
+  private async create(): Promise<void> {
+    const create = {
+      RegionName: this.region,
+      ...(this.replica.kmsKey ? {KMSMasterKeyId: kmsKeyId(this.replica.kmsKey)} : {}),
+    }
+    this.reporter.inFlight(`UpdateTable is being sent: AWS may be adding the replica of ${this.name} in ${this.region}`)
+    this.reporter.phase(`${this.name}: adding the replica in ${this.region}`)
+    let busyPause = 0
+    for (;;) {
+      try {
+        await sendOnce(
+          () => this.port.updateTable({ReplicaUpdates: [{Create: create}], TableName: this.name}),
+          async () => Boolean(listedReplica(await this.describe(), this.region)),
+          this.options.deadline,
+        )
+        this.applied.push(`Added the replica in ${this.region}`)
+        return
+      } catch (error) {
+        if (!(error instanceof SentinelError)) throw error
+        // Another process added it between our read and our call: join its creation.
+        if (error.awsName === 'ValidationException' && listedReplica(await this.describe(), this.region)) {
+          this.notices.push(`The replica in ${this.region} was being added by another process; joined it.`)
+          return
+        }
+
+        if (error.awsName !== 'ResourceInUseException' && error.awsName !== 'LimitExceededException') throw error
+        if (Date.now() >= this.options.deadline) throw error
+        this.reporter.phase(`${this.name} is busy; waiting to add the replica in ${this.region}`)
+        await this.waitForTable()
+        busyPause = Math.min(5000, Math.max(this.timing.pollMs, busyPause * 2))
+        await sleep(busyPause)
+      }
+    }
+  }
+
+  /** Until the table, its indexes and every replica are ACTIVE (AWS takes a replica action only then). */
+  private async waitForTable(): Promise<void> {
+    await this.poll(table => isTableActive(table) && (table.Replicas ?? []).every(entry =>
+      entry.ReplicaStatus === 'ACTIVE' || REPLICA_FAILED.has(entry.ReplicaStatus ?? '')))
+  }
+
+  /** Until this replica is ACTIVE and the table with it; one DescribeTable a second at most. */
+  private async waitForReplica(): Promise<void> {
+    this.reporter.inFlight(`the replica of ${this.name} in ${this.region} is being created in AWS`)
+    await this.poll(table => isSettled(table, this.region))
+  }
+
+  private async poll(done: (table: TableDescription) => boolean): Promise<void> {
+    const started = Date.now()
+    for (;;) {
+      const polled = Date.now()
+      const table = await this.describe()
+      const entry = listedReplica(table, this.region)
+      if (entry && REPLICA_FAILED.has(entry.ReplicaStatus ?? '')) {
+        const reason = entry.ReplicaStatusDescription ? `: ${entry.ReplicaStatusDescription}` : ''
+        throw new SentinelError('AWS_ERROR', `The replica of ${this.name} in ${this.region} is ` +
+          `${entry.ReplicaStatus}${reason}.`, {
+          suggestion: 'Fix the cause in that region (KMS key, permissions, region enabled), then rerun.',
+        })
+      }
+
+      if (done(table)) return
+      const seconds = Math.round((Date.now() - started) / 1000)
+      this.reporter.progress(`Waiting for ${this.name} in ${this.region}: ${describeReplica(table, this.region)} ` +
+        `(${seconds}s)`)
+      const now = Date.now()
+      if (now >= this.options.deadline) {
+        throw new SentinelError('WAIT_TIMEOUT', `Timed out waiting for the replica of ${this.name} in ` +
+          `${this.region} (${describeReplica(table, this.region)}).`, {
+          suggestion: 'AWS keeps creating it (a large table takes hours); rerun the same command ' +
+            '(with a larger --wait-timeout) to join it.',
+        })
+      }
+
+      const pause = this.timing.replicaPollMs - (now - polled)
+      await sleep(Math.max(0, Math.min(pause, this.options.deadline - now)))
+    }
+  }
+
+  /** The replica read in its region; right after creation AWS may not show it there for a while. */
+  private async readInRegion(provisioner: Provisioner): Promise<LiveTable> {
+    for (;;) {
+      const live = await provisioner.read(this.name, {pitr: this.desired.pitr, tags: true}, this.options.deadline)
+      if (live) return live
+      if (Date.now() >= this.options.deadline) {
+        const message = `AWS does not show the replica of ${this.name} in ${this.region} yet.`
+        throw new SentinelError('WAIT_TIMEOUT', message, {
+          suggestion: 'Rerun the same command (with a larger --wait-timeout) to continue.',
+        })
+      }
+
+      await sleep(this.timing.rereadMs)
+    }
+  }
+}
+
+/** The one-region service's progress, each line naming the replica's region. */
+function inRegion(reporter: TableReporter, region: string): TableReporter {
+  const where = (message: string) => `${message} (replica in ${region})`
+  return {
+    inFlight: what => reporter.inFlight(what && where(what)),
+    phase: message => reporter.phase(where(message)),
+    progress: message => reporter.progress(where(message)),
+  }
+}
+
+function listedReplica(table: TableDescription, region: string) {
+  return table.Replicas?.find(entry => entry.RegionName === region)
+}
+
+/** The replica ACTIVE, and the table and its indexes ACTIVE with it. */
+function isSettled(table: TableDescription, region: string): boolean {
+  return listedReplica(table, region)?.ReplicaStatus === 'ACTIVE' && isTableActive(table)
+}
+
+/** "replica CREATING 40%, table UPDATING". */
+function describeReplica(table: TableDescription, region: string): string {
+  const entry = listedReplica(table, region)
+  const progress = entry?.ReplicaStatusPercentProgress ? ` ${entry.ReplicaStatusPercentProgress}%` : ''
+  const replica = entry ? `replica ${entry.ReplicaStatus}${progress}` : 'replica not listed yet'
+  return table.TableStatus === 'ACTIVE' ? replica : `${replica}, table ${table.TableStatus}`
+}
