@@ -17,7 +17,7 @@ import type {DesiredReplica} from '../tables/replicas.js'
 import {SentinelError} from '../errors.js'
 import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {describeTable, isTableActive, type LiveTable} from './live-table.js'
-import {isConverged, type TablePlan} from './plan.js'
+import {isConverged, planTable, type TablePlan} from './plan.js'
 import {
   type ApplyOptions,
   driftError,
@@ -66,7 +66,8 @@ export class GlobalTables {
 
   /** The table in its region, then every named replica in its own region (in parallel), and the unnamed. */
   async inspect(desired: DesiredTable, options: {full?: boolean} = {}): Promise<Inspection> {
-    const inspection = await this.home.inspect(desired, options)
+    const inspected = await this.home.inspect(desired, options)
+    const inspection = {...inspected, plan: homePlan(inspected.plan, inspected.live)}
     const named = desired.replicas ?? []
     const listed = inspection.live?.replicas ?? []
     if (named.length === 0 && listed.length === 0) return inspection
@@ -89,7 +90,7 @@ export class GlobalTables {
     if (all.drift.length > 0) throw driftError(all)
     const named = inspection.desired.replicas ?? []
     const homeOutcome = inspection.plan.actions.length > 0 || !inspection.live
-      ? await this.home.apply(inspection, options)
+      ? await this.home.apply(inspection, {...options, planner: homePlanner})
       : unchanged(inspection)
     if (named.length === 0) return homeOutcome
     const replicas: ReplicaOutcome[] = []
@@ -117,6 +118,21 @@ export class GlobalTables {
     const provisioner = await this.regional(replica.region)
     return provisioner.read(desired.tableName, {pitr: desired.pitr || full, tags: true})
   }
+}
+
+/**
+ * The table's plan, without waiting for the table while it is UPDATING only because a replica is
+ * being created: that wait is the replica's (one DescribeTable a second), not the table's.
+ */
+function homePlan(plan: TablePlan, live: LiveTable | undefined): TablePlan {
+  const replicaBusy = (live?.replicas ?? []).some(replica => REPLICA_BUSY.has(replica.status))
+  const indexesActive = (live?.indexes ?? []).every(gsi => gsi.status === 'ACTIVE')
+  if (!replicaBusy || !indexesActive || live?.status !== 'UPDATING') return plan
+  return {...plan, actions: plan.actions.filter(action => action.type !== 'wait-for-table')}
+}
+
+function homePlanner(desired: DesiredTable, live: LiveTable | undefined): TablePlan {
+  return homePlan(planTable(desired, live), live)
 }
 
 function unchanged(inspection: Inspection): ProvisionOutcome {

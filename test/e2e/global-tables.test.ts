@@ -1,0 +1,281 @@
+/**
+ * Issue 17, multi-Region: every table as a global table (version 2019.11.21). The real CLI against
+ * DynamoDB Local behind the AWS-behaviour layer, which answers for replicas per signed region as AWS
+ * documents (test/support/aws-replicas.ts). Each test checks the calls made, and in which region.
+ */
+import {expect} from 'chai'
+
+import {type AwsLayer, callLog, startAwsLayer} from '../support/aws-behaviour.js'
+import {
+  cleanEnv, type CliResult, parseJson, runCli,
+} from '../support/cli.js'
+import {type RecordedRequest, WRITE_ACTIONS} from '../support/proxy.js'
+import {dynamoLocal, uniqueTable} from '../support/servers.js'
+
+const keyIn = (region: string, id = '11111111-2222-3333-4444-555555555555') =>
+  `arn:aws:kms:${region}:123456789012:key/${id}`
+const env = () => cleanEnv({AWS_REGION: 'us-east-1'})
+const output = (run: CliResult) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`
+const lastLine = (run: CliResult) => run.stderr.trim().split('\n').at(-1) ?? ''
+const log = (aws: AwsLayer) =>
+  aws.requests.map(request => `${request.region} ${callLog([request])}`).join('\n')
+const writes = (requests: RecordedRequest[]) => requests.filter(request => WRITE_ACTIONS.has(request.action))
+
+function sessions(aws: AwsLayer, table: string, ...extra: string[]): Promise<CliResult> {
+  return runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, ...extra], {env: env()})
+}
+
+describe('global tables: --replica-region (issue 17, end to end)', function () {
+  this.timeout(120_000)
+  const closers: (() => Promise<void>)[] = []
+
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close()
+  })
+
+  async function layer(creatingCalls = 2): Promise<AwsLayer> {
+    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: creatingCalls}}})
+    closers.push(() => aws.close())
+    return aws
+  }
+
+  describe('input, before any call (exit 2)', () => {
+    const cases: [string, string[], RegExp][] = [
+      ['the table\'s own region', ['--replica-region', 'us-east-1'], /own region/],
+      ['an unknown region', ['--replica-region', 'eu-west-9'], /Unknown AWS region "eu-west-9"/],
+      ['a region of another partition', ['--replica-region', 'cn-north-1'], /do not cross partitions/],
+      ['a region given twice', ['--replica-region', 'eu-west-1', '--replica-region', 'eu-west-1'], /twice/],
+      [
+        'a customer key without a replica key',
+        ['--kms-key',
+          keyIn('us-east-1'),
+          '--replica-region',
+          'eu-west-1',
+          '--replica-region',
+          'us-west-2',
+          '--replica-kms-key',
+          `eu-west-1=${keyIn('eu-west-1')}`],
+        /no key for replica region us-west-2/,
+      ],
+      [
+        'a replica key in another region',
+        [
+          '--kms-key',
+          keyIn('us-east-1'),
+          '--replica-region',
+          'eu-west-1',
+          '--replica-kms-key',
+          `eu-west-1=${keyIn('us-east-1')}`,
+        ],
+        /names a key in us-east-1 \(aws\), not in eu-west-1/,
+      ],
+      ['--replica-kms-key without --replica-region', ['--replica-kms-key', `eu-west-1=${keyIn('eu-west-1')}`], /replica-region/],
+    ]
+
+    it(
+      'each bad input: one line with a fix, exit 2, nothing sent (every provisioning command, status, plan, iam)',
+      async () => {
+        const aws = await layer()
+        const table = uniqueTable('gt-input')
+        const commands = [
+          ['init:sessions', '--table', table],
+          ['init:all', '--plan'],
+          ['init:status'],
+          ['init:ratelimit', '--generate-iam', '--account-id', '123456789012'],
+        ]
+        const runs = await Promise.all(cases.flatMap(([what, args, message]) => commands.map(async command => {
+          const run = await runCli([...command, '--endpoint-url', aws.endpoint, ...args], {env: env()})
+          return {
+            command, message, run, what,
+          }
+        })))
+        for (const {command, message, run, what} of runs) {
+          const where = `${what}, ${command[0]}\n${output(run)}`
+          expect(run.code, where).to.equal(2)
+          expect(lastLine(run), where).to.match(/^Error \(INVALID_INPUT\): /).and.match(message)
+          expect(run.stderr.trim().split('\n'), where).to.have.length(1)
+        }
+
+        expect(aws.requests, log(aws)).to.deep.equal([])
+      },
+    )
+
+    it('--local cannot keep replicas: exit 2 before DynamoDB Local starts', async () => {
+      const run = await runCli(['init:sessions', '--local', '--replica-region', 'eu-west-1', '--yes'], {env: env()})
+      expect(run.code, output(run)).to.equal(2)
+      expect(lastLine(run)).to.match(/^Error \(INVALID_INPUT\): /).and.contain('--replica-region')
+    })
+  })
+
+  it('init:sessions with two replicas: table first, then each replica in turn, settings in its own region; ' +
+    'a rerun only reads, in every region', async () => {
+    const aws = await layer()
+    const table = uniqueTable('gt-two')
+    const replicaFlags = ['--replica-region', 'eu-west-1', '--replica-region', 'us-west-2', '--tag', 'team=sec']
+    const plan = await sessions(aws, table, ...replicaFlags, '--plan')
+    expect(plan.code, output(plan)).to.equal(0)
+    expect(plan.stdout).to.contain('Replica eu-west-1: does not exist')
+    .and.contain('+ Add the replica (UpdateTable ReplicaUpdates Create), and wait for it')
+    expect(writes(aws.requests)).to.deep.equal([])
+
+    const run = await sessions(aws, table, ...replicaFlags, '--yes', '--json', '--wait-timeout', '60')
+    expect(run.code, output(run)).to.equal(0)
+    const updates = aws.aws.replicas!.updates.map(({action, region, result}) => `${action} ${region} ${result}`)
+    expect(updates, log(aws)).to.deep.equal(['Create eu-west-1 200', 'Create us-west-2 200'])
+
+    // The table converged in its own region before the first replica was asked for.
+    const homeWrites = writes(aws.requests).filter(request => request.region === 'us-east-1')
+    expect(homeWrites.map(request => request.action).slice(0, 3), log(aws))
+    .to.deep.equal(['CreateTable', 'UpdateTimeToLive', 'UpdateContinuousBackups'])
+    expect(aws.aws.replicas!.updates[0].at).to.be.at.least(homeWrites[2].at)
+
+    // Each replica's own settings, written through a client signed for its region.
+    for (const region of ['eu-west-1', 'us-west-2']) {
+      const state = aws.aws.replicas!.tables.get(table)!.replicas.get(region)!
+      expect(state, region).to.include({deletionProtection: true, pitr: true, status: 'ACTIVE'})
+      const arn = `arn:aws:dynamodb:${region}:000000000000:table/${table}`
+      expect(aws.aws.tags.get(arn), region).to.deep.equal({'sentinel:table': 'sessions', team: 'sec'})
+      const regionalWrites = writes(aws.requests).filter(request => request.region === region)
+      expect(regionalWrites.map(request => request.action).sort(), `${region}\n${log(aws)}`)
+      .to.deep.equal(['TagResource', 'UpdateContinuousBackups', 'UpdateTable'])
+    }
+
+    const result = parseJson(run.stdout).result.tables[0]
+    expect(result.outcome).to.equal('created')
+    expect(result.replicas.map((replica: {region: string; status: string; converged: boolean}) =>
+      [replica.region, replica.status, replica.converged]))
+    .to.deep.equal([['eu-west-1', 'ACTIVE', true], ['us-west-2', 'ACTIVE', true]])
+
+    aws.requests.length = 0
+    const rerun = await sessions(aws, table, ...replicaFlags, '--yes', '--json')
+    expect(rerun.code, output(rerun)).to.equal(0)
+    expect(parseJson(rerun.stdout).result.tables[0].outcome).to.equal('unchanged')
+    expect(writes(aws.requests), log(aws)).to.deep.equal([])
+    const regions = new Set(aws.requests.map(request => request.region))
+    expect([...regions].sort(), log(aws)).to.deep.equal(['eu-west-1', 'us-east-1', 'us-west-2'])
+    expect(aws.aws.replicas!.updates).to.have.length(2)
+  })
+
+  it(
+    'a customer key: each replica created with its own region\'s key; a key per region is required by AWS too',
+    async () => {
+      const aws = await layer()
+      const table = uniqueTable('gt-kms')
+      const run = await sessions(
+        aws,
+        table,
+        '--kms-key',
+        keyIn('us-east-1'),
+        '--replica-region',
+        'eu-west-1',
+        '--replica-kms-key',
+        `eu-west-1=${keyIn('eu-west-1')}`,
+        '--yes',
+      )
+      expect(run.code, output(run)).to.equal(0)
+      expect(aws.aws.replicas!.tables.get(table)!.replicas.get('eu-west-1')!.kmsKey).to.equal(keyIn('eu-west-1'))
+      const status = await runCli([
+        'init:status',
+        '--endpoint-url',
+        aws.endpoint,
+        '--session-table',
+        table,
+        '--kms-key',
+        keyIn('us-east-1'),
+        '--replica-region',
+        'eu-west-1',
+        '--replica-kms-key',
+        `eu-west-1=${keyIn('eu-west-1', '99999999-2222-3333-4444-555555555555')}`,
+        '--json',
+      ], {env: env()})
+      const replica = parseJson(status.stdout).result.tables[0].replicas[0]
+      expect(replica.drift.map((drift: {type: string}) => drift.type), status.stdout).to.deep.equal(['replica-key'])
+    },
+  )
+
+  it('joins a replica another process is creating: no second Create, waits, then sets its settings', async () => {
+    const aws = await layer(6)
+    const table = uniqueTable('gt-join')
+    expect((await sessions(aws, table, '--yes')).code).to.equal(0)
+    aws.aws.replicas!.seed(table, {'eu-west-1': {status: 'CREATING', window: {since: Date.now(), used: 0}}})
+    const run = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes', '--wait-timeout', '30')
+    expect(run.code, output(run)).to.equal(0)
+    expect(aws.aws.replicas!.updates, log(aws)).to.deep.equal([])
+    expect(run.stderr).to.match(/Waiting for .* in eu-west-1: replica CREATING/)
+    expect(aws.aws.replicas!.tables.get(table)!.replicas.get('eu-west-1')).to.include({
+      deletionProtection: true, pitr: true, status: 'ACTIVE',
+    })
+  })
+
+  it('--wait-timeout passes while a replica is CREATING: exit 8, the rerun joins it and finishes', async () => {
+    const aws = await layer(8)
+    const table = uniqueTable('gt-timeout')
+    const first = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes', '--wait-timeout', '3')
+    expect(first.code, output(first)).to.equal(8)
+    expect(lastLine(first)).to.match(/^Error \(WAIT_TIMEOUT\): .*replica .* eu-west-1/)
+    .and.contain('rerun')
+    const second = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes', '--wait-timeout', '60')
+    expect(second.code, output(second)).to.equal(0)
+    expect(aws.aws.replicas!.updates.map(update => update.action), log(aws)).to.deep.equal(['Create'])
+  })
+
+  it('init:all: four tables concurrently, each with its replica; init:status gates on every replica (exit 6), ' +
+    'reports an unnamed one and leaves it alone; MRSC is drift', async () => {
+    const aws = await layer()
+    const kinds = ['session', 'breakglass', 'request', 'rate-limit']
+    const names = kinds.map(kind => [`--${kind}-table`, uniqueTable(`gt-all-${kind}`)])
+    const table = names[0][1]
+    const all = (...extra: string[]) =>
+      runCli(['init:all', '--endpoint-url', aws.endpoint, ...names.flat(), ...extra], {env: env()})
+    const run = await all('--replica-region', 'eu-west-1', '--yes', '--json')
+    expect(run.code, output(run)).to.equal(0)
+    const tables = parseJson(run.stdout).result.tables as {replicas: {status: string}[]}[]
+    expect(tables.map(entry => entry.replicas.map(replica => replica.status))).to.deep.equal([
+      ['ACTIVE'], ['ACTIVE'], ['ACTIVE'], ['ACTIVE'],
+    ])
+    expect(aws.aws.replicas!.updates.map(update => `${update.action} ${update.region} ${update.result}`), log(aws))
+    .to.deep.equal(Array.from({length: 4}, () => 'Create eu-west-1 200'))
+
+    const status = (...extra: string[]) =>
+      runCli(['init:status', '--endpoint-url', aws.endpoint, ...names.flat(), ...extra, '--json'], {env: env()})
+    const mine = (done: CliResult) => parseJson(done.stdout).result.tables.find((entry: {table: string}) =>
+      entry.table === table)
+    const converged = await status('--replica-region', 'eu-west-1')
+    expect(converged.code, output(converged)).to.equal(0)
+
+    const missing = await status('--replica-region', 'eu-west-1', '--replica-region', 'ap-south-1')
+    expect(missing.code).to.equal(6)
+    const replicas = mine(missing).replicas as {region: string; status: string; converged: boolean}[]
+    expect(replicas.map(replica => [replica.region, replica.status, replica.converged]))
+    .to.deep.equal([['eu-west-1', 'ACTIVE', true], ['ap-south-1', 'MISSING', false]])
+
+    aws.aws.replicas!.tables.get(table)!.replicas.get('eu-west-1')!.deletionProtection = false
+    const unprotected = await runCli(
+      ['init:status', '--endpoint-url', aws.endpoint, ...names.flat(), '--replica-region', 'eu-west-1'],
+      {env: env()},
+    )
+    expect(unprotected.code, output(unprotected)).to.equal(6)
+    expect(unprotected.stdout).to.contain('✖ Replica eu-west-1: ACTIVE')
+    .and.contain('+ needs: Turn deletion protection on')
+    aws.aws.replicas!.tables.get(table)!.replicas.get('eu-west-1')!.deletionProtection = true
+
+    const unnamed = await status()
+    expect(unnamed.code, output(unnamed)).to.equal(0)
+    const entry = mine(unnamed).replicas[0]
+    expect(entry).to.include({named: false, region: 'eu-west-1', status: 'ACTIVE'})
+    expect(entry.notices[0]).to.contain('left alone')
+    const applyUnnamed = await sessions(aws, table, '--yes')
+    expect(applyUnnamed.code, output(applyUnnamed)).to.equal(0)
+    expect(applyUnnamed.stdout).to.contain('Replica eu-west-1: ACTIVE (not named by --replica-region)')
+    expect(aws.aws.replicas!.updates.filter(update => update.action !== 'Create'), 'never a Delete').to.deep.equal([])
+    expect(aws.aws.replicas!.tables.get(table)!.replicas.has('eu-west-1')).to.equal(true)
+
+    aws.aws.replicas!.tables.get(table)!.consistency = 'STRONG'
+    const strong = await status('--replica-region', 'eu-west-1')
+    expect(strong.code).to.equal(6)
+    expect(mine(strong).drift.map((drift: {type: string}) => drift.type)).to.deep.equal(['multi-region-strong'])
+    const refused = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes')
+    expect(refused.code, output(refused)).to.equal(5)
+    expect(lastLine(refused)).to.contain('MRSC')
+  })
+})
