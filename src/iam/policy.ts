@@ -51,7 +51,38 @@ const KMS_ACTIONS_FOR: Record<PolicyFor, readonly string[]> = {
 }
 
 /** A table as the policy needs it; a DesiredTable is one. */
-export type PolicyTable = Pick<DesiredTable, 'definition' | 'kmsKey' | 'tableName'>
+export type PolicyTable = Pick<DesiredTable, 'definition' | 'kmsKey' | 'replicas' | 'tableName'>
+
+/**
+ * What adding a replica needs in the replica's region (SPEC, "Multi-Region: global tables"): DynamoDB
+ * creates the replica table with the caller's rights and backfills it with item calls. UpdateTable
+ * on the table itself is in the provisioning statement.
+ */
+export const REPLICA_CREATION_ACTIONS = [
+  'CreateTable',
+  'CreateTableReplica',
+  'Scan',
+  'Query',
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+] as const
+
+/** What the CLI calls in a replica's region: reads, and the settings AWS does not copy to a replica. */
+export const REPLICA_SETTINGS_ACTIONS = [
+  'DescribeTable',
+  'DescribeTimeToLive',
+  'DescribeContinuousBackups',
+  'ListTagsOfResource',
+  'UpdateTable',
+  'UpdateContinuousBackups',
+  'TagResource',
+] as const
+
+/** DynamoDB's replication service, whose service-linked role the first replica of an account creates. */
+export const REPLICATION_SERVICE = 'replication.dynamodb.amazonaws.com'
 
 export interface PolicyScope {
   region: string
@@ -81,6 +112,11 @@ export function tableArn(scope: PolicyScope, tableName: string): string {
   return `arn:${partitionOf(scope.region).name}:dynamodb:${scope.region}:${scope.account}:table/${tableName}`
 }
 
+/** "eu-west-1" -> "EuWest1", for Sids. */
+function regionSid(region: string): string {
+  return region.split('-').map(part => part.charAt(0).toUpperCase() + part.slice(1)).join('')
+}
+
 /**
  * Per table, in this order: Sentinel<Kind>TableProvisioning (not for server),
  * Sentinel<Kind>TableOperations (not for provisioner), and Sentinel<Kind>TableKms with a customer key.
@@ -92,32 +128,72 @@ export function buildPolicy(
 ): PolicyDocument {
   const policyFor = options.policyFor ?? 'both'
   if (!POLICY_FOR.includes(policyFor)) throw new Error(`Unknown policy audience "${policyFor}".`)
-  return {Statement: tables.flatMap(table => tableStatements(scope, table, policyFor)), Version: '2012-10-17'}
+  const statements = tables.flatMap(table => tableStatements(scope, table, policyFor))
+  if (policyFor !== 'server' && tables.some(table => (table.replicas ?? []).length > 0)) {
+    statements.push(replicationRoleStatement(scope))
+  }
+
+  return {Statement: statements, Version: '2012-10-17'}
+}
+
+/** The service-linked role DynamoDB replication runs as, made once per account; only that role. */
+function replicationRoleStatement(scope: PolicyScope): PolicyStatement {
+  const partition = partitionOf(scope.region).name
+  return {
+    Action: ['iam:CreateServiceLinkedRole'],
+    Condition: {StringEquals: {'iam:AWSServiceName': REPLICATION_SERVICE}},
+    Effect: 'Allow',
+    Resource: `arn:${partition}:iam::${scope.account}:role/aws-service-role/${REPLICATION_SERVICE}/` +
+      'AWSServiceRoleForDynamoDBReplication',
+    Sid: 'SentinelDynamoDbReplicationRole',
+  }
 }
 
 function tableStatements(scope: PolicyScope, table: PolicyTable, policyFor: PolicyFor): PolicyStatement[] {
   const arn = tableArn(scope, table.tableName)
   const sid = `Sentinel${table.definition.policyKind}Table`
+  const replicas = table.replicas ?? []
+  const replicaArns = replicas.map(replica => tableArn({...scope, region: replica.region}, table.tableName))
   const statements: PolicyStatement[] = []
   if (policyFor !== 'server') {
     const actions = DYNAMO_ACTIONS.map(action => dynamoAction(action))
     statements.push({
       Action: actions, Effect: 'Allow', Resource: arn, Sid: `${sid}Provisioning`,
     })
+    if (replicas.length > 0) {
+      const replicaActions = [...new Set([...REPLICA_CREATION_ACTIONS, ...REPLICA_SETTINGS_ACTIONS])].sort()
+      statements.push({
+        Action: replicaActions.map(action => dynamoAction(action)),
+        Effect: 'Allow',
+        Resource: replicaArns.length === 1 ? replicaArns[0] : replicaArns,
+        Sid: `${sid}Replicas`,
+      })
+    }
   }
 
-  if (policyFor !== 'provisioner') statements.push(operationsStatement(arn, table.definition, `${sid}Operations`))
+  if (policyFor !== 'provisioner') {
+    statements.push(operationsStatement([arn, ...replicaArns], table.definition, `${sid}Operations`))
+  }
+
   if (table.kmsKey) statements.push(kmsStatement(scope, `${sid}Kms`, table.kmsKey, KMS_ACTIONS_FOR[policyFor]))
+  for (const replica of replicas) {
+    if (!replica.kmsKey) continue
+    const where = {...scope, region: replica.region}
+    const replicaSid = `${sid}Kms${regionSid(replica.region)}`
+    statements.push(kmsStatement(where, replicaSid, replica.kmsKey, KMS_ACTIONS_FOR[policyFor]))
+  }
+
   return statements
 }
 
-/** The runtime's own calls on this table; its indexes only where it queries them. */
-function operationsStatement(arn: string, definition: TableDefinition, sid: string): PolicyStatement {
+/** The runtime's own calls on this table (in every region it has); its indexes only where it queries them. */
+function operationsStatement(arns: readonly string[], definition: TableDefinition, sid: string): PolicyStatement {
   const queriesIndexes = definition.indexes.length > 0 && definition.runtimeActions.includes('Query')
+  const resources = queriesIndexes ? arns.flatMap(arn => [arn, `${arn}/index/*`]) : [...arns]
   return {
     Action: definition.runtimeActions.map(action => dynamoAction(action)),
     Effect: 'Allow',
-    Resource: queriesIndexes ? [arn, `${arn}/index/*`] : arn,
+    Resource: resources.length === 1 ? resources[0] : resources,
     Sid: sid,
   }
 }
