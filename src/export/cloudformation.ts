@@ -60,15 +60,18 @@ export function renderCloudFormation(
       MinLength: TABLE_NAME_MIN_LENGTH,
       Type: 'String',
     }
+    const global = (table.replicas ?? []).length > 0
     resources[names.cfnResource] = {
       // Stateful: neither deleting the stack nor a replacing update may drop the data.
       DeletionPolicy: 'Retain',
-      Type: 'AWS::DynamoDB::Table',
+      Type: global ? 'AWS::DynamoDB::GlobalTable' : 'AWS::DynamoDB::Table',
       UpdateReplacePolicy: 'Retain',
       // DynamoDB limits how many tables with indexes may be CREATING at once, and CloudFormation
       // creates resources in parallel: AWS's guidance is to chain such tables with DependsOn.
       ...(definition.indexes.length > 0 && previousIndexedTable ? {DependsOn: previousIndexedTable} : {}),
-      Properties: tableProperties(table, names.cfnNameParameter),
+      Properties: global
+        ? globalTableProperties(table, names.cfnNameParameter)
+        : tableProperties(table, names.cfnNameParameter),
     }
     if (definition.indexes.length > 0) previousIndexedTable = names.cfnResource
     outputs[names.cfnNameOutput] = {
@@ -128,6 +131,40 @@ function tableProperties(table: DesiredTable, nameParameter: string): Record<str
   }
 }
 
+/**
+ * A global table (version 2019.11.21): keys, indexes, TTL, billing and the stream once, for every
+ * replica; deletion protection, PITR, tags and the key per replica, the stack's region first.
+ */
+function globalTableProperties(table: DesiredTable, nameParameter: string): Record<string, unknown> {
+  const shared = tableProperties(table, nameParameter)
+  const {DeletionProtectionEnabled, PointInTimeRecoverySpecification, Tags} = shared
+  // Set per replica (AWS does not copy them), or for every replica at once below.
+  const perReplica = ['DeletionProtectionEnabled', 'PointInTimeRecoverySpecification', 'SSESpecification', 'Tags']
+  for (const property of perReplica) {
+    delete shared[property]
+  }
+
+  const replica = (region: unknown, kmsKey: DesiredTable['kmsKey']) => ({
+    DeletionProtectionEnabled,
+    PointInTimeRecoverySpecification,
+    Region: region,
+    ...(kmsKey ? {SSESpecification: {KMSMasterKeyId: kmsKeyId(kmsKey)}} : {}),
+    Tags,
+  })
+  return {
+    ...shared,
+    // Eventual consistency: strong consistency (MRSC) does not support TTL, which Sentinel needs.
+    MultiRegionConsistency: 'EVENTUAL',
+    Replicas: [
+      replica(intrinsic('!Ref', 'AWS::Region'), table.kmsKey),
+      ...(table.replicas ?? []).map(other => replica(other.region, other.kmsKey)),
+    ],
+    // The AWS-managed key unless each replica names its own customer-managed key.
+    SSESpecification: {SSEEnabled: true, SSEType: 'KMS'},
+    StreamSpecification: {StreamViewType: 'NEW_AND_OLD_IMAGES'},
+  }
+}
+
 function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
@@ -141,12 +178,28 @@ function headerComment(tables: readonly DesiredTable[], existing: ExistingTables
     ' Tables are retained when the stack is deleted or a table is replaced (renaming one replaces it).',
     ' Then `sentinel init:status` with the same table names reports every table converged.',
   ]
+  const global = tables.filter(table => (table.replicas ?? []).length > 0)
+  if (global.length > 0) {
+    const regions = [...new Set(global.flatMap(table => (table.replicas ?? []).map(replica => replica.region)))]
+    lines.push(
+      ' Global tables (version 2019.11.21, eventual consistency): a replica in the stack\'s region and in ' +
+        `${regions.join(', ')}.`,
+      ' Deploy the stack in the table\'s own region, which must not be one of those. Replicas are never removed by',
+      ' sentinel; removing one from Replicas deletes its data.',
+      ' A stack that already holds these tables as AWS::DynamoDB::Table: changing the type would replace the table.',
+      ' AWS\'s documented path instead: (1) set DeletionPolicy: Retain on the Table and update the stack;',
+      ' (2) remove the Table from the template and update the stack (the table stays); (3) import it as',
+      ' AWS::DynamoDB::GlobalTable with a change set of type IMPORT, whose only replica is the stack\'s region,',
+      ' with the table\'s current settings; (4) then deploy this template to add the other replicas.',
+    )
+  }
+
   const adopt = tables.filter(table => existing?.has(table.tableName))
   if (adopt.length > 0) {
     const resources = adopt.map(table => ({
       LogicalResourceId: exportNames(table.definition).cfnResource,
       ResourceIdentifier: {TableName: table.tableName},
-      ResourceType: 'AWS::DynamoDB::Table',
+      ResourceType: `AWS::DynamoDB::${(table.replicas ?? []).length > 0 ? 'GlobalTable' : 'Table'}`,
     }))
     // CloudFormation cannot import and create in one operation, nor create a table that exists.
     lines.push(

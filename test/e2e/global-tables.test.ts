@@ -4,16 +4,24 @@
  * documents (test/support/aws-replicas.ts). Each test checks the calls made, and in which region.
  */
 import {expect} from 'chai'
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {type AwsLayer, callLog, startAwsLayer} from '../support/aws-behaviour.js'
 import {
-  cleanEnv, type CliResult, parseJson, runCli,
+  cleanEnv, type CliResult, parseJson, runCli, scratchDir,
 } from '../support/cli.js'
+import {
+  cloudFormationProblems, parseCloudFormation, parseTerraform, providerSchemas, terraformProblems,
+} from '../support/iac.js'
 import {type RecordedRequest, WRITE_ACTIONS} from '../support/proxy.js'
 import {dynamoLocal, uniqueTable} from '../support/servers.js'
 
 const keyIn = (region: string, id = '11111111-2222-3333-4444-555555555555') =>
   `arn:aws:kms:${region}:123456789012:key/${id}`
+/** A Terraform expression as hcl2json gives it. */
+const expression = (text: string) => `\${${text}}`
 const env = () => cleanEnv({AWS_REGION: 'us-east-1'})
 const output = (run: CliResult) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`
 const lastLine = (run: CliResult) => run.stderr.trim().split('\n').at(-1) ?? ''
@@ -24,6 +32,27 @@ const writes = (requests: RecordedRequest[]) => requests.filter(request => WRITE
 function sessions(aws: AwsLayer, table: string, ...extra: string[]): Promise<CliResult> {
   return runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, ...extra], {env: env()})
 }
+
+/** init:all --export with a customer key and two replicas, one key an alias. */
+const exportArgs = (format: string) => [
+  'init:all',
+  '--export',
+  format,
+  '--region',
+  'us-east-1',
+  '--kms-key',
+  keyIn('us-east-1'),
+  '--replica-region',
+  'eu-west-1',
+  '--replica-kms-key',
+  'eu-west-1=alias/sentinel',
+  '--replica-region',
+  'us-west-2',
+  '--replica-kms-key',
+  `us-west-2=${keyIn('us-west-2')}`,
+  '--tag',
+  'team=sec',
+]
 
 describe('global tables: --replica-region (issue 17, end to end)', function () {
   this.timeout(120_000)
@@ -277,5 +306,88 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const refused = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes')
     expect(refused.code, output(refused)).to.equal(5)
     expect(lastLine(refused)).to.contain('MRSC')
+  })
+
+  describe('--export and --generate-iam with replicas', () => {
+    it('cloudformation: an AWS::DynamoDB::GlobalTable per table, valid for the spec and cfn-lint', async () => {
+      const run = await runCli(exportArgs('cloudformation'), {env: env()})
+      expect(run.code, output(run)).to.equal(0)
+      const template = parseCloudFormation(run.stdout)
+      expect(await cloudFormationProblems(template)).to.deep.equal([])
+      const session = template.Resources.SessionTable
+      expect(session).to.include({
+        DeletionPolicy: 'Retain', Type: 'AWS::DynamoDB::GlobalTable', UpdateReplacePolicy: 'Retain',
+      })
+      expect(session.Properties.StreamSpecification).to.deep.equal({StreamViewType: 'NEW_AND_OLD_IMAGES'})
+      expect(session.Properties.MultiRegionConsistency).to.equal('EVENTUAL')
+      const replicas = session.Properties.Replicas as Record<string, any>[]
+      expect(replicas.map(replica => replica.Region)).to.deep.equal([{Ref: 'AWS::Region'}, 'eu-west-1', 'us-west-2'])
+      expect(replicas.map(replica => replica.SSESpecification.KMSMasterKeyId))
+      .to.deep.equal([keyIn('us-east-1'), 'alias/sentinel', keyIn('us-west-2')])
+      for (const replica of replicas) {
+        expect(replica.DeletionProtectionEnabled).to.equal(true)
+        expect(replica.PointInTimeRecoverySpecification).to.deep.equal({PointInTimeRecoveryEnabled: true})
+        expect(replica.Tags).to.deep.include({Key: 'team', Value: 'sec'})
+      }
+
+      // AWS's documented path for a stack that holds the table as AWS::DynamoDB::Table.
+      expect(run.stdout).to.match(/^# .*would replace the table/m).and.match(/^# .*IMPORT/m)
+      const file = join(mkdtempSync(join(scratchDir(), 'cfn-')), 'sentinel-tables.yaml')
+      writeFileSync(file, run.stdout)
+      const lint = spawnSync('cfn-lint', [file], {encoding: 'utf8'})
+      expect(lint.status, `${lint.stdout}${lint.stderr}`).to.equal(0)
+    })
+
+    it('terraform: aws_dynamodb_table_replica per region under a provider alias, the stream declared; ' +
+      'terraform validate with provider 5.100.0, the 6.47.0 schema', async () => {
+      const run = await runCli(exportArgs('terraform'), {env: env()})
+      expect(run.code, output(run)).to.equal(0)
+      const config = await parseTerraform(run.stdout)
+      expect(terraformProblems(config, providerSchemas()['6.47.0'], ['global_secondary_index.hash_key',
+        'global_secondary_index.range_key'])).to.deep.equal([])
+      const table = config.resource.aws_dynamodb_table.session[0]
+      expect(table).to.have.property('stream_enabled', true)
+      expect(table).to.have.property('stream_view_type', 'NEW_AND_OLD_IMAGES')
+      expect(table.lifecycle[0]).to.have.deep.property('ignore_changes', [expression('replica')])
+      const replica = config.resource.aws_dynamodb_table_replica.session_eu_west_1[0]
+      expect(replica).to.have.property('deletion_protection_enabled', true)
+      expect(replica).to.have.property('point_in_time_recovery', true)
+      expect(replica).to.have.property('provider', expression('aws.eu_west_1'))
+      expect(config.resource.aws_dynamodb_table_replica.session_us_west_2[0].kms_key_arn).to.equal(keyIn('us-west-2'))
+      expect(Object.keys(config.resource.aws_dynamodb_table_replica)).to.have.length(8)
+
+      const dir = mkdtempSync(join(scratchDir(), 'tf-'))
+      writeFileSync(join(dir, 'sentinel-tables.tf'), run.stdout)
+      const mirror = 'provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n  }\n}\n'
+      writeFileSync(join(dir, 'cli.tfrc'), mirror)
+      const tfEnv = {...process.env, TF_CLI_CONFIG_FILE: join(dir, 'cli.tfrc'), TF_IN_AUTOMATION: '1'}
+      const terraform = (...args: string[]) => spawnSync('terraform', args, {cwd: dir, encoding: 'utf8', env: tfEnv})
+      const init = terraform('init', '-backend=false', '-input=false', '-no-color')
+      expect(init.status, `${init.stdout}${init.stderr}`).to.equal(0)
+      expect(init.stdout).to.contain('5.100.0')
+      const validate = terraform('validate', '-no-color')
+      expect(validate.status, `${validate.stdout}${validate.stderr}`).to.equal(0)
+      expect(terraform('fmt', '-check').status, 'terraform fmt has nothing to change').to.equal(0)
+    })
+
+    it('--generate-iam: the replica statements and the replication role', async () => {
+      const run = await runCli([
+        'init:sessions',
+        '--generate-iam',
+        '--region',
+        'us-east-1',
+        '--account-id',
+        '123456789012',
+        '--replica-region',
+        'eu-west-1',
+        '--policy-for',
+        'provisioner',
+      ], {env: env()})
+      expect(run.code, output(run)).to.equal(0)
+      const sids = JSON.parse(run.stdout).Statement.map((statement: {Sid: string}) => statement.Sid)
+      expect(sids).to.deep.equal([
+        'SentinelSessionTableProvisioning', 'SentinelSessionTableReplicas', 'SentinelDynamoDbReplicationRole',
+      ])
+    })
   })
 })

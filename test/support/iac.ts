@@ -323,6 +323,15 @@ async function dynamoDbTableSpec(): Promise<{db: any; resource: Json}> {
   return {db: specDatabase, resource}
 }
 
+/** The resource types an export holds: a table, or a global table (with replicas). */
+const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable']
+
+async function tableSpecs(): Promise<Record<string, Json>> {
+  const {db} = await dynamoDbTableSpec()
+  const lookup = (type: string) => db.lookup('resource', 'cloudFormationType', 'equals', type)[0]
+  return Object.fromEntries(TABLE_TYPES.map(type => [type, lookup(type)]))
+}
+
 /** The template anatomy (AWS CloudFormation User Guide, "Template sections" and each section's page). */
 const TEMPLATE_SECTIONS = [
   'AWSTemplateFormatVersion',
@@ -379,7 +388,8 @@ const PSEUDO_PARAMETERS = new Set([
  * GetAtt target, and the shape of each section. An empty list means valid.
  */
 export async function cloudFormationProblems(template: Json): Promise<string[]> {
-  const {db, resource: tableSpec} = await dynamoDbTableSpec()
+  const {db} = await dynamoDbTableSpec()
+  const specs = await tableSpecs()
   const problems: string[] = []
   const parameters = template.Parameters ?? {}
   const resources = template.Resources ?? {}
@@ -409,10 +419,11 @@ export async function cloudFormationProblems(template: Json): Promise<string[]> 
 
     if (fn === 'Fn::GetAtt') {
       const [target, attribute] = argument as [string, string]
-      if (resources[target]?.Type !== 'AWS::DynamoDB::Table')
+      const type = resources[target]?.Type
+      if (!TABLE_TYPES.includes(type))
         problems.push(`${where}: GetAtt on unknown resource ${target}`)
-      else if (!(attribute in tableSpec.attributes))
-        problems.push(`${where}: AWS::DynamoDB::Table has no attribute ${attribute}`)
+      else if (!(attribute in specs[type].attributes))
+        problems.push(`${where}: ${type} has no attribute ${attribute}`)
       return true
     }
 
@@ -502,7 +513,7 @@ export async function cloudFormationProblems(template: Json): Promise<string[]> 
 
   const checkResource = (id: string, resource: Json) => {
     unknownKeys(resource, RESOURCE_KEYS, `Resources.${id}`)
-    if (resource.Type !== 'AWS::DynamoDB::Table') {
+    if (!TABLE_TYPES.includes(resource.Type)) {
       problems.push(`Resources.${id}: unexpected type ${resource.Type}`)
       return
     }
@@ -516,7 +527,7 @@ export async function cloudFormationProblems(template: Json): Promise<string[]> 
       if (!(dependency in resources)) problems.push(`Resources.${id}.DependsOn: unknown ${dependency}`)
     }
 
-    checkProperties(resource.Properties, tableSpec.properties, `Resources.${id}.Properties`, problems)
+    checkProperties(resource.Properties, specs[resource.Type].properties, `Resources.${id}.Properties`, problems)
   }
 
   for (const [id, resource] of Object.entries<Json>(resources)) checkResource(id, resource)
@@ -771,7 +782,8 @@ export function terraformProblems(
     const block = schema.data_sources[type]
     if (block) {
       for (const [name, bodies] of Object.entries<Json[]>(named))
-        for (const body of bodies) checkBlock(body, block, `data.${type}.${name}`)
+        for (const body of bodies)
+          checkBlock(body, block, `data.${type}.${name}`, {attributes: RESOURCE_META_ARGUMENTS})
     } else {
       problems.push(`data source ${type} not in the schema`)
     }
