@@ -7,7 +7,10 @@
  *   3. parallel setup: init:all --yes with 5 s creations vs T + 1.5 s;
  *   4. reruns: read and write calls per table on converged tables (DynamoDB Local);
  *   5. memory: peak RSS of each command;
- *   6. a silent endpoint (accepts, never answers): time to ENDPOINT_UNREACHABLE.
+ *   6. a silent endpoint (accepts, never answers): time to ENDPOINT_UNREACHABLE;
+ *   7. global tables: init:all --yes with two replicas per table (DynamoDB Local behind the
+ *      AWS-behaviour layer: tables CREATING for T, replicas for R) vs 2 × R + T + 1.5 s; how soon
+ *      a replica's ACTIVE is noticed, and DescribeTable polls per second while it is awaited.
  * Measured through the test suite's real servers and recording proxy. A benchmark, not a test.
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
@@ -20,7 +23,7 @@ import {
 import {cpus, totalmem} from 'node:os'
 import {join, resolve} from 'node:path'
 
-import {startSilentEndpoint} from '../test/support/aws-behaviour.js'
+import {startAwsLayer, startSilentEndpoint} from '../test/support/aws-behaviour.js'
 import {BIN, cleanEnv, runCli} from '../test/support/cli.js'
 import {startProxy} from '../test/support/proxy.js'
 import {
@@ -350,14 +353,106 @@ async function silentEndpoint(): Promise<void> {
   })
 }
 
+/** init:all with two replicas per table: total time, and each replica's wait. */
+async function globalTables(): Promise<void> {
+  console.error('7. global tables (DynamoDB Local behind the AWS-behaviour layer)')
+  const tableMs = 5000
+  const replicaMs = 3000
+  const regions = ['eu-west-1', 'us-west-2']
+  const layer = await startAwsLayer((await dynamoLocal()).endpoint, {
+    creating: {ms: tableMs},
+    replicas: {creating: {ms: replicaMs}},
+  })
+  const names = ['session', 'breakglass', 'request', 'rate-limit'].map(kind => [`--${kind}-table`, uniqueTable('g')])
+  const run = await runCli(
+    [
+      'init:all',
+      '--endpoint-url',
+      layer.endpoint,
+      ...names.flat(),
+      ...regions.flatMap(region => ['--replica-region', region]),
+      '--yes',
+    ],
+    {env: cleanEnv({AWS_REGION: 'us-east-1'})},
+  )
+  if (run.code !== 0) throw new Error(run.stderr)
+  const seconds = run.ms / 1000
+  const nominal = (((regions.length * replicaMs) + tableMs) / 1000) + 1.5
+  // T and R as the emulator delivered them, from each request to ACTIVE: DynamoDB Local takes
+  // ~0.8 s to answer a CreateTable with five indexes, and the layer holds the table CREATING for T
+  // from that answer. The CLI's own time is what is left over.
+  const {updates} = layer.aws.replicas!
+  const chains = names.map(([, table]) => {
+    const request = layer.requests.find(entry => entry.action === 'CreateTable' && entry.table === table)!
+    const answer = layer.answers.find(entry => entry.action === 'CreateTable' && entry.table === table)!
+    const replicas = updates.filter(update => update.table === table).length
+    return (answer.at + tableMs - request.at) + (replicas * replicaMs)
+  })
+  const delivered = Math.max(...chains) / 1000
+  const span = (layer.requests.at(-1)!.at - layer.requests[0].at) / 1000
+  row({
+    figure: `global tables: init:all --yes, ${regions.length} replicas, T = 5 s, R = 3 s`,
+    ok: seconds <= delivered + 1.5,
+    peer: 'aws dynamodb update-table --replica-updates + wait, a table and a replica at a time: ≥ 4 × (T + 2R) = 44 s',
+    target: `≤ replicas × R + T + 1.5 s: ${nominal.toFixed(1)} s nominal, ${(delivered + 1.5).toFixed(2)} s with T ` +
+      'as the emulator delivered it',
+    value: `${seconds.toFixed(2)} s (process start to exit; first to last request ${span.toFixed(2)} s)`,
+  })
+
+  // Each replica is ACTIVE R after its Create was answered; the first poll after that notices it.
+  const lags: number[] = []
+  const rates: number[] = []
+  if (process.env.BENCH_DEBUG) {
+    const start = layer.requests[0].at
+    for (const entry of layer.requests) {
+      console.error(`${((entry.at - start) / 1000).toFixed(2)} ${entry.region} ${entry.action} ${entry.table ?? entry.arn} ` +
+        `${entry.status} ${entry.error ?? ''}`)
+    }
+
+    console.error(updates.map(update => `${update.table} ${update.region} ${update.result} ` +
+      `${((update.accepted - start) / 1000).toFixed(2)}`).join('\n'))
+  }
+
+  for (const update of updates.filter(entry => entry.result === 200)) {
+    const activeAt = update.accepted + replicaMs
+    const polls = layer.requests
+    .filter(request => request.action === 'DescribeTable' && request.table === update.table &&
+      request.region === 'us-east-1' && request.at >= update.at)
+    const noticing = polls.find(request => request.at >= activeAt)
+    if (!noticing) throw new Error(`No poll noticed the replica of ${update.table} in ${update.region}`)
+    lags.push((noticing.at - activeAt) / 1000)
+    const waiting = polls.filter(request => request.at <= noticing.at).map(request => request.at)
+    if (waiting.length > 1) rates.push((waiting.length - 1) / ((waiting.at(-1)! - waiting[0]) / 1000))
+  }
+
+  const worstLag = Math.max(...lags)
+  const worstRate = Math.max(...rates)
+  row({
+    figure: `global tables: replica ACTIVE → noticed, ${lags.length} replicas`,
+    ok: worstLag <= 1 && worstRate <= 1,
+    target: '≤ 1.0 s, ≤ 1 DescribeTable/s per replica',
+    value: `worst ${worstLag.toFixed(2)} s (median ${median(lags).toFixed(2)} s), ` +
+      `at most ${worstRate.toFixed(2)} DescribeTable/s`,
+  })
+  await layer.close()
+}
+
 console.error(`sentinel benchmark — node ${process.version}, ${cpus().length} cores, ` +
   `${(totalmem() / (2 ** 30)).toFixed(0)} GiB; ${awsNote}`)
+/** BENCH_ONLY=global-tables,waiting runs only those sections. */
+const only = process.env.BENCH_ONLY?.split(',')
+const sections: Record<string, () => Promise<void>> = {
+  'global-tables': globalTables,
+  parallel,
+  reruns,
+  'silent-endpoint': silentEndpoint,
+  startup,
+  waiting,
+}
 try {
-  await startup()
-  await waiting()
-  await parallel()
-  await reruns()
-  await silentEndpoint()
+  for (const name of ['startup', 'waiting', 'parallel', 'reruns', 'silent-endpoint', 'global-tables']) {
+    if (!only || only.includes(name)) await sections[name]()
+  }
 } finally {
   await stopAllServers()
 }

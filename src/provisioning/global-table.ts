@@ -186,13 +186,14 @@ class ReplicaApply {
   }
 
   async run(): Promise<ReplicaOutcome> {
-    let table = await this.describe()
+    const table = await this.describe()
     if (!listedReplica(table, this.region)) {
       await this.create()
-      table = await this.describe()
+      await this.waitForReplica()
+    } else if (!isSettled(table, this.region)) {
+      await this.waitForReplica()
     }
 
-    if (!isSettled(table, this.region)) await this.waitForReplica()
     this.reporter.inFlight(undefined)
     const provisioner = await this.tables.regionalProvisioner(this.region)
     const desired = replicaDesired(this.desired, this.replica)

@@ -56,6 +56,8 @@ export interface ReplicaUpdateRecord {
   region: string
   /** The answer: 200, or the AWS error type. */
   result: number | string
+  /** When the request arrived (a new replica's CREATING starts then), and when it was answered. */
+  accepted: number
   at: number
 }
 
@@ -177,10 +179,12 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
   }
 
   const replicaUpdate = async (call: ProxiedCall, table: string) => {
+    // AWS starts creating the replica when it accepts the request, not when the answer arrives.
+    const accepted = Date.now()
     const actions = call.body.ReplicaUpdates as Record<string, {RegionName?: string; KMSMasterKeyId?: string}>[]
     const record = (action: string, region: string, result: number | string) =>
       updates.push({
-        action, at: Date.now(), region, result, table,
+        accepted, action, at: Date.now(), region, result, table,
       })
     const [first] = actions
     const kind = first ? Object.keys(first)[0] ?? '' : ''
@@ -250,7 +254,7 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
       kmsKey: keyId,
       pitr: false,
       status: options.creating ? 'CREATING' : 'ACTIVE',
-      window: options.creating ? openWindow() : undefined,
+      window: options.creating ? {...openWindow(), since: accepted} : undefined,
     })
     tables.set(table, global)
     record(kind, region, 200)

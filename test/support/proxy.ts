@@ -78,7 +78,7 @@ export interface RecordingProxy {
   /** Every request: the action, the table or resource ARN it named, and how it was answered. */
   requests: RecordedRequest[]
   /** Every call the real server answered: when the answer left, and the table status it carried. */
-  answers: {action: string; at: number; tableStatus?: string}[]
+  answers: {action: string; at: number; table?: string; tableStatus?: string}[]
   fault(action: string, fault: Fault): void
   emulate(action: string, emulator: Emulator): void
   /** Rewrites the real server's JSON answer to an action. */
@@ -328,7 +328,9 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
     }
 
     record.upstreamStatus = upstream.status
-    answers.push({action, at: Date.now(), tableStatus: tableStatusOf(upstream.text)})
+    answers.push({
+      action, at: Date.now(), table: body.TableName, tableStatus: tableStatusOf(upstream.text),
+    })
     let {headers: answerHeaders, text} = upstream
     const change = transforms.get(action)
     if (change && upstream.status === 200) {
