@@ -357,7 +357,8 @@ async function silentEndpoint(): Promise<void> {
 async function globalTables(): Promise<void> {
   console.error('7. global tables (DynamoDB Local behind the AWS-behaviour layer)')
   const tableMs = 5000
-  const replicaMs = 3000
+  // Not a whole number of seconds: ACTIVE then falls between two polls, as it would on AWS.
+  const replicaMs = 3500
   const regions = ['eu-west-1', 'us-west-2']
   const layer = await startAwsLayer((await dynamoLocal()).endpoint, {
     creating: {ms: tableMs},
@@ -391,9 +392,9 @@ async function globalTables(): Promise<void> {
   const delivered = Math.max(...chains) / 1000
   const span = (layer.requests.at(-1)!.at - layer.requests[0].at) / 1000
   row({
-    figure: `global tables: init:all --yes, ${regions.length} replicas, T = 5 s, R = 3 s`,
+    figure: `global tables: init:all --yes, ${regions.length} replicas, T = 5 s, R = 3.5 s`,
     ok: seconds <= delivered + 1.5,
-    peer: 'aws dynamodb update-table --replica-updates + wait, a table and a replica at a time: ≥ 4 × (T + 2R) = 44 s',
+    peer: 'aws dynamodb update-table --replica-updates + wait, a table and a replica at a time: ≥ 4 × (T + 2R) = 48 s',
     target: `≤ replicas × R + T + 1.5 s: ${nominal.toFixed(1)} s nominal, ${(delivered + 1.5).toFixed(2)} s with T ` +
       'as the emulator delivered it',
     value: `${seconds.toFixed(2)} s (process start to exit; first to last request ${span.toFixed(2)} s)`,
@@ -402,11 +403,13 @@ async function globalTables(): Promise<void> {
   // Each replica is ACTIVE R after its Create was answered; the first poll after that notices it.
   const lags: number[] = []
   const rates: number[] = []
+  // BENCH_DEBUG=1: every request, with when it came and in which region, to see where time goes.
   if (process.env.BENCH_DEBUG) {
     const start = layer.requests[0].at
     for (const entry of layer.requests) {
-      console.error(`${((entry.at - start) / 1000).toFixed(2)} ${entry.region} ${entry.action} ${entry.table ?? entry.arn} ` +
-        `${entry.status} ${entry.error ?? ''}`)
+      const when = ((entry.at - start) / 1000).toFixed(2)
+      const what = `${entry.action} ${entry.table ?? entry.arn} ${entry.status} ${entry.error ?? ''}`
+      console.error(`${when} ${entry.region} ${what}`)
     }
 
     console.error(updates.map(update => `${update.table} ${update.region} ${update.result} ` +
@@ -426,7 +429,8 @@ async function globalTables(): Promise<void> {
   }
 
   const worstLag = Math.max(...lags)
-  const worstRate = Math.max(...rates)
+  // Polls go out 1000 ms apart; their arrival at the proxy jitters by a few ms either way.
+  const worstRate = Number(Math.max(...rates).toFixed(2))
   row({
     figure: `global tables: replica ACTIVE → noticed, ${lags.length} replicas`,
     ok: worstLag <= 1 && worstRate <= 1,

@@ -93,18 +93,28 @@ export class GlobalTables {
       ? await this.home.apply(inspection, {...options, planner: homePlanner})
       : unchanged(inspection)
     if (named.length === 0) return homeOutcome
-    const replicas: ReplicaOutcome[] = []
+    // Replicas are added one after another; each one's own settings go on in its region meanwhile.
+    const settings: Promise<{error?: unknown; outcome?: ReplicaOutcome}>[] = []
     for (const replica of named) {
       const reporter = options.replicaReporter?.(replica.region) ?? SILENT_REPORTER
       const run = new ReplicaApply(this, inspection.desired, replica, {...options, reporter})
-      replicas.push(await run.run())
+      try {
+        await run.ensureActive()
+      } catch (error) {
+        await Promise.all(settings)
+        throw error
+      }
+
+      settings.push(run.settings().then(outcome => ({outcome}), (error: unknown) => ({error})))
     }
 
+    const settled = await Promise.all(settings)
+    const failed = settled.find(result => result.error !== undefined)
+    if (failed) throw failed.error
+    const replicas = settled.map(result => result.outcome!)
     const changed = replicas.some(replica => replica.applied.length > 0)
-    const live = changed ? await this.home.read(inspection.desired.tableName, {pitr: false, tags: false}) : undefined
     return Object.freeze({
       ...homeOutcome,
-      live: live ? {...homeOutcome.live, replicas: live.replicas, status: live.status} : homeOutcome.live,
       outcome: homeOutcome.outcome === 'unchanged' && changed ? 'updated' : homeOutcome.outcome,
       replicas: Object.freeze(replicas),
     })
@@ -158,6 +168,8 @@ const REPLICA_FAILED = new Set([
 class ReplicaApply {
   private readonly applied: string[] = []
   private readonly notices: string[] = []
+  /** ReplicaStatusPercentProgress as polled (and 0 % when this run sent the Create). */
+  private readonly progressSeen: {at: number; percent: number}[] = []
   private readonly reporter: TableReporter
 
   constructor(
@@ -185,7 +197,8 @@ class ReplicaApply {
     return this.tables.home.timing
   }
 
-  async run(): Promise<ReplicaOutcome> {
+  /** The replica added (or its creation joined) and ACTIVE, with the table. */
+  async ensureActive(): Promise<void> {
     const table = await this.describe()
     if (!listedReplica(table, this.region)) {
       await this.create()
@@ -195,6 +208,10 @@ class ReplicaApply {
     }
 
     this.reporter.inFlight(undefined)
+  }
+
+  /** What AWS does not copy to a replica, set through a client for its region. */
+  async settings(): Promise<ReplicaOutcome> {
     const provisioner = await this.tables.regionalProvisioner(this.region)
     const desired = replicaDesired(this.desired, this.replica)
     const live = await this.readInRegion(provisioner)
@@ -244,6 +261,7 @@ class ReplicaApply {
     let busyPause = 0
     for (;;) {
       try {
+        this.progressSeen.splice(0, Infinity, {at: Date.now(), percent: 0})
         await sendOnce(
           () => this.port.updateTable({ReplicaUpdates: [{Create: create}], TableName: this.name}),
           async () => Boolean(listedReplica(await this.describe(), this.region)),
@@ -287,6 +305,9 @@ class ReplicaApply {
       const polled = Date.now()
       const table = await this.describe()
       const entry = listedReplica(table, this.region)
+      const percent = Number(entry?.ReplicaStatusPercentProgress)
+      // Dated when the answer came: AWS measured the progress no later than that.
+      if (entry?.ReplicaStatus === 'CREATING' && percent > 0) this.progressSeen.push({at: Date.now(), percent})
       if (entry && REPLICA_FAILED.has(entry.ReplicaStatus ?? '')) {
         const reason = entry.ReplicaStatusDescription ? `: ${entry.ReplicaStatusDescription}` : ''
         throw new SentinelError('AWS_ERROR', `The replica of ${this.name} in ${this.region} is ` +
@@ -308,9 +329,24 @@ class ReplicaApply {
         })
       }
 
-      const pause = this.timing.replicaPollMs - (now - polled)
+      const pause = this.nextPollAt(polled) - now
       await sleep(Math.max(0, Math.min(pause, this.options.deadline - now)))
     }
+  }
+
+  /**
+   * One poll a second; but when ReplicaStatusPercentProgress says the replica will be ACTIVE between
+   * one and two seconds from the last poll, the next poll waits for that moment instead, so ACTIVE
+   * is noticed soon after it happens without polling more often.
+   */
+  private nextPollAt(polled: number): number {
+    const interval = this.timing.replicaPollMs
+    const first = this.progressSeen[0]
+    const last = this.progressSeen.at(-1)
+    if (!first || !last || last.percent <= first.percent) return polled + interval
+    const msPerPercent = (last.at - first.at) / (last.percent - first.percent)
+    const expected = last.at + ((100 - last.percent) * msPerPercent)
+    return expected > polled + interval && expected < polled + (2 * interval) ? expected + 50 : polled + interval
   }
 
   /** The replica read in its region; right after creation AWS may not show it there for a while. */

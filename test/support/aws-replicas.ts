@@ -11,7 +11,8 @@
  *   own region and an existing replica are refused; with a customer-managed key on the table,
  *   Create needs KMSMasterKeyId. A new replica is CREATING while `creating` is open (DescribeTable
  *   calls for the table in any region count), then ACTIVE; the table reads UPDATING meanwhile.
- *   Streams turn on (NEW_AND_OLD_IMAGES) with the first replica. Every action is recorded.
+ *   Streams turn on (NEW_AND_OLD_IMAGES) with the first replica (shown by the layer). Every action
+ *   is recorded.
  * - Per replica, starting off: deletion protection (UpdateTable in the replica's region), PITR
  *   (Describe/UpdateContinuousBackups there) and tags (on the replica's ARN, through the tag
  *   emulation, which keys by ARN). A tag call whose ARN names another region than the request's
@@ -123,9 +124,10 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
 
   /** How far the CREATING window is spent, as AWS's ReplicaStatusPercentProgress. */
   const percent = (replica: ReplicaState) => {
-    const calls = options.creating?.calls
-    const used = replica.window?.used ?? 0
-    return String(calls ? Math.min(99, Math.round((used / calls) * 100)) : 0)
+    const {calls, ms} = options.creating ?? {}
+    const used = calls ? (replica.window?.used ?? 0) / calls : 0
+    const elapsed = ms ? (Date.now() - (replica.window?.since ?? Date.now())) / ms : 0
+    return String(Math.min(99, Math.floor(Math.max(used, elapsed) * 100)))
   }
 
   const busy = (global: GlobalTable | undefined) =>
@@ -156,6 +158,13 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     const arn = String(description.TableArn ?? '')
     const decorated: Record<string, any> = {
       ...description,
+      // Streams turn on (NEW_AND_OLD_IMAGES) with the first replica and stay on; held here, not upstream.
+      ...(description.StreamSpecification?.StreamEnabled
+        ? {}
+        : {
+          LatestStreamArn: `${description.TableArn}/stream/2019-11-21T00:00:00.000`,
+          StreamSpecification: {StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES'},
+        }),
       GlobalTableVersion: '2019.11.21',
       MultiRegionConsistency: global.consistency,
       Replicas: replicaList(global, region, arn),
@@ -241,14 +250,6 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
         'Table must have DynamoDB Streams enabled with StreamViewType NEW_AND_OLD_IMAGES')
     }
 
-    if (!stream?.StreamEnabled) {
-      const turnedOn = await call.upstream('UpdateTable', {
-        StreamSpecification: {StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES'},
-        TableName: table,
-      })
-      if (turnedOn.status !== 200) return refuse('InternalServerError', JSON.stringify(turnedOn.body))
-    }
-
     global.replicas.set(region, {
       deletionProtection: false,
       kmsKey: keyId,
@@ -258,8 +259,7 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     })
     tables.set(table, global)
     record(kind, region, 200)
-    const after = (await describeUpstream(call, table)) ?? live
-    return {reply: {body: {TableDescription: describeIn(after, table, global.home)}, status: 200}}
+    return {reply: {body: {TableDescription: describeIn(live, table, global.home)}, status: 200}}
   }
 
   /** A call signed for a region where the table has a replica (or none). */
