@@ -22,9 +22,7 @@ const desired = (overrides: Partial<DesiredTable> = {}): DesiredTable => ({
 /** The table (or a replica, in `region`) exactly as Sentinel wants it. */
 const live = (region: string, overrides: Partial<LiveTable> = {}): LiveTable => ({
   arn: `arn:aws:dynamodb:${region}:123456789012:table/sentinel-breakglass`,
-  attributeTypes: {
-    created_at: 'S', id: 'S', invoker: 'S', profile: 'S', status: 'S',
-  },
+  attributeTypes: Object.fromEntries(['created_at', 'id', 'invoker', 'profile', 'status'].map(name => [name, 'S'])),
   billingMode: 'PAY_PER_REQUEST',
   deletionProtection: true,
   encryption: {kind: 'kms', kmsKeyArn: keyIn(region)},
@@ -97,11 +95,13 @@ describe('planReplica', () => {
   }
 
   it('a replica encrypted with another key than --replica-kms-key: drift, never changed', () => {
-    const wanted = {kmsKey: {arn: keyIn('eu-west-1'), kind: 'key-arn' as const, region: 'eu-west-1'}, region: 'eu-west-1'}
+    const kmsKey = {arn: keyIn('eu-west-1'), kind: 'key-arn' as const, region: 'eu-west-1'}
+    const wanted = {kmsKey, region: 'eu-west-1'}
     const other = keyIn('eu-west-1').replace('11111111', '99999999')
     const plan = planReplica(desired(), wanted, withReplica('ACTIVE', {kmsKeyArn: other}), live('eu-west-1'))
     expect(plan.drift.map(drift => drift.type)).to.deep.equal(['replica-key'])
-    const same = planReplica(desired(), wanted, withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')}), live('eu-west-1'))
+    const listed = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
+    const same = planReplica(desired(), wanted, listed, live('eu-west-1'))
     expect(same.drift).to.deep.equal([])
   })
 
