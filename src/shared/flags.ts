@@ -152,7 +152,8 @@ export const runModeFlags = {
   }),
   'wait-timeout': Flags.integer({
     default: 600,
-    description: 'Seconds to wait for the table and its indexes to become ACTIVE (index backfill can be slow).',
+    description: 'Seconds to wait for the table, its indexes and its replicas to become ACTIVE (index backfill ' +
+      'and replica creation can be slow).',
     max: 86_400,
     min: 1,
   }),

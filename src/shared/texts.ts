@@ -11,5 +11,7 @@ export function tableCommandDescription(definition: TableDefinition): string {
     'point-in-time recovery), or brings an existing one to that definition in place. ' +
     'Reads the live table first, shows the plan and asks before changing anything. ' +
     'Never deletes or replaces anything: drift it cannot fix in place is reported.\n\n' +
-    `The Lambda TVM finds the table through ${definition.envVars[0]}${server}.`
+    `The Lambda TVM finds the table through ${definition.envVars[0]}${server}. ` +
+    'With --replica-region, the table becomes a global table with a replica in each region named (its own ' +
+    'deletion protection, PITR and tags set there); replicas are never removed.'
 }

@@ -11,11 +11,18 @@ export default class InitStatus extends ProvisionTableCommand {
     'encryption and approximate item count. Exits 0 when every table matches Sentinel\'s definition and 6 when any ' +
     'is missing, needs a change or has drifted, so CI can gate on it. Makes only read calls.\n\n' +
     'The table settings flags (--kms-key, --tag, --no-pitr, --no-deletion-protection) say what to check against, ' +
-    'exactly as they would be given to init:all; init:status never changes them.'
+    'exactly as they would be given to init:all; init:status never changes them.\n\n' +
+    'With --replica-region, each named replica is checked in its own region too: present, ACTIVE, deletion ' +
+    'protection, PITR, tags and key; exit 6 if any falls short. A replica not named is reported and left ' +
+    'alone; a multi-Region strongly consistent (MRSC) table is drift (MRSC does not support TTL).'
   static examples = [
     {
       command: '<%= config.bin %> <%= command.id %> --region eu-west-1',
       description: 'Check the tables in eu-west-1.',
+    },
+    {
+      command: '<%= config.bin %> <%= command.id %> --region us-east-1 --replica-region eu-west-1',
+      description: 'Check the tables and their replicas in eu-west-1.',
     },
     {
       command: '<%= config.bin %> <%= command.id %> --region eu-west-1 --json',
