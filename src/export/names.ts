@@ -8,7 +8,12 @@ import type {TableDefinition} from '../tables/definitions.js'
 import {type DesiredTable, desiredTags} from '../tables/desired.js'
 
 /** Tables that already exist: table name -> what the live account says about it. */
-export type ExistingTables = ReadonlyMap<string, {arn?: string}>
+export type ExistingTables = ReadonlyMap<string, {
+  arn?: string
+  /** The region the table was read in (its own), and the regions of its replicas. */
+  region?: string
+  replicaRegions?: readonly string[]
+}>
 
 export interface ExportNames {
   /** CloudFormation logical IDs: SessionTable, SessionTableName (parameter and output), SessionTableArn. */

@@ -103,22 +103,35 @@ export function renderTerraform(tables: readonly DesiredTable[], options: {exist
   for (const table of tables) {
     items.push(tableResource(table, kmsLookups))
     for (const replica of table.replicas ?? []) items.push(replicaResource(table, replica, replicaLookups))
-    if (options.existing?.has(table.tableName)) {
-      // The live table's name is its import ID; a literal, since Terraform 1.5 takes no variable here.
-      items.push(block(
-        'import',
-        [],
-        [
-          attribute('to', reference(`aws_dynamodb_table.${exportNames(table.definition).tfResource}`)),
-          attribute('id', table.tableName),
-        ],
-      ))
-    }
+    items.push(...importBlocks(table, options.existing))
   }
 
   for (const table of tables) items.push(...tableOutputs(table))
   if (tables.length > 0) items.push(environmentOutput(tables))
   return renderHcl(items, header)
+}
+
+/**
+ * Import blocks for what already exists: the table (its name is its import ID; a literal, since
+ * Terraform 1.5 takes no variable here), and each named replica, as table-name:main-region (the
+ * table's own region, not the replica's).
+ */
+function importBlocks(table: DesiredTable, existing: ExistingTables | undefined): HclBlock[] {
+  const live = existing?.get(table.tableName)
+  if (!live) return []
+  const {tfResource} = exportNames(table.definition)
+  const blocks = [block('import', [], [
+    attribute('to', reference(`aws_dynamodb_table.${tfResource}`)),
+    attribute('id', table.tableName),
+  ])]
+  const home = live.region
+  for (const replica of table.replicas ?? []) {
+    if (!home || !live.replicaRegions?.includes(replica.region)) continue
+    const to = reference(`aws_dynamodb_table_replica.${tfResource}_${regionName(replica.region)}`)
+    blocks.push(block('import', [], [attribute('to', to), attribute('id', `${table.tableName}:${home}`)]))
+  }
+
+  return blocks
 }
 
 function nameVariable(table: DesiredTable): HclBlock {

@@ -16,6 +16,8 @@ export interface RunContext {
   /** Flags that say where and how (--region eu-west-1, --aws-profile prod, --local, --kms-key …). */
   contextFlags: readonly string[]
   local?: {dataDir?: string}
+  /** --replica-region: a Lambda TVM may run in each. */
+  replicaRegions?: readonly string[]
 }
 
 /** Quotes an argument for a POSIX shell when it needs it. */
@@ -56,6 +58,11 @@ export function nextSteps(context: RunContext): string[] {
     const envVar = `${definition.envVars[0]}=${shellQuote(tableName)}`
     return `${capitalise(definition.purpose)} table: the Lambda TVM reads ${envVar}${server}.`
   })
+  if (context.replicaRegions?.length) {
+    steps.push(`Replicas in ${context.replicaRegions.join(', ')}: a Lambda TVM there reads the same table names in ` +
+      'its own region (AWS_REGION); the server policy below covers every region.')
+  }
+
   for (const [role, who] of [['server', 'the Sentinel server / TVM role'], ['provisioner', 'whoever runs this CLI']]) {
     const file = `${role}-policy.json`
     const policy = commandLine(context, context.command, ['--generate-iam', '--policy-for', role])

@@ -381,8 +381,12 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     this.progress.status(`Reading ${run.desired.map(table => table.tableName).join(', ')}`)
     const live = await Promise.all(run.desired.map(table => describeTable(session.port, table.tableName)))
     this.progress.stop('read')
-    const existing = new Map(run.desired.flatMap((table, index) =>
-      live[index] ? [[table.tableName, {arn: live[index].TableArn}] as const] : []))
+    const existing = new Map(run.desired.flatMap((table, index) => {
+      const found = live[index]
+      if (!found) return []
+      const replicaRegions = (found.Replicas ?? []).map(replica => replica.RegionName ?? '')
+      return [[table.tableName, {arn: found.TableArn, region: run.connection.region, replicaRegions}] as const]
+    }))
     return this.printExport(run.flags.export as ExportFormat, run.desired, existing)
   }
 

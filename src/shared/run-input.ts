@@ -107,6 +107,7 @@ export function runContext(
     contextFlags,
     local: flags.local ? {dataDir: localDataDir(flags)} : undefined,
     multiTable: command.multiTable,
+    ...(flags['replica-region']?.length ? {replicaRegions: flags['replica-region']} : {}),
     tables,
   }
 }

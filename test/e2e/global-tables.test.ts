@@ -13,7 +13,12 @@ import {
   cleanEnv, type CliResult, parseJson, runCli, scratchDir,
 } from '../support/cli.js'
 import {
-  cloudFormationProblems, parseCloudFormation, parseTerraform, providerSchemas, terraformProblems,
+  cloudFormationProblems,
+  importsFromTerraform,
+  parseCloudFormation,
+  parseTerraform,
+  providerSchemas,
+  terraformProblems,
 } from '../support/iac.js'
 import {type RecordedRequest, WRITE_ACTIONS} from '../support/proxy.js'
 import {dynamoLocal, uniqueTable} from '../support/servers.js'
@@ -183,6 +188,18 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const regions = new Set(aws.requests.map(request => request.region))
     expect([...regions].sort(), log(aws)).to.deep.equal(['eu-west-1', 'us-east-1', 'us-west-2'])
     expect(aws.aws.replicas!.updates).to.have.length(2)
+
+    // Terraform adopting it: an import block for the table and one per replica (table-name:main-region).
+    aws.requests.length = 0
+    const exportFlags = ['--export', 'terraform', '--import-existing']
+    const adopt = await sessions(aws, table, ...replicaFlags.slice(0, 4), ...exportFlags)
+    expect(adopt.code, output(adopt)).to.equal(0)
+    expect(writes(aws.requests)).to.deep.equal([])
+    expect(importsFromTerraform(await parseTerraform(adopt.stdout))).to.deep.equal([
+      {id: table, to: 'aws_dynamodb_table.session'},
+      {id: `${table}:us-east-1`, to: 'aws_dynamodb_table_replica.session_eu_west_1'},
+      {id: `${table}:us-east-1`, to: 'aws_dynamodb_table_replica.session_us_west_2'},
+    ])
   })
 
   it(
