@@ -253,6 +253,34 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     })
   })
 
+  it('Ctrl-C while a replica is CREATING: exit 130 at once, saying the replica is still being created', async () => {
+    const aws = await layer(50)
+    const table = uniqueTable('gt-sigint')
+    let interrupted = false
+    const run = await runCli(['init:sessions',
+      '--endpoint-url',
+      aws.endpoint,
+      '--table',
+      table,
+      '--replica-region',
+      'eu-west-1',
+      '--yes'], {
+      env: env(),
+      killAfterMs: 60_000,
+      onStderr(text, child) {
+        if (!interrupted && /Waiting for .* in eu-west-1: replica CREATING/.test(text)) {
+          interrupted = true
+          child.kill('SIGINT')
+        }
+      },
+    })
+    expect(run.code, output(run)).to.equal(130)
+    expect(lastLine(run)).to.match(/^Error \(INTERRUPTED\): /)
+    .and.contain(`the replica of ${table} in eu-west-1 is being created in AWS`)
+    .and.contain('Rerun the same command')
+    expect(aws.aws.replicas!.tables.get(table)!.replicas.get('eu-west-1')!.status).to.equal('CREATING')
+  })
+
   it('--wait-timeout passes while a replica is CREATING: exit 8, the rerun joins it and finishes', async () => {
     const aws = await layer(8)
     const table = uniqueTable('gt-timeout')
