@@ -346,7 +346,7 @@ class ReplicaApply {
     if (!first || !last || last.percent <= first.percent) return polled + interval
     const msPerPercent = (last.at - first.at) / (last.percent - first.percent)
     const expected = last.at + ((100 - last.percent) * msPerPercent)
-    return expected > polled + interval && expected < polled + (2 * interval) ? expected + 50 : polled + interval
+    return expected > polled + interval && expected < polled + (2 * interval) ? expected + 25 : polled + interval
   }
 
   /** The replica read in its region; right after creation AWS may not show it there for a while. */
