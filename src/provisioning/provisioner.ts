@@ -168,7 +168,8 @@ export class Provisioner {
   /** Applies the plan, then re-reads and re-plans until converged; throws a SentinelError otherwise. */
   async apply(inspection: Inspection, options: ApplyOptions): Promise<ProvisionOutcome> {
     const planner = options.planner ?? planTable
-    const run = new TableApply(this, inspection.desired, options.deadline, options.reporter ?? SILENT_REPORTER, planner)
+    const run = new TableApply(this, inspection.desired, options.deadline, options.reporter ?? SILENT_REPORTER)
+    run.planner = planner
     const {desired} = inspection
     let {plan} = inspection
     for (let round = 1; ; round++) {
@@ -250,6 +251,8 @@ class TableApply {
   joined = false
   /** The table was just created: "not found" means "not visible yet". */
   private justCreated = false
+  /** How the table is planned again after an unclear answer (a replica's region: its own settings). */
+  planner: Planner = planTable
   /** Known once a wait has seen the table; saves a DescribeTable before TagResource. */
   private arn?: string
 
@@ -258,7 +261,6 @@ class TableApply {
     private readonly desired: DesiredTable,
     private readonly deadline: number,
     readonly reporter: TableReporter,
-    private readonly planner: Planner = planTable,
   ) {}
 
   private get name(): string {

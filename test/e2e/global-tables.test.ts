@@ -25,6 +25,11 @@ import {dynamoLocal, uniqueTable} from '../support/servers.js'
 
 const keyIn = (region: string, id = '11111111-2222-3333-4444-555555555555') =>
   `arn:aws:kms:${region}:123456789012:key/${id}`
+/** Each item of `first` with each item of `second`. */
+function everyPair<A, B>(first: readonly A[], second: readonly B[]): [A, B][] {
+  return first.flatMap(one => second.map(other => [one, other] as [A, B]))
+}
+
 /** A Terraform expression as hcl2json gives it. */
 const expression = (text: string) => `\${${text}}`
 const env = () => cleanEnv({AWS_REGION: 'us-east-1'})
@@ -117,11 +122,11 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
           ['init:status'],
           ['init:ratelimit', '--generate-iam', '--account-id', '123456789012'],
         ]
-        const runs = await Promise.all(cases.flatMap(([what, args, message]) => commands.map(async command => {
-          const run = await runCli([...command, '--endpoint-url', aws.endpoint, ...args], {env: env()})
-          return {
-            command, message, run, what,
-          }
+        const attempts = everyPair(cases, commands).map(([[what, args, message], command]) => ({
+          args: [...command, '--endpoint-url', aws.endpoint, ...args], command, message, what,
+        }))
+        const runs = await Promise.all(attempts.map(async attempt => ({
+          ...attempt, run: await runCli(attempt.args, {env: env()}),
         })))
         for (const {command, message, run, what} of runs) {
           const where = `${what}, ${command[0]}\n${output(run)}`

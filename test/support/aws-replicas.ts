@@ -203,53 +203,17 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
       return error(type, message)
     }
 
-    if (actions.length !== 1 || Object.keys(first).length !== 1) {
-      return refuse('ValidationException', 'One or more parameter values were invalid: ' +
-        'only one replica update (Create, Update or Delete) is allowed per request')
-    }
-
-    if (OTHER_UPDATES.some(name => call.body[name] !== undefined)) {
-      return refuse('ValidationException', 'One or more parameter values were invalid: ' +
-        'ReplicaUpdates cannot be combined with other table updates in one request')
-    }
-
+    const shape = shapeRefusal(call.body)
+    if (shape) return refuse(...shape)
     const live = await describeUpstream(call, table)
     if (!live) return refuse('ResourceNotFoundException', `Requested resource not found: Table: ${table} not found`)
     const global = tables.get(table) ?? {consistency: 'EVENTUAL' as const, home: homeOf(table), replicas: new Map()}
     settle(global, false)
-    const indexesBusy = (live.GlobalSecondaryIndexes ?? []).some((gsi: {IndexStatus?: string}) =>
-      gsi.IndexStatus !== 'ACTIVE')
-    if (live.TableStatus !== 'ACTIVE' || indexesBusy || busy(global)) {
-      return refuse('ResourceInUseException', 'Attempt to change a resource which is still in use: ' +
-        `Table is being updated: ${table}`)
-    }
-
-    if (kind !== 'Create') {
-      // Sentinel never removes or changes a replica; the layer records the attempt and refuses it.
-      return refuse('ValidationException', `The layer does not emulate ReplicaUpdates ${kind}`)
-    }
-
-    if (region === global.home) {
-      return refuse('ValidationException', 'One or more parameter values were invalid: ' +
-        `Cannot add a replica in the table's own region ${region}`)
-    }
-
-    if (global.replicas.has(region)) {
-      return refuse('ValidationException', `Failed to create a replica in region ${region}: it already exists`)
-    }
-
-    const keyId = first.Create.KMSMasterKeyId
-    if (tableKeys.has(table) && !keyId) {
-      return refuse('ValidationException', 'One or more parameter values were invalid: ' +
-        `KMSMasterKeyId must be specified for replica region ${region}: the table uses a customer managed key`)
-    }
-
-    const stream = live.StreamSpecification as undefined | {StreamEnabled?: boolean; StreamViewType?: string}
-    if (stream?.StreamEnabled && stream.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
-      return refuse('ValidationException', 'One or more parameter values were invalid: ' +
-        'Table must have DynamoDB Streams enabled with StreamViewType NEW_AND_OLD_IMAGES')
-    }
-
+    const keyId = first.Create?.KMSMasterKeyId
+    const refusal = createRefusal({
+      busy: busy(global), global, keyId, kind, live, needsKey: tableKeys.has(table), region, table,
+    })
+    if (refusal) return refuse(...refusal)
     global.replicas.set(region, {
       deletionProtection: false,
       kmsKey: keyId,
@@ -278,6 +242,11 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
       return notFound
     }
 
+    return onReplica(call, table, region, replica)
+  }
+
+  /** A call for an existing replica, in its region. */
+  const onReplica = async (call: ProxiedCall, table: string, region: string, replica: ReplicaState) => {
     const creating = replica.status === 'CREATING'
     const inUse = error('ResourceInUseException', `Attempt to change a resource which is still in use: ${table}`)
     switch (call.action) {
@@ -324,36 +293,40 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     }
   }
 
+  /** A new table lives in the region its CreateTable was signed for; its customer key is noted. */
+  const onCreateTable = (call: ProxiedCall, table: string) => {
+    if (createdIn.has(table) || tables.has(table)) return
+    const key = call.body.SSESpecification?.KMSMasterKeyId
+    return {
+      after(answer: {status: number}) {
+        if (answer.status !== 200) return
+        createdIn.set(table, call.region!)
+        if (key) tableKeys.set(table, key)
+      },
+    }
+  }
+
+  /** A tag call on an ARN of one region, sent to another: AWS does not reach across regions. */
+  const crossRegionArn = (call: ProxiedCall, table: string) => {
+    if (!call.arn) return
+    const arnRegion = call.arn.split(':')[3]
+    const regions = new Set([homeOf(table), ...(tables.get(table)?.replicas.keys() ?? [])])
+    const arnNamesRegion = regions.has(arnRegion) ? arnRegion : homeOf(table)
+    if (arnNamesRegion === call.region) return
+    return error('ValidationException', `Invalid ResourceArn ${call.arn}: the request went to ${call.region}`)
+  }
+
   proxy.intercept(async call => {
     const name = call.table ?? call.arn
     if (!name || !call.region) return
     const table = tableNameOf(name)
     if (call.action === 'CreateTable') {
-      const global = tables.get(table)
-      if (!createdIn.has(table) && !global) {
-        const key = call.body.SSESpecification?.KMSMasterKeyId
-        return {
-          after(answer: {status: number}) {
-            if (answer.status !== 200) return
-            createdIn.set(table, call.region!)
-            if (key) tableKeys.set(table, key)
-          },
-        }
-      }
+      const watch = onCreateTable(call, table)
+      if (watch) return watch
     }
 
-    // A tag call on an ARN of one region, sent to another: AWS does not reach across regions.
-    if (call.arn) {
-      const arnRegion = call.arn.split(':')[3]
-      const global = tables.get(table)
-      const regions = new Set([homeOf(table), ...(global?.replicas.keys() ?? [])])
-      const arnNamesRegion = regions.has(arnRegion) ? arnRegion : homeOf(table)
-      if (arnNamesRegion !== call.region) {
-        return error('ValidationException', `Invalid ResourceArn ${call.arn}: ` +
-          `the request was sent to region ${call.region}`)
-      }
-    }
-
+    const refused = crossRegionArn(call, table)
+    if (refused) return refused
     const home = homeOf(table)
     if (call.region !== home) return inReplicaRegion(call, table, call.region)
     const global = tables.get(table)
@@ -395,6 +368,64 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     tables,
     updates,
   }
+}
+
+const INVALID = 'One or more parameter values were invalid: '
+
+/** One replica action per call, and nothing else in the call. */
+function shapeRefusal(body: Record<string, any>): [string, string] | undefined {
+  const actions = body.ReplicaUpdates as object[]
+  if (actions.length !== 1 || Object.keys(actions[0]).length !== 1) {
+    return ['ValidationException', `${INVALID}only one replica update (Create, Update or Delete) per request`]
+  }
+
+  if (OTHER_UPDATES.some(name => body[name] !== undefined)) {
+    return ['ValidationException', `${INVALID}ReplicaUpdates cannot be combined with other table updates`]
+  }
+
+  return undefined
+}
+
+/** Why AWS would refuse this Create now, if it would. */
+function createRefusal(create: {
+  busy: boolean
+  global: GlobalTable
+  keyId?: string
+  kind: string
+  live: Record<string, any>
+  needsKey: boolean
+  region: string
+  table: string
+}): [string, string] | undefined {
+  const {global, live, region, table} = create
+  const indexesBusy = (live.GlobalSecondaryIndexes ?? []).some((gsi: {IndexStatus?: string}) =>
+    gsi.IndexStatus !== 'ACTIVE')
+  if (live.TableStatus !== 'ACTIVE' || indexesBusy || create.busy) {
+    return ['ResourceInUseException', `Attempt to change a resource which is still in use: ${table} is being updated`]
+  }
+
+  // Sentinel never removes or changes a replica; the layer records the attempt and refuses it.
+  if (create.kind !== 'Create') return ['ValidationException', `The layer does not take ReplicaUpdates ${create.kind}`]
+  if (region === global.home) {
+    return ['ValidationException', `${INVALID}Cannot add a replica in the table's own region ${region}`]
+  }
+
+  if (global.replicas.has(region)) {
+    return ['ValidationException', `Failed to create a replica in region ${region}: it already exists`]
+  }
+
+  if (create.needsKey && !create.keyId) {
+    return ['ValidationException', `${INVALID}KMSMasterKeyId must be specified for replica region ${region}: ` +
+      'the table uses a customer managed key']
+  }
+
+  const stream = live.StreamSpecification as undefined | {StreamEnabled?: boolean; StreamViewType?: string}
+  if (stream?.StreamEnabled && stream.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
+    return ['ValidationException', `${INVALID}Table must have DynamoDB Streams enabled with StreamViewType ` +
+      'NEW_AND_OLD_IMAGES']
+  }
+
+  return undefined
 }
 
 async function describeUpstream(call: ProxiedCall, table: string) {
