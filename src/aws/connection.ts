@@ -9,8 +9,8 @@ import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
-import {SentinelError} from '../errors.js'
-import {validateRegion} from '../tables/validate.js'
+import {invalidInput, SentinelError} from '../errors.js'
+import {isKnownRegionShape} from './partitions.js'
 
 export interface ConnectionInput {
   region?: string
@@ -35,6 +35,17 @@ export interface Connection {
   credentials?: {accessKeyId: string; secretAccessKey: string}
   /** True for --local: no STS, account 000000000000. */
   local?: boolean
+}
+
+export function validateRegion(region: string, source: string): string {
+  if (!isKnownRegionShape(region)) {
+    throw invalidInput(
+      `Invalid AWS region "${region}" (from ${source}).`,
+      'Use a region code such as us-east-1, eu-west-2 or us-gov-west-1.',
+    )
+  }
+
+  return region
 }
 
 export function validateEndpointUrl(url: string, source: string): string {
@@ -129,6 +140,17 @@ export async function resolveConnection(input: ConnectionInput): Promise<Connect
 }
 
 /**
+ * The region given outright, and where: --region, then AWS_REGION, then AWS_DEFAULT_REGION (the
+ * AWS CLI's order). The one statement of that order; the profile comes after it.
+ */
+export function givenRegion(flagRegion: string | undefined, env: NodeJS.ProcessEnv): [string, string] | undefined {
+  if (flagRegion) return [flagRegion, '--region']
+  if (env.AWS_REGION) return [env.AWS_REGION, 'AWS_REGION']
+  if (env.AWS_DEFAULT_REGION) return [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION']
+  return undefined
+}
+
+/**
  * The region and where it came from: --region, then AWS_REGION, AWS_DEFAULT_REGION, then the
  * profile's (or the default profile's) region. Also checks that a named profile exists.
  */
@@ -138,10 +160,7 @@ async function resolveRegion(
   profileSource: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{region: string; regionSource: string}> {
-  let region = flagRegion
-  let regionSource = '--region'
-  if (!region && env.AWS_REGION) [region, regionSource] = [env.AWS_REGION, 'AWS_REGION']
-  if (!region && env.AWS_DEFAULT_REGION) [region, regionSource] = [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION']
+  let [region, regionSource] = givenRegion(flagRegion, env) ?? [undefined, '']
 
   // The config files are read only when a profile must exist or must supply the region.
   if (profile || !region) {

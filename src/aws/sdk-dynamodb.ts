@@ -13,33 +13,15 @@ import type {DynamoDbPort, PortOperation} from './dynamodb-port.js'
 import {PORT_ACTIONS} from './dynamodb-port.js'
 import {awsErrorName, classifyAwsError} from './errors.js'
 import {dynamoDbHost} from './partitions.js'
+import {
+  boundedRequests, DYNAMODB_REQUEST_TIMEOUT_MS, MAX_ATTEMPTS, SILENT_LOGGER,
+} from './request-policy.js'
 
 export interface AdapterOptions {
   /** One line per call, for SENTINEL_DEBUG. */
   debug?: (line: string) => void
   /** Names the command for AccessDenied hints. */
   iamHint?: string
-}
-
-/**
- * With these, a silent endpoint fails in at most 4 attempts × 8 s plus backoff, well under 45 s;
- * a DescribeTable answers in milliseconds, so 8 s is never too short for a real answer.
- */
-export const MAX_ATTEMPTS = 4
-
-/** The SDK logs to the console by default; everything it would say reaches the user as an error. */
-export const SILENT_LOGGER = {
-  debug() {}, error() {}, info() {}, trace() {}, warn() {},
-}
-
-/**
- * The HTTP handler's bounds. Without throwOnRequestTimeout the SDK only warns on the console
- * when requestTimeout passes, and goes on waiting for ever.
- */
-export function boundedRequests(requestTimeout: number) {
-  return {
-    connectionTimeout: 5000, logger: SILENT_LOGGER, requestTimeout, throwOnRequestTimeout: true,
-  }
 }
 
 const tableNameOf = (input: {TableName?: string}) => input.TableName ?? ''
@@ -56,7 +38,7 @@ export async function createDynamoDbAdapter(
     logger: SILENT_LOGGER,
     profile: connection.profile,
     region: connection.region,
-    requestHandler: boundedRequests(8000),
+    requestHandler: boundedRequests(DYNAMODB_REQUEST_TIMEOUT_MS),
     retryMode: 'standard',
   }
   const retrying = new sdk.DynamoDBClient({...config, maxAttempts: MAX_ATTEMPTS})

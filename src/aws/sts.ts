@@ -4,7 +4,9 @@ import type {Connection} from './connection.js'
 import {SentinelError} from '../errors.js'
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
-import {boundedRequests, SILENT_LOGGER} from './sdk-dynamodb.js'
+import {
+  boundedRequests, SILENT_LOGGER, STS_MAX_ATTEMPTS, STS_REQUEST_TIMEOUT_MS,
+} from './request-policy.js'
 
 /** The typed port to STS: the one call this CLI makes. */
 export type AccountLookup = (connection: Connection) => Promise<string>
@@ -24,10 +26,10 @@ export const lookupAccount: AccountLookup = async connection => {
     credentials: connection.credentials,
     endpoint: stsEndpoint,
     logger: SILENT_LOGGER,
-    maxAttempts: 2,
+    maxAttempts: STS_MAX_ATTEMPTS,
     profile: connection.profile,
     region: connection.region,
-    requestHandler: boundedRequests(5000),
+    requestHandler: boundedRequests(STS_REQUEST_TIMEOUT_MS),
   })
   try {
     const identity = await client.send(new GetCallerIdentityCommand({}))

@@ -15,6 +15,7 @@ import {
   exportNames,
   runtimeEnvVar,
   sortedTags,
+  TABLE_NAME_DESCRIPTION,
   TABLE_NAME_MAX_LENGTH,
   TABLE_NAME_MIN_LENGTH,
   TABLE_NAME_PATTERN,
@@ -53,7 +54,7 @@ export function renderCloudFormation(
     const names = exportNames(definition)
     parameters[names.cfnNameParameter] = {
       AllowedPattern: TABLE_NAME_PATTERN,
-      ConstraintDescription: '3-255 characters: letters, digits, underscore, dot and hyphen.',
+      ConstraintDescription: `${TABLE_NAME_DESCRIPTION}.`,
       Default: table.tableName,
       Description: `Name of the ${definition.purpose} table (${runtimeEnvVar(definition)}).`,
       MaxLength: TABLE_NAME_MAX_LENGTH,

@@ -17,6 +17,7 @@ import {
   exportNames,
   runtimeEnvVar,
   sortedTags,
+  TABLE_NAME_DESCRIPTION,
   TABLE_NAME_MAX_LENGTH,
   TABLE_NAME_MIN_LENGTH,
   TABLE_NAME_PATTERN,
@@ -99,7 +100,7 @@ function nameVariable(table: DesiredTable): HclBlock {
           attribute('condition', call('can', call('regex', namePattern, reference(`var.${variable}`)))),
           attribute(
             'error_message',
-            'A DynamoDB table name has 3-255 characters: letters, digits, underscore, dot and hyphen.',
+            `A DynamoDB table name has ${TABLE_NAME_DESCRIPTION}.`,
           ),
         ],
       ),

@@ -16,7 +16,7 @@ import type {
 
 import {setTimeout as sleep} from 'node:timers/promises'
 
-import {MAX_ATTEMPTS} from '../aws/sdk-dynamodb.js'
+import {standardRetrySchedule} from '../aws/request-policy.js'
 import {SentinelError} from '../errors.js'
 import {keyAttributes} from '../tables/definitions.js'
 import {type DesiredTable, desiredTags, kmsKeyId} from '../tables/desired.js'
@@ -366,7 +366,7 @@ class TableApply {
   private async sendCreate(input: CreateTableCommandInput): Promise<void> {
     for (;;) {
       try {
-        const landed = await this.sendOnce(
+        const landed = await this.sendUntilLanded(
           () => this.port.createTable(input),
           async () => Boolean(await describeTable(this.port, this.name)),
         )
@@ -424,28 +424,24 @@ class TableApply {
 
   /**
    * CreateTable and UpdateTable are never blindly re-sent: a repeated create or no-op update is an
-   * error in DynamoDB. Each attempt goes out once; after a throttle, a 5xx or a lost answer,
-   * `landed` reads the table first, and a call that did land is not sent again. The pause between
-   * attempts is the SDK's standard retry strategy's.
+   * error in DynamoDB. The call is sent up to MAX_ATTEMPTS times, until one lands: after a throttle,
+   * a 5xx or a lost answer, `landed` reads the table first, and a call that did land is not sent
+   * again. The pause between attempts is the SDK's standard retry strategy's.
    */
-  private async sendOnce(send: () => Promise<unknown>, landed: () => Promise<boolean>): Promise<'sent' | 'unclear'> {
-    const {StandardRetryStrategy} = await import('@smithy/core/retry')
-    const strategy = new StandardRetryStrategy(MAX_ATTEMPTS)
-    let token = await strategy.acquireInitialRetryToken('sentinel')
+  private async sendUntilLanded(
+    send: () => Promise<unknown>,
+    landed: () => Promise<boolean>,
+  ): Promise<'sent' | 'unclear'> {
+    const retries = await standardRetrySchedule()
     for (;;) {
       try {
         await send()
         return 'sent'
       } catch (error) {
         if (!(error instanceof SentinelError && error.aws?.retryable) || Date.now() >= this.deadline) throw error
-        try {
-          const errorType = error.code === 'THROTTLED' ? 'THROTTLING' : 'TRANSIENT'
-          token = await strategy.refreshRetryTokenForRetry(token, {errorType})
-        } catch {
-          throw error
-        }
-
-        await sleep(token.getRetryDelay())
+        const delay = await retries.nextDelay(error.code === 'THROTTLED' ? 'THROTTLING' : 'TRANSIENT')
+        if (delay === undefined) throw error
+        await sleep(delay)
         if (await landed()) return 'unclear'
       }
     }
@@ -476,7 +472,7 @@ class TableApply {
     let busyPause = 0
     for (;;) {
       try {
-        await this.sendOnce(() => this.port.updateTable(input), async () => !(await this.stillNeeded(action)))
+        await this.sendUntilLanded(() => this.port.updateTable(input), async () => !(await this.stillNeeded(action)))
         return
       } catch (error) {
         if (!(error instanceof SentinelError)) throw error

@@ -9,6 +9,7 @@ import type {TableDefinition} from '../tables/definitions.js'
 
 import {EXPORT_FORMATS} from '../export/index.js'
 import {POLICY_FOR} from '../iam/policy.js'
+import {TABLE_NAME_RULE} from '../tables/validate.js'
 
 /** Where the CLI talks to; every command that reaches AWS has these. */
 export const connectionFlags = {
@@ -142,7 +143,9 @@ export const runModeFlags = {
 export function tableNameFlag(definition: TableDefinition) {
   return {
     table: Flags.string({
-      description: `Table name (3-255 of A-Z a-z 0-9 _ . -). Falls back to ${definition.envVars.join(', then ')}. ` +
+      description: `Table name (${TABLE_NAME_RULE.minLength}-${TABLE_NAME_RULE.maxLength} ` +
+        `of ${TABLE_NAME_RULE.characters}). ` +
+        `Falls back to ${definition.envVars.join(', then ')}. ` +
         `[default: ${definition.defaultTableName}]`,
     }),
   }

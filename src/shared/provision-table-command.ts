@@ -13,7 +13,7 @@ import type {Interfaces} from '@oclif/core'
 
 import type {TableDefinition} from '../tables/definitions.js'
 
-import {type Connection, resolveConnection} from '../aws/connection.js'
+import {type Connection, resolveConnection, validateRegion} from '../aws/connection.js'
 import {type AwsSession, LOCAL_CREDENTIALS, openSession} from '../aws/session.js'
 import {lookupAccount} from '../aws/sts.js'
 import {type ErrorCode, SentinelError} from '../errors.js'
@@ -31,7 +31,7 @@ import {
 import {
   type DesiredTable, desiredTables, type TableChoice, validateChoices,
 } from '../tables/desired.js'
-import {validateAccountId, validateRegion} from '../tables/validate.js'
+import {validateAccountId} from '../tables/validate.js'
 import {connectionFlags, runModeFlags, tableSettingsFlags} from './flags.js'
 import {Progress} from './progress.js'
 import {promptYesNo} from './prompt.js'

@@ -2,46 +2,52 @@
  * Local checks on user input. Each returns the normalised value or throws an INVALID_INPUT
  * SentinelError naming what is wrong and how to fix it; none of them touches AWS.
  */
-import {isKnownRegionShape, partitionOf} from '../aws/partitions.js'
+import {partitionOf} from '../aws/partitions.js'
 import {invalidInput} from '../errors.js'
 
-const TABLE_NAME = /^[\w.-]+$/
 const ACCOUNT_ID = /^\d{12}$/
 const KEY_ID = /^([\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}|mrk-[\da-f]{32})$/
 const ALIAS_NAME = /^alias\/[\w/-]{1,250}$/
 const KMS_ARN = /^arn:(aws[\w-]*):kms:([a-z\d-]+):(\d{12}):(key\/.+|alias\/.+)$/
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u
 
+/**
+ * DynamoDB's rule for a table name, in one place: the CLI checks it, the CloudFormation parameter
+ * and the Terraform variable declare it, the help states it.
+ */
+export const TABLE_NAME_RULE = {
+  /** One allowed character, as a regular expression class (JavaScript and RE2 read it alike). */
+  characterClass: '[a-zA-Z0-9_.-]',
+  /** The allowed characters, for help texts and suggestions. */
+  characters: 'A-Z a-z 0-9 _ . -',
+  /** The rule in words, for the exports' validation messages. */
+  description: '3-255 characters: letters, digits, underscore, dot and hyphen',
+  maxLength: 255,
+  minLength: 3,
+} as const
+
+const TABLE_NAME = new RegExp(`^${TABLE_NAME_RULE.characterClass}+$`)
+
 /** `source` is where the name came from: a flag ("--table") or an env var, never a guess. */
 export function validateTableName(name: string, source = '--table'): string {
   const fix = source.startsWith('--') ? `Pass ${source} with` : `Set ${source} to`
-  if (name.length < 3 || name.length > 255) {
+  const {maxLength, minLength} = TABLE_NAME_RULE
+  if (name.length < minLength || name.length > maxLength) {
     throw invalidInput(
-      `Invalid table name "${name}" (from ${source}): ` +
-        `it is ${name.length} character${name.length === 1 ? '' : 's'} long, DynamoDB needs 3 to 255.`,
-      `${fix} a name of 3-255 characters.`,
+      `Invalid table name "${name}" (from ${source}): it is ${name.length} ` +
+        `character${name.length === 1 ? '' : 's'} long, DynamoDB needs ${minLength} to ${maxLength}.`,
+      `${fix} a name of ${minLength}-${maxLength} characters.`,
     )
   }
 
   if (!TABLE_NAME.test(name)) {
     throw invalidInput(
       `Invalid table name "${name}" (from ${source}): only letters, digits, "_", "." and "-" are allowed.`,
-      `${fix} a name made of A-Z a-z 0-9 _ . - only.`,
+      `${fix} a name made of ${TABLE_NAME_RULE.characters} only.`,
     )
   }
 
   return name
-}
-
-export function validateRegion(region: string, source: string): string {
-  if (!isKnownRegionShape(region)) {
-    throw invalidInput(
-      `Invalid AWS region "${region}" (from ${source}).`,
-      'Use a region code such as us-east-1, eu-west-2 or us-gov-west-1.',
-    )
-  }
-
-  return region
 }
 
 export function validateAccountId(accountId: string): string {

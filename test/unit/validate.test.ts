@@ -1,9 +1,10 @@
 import {expect} from 'chai'
 
+import {validateRegion} from '../../src/aws/connection.js'
 import {partitionOf} from '../../src/aws/partitions.js'
 import {SentinelError} from '../../src/errors.js'
 import {
-  parseKmsKey, parseTags, validateAccountId, validateRegion, validateTableName,
+  parseKmsKey, parseTags, validateAccountId, validateTableName,
 } from '../../src/tables/validate.js'
 
 function failure(fn: () => unknown): SentinelError {
