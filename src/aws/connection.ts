@@ -11,12 +11,12 @@ import {join} from 'node:path'
 
 import {invalidInput, SentinelError} from '../errors.js'
 import {isKnownRegionShape} from './partitions.js'
+import {SILENT_LOGGER} from './request-policy.js'
 
 export interface ConnectionInput {
   region?: string
   profile?: string
   endpointUrl?: string
-  env?: NodeJS.ProcessEnv
   /** False when no DynamoDB call will be made (a policy for a named account): no endpoint lookup. */
   needsEndpoint?: boolean
 }
@@ -89,46 +89,61 @@ async function loadSharedConfig(): Promise<{config: ParsedIniData; credentials: 
 }
 
 /**
- * The DynamoDB endpoint as the SDKs define it: AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL,
- * then the profile's services section (dynamodb.endpoint_url), then its endpoint_url, unless
- * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is set. --endpoint-url comes before all of them.
+ * The DynamoDB endpoint configured outside the CLI, as the SDK itself resolves it (the DynamoDB
+ * client's own configured-endpoint provider): AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL,
+ * then the profile's services section (dynamodb.endpoint_url), then its endpoint_url; none when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the profile's ignore_configured_endpoint_urls is true.
+ * --endpoint-url comes before all of them. Returns the URL and where it came from.
  */
-async function configuredEndpoint(
-  profile: string | undefined,
-  env: NodeJS.ProcessEnv,
-): Promise<[string, string] | undefined> {
-  if (/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) return undefined
-  if (env.AWS_ENDPOINT_URL_DYNAMODB) return [env.AWS_ENDPOINT_URL_DYNAMODB, 'AWS_ENDPOINT_URL_DYNAMODB']
-  if (env.AWS_ENDPOINT_URL) return [env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL']
-  const {loadConfig} = await import('@smithy/core/config')
-  const fromProfile = await loadConfig<[string, string] | undefined>(
-    {
-      configFileSelector(section, files) {
-        const services = section.services
-          ? (files?.[`services.${section.services}`] as Record<string, string | undefined> | undefined)
-          : undefined
-        const serviceUrl = services?.['dynamodb.endpoint_url']
-        if (serviceUrl) return [serviceUrl, `services ${section.services} in the AWS config`]
-        return section.endpoint_url ? [section.endpoint_url, 'endpoint_url in the AWS profile'] : undefined
-      },
-      default: undefined,
-      environmentVariableSelector: () => undefined,
-    },
-    {ignoreCache: true, profile},
-  )()
-  return fromProfile
+async function configuredEndpoint(profile: string | undefined): Promise<[string, string] | undefined> {
+  const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
+  const client = new DynamoDBClient({logger: SILENT_LOGGER, region: 'us-east-1'})
+  let url: string | undefined
+  try {
+    // The SDK reads the configured endpoint of the profile AWS_PROFILE names (not of the client's
+    // `profile` option), so --aws-profile is put there while it reads.
+    url = await withAwsProfile(profile, async () => client.config.serviceConfiguredEndpoint?.())
+  } catch (error) {
+    throw new SentinelError('UNKNOWN_PROFILE', `Cannot read the DynamoDB endpoint from the AWS config: ${
+      (error as Error).message.replace(/\.$/, '')}.`, {
+      cause: error,
+      suggestion: 'Fix ~/.aws/config (or AWS_CONFIG_FILE), then rerun.',
+    })
+  } finally {
+    client.destroy()
+  }
+
+  if (!url) return undefined
+  // Named for messages only: the SDK has already chosen.
+  for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL']) {
+    if (process.env[name] === url) return [url, name]
+  }
+
+  return [url, `the AWS config (profile ${profile ?? 'default'})`]
+}
+
+async function withAwsProfile<T>(profile: string | undefined, read: () => Promise<T>): Promise<T> {
+  const saved = process.env.AWS_PROFILE
+  if (profile === undefined || profile === saved) return read()
+  process.env.AWS_PROFILE = profile
+  try {
+    return await read()
+  } finally {
+    if (saved === undefined) delete process.env.AWS_PROFILE
+    else process.env.AWS_PROFILE = saved
+  }
 }
 
 /** Resolves profile, region and endpoint the way the AWS CLI does, and checks them. */
 export async function resolveConnection(input: ConnectionInput): Promise<Connection> {
-  const env = input.env ?? process.env
+  const {env} = process
   const profile = input.profile ?? (env.AWS_PROFILE || undefined)
   const profileSource = input.profile ? '--aws-profile' : 'AWS_PROFILE'
   const {region, regionSource} = await resolveRegion(input.region, profile, profileSource, env)
 
   const configured = input.endpointUrl
     ? [input.endpointUrl, '--endpoint-url'] as const
-    : (input.needsEndpoint === false ? undefined : await configuredEndpoint(profile, env))
+    : (input.needsEndpoint === false ? undefined : await configuredEndpoint(profile))
   const endpoint = configured ? validateEndpointUrl(configured[0], configured[1]) : undefined
   return {
     endpoint,
