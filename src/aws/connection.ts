@@ -134,6 +134,20 @@ async function withAwsProfile<T>(profile: string | undefined, read: () => Promis
   }
 }
 
+/**
+ * Whether the profile (else the default one) signs in with AWS SSO (IAM Identity Center): an
+ * sso_session or sso_start_url. Read when a credentials error needs naming, never before.
+ */
+export async function profileUsesSso(profile: string | undefined): Promise<boolean> {
+  try {
+    const {config} = await loadSharedConfig()
+    const section = config[profile ?? 'default']
+    return Boolean(section?.sso_session || section?.sso_start_url)
+  } catch {
+    return false
+  }
+}
+
 /** Resolves profile, region and endpoint the way the AWS CLI does, and checks them. */
 export async function resolveConnection(input: ConnectionInput): Promise<Connection> {
   const {env} = process

@@ -7,11 +7,11 @@
  */
 import type {DynamoDBClient, DynamoDBClientConfig} from '@aws-sdk/client-dynamodb'
 
-import type {Connection} from './connection.js'
 import type {DynamoDbPort, PortOperation} from './dynamodb-port.js'
 
+import {type Connection, profileUsesSso} from './connection.js'
 import {PORT_ACTIONS} from './dynamodb-port.js'
-import {awsErrorName, classifyAwsError} from './errors.js'
+import {awsErrorName, classifyAwsError, isCredentialsError} from './errors.js'
 import {dynamoDbHost} from './partitions.js'
 import {
   boundedRequests, DYNAMODB_REQUEST_TIMEOUT_MS, MAX_ATTEMPTS, SILENT_LOGGER,
@@ -63,6 +63,7 @@ export async function createDynamoDbAdapter(
         endpoint: state.host,
         iamHint: options.iamHint,
         resource,
+        ssoProfile: isCredentialsError(error) && await profileUsesSso(connection.profile),
       })
     }
   }

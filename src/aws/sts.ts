@@ -1,8 +1,7 @@
 /** The account behind the credentials, from STS GetCallerIdentity (which needs no permission). */
-import type {Connection} from './connection.js'
-
 import {SentinelError} from '../errors.js'
-import {classifyAwsError} from './errors.js'
+import {type Connection, profileUsesSso} from './connection.js'
+import {classifyAwsError, isCredentialsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {
   boundedRequests, SILENT_LOGGER, STS_MAX_ATTEMPTS, STS_REQUEST_TIMEOUT_MS,
@@ -36,7 +35,10 @@ export const lookupAccount: AccountLookup = async connection => {
     return identity.Account ?? '*'
   } catch (error) {
     const endpoint = stsEndpoint ?? `sts.${connection.region}.${partitionOf(connection.region).dnsSuffix}`
-    throw classifyAwsError(error, {action: 'sts:GetCallerIdentity', endpoint, resource: '*'})
+    const ssoProfile = isCredentialsError(error) && await profileUsesSso(connection.profile)
+    throw classifyAwsError(error, {
+      action: 'sts:GetCallerIdentity', endpoint, resource: '*', ssoProfile,
+    })
   } finally {
     client.destroy()
   }

@@ -95,14 +95,28 @@ export interface ReadOptions {
 
 /**
  * Thrown when DescribeTable finds the table but a companion call still says it does not exist:
- * AWS is eventually consistent right after CreateTable. The caller reads again.
+ * AWS is eventually consistent right after CreateTable. Not a failure, a signal: the caller reads
+ * again, and only when its deadline passes turns it into a failure with timedOut().
  */
-export class NotVisibleYet extends SentinelError {
-  constructor(resource: string) {
-    super('WAIT_TIMEOUT', `AWS does not show ${resource} in every read yet (it was just created).`, {
+export class NotVisibleYet extends Error {
+  constructor(readonly resource: string) {
+    super(`AWS does not show ${resource} in every read yet.`)
+    this.name = 'NotVisibleYet'
+  }
+
+  /** The failure a caller reports when AWS still does not show the resource at its deadline. */
+  timedOut(): SentinelError {
+    const message = `AWS does not show ${this.resource} in every read yet (it was just created).`
+    return new SentinelError('WAIT_TIMEOUT', message, {
+      cause: this,
       suggestion: 'AWS keeps working on it; rerun the same command (with a larger --wait-timeout) to continue.',
     })
   }
+}
+
+/** A NotVisibleYet at the caller's deadline is a WAIT_TIMEOUT; any other error stays as it is. */
+export function failureAtDeadline(error: unknown): unknown {
+  return error instanceof NotVisibleYet ? error.timedOut() : error
 }
 
 /**

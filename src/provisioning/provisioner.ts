@@ -24,6 +24,7 @@ import {
   describeBusy,
   describeTable,
   EndpointCapabilities,
+  failureAtDeadline,
   isEmulatorArn,
   isNotFound,
   isTableActive,
@@ -86,12 +87,14 @@ export interface ProvisionerTiming {
   rereadMs: number
   /** How long to keep reading tags just written before trusting the accepted write. */
   tagSettleMs: number
+  /** How long to keep reading while AWS does not show in every read a table just created. */
+  visibilityMs: number
   /** With no other creation of this run to wait for, before asking CreateTable again. */
   limitRetryMs: number
 }
 
 export const DEFAULT_TIMING: ProvisionerTiming = {
-  limitRetryMs: 2000, pollMs: POLL_INTERVAL_MS, rereadMs: 500, tagSettleMs: 10_000,
+  limitRetryMs: 2000, pollMs: POLL_INTERVAL_MS, rereadMs: 500, tagSettleMs: 10_000, visibilityMs: 10_000,
 }
 
 /**
@@ -131,9 +134,9 @@ export class Provisioner {
   }
 
   /**
-   * Reads the live table and plans. Tags cost a read, so by default they are read only when the
-   * user asked for tags or the table needs work anyway: a rerun on a correct table makes three
-   * read calls and no write.
+   * Reads the live table and plans: DescribeTable, DescribeTimeToLive and (when PITR is wanted, or
+   * `full`) DescribeContinuousBackups at once, then every page of ListTagsOfResource. A rerun on a
+   * correct table makes these reads and no write.
    */
   async inspect(desired: DesiredTable, options: {full?: boolean} = {}): Promise<Inspection> {
     // Tags are always read, every page: a sentinel:table tag of another kind (or none) is as much
@@ -188,13 +191,13 @@ export class Provisioner {
   async read(
     tableName: string,
     what: ReadOptions,
-    deadline = Date.now() + this.timing.tagSettleMs,
+    deadline = Date.now() + this.timing.visibilityMs,
   ): Promise<LiveTable | undefined> {
     for (;;) {
       try {
         return await readLiveTable(this.capabilities, tableName, what)
       } catch (error) {
-        if (!(error instanceof NotVisibleYet) || Date.now() >= deadline) throw error
+        if (!(error instanceof NotVisibleYet) || Date.now() >= deadline) throw failureAtDeadline(error)
         await sleep(this.timing.rereadMs)
       }
     }
@@ -476,8 +479,8 @@ class TableApply {
         return
       } catch (error) {
         if (!(error instanceof SentinelError)) throw error
-        // The index we are adding already exists: someone else added it; join.
-        if (indexName && error.awsName === 'ValidationException' && /already exists/i.test(error.message)) {
+        // Refused, and the table no longer needs the index: someone else added it; join.
+        if (indexName && error.awsName === 'ValidationException' && !(await this.stillNeeded(action))) {
           this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
           return
         }
@@ -561,7 +564,7 @@ class TableApply {
         return true
       } catch (error) {
         const notVisible = error instanceof NotVisibleYet || isNotFound(error)
-        if (!(notVisible && this.justCreated) || Date.now() >= this.deadline) throw error
+        if (!(notVisible && this.justCreated) || Date.now() >= this.deadline) throw failureAtDeadline(error)
         await sleep(this.provisioner.timing.rereadMs)
       }
     }

@@ -24,6 +24,7 @@ const FAST = {
   pollMs: 1,
   rereadMs: 1,
   tagSettleMs: 200,
+  visibilityMs: 200,
 }
 
 function desired(definition: TableDefinition = BREAKGLASS_TABLE, overrides: Partial<DesiredTable> = {}): DesiredTable {
