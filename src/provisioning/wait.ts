@@ -28,14 +28,17 @@ export interface WaitOptions {
   onPoll?: (table: TableDescription) => void
   /** Replaced in unit tests to observe the pace without waiting. */
   sleep?: (ms: number) => Promise<unknown>
+  /** The time now, in ms since epoch; replaced with sleep in unit tests, so no test depends on timing. */
+  now?: () => number
 }
 
 export const POLL_INTERVAL_MS = 260
 
 export async function waitForActive(port: DynamoDbPort, options: WaitOptions): Promise<TableDescription> {
   const interval = options.intervalMs ?? POLL_INTERVAL_MS
+  const clock = options.now ?? Date.now
   for (;;) {
-    const started = Date.now()
+    const started = clock()
     const table = await describeTable(port, options.tableName)
     if (!table && !options.justCreated) {
       const message = `Table ${options.tableName} disappeared while waiting for it to become ACTIVE.`
@@ -52,7 +55,7 @@ export async function waitForActive(port: DynamoDbPort, options: WaitOptions): P
 
     if (table) options.onPoll?.(table)
     if (table && isTableActive(table, options.indexName)) return table
-    const now = Date.now()
+    const now = clock()
     if (now >= options.deadline) {
       const what = table ? describeBusy(table, options.indexName) : 'AWS does not show the new table yet'
       const message = `Timed out waiting for table ${options.tableName} to become ACTIVE (${what}).`
