@@ -12,23 +12,10 @@ try {
   if (error instanceof Errors.ExitError) {
     process.exitCode = error.oclif.exit
   } else {
-    const usage = error?.oclif?.exit === 2
-    const reason = String(error?.message ?? error).split('\n')[0].replace(/^\W*(Error:\s*)?/, '').replace(/\.?$/, '.')
-    const report = {
-      code: usage ? 'INVALID_INPUT' : 'UNEXPECTED',
-      exitCode: usage ? 2 : 1,
-      message: reason,
-      suggestion: usage
-        ? 'See --help for the commands and flags.'
-        : 'Rerun with SENTINEL_DEBUG=1 for details, and report it.',
-    }
-    if (process.argv.includes('--json')) {
-      process.stdout.write(`${JSON.stringify({error: report, ok: false}, null, 2)}\n`)
-    } else {
-      process.stderr.write(`Error (${report.code}): ${report.message} ${report.suggestion}\n`)
-    }
-
-    process.exitCode = report.exitCode
+    // Built by npm run build, as every command is.
+    // eslint-disable-next-line import/no-unresolved
+    const {reportOclifError} = await import('../dist/shared/error-output.js')
+    process.exitCode = reportOclifError(error, process.argv)
   }
 }
 

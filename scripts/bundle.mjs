@@ -9,8 +9,9 @@ import {join} from 'node:path'
 const entries = dir => readdirSync(dir, {recursive: true})
 .filter(file => file.endsWith('.ts'))
 .map(file => join(dir, file))
-// Commands and hooks are what oclif loads; everything else is bundled into them.
-const commands = [...entries('src/commands'), ...entries('src/hooks')]
+// Commands and hooks are what oclif loads; everything else is bundled into them. bin/run.js loads
+// error-output to report what oclif raises itself in the CLI's form.
+const commands = [...entries('src/commands'), ...entries('src/hooks'), 'src/shared/error-output.ts']
 await build({
   bundle: true,
   entryPoints: commands,

@@ -6,7 +6,7 @@
 import type {Hook} from '@oclif/core'
 
 import {SentinelError} from '../errors.js'
-import {redact} from '../redact.js'
+import {writeError} from '../shared/error-output.js'
 import {invocation} from '../shared/run-input.js'
 
 /** Levenshtein distance: a typo is a letter or two away, another command is further. */
@@ -36,12 +36,7 @@ const hook: Hook.CommandNotFound = async function (options) {
   const error = new SentinelError('INVALID_INPUT', `There is no command "${typed}".`, {
     suggestion: `${didYouMean}The commands are ${known.join(', ')}; ${bin} --help describes them.`,
   })
-  if (options.argv?.includes('--json')) {
-    process.stdout.write(`${JSON.stringify({error: error.toJSON(), ok: false}, null, 2)}\n`)
-  } else {
-    process.stderr.write(`${redact(`Error (${error.code}): ${error.line}`)}\n`)
-  }
-
+  writeError(error, options.argv?.includes('--json') ?? false)
   process.exit(error.exitCode)
 }
 

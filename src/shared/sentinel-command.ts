@@ -9,6 +9,7 @@ import {Command, Errors} from '@oclif/core'
 import {ExitCode, SentinelError} from '../errors.js'
 import {redact} from '../redact.js'
 import {isDebug} from './debug.js'
+import {errorDocument, errorLine, writeJson} from './error-output.js'
 
 /** A failure that still carries the run's result (drift, a partial init:all, init:status). */
 export class ResultError<R = unknown> extends SentinelError {
@@ -63,7 +64,7 @@ export abstract class SentinelCommand<R = unknown> extends Command {
   }
 
   logJson(json: unknown): void {
-    process.stdout.write(`${redact(JSON.stringify(json, null, 2))}\n`)
+    writeJson(json)
   }
 
   /** One line on stderr (or one JSON document on stdout), the right exit code, no stack trace. */
@@ -72,10 +73,9 @@ export abstract class SentinelCommand<R = unknown> extends Command {
     const sentinelError = toSentinelError(error)
     process.exitCode = sentinelError.exitCode
     if (this.jsonEnabled() || jsonRequested(this.argv)) {
-      const result = error instanceof ResultError ? error.result : undefined
-      this.logJson({error: sentinelError.toJSON(), ok: false, ...(result ? {result} : {})})
+      this.logJson(errorDocument(sentinelError, error instanceof ResultError ? error.result : undefined))
     } else {
-      process.stderr.write(`${redact(`Error (${sentinelError.code}): ${sentinelError.line}`)}\n`)
+      process.stderr.write(`${errorLine(sentinelError)}\n`)
       if (isDebug()) process.stderr.write(`${redact(debugDetail(error))}\n`)
     }
   }
@@ -97,8 +97,8 @@ export abstract class SentinelCommand<R = unknown> extends Command {
       exitCode: signal === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM,
       suggestion: 'Rerun the same command to continue; it picks up where this run stopped.',
     })
-    if (this.jsonEnabled()) this.logJson({error: error.toJSON(), ok: false})
-    else process.stderr.write(`\n${redact(`Error (${error.code}): ${error.line}`)}\n`)
+    if (this.jsonEnabled()) this.logJson(errorDocument(error))
+    else process.stderr.write(`\n${errorLine(error)}\n`)
     // Stop the embedded DynamoDB Local (its exit hook kills it) and leave at once.
     process.exit(error.exitCode)
   }
