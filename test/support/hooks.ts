@@ -13,9 +13,9 @@ async function leftOpen(): Promise<string[]> {
     // eslint-disable-next-line n/no-unsupported-features/node-builtins
     const left = process.getActiveResourcesInfo().filter(resource => !HARMLESS.has(resource))
     if (left.length === 0 || waited >= 5000) return left
-    // Unreferenced: this pause is not itself something left open.
+    // A referenced pause, so the process cannot end inside this hook; it is over before the next count.
     await new Promise(resolve => {
-      setTimeout(resolve, 100).unref()
+      setTimeout(resolve, 100)
     })
   }
 }
