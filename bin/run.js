@@ -13,7 +13,6 @@ try {
     process.exitCode = error.oclif.exit
   } else {
     // Built by npm run build, as every command is.
-    // eslint-disable-next-line import/no-unresolved
     const {reportOclifError} = await import('../dist/shared/error-output.js')
     process.exitCode = reportOclifError(error, process.argv)
   }

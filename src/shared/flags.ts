@@ -10,6 +10,7 @@ import type {TableDefinition} from '../tables/definitions.js'
 import {EXPORT_FORMATS} from '../export/index.js'
 import {POLICY_FOR} from '../iam/policy.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
+import {keepingReason} from './sentinel-command.js'
 
 /** Where the CLI talks to; every command that reaches AWS has these. */
 export const connectionFlags = {
@@ -127,12 +128,12 @@ export const runModeFlags = {
     helpGroup: 'IAM',
     options: [...POLICY_FOR],
   }),
-  'wait-timeout': Flags.integer({
+  'wait-timeout': keepingReason(Flags.integer({
     default: 600,
     description: 'Seconds to wait for the table and its indexes to become ACTIVE (index backfill can be slow).',
     max: 86_400,
     min: 1,
-  }),
+  })),
   yes: Flags.boolean({
     char: 'y',
     description: 'Apply without asking (needed without a terminal, and with --json).',

@@ -127,11 +127,11 @@ describe('tables in CREATING (dynalite, end to end)', () => {
     const afterSignal = proxy.calls.slice(callsBeforeSignal)
     expect(afterSignal.length, afterSignal.join(', ')).to.be.at.most(1)
     expect(afterSignal.filter(action => action !== 'DescribeTable')).to.deep.equal([])
-    await proxy.close()
     await expectNotActiveYet(dynalite.endpoint, table)
     expect(run.stderr).to.contain('INTERRUPTED').and.match(/still under way in AWS: .*sigint/i).and.contain('Rerun the same command')
     const rerun = await runCli(args, {env: env()})
     expect(rerun.code, rerun.stderr).to.equal(0)
+    await proxy.close()
   })
 
   it('SIGTERM right after CreateTable is sent exits 143 at once, naming the table AWS is still creating', async () => {
