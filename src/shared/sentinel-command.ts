@@ -216,8 +216,17 @@ export function parseErrorReason(error: Error): string {
   })
   if (unique && unique.length > 0) return [...new Set(unique)].join('; ').replace(/\.?$/, '.')
   // Anything else oclif raises says its reason itself, within oclif's fixed framing lines.
-  const lines = error.message.split('\n').map(line => line.trim())
-  return lines.filter(line => line !== '' && !FRAMING.has(line)).join('; ').replace(/\.?$/, '.')
+  // eslint-disable-next-line no-control-regex
+  const lines = error.message.replaceAll(/\u001B\[[\d;]*m/g, '').split('\n').map(line => line.trim())
+  const unframed = lines.filter(line => line !== '' && !FRAMING.has(line))
+  // A flag not wrapped with keepingReason: oclif frames its reason with "Parsing --flag".
+  const flag = unparsedFlag(error)
+  return (flag ? `--${flag}: ${unframed.slice(1).join('; ')}` : unframed.join('; ')).replace(/\.?$/, '.')
+}
+
+/** The flag whose own parse failed, for a flag not wrapped with keepingReason: oclif's "Parsing --x" frame. */
+function unparsedFlag(error: Error): string | undefined {
+  return /^Parsing --([\w-]+) *\n\t/.exec(error.message)?.[1]
 }
 
 /** The lines oclif frames a parse error with (CLIParseError, FailedFlagValidationError), holding no reason. */
@@ -237,7 +246,8 @@ export function toSentinelError(error: Error): SentinelError {
 
   // oclif's flag and argument parser (CLIParseError and its kin), and a flag's own parse failure.
   const oclifExit = (error as {oclif?: {exit?: number}}).oclif?.exit
-  if ((error instanceof Errors.CLIError && (oclifExit === 2 || 'parse' in error)) || error instanceof FlagValueError) {
+  const parseError = error instanceof Errors.CLIError && (oclifExit === 2 || 'parse' in error)
+  if (parseError || error instanceof FlagValueError || unparsedFlag(error)) {
     return new SentinelError('INVALID_INPUT', parseErrorReason(error), {
       cause: error,
       suggestion: 'See --help for the flags.',

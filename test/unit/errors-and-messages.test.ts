@@ -94,6 +94,10 @@ describe('errors and messages', () => {
     expect(parseErrorReason(await refused(['--account-id', '1'], {flags: {...runModeFlags, 'account-id': accountId}})))
     .to.equal('--account-id needs --generate-iam or --export.')
     expect(parseErrorReason(await refused(['--nope']))).to.equal('Nonexistent flag: --nope.')
+    // A flag that does not keep its reason as data still gets it said, behind its own name.
+    const count = await refused(['--count', 'x'], {flags: {count: Flags.integer()}})
+    expect(toSentinelError(count))
+    .to.include({code: 'INVALID_INPUT', message: '--count: Expected an integer but received: x.'})
   })
 
   it('SENTINEL_DEBUG: 1, true, yes, on are on; 0, false, empty or unset are off', () => {
