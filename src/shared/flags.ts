@@ -111,8 +111,8 @@ export const runModeFlags = {
   }),
   'import-existing': Flags.boolean({
     dependsOn: ['export'],
-    description: 'With --export terraform: read the account and add an import block ' +
-      'for each table that already exists.',
+    description: 'With --export: read the account and adopt each table that already exists ' +
+      '(Terraform: an import block; CloudFormation: the import change set to run first).',
     helpGroup: 'EXPORT',
   }),
   plan: Flags.boolean({

@@ -23,7 +23,9 @@ import {describeTable, EndpointCapabilities} from '../provisioning/live-table.js
 import {
   driftError, type Inspection, Provisioner, type ProvisionOutcome,
 } from '../provisioning/provisioner.js'
-import {commandLine, nextSteps, type RunContext} from '../report/next-steps.js'
+import {
+  commandLine, commandWords, nextSteps, type RunContext,
+} from '../report/next-steps.js'
 import {
   describeState, makeTarget, renderEndpointGaps, renderOutcome, renderPlan, renderStatus, renderTarget, type RunResult,
   tableResult, type TableResult, type Target,
@@ -87,7 +89,10 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
     const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined
     const multiTable = this.definitions.length > 1
-    const context = runContext({bin: this.config.bin, id: this.commandId, multiTable}, flags, choices, connection)
+    const command = {
+      bin: this.config.bin, id: this.commandId, multiTable, topicSeparator: this.config.topicSeparator,
+    }
+    const context = runContext(command, flags, choices, connection)
     const run: Run = {
       connection, context, desired, flags,
     }
@@ -370,7 +375,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     desired: DesiredTable[],
     existing: ReadonlyMap<string, {arn?: string}>,
   ): RunResult {
-    const document = renderExport(format, desired, {existing})
+    const statusCommand = [this.config.bin, ...commandWords('init:status', this.config.topicSeparator)].join(' ')
+    const document = renderExport(format, desired, {existing, statusCommand})
     if (!this.jsonEnabled()) process.stdout.write(document.endsWith('\n') ? document : `${document}\n`)
     return {
       command: this.commandId, export: {document, format}, mode: 'export', nextSteps: [], tables: [], target: null,

@@ -1,0 +1,76 @@
+/**
+ * The CLI's entry point when sentinel runs as its own CLI (bin/run.js); inside a host CLI the host's
+ * entry point runs instead, and its unknown-command handling stays its own. Sentinel's commands
+ * report their own errors; what reaches here comes from oclif itself (an unknown command, help for
+ * one, a flag help does not take): the CLI's one-line form or one JSON document, never a stack trace.
+ */
+import {
+  Config, Errors, flush, run,
+} from '@oclif/core'
+
+import {SentinelError} from './errors.js'
+import {
+  displayId, printError, unknownCommandError, visibleCommands,
+} from './shared/unknown-command.js'
+
+export async function main(argv: string[], root: string): Promise<void> {
+  const json = argv.includes('--json')
+  try {
+    await run(argv, root)
+    await flush()
+  } catch (error) {
+    if (error instanceof Errors.ExitError) {
+      process.exitCode = error.oclif.exit
+      return
+    }
+
+    const message = String((error as Error)?.message ?? error)
+    // oclif's own words: "command X not found" (run) and "Command X not found." (help X).
+    const unknown = /^command (\S+) not found\.?$/i.exec(message.trim())
+    if (unknown) {
+      const config = await Config.load(root)
+      if (unknown[1].startsWith('-')) {
+        noCommand(config, argv)
+        return
+      }
+
+      const notFound = unknownCommandError(config, unknown[1])
+      printError(notFound, json)
+      process.exitCode = notFound.exitCode
+      return
+    }
+
+    const usage = (error as Errors.CLIError)?.oclif?.exit === 2
+    const reason = message.split('\n')[0].replace(/^\W*(Error:\s*)?/, '').replace(/\.?$/, '.')
+    const report = new SentinelError(usage ? 'INVALID_INPUT' : 'UNEXPECTED', reason, {
+      suggestion: usage
+        ? 'See --help for the commands and flags.'
+        : 'Rerun with SENTINEL_DEBUG=1 for details, and report it.',
+    })
+    printError(report, json)
+    process.exitCode = report.exitCode
+  }
+}
+
+/**
+ * Flags but no command: `sentinel --json` is the machine-readable form of `sentinel` (the list of
+ * commands, exit 0); anything else is a usage error, as one line or one JSON document.
+ */
+function noCommand(config: Config, argv: string[]): void {
+  if (argv.every(arg => arg === '--json')) {
+    const commands = visibleCommands(config).map(id => ({
+      command: `${config.bin} ${displayId(id, config)}`,
+      id,
+      summary: config.findCommand(id)?.summary ?? '',
+    }))
+    process.stdout.write(`${JSON.stringify({ok: true, result: {bin: config.bin, commands}}, null, 2)}\n`)
+    return
+  }
+
+  const list = visibleCommands(config).map(id => displayId(id, config)).join(', ')
+  const error = new SentinelError('INVALID_INPUT', `No command given, only ${argv.join(' ')}.`, {
+    suggestion: `Name one of ${list} first; ${config.bin} --help describes them.`,
+  })
+  printError(error, argv.includes('--json'))
+  process.exitCode = error.exitCode
+}

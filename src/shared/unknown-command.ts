@@ -1,0 +1,75 @@
+/**
+ * What the CLI says when what was typed is not one of its commands: one line (or one JSON document
+ * under --json) naming the closest command, exit 2. Commands are shown as the running CLI spells
+ * them: its bin and its topic separator (`sentinel init sessions`, or `platform init:sessions`
+ * inside a host CLI that separates topics with a colon).
+ */
+import type {Interfaces} from '@oclif/core'
+
+import {SentinelError} from '../errors.js'
+import {redact} from '../redact.js'
+import {invocation} from './run-input.js'
+
+/** Levenshtein distance: a typo is a letter or two away, another command is further. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({length: b.length + 1}, (_, index) => index)
+  for (const [i, charA] of [...a].entries()) {
+    const current = [i + 1]
+    for (const [j, charB] of [...b].entries()) {
+      current.push(Math.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (charA === charB ? 0 : 1)))
+    }
+
+    previous = current
+  }
+
+  return previous[b.length]
+}
+
+/** A command ID (init:sessions) as the running CLI takes it on the command line. */
+export function displayId(id: string, config: Pick<Interfaces.Config, 'topicSeparator'>): string {
+  return id.replaceAll(':', config.topicSeparator)
+}
+
+/** The commands a person can run, as typed: help and hidden commands left out. */
+export function visibleCommands(config: Interfaces.Config, within?: string): string[] {
+  return config.commands
+  .filter(command => !command.hidden && command.id !== 'help')
+  .filter(command => within === undefined || command.id.startsWith(`${within}:`))
+  .map(command => command.id)
+  .sort()
+}
+
+/** The closest known command to what was typed, if one is a typo away. */
+export function closestCommand(typed: string, known: readonly string[]): string | undefined {
+  const [closest] = known
+  .map(id => ({distance: distance(typed, id), id}))
+  .filter(candidate => candidate.distance <= 3)
+  .sort((a, b) => a.distance - b.distance)
+  return closest?.id
+}
+
+/** `id` names no command (or only a topic): the error to report, with the closest command. */
+export function unknownCommandError(config: Interfaces.Config, id: string, within?: string): SentinelError {
+  const typed = id.replaceAll(' ', ':')
+  const known = visibleCommands(config, within)
+  const closest = closestCommand(typed, known)
+  const didYouMean = closest ? `Did you mean ${displayId(closest, config)}? ` : ''
+  const bin = invocation(config.bin)
+  const what = within === undefined
+    ? `There is no command "${displayId(typed, config)}".`
+    : `"${displayId(within, config)}" is a topic, not a command: it runs nothing.`
+  const help = within === undefined ? `${bin} --help` : `${bin} ${displayId(within, config)} --help`
+  const list = known.map(command => displayId(command, config)).join(', ')
+  return new SentinelError('INVALID_INPUT', what, {
+    suggestion: `${didYouMean}The commands are ${list}; ${help} describes them.`,
+  })
+}
+
+/** Prints an error as every sentinel command does: one line on stderr, or JSON on stdout. */
+export function printError(error: SentinelError, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${redact(JSON.stringify({error: error.toJSON(), ok: false}, null, 2))}\n`)
+  } else {
+    process.stderr.write(`${redact(`Error (${error.code}): ${error.line}`)}\n`)
+  }
+}
