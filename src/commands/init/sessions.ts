@@ -1,5 +1,6 @@
 import {tableNameFlag} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
+import {usageOf} from '../../shared/usage.js'
 import {tableCommandDescription} from '../../shared/texts.js'
 import {SESSIONS_TABLE} from '../../tables/definitions.js'
 
@@ -27,4 +28,5 @@ export default class InitSessions extends ProvisionTableCommand {
   ]
   static flags = tableNameFlag(SESSIONS_TABLE)
   static tables = [SESSIONS_TABLE]
+  static usage = usageOf(this)
 }

@@ -1,5 +1,6 @@
 import {checkedSettingsFlags, connectionFlags, tableNameFlags} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
+import {usageOf} from '../../shared/usage.js'
 import {ALL_TABLES} from '../../tables/definitions.js'
 
 export default class InitStatus extends ProvisionTableCommand {
@@ -24,4 +25,5 @@ export default class InitStatus extends ProvisionTableCommand {
   static flags = tableNameFlags(ALL_TABLES)
   static readOnly = true
   static tables = ALL_TABLES
+  static usage = usageOf(this)
 }
