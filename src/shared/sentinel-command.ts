@@ -25,7 +25,6 @@ export class ResultError<R = unknown> extends SentinelError {
 
 export abstract class SentinelCommand<R = unknown> extends Command {
   static enableJsonFlag = true
-
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = []
 
   async init(): Promise<void> {

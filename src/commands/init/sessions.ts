@@ -1,7 +1,7 @@
 import {tableNameFlag} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
-import {usageOf} from '../../shared/usage.js'
 import {tableCommandDescription} from '../../shared/texts.js'
+import {usageOf} from '../../shared/usage.js'
 import {SESSIONS_TABLE} from '../../tables/definitions.js'
 
 export default class InitSessions extends ProvisionTableCommand {
