@@ -8,22 +8,8 @@ import type {Interfaces} from '@oclif/core'
 
 import {SentinelError} from '../errors.js'
 import {redact} from '../redact.js'
+import {closest as closestTo} from './distance.js'
 import {invocation} from './run-input.js'
-
-/** Levenshtein distance: a typo is a letter or two away, another command is further. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, index) => index)
-  for (const [i, charA] of [...a].entries()) {
-    const current = [i + 1]
-    for (const [j, charB] of [...b].entries()) {
-      current.push(Math.min(previous[j + 1] + 1, current[j] + 1, previous[j] + (charA === charB ? 0 : 1)))
-    }
-
-    previous = current
-  }
-
-  return previous[b.length]
-}
 
 /** A command ID (init:sessions) as the running CLI takes it on the command line. */
 export function displayId(id: string, config: Pick<Interfaces.Config, 'topicSeparator'>): string {
@@ -39,20 +25,11 @@ export function visibleCommands(config: Interfaces.Config, within?: string): str
   .sort()
 }
 
-/** The closest known command to what was typed, if one is a typo away. */
-export function closestCommand(typed: string, known: readonly string[]): string | undefined {
-  const [closest] = known
-  .map(id => ({distance: distance(typed, id), id}))
-  .filter(candidate => candidate.distance <= 3)
-  .sort((a, b) => a.distance - b.distance)
-  return closest?.id
-}
-
 /** `id` names no command (or only a topic): the error to report, with the closest command. */
 export function unknownCommandError(config: Interfaces.Config, id: string, within?: string): SentinelError {
   const typed = id.replaceAll(' ', ':')
   const known = visibleCommands(config, within)
-  const closest = closestCommand(typed, known)
+  const closest = closestTo(typed, known, 3)
   const didYouMean = closest ? `Did you mean ${displayId(closest, config)}? ` : ''
   const bin = invocation(config.bin)
   const what = within === undefined
