@@ -72,7 +72,9 @@ export function isRetryable(error: unknown): boolean {
 export function classifyCredentialsError(error: unknown, context?: CallContext): SentinelError | undefined {
   const name = awsErrorName(error)
   if (name !== 'CredentialsProviderError' && name !== 'TokenProviderError') return undefined
-  const blocked = context ? ` (so ${context.action} on ${context.resource} was not called)` : ''
+  // Said of the run, not of the call that met it first: concurrent reads race, and the same missing
+  // credentials would name another call on every run. Without credentials no request is signed.
+  const blocked = context ? ', so nothing was sent to AWS' : ''
   const message = (error as SdkErrorShape).message ?? ''
   // Only SSO token providers throw TokenProviderError; an SSO credential provider says "SSO".
   if (name === 'TokenProviderError' || /\bsso\b/i.test(message)) {

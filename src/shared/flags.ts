@@ -10,11 +10,23 @@ import type {TableDefinition} from '../tables/definitions.js'
 import {EXPORT_FORMATS} from '../export/index.js'
 import {POLICY_FOR} from '../iam/policy.js'
 
+/**
+ * `--region ''` (an unset shell variable, say) is a mistake to name, not "no region set" falling
+ * back to AWS_REGION: an empty value is refused where it is parsed.
+ */
+function nonEmpty(example: string) {
+  return async (input: string): Promise<string> => {
+    if (input.trim() === '') throw new Error(`it is empty; give a value such as ${example}, or leave the flag out`)
+    return input
+  }
+}
+
 /** Where the CLI talks to; every command that reaches AWS has these. */
 export const connectionFlags = {
   'aws-profile': Flags.string({
     description: 'Shared-config profile (SSO and role profiles work). Falls back to AWS_PROFILE.',
     helpGroup: 'AWS',
+    parse: nonEmpty('prod'),
   }),
   'endpoint-url': Flags.string({
     description: 'A DynamoDB endpoint (a VPC or FIPS endpoint, DynamoDB Local...). Falls back to ' +
@@ -37,6 +49,7 @@ export const connectionFlags = {
   region: Flags.string({
     description: 'AWS region. Falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile\'s region.',
     helpGroup: 'AWS',
+    parse: nonEmpty('eu-west-1'),
   }),
 }
 
