@@ -19,10 +19,14 @@ const env = () => cleanEnv({AWS_REGION: 'us-east-1'})
 
 function tableFlags(prefix: string): string[] {
   return [
-    '--session-table', uniqueTable(`${prefix}-s`),
-    '--breakglass-table', uniqueTable(`${prefix}-b`),
-    '--request-table', uniqueTable(`${prefix}-r`),
-    '--rate-limit-table', uniqueTable(`${prefix}-l`),
+    '--session-table',
+    uniqueTable(`${prefix}-s`),
+    '--breakglass-table',
+    uniqueTable(`${prefix}-b`),
+    '--request-table',
+    uniqueTable(`${prefix}-r`),
+    '--rate-limit-table',
+    uniqueTable(`${prefix}-l`),
   ]
 }
 
@@ -122,7 +126,6 @@ describe('an oclif CLI as people use one (end to end)', () => {
   it('the help\'s USAGE line shows each flag relation once and whole', async () => {
     const commands = ['all', 'approvals', 'breakglass', 'ratelimit', 'sessions', 'status']
     for (const command of commands) {
-      // eslint-disable-next-line no-await-in-loop
       const help = await runCli(['init', command, '--help'], {env: env()})
       expect(help.code).to.equal(0)
       const usage = help.stdout.split('\n\n')[1].replaceAll(/\s+/g, ' ')
