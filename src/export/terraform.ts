@@ -42,8 +42,8 @@ export function renderTerraform(
     'The table names are variables (defaults below); the tables cannot be destroyed by Terraform',
     '(prevent_destroy) and have deletion protection. Import blocks adopt tables that already exist;',
     'they can stay (a no-op once imported) or be removed after the first apply.',
-    `Then \`${options.statusCommand ?? 'sentinel init status'}\` with the same table names reports every`,
-    'table converged.',
+    `Then \`${options.statusCommand ?? 'sentinel init status'}\` with the same table names reports ` +
+      'every table converged.',
     'No depends_on between the tables: where DynamoDB refuses a CreateTable while other tables with',
     'indexes are being created (LimitExceededException), the AWS provider waits and retries it.',
   ]
