@@ -6,13 +6,15 @@
  * handling stays the host's, with or without a hook of its own.
  */
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
+import {execFileSync, spawn} from 'node:child_process'
 import {
-  cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync,
+  mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync,
 } from 'node:fs'
 import {delimiter, join, resolve} from 'node:path'
 
-import {cleanEnv, type CliResult, parseJson, scratchDir} from '../support/cli.js'
+import {
+  cleanEnv, type CliResult, parseJson, scratchDir,
+} from '../support/cli.js'
 import {emulatePitrAndTags, type RecordingProxy, startProxy} from '../support/proxy.js'
 import {dynamoLocal, uniqueTable} from '../support/servers.js'
 
@@ -26,7 +28,7 @@ interface Host {
 /** A copy of the fixture with node_modules linking @oclif/core and this package; `platform` on PATH. */
 function installHost(options: {ownNotFoundHook: boolean}): Host {
   const dir = mkdtempSync(join(scratchDir(), 'host-'))
-  cpSync(resolve('test/fixtures/host-cli'), dir, {recursive: true})
+  execFileSync('cp', ['-R', `${resolve('test/fixtures/host-cli')}/.`, dir])
   if (!options.ownNotFoundHook) {
     const pjson = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
     delete pjson.oclif.hooks
