@@ -220,7 +220,7 @@ describe('the exports under the real tools (end to end)', function () {
       expect(await tf(dir, ['plan', '-input=false'])).to.contain('No changes.')
     })
 
-    it('--import-existing: terraform plans to import each table sentinel made; no create, change or destroy', async () => {
+    it('--import-existing: terraform plans to import each table sentinel made, and nothing else', async () => {
       const {flags} = tableNames('tfimport')
       const made = await runCli(
         ['init', 'all', '--endpoint-url', layer.endpoint, ...flags, ...SETTINGS, '--yes'],
