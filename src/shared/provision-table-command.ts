@@ -346,7 +346,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const {endpoint, region} = connection
     const target = accountId ? makeTarget({account: accountId, endpoint, region}) : await this.target(connection)
     if (!target.account) {
-      const why = (target.accountNote ?? '').replace(/^\w/, letter => letter.toLowerCase())
+      // Mid-sentence: "No AWS credentials…" becomes "no AWS credentials…"; "STS is…" stays as it is.
+      const why = (target.accountNote ?? '').replace(/^[A-Z](?=[a-z])/, letter => letter.toLowerCase())
       this.info(`Warning: could not determine the AWS account (${why}); ` +
         'the policy uses "*" for it. Pass --account-id to name it.')
     }
