@@ -16,6 +16,11 @@ import {
 export async function main(argv: string[], root: string): Promise<void> {
   const json = argv.includes('--json')
   try {
+    if (json && argv[0] === '--version') {
+      await printVersion(root)
+      return
+    }
+
     await run(argv, root)
     await flush()
   } catch (error) {
@@ -73,4 +78,15 @@ function noCommand(config: Config, argv: string[]): void {
   })
   printError(error, argv.includes('--json'))
   process.exitCode = error.exitCode
+}
+
+/** `sentinel --version --json`: the version line as data, as sf prints it. */
+async function printVersion(root: string): Promise<void> {
+  const config = await Config.load(root)
+  const result = {
+    architecture: `${config.platform}-${config.arch}`,
+    cliVersion: `${config.name}/${config.version}`,
+    nodeVersion: `node-${process.version}`,
+  }
+  process.stdout.write(`${JSON.stringify({ok: true, result}, null, 2)}\n`)
 }

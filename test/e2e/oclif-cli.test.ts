@@ -95,7 +95,7 @@ describe('an oclif CLI as people use one (end to end)', () => {
     expect(parseJson(json.stdout).error.suggestion).to.match(/^Did you mean init sessions\?/)
   })
 
-  it('--json everywhere: `sentinel --json` lists the commands, `sentinel nope --json` is one JSON error', async () => {
+  it('--json everywhere: `sentinel --json` lists the commands; `nope --json`, --version: one document', async () => {
     const list = await runCli(['--json'], {env: env()})
     expect(list.code, list.stderr).to.equal(0)
     const document = parseJson(list.stdout)
@@ -109,6 +109,10 @@ describe('an oclif CLI as people use one (end to end)', () => {
     expect(nope.code).to.equal(2)
     expect(parseJson(nope.stdout).error.message).to.equal('There is no command "nope".')
     expect(nope.stderr).to.equal('')
+
+    const version = await runCli(['--version', '--json'], {env: env()})
+    expect(version.code).to.equal(0)
+    expect(parseJson(version.stdout).result.cliVersion).to.equal('sentinel-infra/0.1.0')
 
     const flagsOnly = await runCli(['--region', 'eu-west-1', '--json'], {env: env()})
     expect(flagsOnly.code).to.equal(2)
