@@ -4,7 +4,7 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 
 const pjson = JSON.parse(readFileSync('package.json', 'utf8'))
-const bin = pjson.oclif.bin
+const {bin} = pjson.oclif
 const separator = pjson.oclif.topicSeparator ?? ':'
 const title = usage => {
   const [id] = usage.split(' ')
