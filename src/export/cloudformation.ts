@@ -165,7 +165,7 @@ function headerComment(
     // CloudFormation cannot import and create in one operation, nor create a table that exists.
     lines.push(
       ` Already exist: ${adopt.map(table => table.tableName).join(', ')}. Import them first: a change set of type`,
-      ' IMPORT whose template holds only their resources, with',
+      ' IMPORT whose template holds only their resources (without DependsOn on the others), with',
       `   --resources-to-import '${JSON.stringify(resources)}'`,
       ' then deploy this template to create the rest.',
     )
