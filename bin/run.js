@@ -2,21 +2,8 @@
 // The AWS SDK warns about Node 20 on stderr at its first call; operators cannot act on it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 
-const {Errors, flush, run} = await import('@oclif/core')
-try {
-  await run(process.argv.slice(2), import.meta.url)
-  await flush()
-} catch (error) {
-  // Sentinel's commands report their own errors; what reaches here comes from oclif itself (help for
-  // an unknown command, a flag help does not take): the CLI's one-line form, never a stack trace.
-  if (error instanceof Errors.ExitError) {
-    process.exitCode = error.oclif.exit
-  } else {
-    // Built by npm run build, as every command is.
-    const {reportOclifError} = await import('../dist/shared/error-output.js')
-    process.exitCode = reportOclifError(error, process.argv)
-  }
-}
+const {main} = await import('../dist/main.js')
+await main(process.argv.slice(2), import.meta.url)
 
 // Leave promptly: idle keep-alive sockets must not hold the process open.
 process.exit()

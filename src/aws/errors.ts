@@ -80,7 +80,9 @@ export function isCredentialsError(error: unknown): boolean {
 export function classifyCredentialsError(error: unknown, context?: CallContext): SentinelError | undefined {
   if (!isCredentialsError(error)) return undefined
   const name = awsErrorName(error)
-  const blocked = context ? ` (so ${context.action} on ${context.resource} was not called)` : ''
+  // Said of the run, not of the call that met it first: concurrent reads race, and the same missing
+  // credentials would name another call on every run. Without credentials no request is signed.
+  const blocked = context ? ', so nothing was sent to AWS' : ''
   // Only SSO token providers throw TokenProviderError; for an SSO profile the SDK's credential chain
   // ends in the SSO provider, so its CredentialsProviderError is SSO's too.
   if (name === 'TokenProviderError' || context?.ssoProfile) {

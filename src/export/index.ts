@@ -17,6 +17,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 export interface ExportOptions {
   /** Tables that already exist (name -> live info): import blocks (Terraform), import advice (CloudFormation). */
   existing?: ExistingTables
+  /** The command that checks the tables, as the running CLI spells it (default `sentinel init status`). */
+  statusCommand?: string
 }
 
 /** The document to print on stdout; deterministic for the same tables and options. */

@@ -12,11 +12,23 @@ import {POLICY_FOR} from '../iam/policy.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {keepingReason} from './sentinel-command.js'
 
+/**
+ * `--region ''` (an unset shell variable, say) is a mistake to name, not "no region set" falling
+ * back to AWS_REGION: an empty value is refused where it is parsed.
+ */
+function nonEmpty(example: string) {
+  return async (input: string): Promise<string> => {
+    if (input.trim() === '') throw new Error(`it is empty; give a value such as ${example}, or leave the flag out`)
+    return input
+  }
+}
+
 /** Where the CLI talks to; every command that reaches AWS has these. */
 export const connectionFlags = {
   'aws-profile': Flags.string({
     description: 'Shared-config profile (SSO and role profiles work). Falls back to AWS_PROFILE.',
     helpGroup: 'AWS',
+    parse: nonEmpty('prod'),
   }),
   'endpoint-url': Flags.string({
     description: 'A DynamoDB endpoint (a VPC or FIPS endpoint, DynamoDB Local...). Falls back to ' +
@@ -39,6 +51,7 @@ export const connectionFlags = {
   region: Flags.string({
     description: 'AWS region. Falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile\'s region.',
     helpGroup: 'AWS',
+    parse: nonEmpty('eu-west-1'),
   }),
 }
 
@@ -113,8 +126,8 @@ export const runModeFlags = {
   }),
   'import-existing': Flags.boolean({
     dependsOn: ['export'],
-    description: 'With --export terraform: read the account and add an import block ' +
-      'for each table that already exists.',
+    description: 'With --export: read the account and adopt each table that already exists ' +
+      '(Terraform: an import block; CloudFormation: the import change set to run first).',
     helpGroup: 'EXPORT',
   }),
   plan: Flags.boolean({

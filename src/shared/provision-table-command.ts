@@ -23,7 +23,9 @@ import {describeTable, EndpointCapabilities} from '../provisioning/live-table.js
 import {
   driftError, type Inspection, Provisioner, type ProvisionOutcome,
 } from '../provisioning/provisioner.js'
-import {commandLine, nextSteps, type RunContext} from '../report/next-steps.js'
+import {
+  commandLine, commandWords, nextSteps, type RunContext,
+} from '../report/next-steps.js'
 import {
   describeState, makeTarget, renderEndpointGaps, renderOutcome, renderPlan, renderStatus, renderTarget, type RunResult,
   tableResult, type TableResult, type Target,
@@ -60,6 +62,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
   /** init:status: read and report, change nothing, exit 6 unless every table matches. */
   static readOnly = false
   protected progress = new Progress('silent', writeNothing)
+  /** For --local: where DynamoDB Local keeps this run's data (an interrupt says so, not "AWS"). */
+  private localDir?: string
   private session?: AwsSession
 
   private get definitions(): readonly TableDefinition[] {
@@ -79,6 +83,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const flags = parsed as unknown as RunFlags
     const mode = this.jsonEnabled() ? 'silent' : (process.stderr.isTTY ? 'spinner' : 'line')
     this.progress = new Progress(mode, line => this.info(line))
+    if (flags.local) this.localDir = localDataDir(flags)
 
     // 1. Everything local first: bad input never reaches AWS.
     const choices = validateChoices(chooseTables(this.definitions, flags))
@@ -87,7 +92,10 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
     const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined
     const multiTable = this.definitions.length > 1
-    const context = runContext({bin: this.config.bin, id: this.commandId, multiTable}, flags, choices, connection)
+    const command = {
+      bin: this.config.bin, id: this.commandId, multiTable, topicSeparator: this.config.topicSeparator,
+    }
+    const context = runContext(command, flags, choices, connection)
     const run: Run = {
       connection, context, desired, flags,
     }
@@ -109,6 +117,12 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
   protected inFlight(): string | undefined {
     return this.progress.inFlight()
+  }
+
+  protected leftBehind(): string {
+    if (this.localDir === undefined) return super.leftBehind()
+    // DynamoDB Local runs only during this run: nothing goes on after it, in AWS or locally.
+    return `Nothing was sent to AWS; DynamoDB Local stops with this run, its data stays in ${this.localDir}.`
   }
 
   protected beforeError(): void {
@@ -235,10 +249,11 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
     const count = pending.reduce((sum, inspection) => sum + inspection.plan.actions.length, 0)
     const changes = `${count} change${count === 1 ? '' : 's'}`
-    // With stdout sent to a file, the plan is not on the screen: show it where the question is.
+    // With stdout sent to a file, the target and the plan are not on the screen: show them where the
+    // question is.
     const plan = process.stdout.isTTY
       ? []
-      : pending.map(inspection => renderPlan(tableResult(inspection, 'planned')).join('\n'))
+      : [renderTarget(target), ...pending.map(inspection => renderPlan(tableResult(inspection, 'planned')).join('\n'))]
     if (!(await promptYesNo(`Apply ${changes} to ${names} (${describeWhere(target)})?`, plan))) {
       throw new ResultError(new SentinelError('DECLINED', 'Declined at the prompt; nothing was changed.', {
         suggestion: `Rerun and answer yes, or pass --yes: ${rerun}`,
@@ -256,6 +271,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       return await provisioner.apply(inspection, {deadline, reporter})
     } catch (error) {
       return toSentinelError(error as Error)
+    } finally {
+      this.progress.finished(inspection.desired.tableName)
     }
   }
 
@@ -329,7 +346,9 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const {endpoint, region} = connection
     const target = accountId ? makeTarget({account: accountId, endpoint, region}) : await this.target(connection)
     if (!target.account) {
-      this.info(`Warning: could not determine the AWS account (${target.accountNote}); ` +
+      // Mid-sentence: "No AWS credentials…" becomes "no AWS credentials…"; "STS is…" stays as it is.
+      const why = (target.accountNote ?? '').replace(/^[A-Z](?=[a-z])/, letter => letter.toLowerCase())
+      this.info(`Warning: could not determine the AWS account (${why}); ` +
         'the policy uses "*" for it. Pass --account-id to name it.')
     }
 
@@ -370,7 +389,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     desired: DesiredTable[],
     existing: ReadonlyMap<string, {arn?: string}>,
   ): RunResult {
-    const document = renderExport(format, desired, {existing})
+    const statusCommand = [this.config.bin, ...commandWords('init:status', this.config.topicSeparator)].join(' ')
+    const document = renderExport(format, desired, {existing, statusCommand})
     if (!this.jsonEnabled()) process.stdout.write(document.endsWith('\n') ? document : `${document}\n`)
     return {
       command: this.commandId, export: {document, format}, mode: 'export', nextSteps: [], tables: [], target: null,

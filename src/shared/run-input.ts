@@ -71,7 +71,7 @@ export function localDataDir(flags: RunFlags): string {
 
 /** The context every suggested command repeats, so that it can be copied as it is. */
 export function runContext(
-  command: {bin: string; id: string; multiTable: boolean},
+  command: {bin: string; id: string; multiTable: boolean; topicSeparator?: string},
   flags: RunFlags,
   tables: readonly TableChoice[],
   connection: Connection,
@@ -96,6 +96,7 @@ export function runContext(
     local: flags.local ? {dataDir: localDataDir(flags)} : undefined,
     multiTable: command.multiTable,
     tables,
+    topicSeparator: command.topicSeparator,
   }
 }
 

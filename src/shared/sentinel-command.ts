@@ -56,6 +56,12 @@ export abstract class SentinelCommand<R = unknown> extends Command {
     return undefined
   }
 
+  /** What an interrupt leaves behind, for its message; by default, what is still under way in AWS. */
+  protected leftBehind(): string {
+    const left = this.inFlight()
+    return left ? `Still under way in AWS: ${left}; it finishes on its own.` : 'Nothing is under way in AWS.'
+  }
+
   /** Called on any exit path, before the process leaves (stop local servers, close sockets). */
   protected async release(): Promise<void> {}
 
@@ -91,9 +97,7 @@ export abstract class SentinelCommand<R = unknown> extends Command {
 
   private interrupted(signal: NodeJS.Signals): void {
     this.beforeError()
-    const left = this.inFlight()
-    const what = left ? `Still under way in AWS: ${left}; it finishes on its own.` : 'Nothing is under way in AWS.'
-    const error = new SentinelError('INTERRUPTED', `Interrupted by ${signal}. ${what}`, {
+    const error = new SentinelError('INTERRUPTED', `Interrupted by ${signal}. ${this.leftBehind()}`, {
       exitCode: signal === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM,
       suggestion: 'Rerun the same command to continue; it picks up where this run stopped.',
     })

@@ -1,5 +1,6 @@
 import {checkedSettingsFlags, connectionFlags, tableNameFlags} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
+import {usageOf} from '../../shared/usage.js'
 import {ALL_TABLES} from '../../tables/definitions.js'
 
 export default class InitStatus extends ProvisionTableCommand {
@@ -9,7 +10,7 @@ export default class InitStatus extends ProvisionTableCommand {
     'encryption and approximate item count. Exits 0 when every table matches Sentinel\'s definition and 6 when any ' +
     'is missing, needs a change or has drifted, so CI can gate on it. Makes only read calls.\n\n' +
     'The table settings flags (--kms-key, --tag, --no-pitr, --no-deletion-protection) say what to check against, ' +
-    'exactly as they would be given to init:all; init:status never changes them.'
+    'exactly as they would be given to init all; init status never changes them.'
   static examples = [
     {
       command: '<%= config.bin %> <%= command.id %> --region eu-west-1',
@@ -24,4 +25,5 @@ export default class InitStatus extends ProvisionTableCommand {
   static flags = tableNameFlags(ALL_TABLES)
   static readOnly = true
   static tables = ALL_TABLES
+  static usage = usageOf(this)
 }
