@@ -6,14 +6,15 @@ import type {KmsKeyRef} from '../tables/validate.js'
  * operator should know (notices). Pure functions: no AWS calls here.
  */
 import {
-  type IndexDefinition, keyAttributes, SENTINEL_TAG_KEY, type TableDefinition,
+  countsTowardTagLimit, type IndexDefinition, keyAttributes, MAX_TAGS_PER_RESOURCE, SENTINEL_TAG_KEY,
+  type TableDefinition,
 } from '../tables/definitions.js'
 import {describeEncryption, type DesiredTable, desiredTags} from '../tables/desired.js'
 import {type LiveTable, UNREAD, UNSUPPORTED} from './live-table.js'
 
 export type Action =
   | {index: IndexDefinition; summary: string; type: 'add-index'}
-  | {summary: string; tags: Record<string, string>; type: 'add-tags'}
+  | {summary: string; tags: ReadonlyMap<string, string>; type: 'add-tags'}
   | {summary: string; type: 'create-table'}
   | {summary: string; type: 'enable-deletion-protection'}
   | {summary: string; type: 'enable-pitr'}
@@ -265,9 +266,6 @@ export function kmsKeyMatches(kmsKey: KmsKeyRef, liveArn: string | undefined): b
   return false
 }
 
-/** DynamoDB's limit of tags per resource. */
-const MAX_TAGS = 50
-
 function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void {
   if (live.tags === UNREAD) return
   if (live.tags === UNSUPPORTED) {
@@ -275,11 +273,11 @@ function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
     return
   }
 
-  const missing: Record<string, string> = {}
-  for (const [key, value] of Object.entries(desiredTags(desired))) {
-    const current = live.tags[key]
+  const missing = new Map<string, string>()
+  for (const [key, value] of desiredTags(desired)) {
+    const current = live.tags.get(key)
     if (current === undefined) {
-      missing[key] = value
+      missing.set(key, value)
     } else if (current !== value && key === SENTINEL_TAG_KEY) {
       plan.drift.push({
         remedy: 'Check that you are provisioning the right table: ' +
@@ -294,15 +292,17 @@ function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
     }
   }
 
-  const count = Object.keys(live.tags).length + Object.keys(missing).length
-  if (Object.keys(missing).length > 0 && count > MAX_TAGS) {
+  // AWS-assigned aws: tags do not count toward the limit.
+  const count = [...live.tags.keys(), ...missing.keys()].filter(key => countsTowardTagLimit(key)).length
+  if (missing.size > 0 && count > MAX_TAGS_PER_RESOURCE) {
     plan.drift.push({
       remedy: 'Remove tags you no longer need from the table (aws dynamodb untag-resource), ' +
         'or pass fewer --tag flags, then rerun.',
-      summary: `Adding ${formatTags(missing)} would give the table ${count} tags; DynamoDB allows ${MAX_TAGS}.`,
+      summary: `Adding ${formatTags(missing)} would give the table ${count} tags; ` +
+        `DynamoDB allows ${MAX_TAGS_PER_RESOURCE} (aws: tags not counted).`,
       type: 'tag-limit',
     })
-  } else if (Object.keys(missing).length > 0) {
+  } else if (missing.size > 0) {
     plan.actions.push({summary: `Add tags ${formatTags(missing)}`, tags: missing, type: 'add-tags'})
   }
 }
@@ -315,8 +315,8 @@ function enablePitr(): Action {
   return {summary: 'Enable point-in-time recovery', type: 'enable-pitr'}
 }
 
-function formatTags(tags: Record<string, string>): string {
-  return Object.entries(tags)
+function formatTags(tags: ReadonlyMap<string, string>): string {
+  return [...tags]
   .map(([key, value]) => `${key}=${value}`)
   .join(', ')
 }

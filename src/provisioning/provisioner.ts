@@ -221,7 +221,7 @@ class TableApply {
   readonly skipped = new Set<Action['type']>()
   created = false
   /** Tags a TagResource or CreateTable wrote; ListTagsOfResource may not show them for a while. */
-  private readonly writtenTags: Record<string, string> = {}
+  private readonly writtenTags = new Map<string, string>()
   /** Another process created the table: the rest of the first plan is stale. */
   joined = false
   /** The table was just created: "not found" means "not visible yet". */
@@ -267,13 +267,13 @@ class TableApply {
 
     case 'add-tags': {
       const arn = await this.tableArn()
-      const tags: Tag[] = Object.entries(action.tags).map(([Key, Value]) => ({Key, Value}))
+      const tags: Tag[] = [...action.tags].map(([Key, Value]) => ({Key, Value}))
       const done = await this.optional(
         action,
         'TagResource',
         () => this.port.tagResource({ResourceArn: arn, Tags: tags}),
       )
-      if (done) Object.assign(this.writtenTags, action.tags)
+      if (done) for (const [key, value] of action.tags) this.writtenTags.set(key, value)
       return
     }
 
@@ -322,7 +322,7 @@ class TableApply {
    * accepted write is trusted.
    */
   async recheck(): Promise<LiveTable> {
-    const wantTags = Object.keys(this.desired.tags).length > 0 || this.applied.length > 0
+    const wantTags = this.desired.tags.size > 0 || this.applied.length > 0
     const settleBy = Math.min(this.deadline, Date.now() + this.provisioner.timing.tagSettleMs)
     for (;;) {
       const what = {pitr: this.desired.pitr, tags: wantTags}
@@ -333,9 +333,9 @@ class TableApply {
         })
       }
 
-      if (typeof live.tags !== 'object') return live
-      const unseen = Object.keys(this.writtenTags)
-      .filter(key => live.tags !== UNREAD && live.tags !== UNSUPPORTED && !(key in live.tags))
+      const liveTags = live.tags
+      if (liveTags === UNREAD || liveTags === UNSUPPORTED) return live
+      const unseen = [...this.writtenTags.keys()].filter(key => !liveTags.has(key))
       if (unseen.length === 0) return live
       // An emulator is consistent at once: one that does not list a tag never will (dynalite
       // drops CreateTable's tags), so there is nothing to wait for.
@@ -343,7 +343,7 @@ class TableApply {
         const who = isEmulatorArn(live.arn) ? 'The endpoint' : 'AWS'
         this.notices.push(`${who} does not list tag ${unseen.join(', ')} yet; ` +
           'the write was accepted, so it was not sent again.')
-        return {...live, tags: {...this.writtenTags, ...live.tags}}
+        return {...live, tags: new Map([...this.writtenTags, ...liveTags])}
       }
 
       this.reporter.progress(`Waiting for the new tags on ${this.name} to show`)
@@ -378,7 +378,7 @@ class TableApply {
         this.created = true
         this.justCreated = true
         this.applied.push(`Created table ${this.name}`)
-        for (const tag of input.Tags ?? []) this.writtenTags[tag.Key ?? ''] = tag.Value ?? ''
+        for (const tag of input.Tags ?? []) this.writtenTags.set(tag.Key ?? '', tag.Value ?? '')
         return
       } catch (error) {
         if (!(error instanceof SentinelError)) throw error
@@ -418,7 +418,7 @@ class TableApply {
       KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
       SSESpecification: sseSpecification(this.desired),
       TableName: this.name,
-      Tags: Object.entries(desiredTags(this.desired)).map(([Key, Value]) => ({Key, Value})),
+      Tags: [...desiredTags(this.desired)].map(([Key, Value]) => ({Key, Value})),
     }
   }
 

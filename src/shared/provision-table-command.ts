@@ -17,7 +17,7 @@ import {type Connection, resolveConnection} from '../aws/connection.js'
 import {type AwsSession, LOCAL_CREDENTIALS, openSession} from '../aws/session.js'
 import {lookupAccount} from '../aws/sts.js'
 import {type ErrorCode, SentinelError} from '../errors.js'
-import {type ExportFormat, renderExport} from '../export/index.js'
+import {checkExportable, type ExportFormat, renderExport} from '../export/index.js'
 import {buildPolicy, type PolicyFor} from '../iam/policy.js'
 import {describeTable, EndpointCapabilities} from '../provisioning/live-table.js'
 import {
@@ -85,6 +85,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     if (flags.export && !flags['import-existing']) return this.exportOnly(flags, choices)
     const connection = await this.resolveTarget(flags)
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
+    if (flags.export) checkExportable(desired)
     const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined
     const multiTable = this.definitions.length > 1
     const context = runContext({bin: this.config.bin, id: this.commandId, multiTable}, flags, choices, connection)

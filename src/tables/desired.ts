@@ -17,7 +17,7 @@ export interface DesiredTable {
   deletionProtection: boolean
   pitr: boolean
   /** User tags; the Sentinel marker tag is added by desiredTags(). */
-  tags: Record<string, string>
+  tags: ReadonlyMap<string, string>
 }
 
 /** A table a command works on, with where its name came from (a flag, an env var, the default). */
@@ -76,8 +76,8 @@ export function desiredTables(
 }
 
 /** The user's tags plus the Sentinel marker tag. */
-export function desiredTags(desired: DesiredTable): Record<string, string> {
-  return {...desired.tags, [SENTINEL_TAG_KEY]: desired.definition.kind}
+export function desiredTags(desired: DesiredTable): Map<string, string> {
+  return new Map([...desired.tags, [SENTINEL_TAG_KEY, desired.definition.kind]])
 }
 
 export function describeEncryption(kmsKey: KmsKeyRef | undefined): string {

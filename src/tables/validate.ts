@@ -2,15 +2,18 @@
  * Local checks on user input. Each returns the normalised value or throws an INVALID_INPUT
  * SentinelError naming what is wrong and how to fix it; none of them touches AWS.
  */
-import {isKnownRegionShape, partitionOf} from '../aws/partitions.js'
+import {isKnownRegionShape, partitionOf, SDK_PARTITIONS} from '../aws/partitions.js'
 import {invalidInput} from '../errors.js'
+import {closest} from '../shared/distance.js'
+import {MAX_TAGS_PER_RESOURCE} from './definitions.js'
 
 const TABLE_NAME = /^[\w.-]+$/
 const ACCOUNT_ID = /^\d{12}$/
 const KEY_ID = /^([\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}|mrk-[\da-f]{32})$/
 const ALIAS_NAME = /^alias\/[\w/-]{1,250}$/
 const KMS_ARN = /^arn:(aws[\w-]*):kms:([a-z\d-]+):(\d{12}):(key\/.+|alias\/.+)$/
-const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u
+/** What DynamoDB allows in tag keys and values: letters, digits, white space and + - = . _ : / */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}\s+\-=._:/]*$/u
 
 /** `source` is where the name came from: a flag ("--table") or an env var, never a guess. */
 export function validateTableName(name: string, source = '--table'): string {
@@ -33,7 +36,27 @@ export function validateTableName(name: string, source = '--table'): string {
   return name
 }
 
+/** The regions the SDK's partition data lists (not its -global pseudo-regions). */
+function listedRegions(): string[] {
+  return SDK_PARTITIONS.partitions.flatMap(partition => Object.keys(partition.regions))
+  .filter(region => !region.endsWith('-global'))
+}
+
+/**
+ * A region the SDK lists, or one shaped like a region of a known partition (newer than this data:
+ * see regionNotice). A region a typo away from a listed one is refused with the suggestion.
+ */
 export function validateRegion(region: string, source: string): string {
+  const listed = listedRegions()
+  if (listed.includes(region)) return region
+  const near = closest(region, listed, 2)
+  if (near) {
+    throw invalidInput(
+      `Unknown AWS region "${region}" (from ${source}): did you mean ${near}?`,
+      `${source.startsWith('--') ? `Pass ${source}` : `Set ${source} to`} ${near}.`,
+    )
+  }
+
   if (!isKnownRegionShape(region)) {
     throw invalidInput(
       `Invalid AWS region "${region}" (from ${source}).`,
@@ -42,6 +65,13 @@ export function validateRegion(region: string, source: string): string {
   }
 
   return region
+}
+
+/** Said for a region shaped like one but not in this version's partition data; undefined otherwise. */
+export function regionNotice(region: string): string | undefined {
+  if (listedRegions().includes(region)) return undefined
+  return `Region ${region} is not known to this version of sentinel (its AWS SDK partition data); ` +
+    `continuing as partition ${partitionOf(region).name}. If it is a typo, fix it; else update sentinel.`
 }
 
 export function validateAccountId(accountId: string): string {
@@ -105,9 +135,12 @@ export function parseKmsKey(input: string, region: string | undefined): KmsKeyRe
     : {arn: input, kind: 'alias-arn', region: keyRegion}
 }
 
-/** Parses repeated --tag key=value flags; keys must be unique and not reserved. */
-export function parseTags(inputs: readonly string[], reservedKey: string): Record<string, string> {
-  const tags: Record<string, string> = {}
+/**
+ * Parses repeated --tag key=value flags; keys must be unique and not reserved. A Map: a key such
+ * as constructor or __proto__ is a tag like any other.
+ */
+export function parseTags(inputs: readonly string[], reservedKey: string): Map<string, string> {
+  const tags = new Map<string, string>()
   for (const input of inputs) {
     const eq = input.indexOf('=')
     if (eq <= 0) {
@@ -143,19 +176,21 @@ export function parseTags(inputs: readonly string[], reservedKey: string): Recor
 
     if (!TAG_TEXT.test(key) || !TAG_TEXT.test(value)) {
       throw invalidInput(
-        `Invalid --tag "${input}": tags may hold letters, digits, spaces and _ . : / = + - @ only.`,
+        `Invalid --tag "${input}": DynamoDB allows letters, digits, white space and + - = . _ : / in tags.`,
         'Remove the other characters.',
       )
     }
 
-    if (key in tags) throw invalidInput(`Duplicate --tag key "${key}".`, 'Pass each tag key once.')
-    tags[key] = value
+    if (tags.has(key)) throw invalidInput(`Duplicate --tag key "${key}".`, 'Pass each tag key once.')
+    tags.set(key, value)
   }
 
-  // DynamoDB allows 50 tags per table; one is Sentinel's own.
-  if (Object.keys(tags).length > 49) {
+  // One of DynamoDB's tags per table is Sentinel's own.
+  const allowed = MAX_TAGS_PER_RESOURCE - 1
+  if (tags.size > allowed) {
     throw invalidInput(
-      `Too many --tag flags (${Object.keys(tags).length}): at most 49 are allowed.`,
+      `Too many --tag flags (${tags.size}): at most ${allowed} are allowed ` +
+        `(DynamoDB allows ${MAX_TAGS_PER_RESOURCE} tags per table; sentinel sets one).`,
       'Pass fewer tags.',
     )
   }

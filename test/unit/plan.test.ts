@@ -6,17 +6,22 @@ import {type LiveTable, UNREAD, UNSUPPORTED} from '../../src/provisioning/live-t
 import {isConverged, planTable} from '../../src/provisioning/plan.js'
 import {BREAKGLASS_TABLE, SESSIONS_TABLE} from '../../src/tables/definitions.js'
 
-const desired = (overrides: Partial<DesiredTable> = {}): DesiredTable => ({
+type Tags = Record<string, string>
+
+/** Tags are Maps in the CLI (a key such as __proto__ is a tag like any other); written here as objects. */
+const desired = ({tags, ...overrides}: Partial<Omit<DesiredTable, 'tags'>> & {tags?: Tags} = {}): DesiredTable => ({
   definition: BREAKGLASS_TABLE,
   deletionProtection: true,
   pitr: true,
   tableName: 'sentinel-breakglass',
-  tags: {},
+  tags: new Map(Object.entries(tags ?? {})),
   ...overrides,
 })
 
 /** A live table exactly as Sentinel wants it. */
-const converged = (overrides: Partial<LiveTable> = {}): LiveTable => ({
+const converged = (
+  {tags, ...overrides}: Partial<Omit<LiveTable, 'tags'>> & {tags?: LiveTable['tags'] | Tags} = {},
+): LiveTable => ({
   arn: 'arn:aws:dynamodb:us-east-1:123456789012:table/sentinel-breakglass',
   attributeTypes: {
     created_at: 'S',
@@ -40,7 +45,7 @@ const converged = (overrides: Partial<LiveTable> = {}): LiveTable => ({
   partitionKey: 'id',
   pitr: 'ENABLED',
   status: 'ACTIVE',
-  tags: {'sentinel:table': 'breakglass'},
+  tags: typeof tags === 'string' ? tags : new Map(Object.entries(tags ?? {'sentinel:table': 'breakglass'})),
   ttl: {attribute: 'ttl', status: 'ENABLED'},
   ...overrides,
 })
@@ -90,7 +95,7 @@ describe('planTable', () => {
     ])
     expect(plan.actions[0]).to.include({type: 'add-index'})
     expect((plan.actions[0] as {index: {name: string}}).index.name).to.equal('gsi-profile')
-    expect((plan.actions.at(-1) as {tags: object}).tags).to.deep.equal({'sentinel:table': 'breakglass', team: 'sec'})
+    expect(Object.fromEntries((plan.actions.at(-1) as {tags: Map<string, string>}).tags)).to.deep.equal({'sentinel:table': 'breakglass', team: 'sec'})
     expect(plan.drift).to.be.empty
   })
 

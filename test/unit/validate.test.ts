@@ -69,8 +69,11 @@ describe('input validation', () => {
   })
 
   it('tags: key=value, unique, no aws: prefix, lengths, characters', () => {
-    expect(parseTags(['team=sec', 'env=prod', 'empty='], 'sentinel:table'))
-    .to.deep.equal({empty: '', env: 'prod', team: 'sec'})
+    expect(Object.fromEntries(parseTags(['team=sec', 'env=prod', 'empty=', 'a b=c+d-e=f.g_h:i/j'], 'sentinel:table')))
+    .to.deep.equal({'a b': 'c+d-e=f.g_h:i/j', empty: '', env: 'prod', team: 'sec'})
+    // Keys an object would inherit or swallow are tags like any other (issue 16).
+    const special = parseTags(['constructor=x', '__proto__=y', 'toString=z'], 'sentinel:table')
+    expect([...special]).to.deep.equal([['constructor', 'x'], ['__proto__', 'y'], ['toString', 'z']])
     const cases: [string[], string][] = [
       [['novalue'], 'expected key=value'],
       [['=x'], 'expected key=value'],
@@ -80,6 +83,8 @@ describe('input validation', () => {
       [[`${'k'.repeat(129)}=1`], 'at most 128'],
       [[`k=${'v'.repeat(257)}`], 'at most 256'],
       [['k=v;'], 'letters, digits'],
+      [['team=a@b'], 'letters, digits, white space and + - = . _ : /'],
+      [['constructor=x', 'constructor=y'], 'Duplicate'],
       [['sentinel:table=x'], 'sets this tag itself'],
       [Array.from({length: 50}, (_, index) => `k${index}=v`), 'at most 49'],
     ]
