@@ -55,6 +55,16 @@ export interface Inspection {
   readonly desired: DesiredTable
   readonly live: LiveTable | undefined
   readonly plan: TablePlan
+  /** The table could not be read (AccessDenied, retries spent...): nothing is planned or applied for it. */
+  readonly error?: SentinelError
+}
+
+/** A table whose read failed: reported on its own, while the run goes on with the others. */
+export function unreadInspection(desired: DesiredTable, error: SentinelError): Inspection {
+  const plan: TablePlan = {
+    actions: [], drift: [], endpointGaps: [], exists: false, notices: [], tableName: desired.tableName,
+  }
+  return {desired, error, live: undefined, plan}
 }
 
 export type ApplyOutcome = 'created' | 'unchanged' | 'updated'

@@ -21,7 +21,7 @@ import {checkExportable, type ExportFormat, renderExport} from '../export/index.
 import {buildPolicy, type PolicyFor} from '../iam/policy.js'
 import {describeTable, EndpointCapabilities} from '../provisioning/live-table.js'
 import {
-  driftError, type Inspection, Provisioner, type ProvisionOutcome,
+  driftError, type Inspection, Provisioner, type ProvisionOutcome, unreadInspection,
 } from '../provisioning/provisioner.js'
 import {commandLine, nextSteps, type RunContext} from '../report/next-steps.js'
 import {
@@ -101,11 +101,23 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     this.progress.status(`Reading ${desired.map(table => table.tableName).join(', ')}`)
     const [target, inspections] = await Promise.all([
       this.target(session.connection),
-      Promise.all(desired.map(table => provisioner.inspect(table, {full: this.readOnly}))),
+      Promise.all(desired.map(table => this.inspectOne(provisioner, table))),
     ])
     this.progress.stop('read')
+    // One table that cannot be read is reported on its own; if none can be read, that is the error.
+    const unread = inspections.filter(inspection => inspection.error)
+    if (unread.length === inspections.length) throw unread[0].error
     if (this.readOnly) return this.status(inspections, target, context)
     return this.planAndApply(run, provisioner, inspections, target)
+  }
+
+  /** Reads and plans one table; a failure is kept with the table, so the others go on. */
+  private async inspectOne(provisioner: Provisioner, table: DesiredTable): Promise<Inspection> {
+    try {
+      return await provisioner.inspect(table, {full: this.readOnly})
+    } catch (error) {
+      return unreadInspection(table, toSentinelError(error as Error))
+    }
   }
 
   protected inFlight(): string | undefined {
@@ -145,11 +157,14 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       for (const line of renderEndpointGaps(gaps)) this.out(line)
       const apply = `Apply it: ${commandLine(context, this.commandId)}`
       if (pendingChanges(inspections)) this.out(`\n${apply}`)
-      return {...result, nextSteps: pendingChanges(inspections) ? [apply] : []}
+      const planResult = {...result, nextSteps: pendingChanges(inspections) ? [apply] : []}
+      const unread = planned.filter(table => table.error)
+      if (unread.length > 0) throw this.partialFailure(planResult, context, [], unread)
+      return planResult
     }
 
     // Drifted tables are refused; the rest are applied once confirmed, concurrently.
-    const pending = inspections.filter(({plan}) => plan.drift.length === 0 && plan.actions.length > 0)
+    const pending = inspections.filter(({error, plan}) => !error && plan.drift.length === 0 && plan.actions.length > 0)
     const decided: Decided = outcome => ({
       ...result,
       tables: inspections.map((inspection, index) =>
@@ -272,18 +287,29 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       return result
     }
 
+    throw this.partialFailure(result, context, errors, failed)
+  }
+
+  /** The error for a run in which some tables failed (a read or an apply); the others were done. */
+  private partialFailure(
+    result: RunResult,
+    context: RunContext,
+    errors: SentinelError[],
+    failed: TableResult[],
+  ): ResultError {
     const first = failed[0].error!
     const original = errors[0] ?? new SentinelError(first.code as ErrorCode, first.message, first)
-    if (result.tables.length === 1) throw new ResultError(original, result)
+    if (result.tables.length === 1) return new ResultError(original, result)
 
     const list = failed.map(table => `${table.table} (${table.error?.code})`).join(', ')
     const confirmed = this.argv.includes('--yes') || this.argv.includes('-y')
     const rerun = commandLine(context, this.commandId, confirmed ? ['--yes'] : [])
     const message = `${failed.length} of ${result.tables.length} tables failed: ${list}.`
-    throw new ResultError(new SentinelError('PARTIAL_FAILURE', message, {
+    const changed = result.mode === 'apply' ? ' (finished tables are left as they are)' : ''
+    return new ResultError(new SentinelError('PARTIAL_FAILURE', message, {
       cause: original,
       exitCode: first.exitCode,
-      suggestion: `See each table above; fix the cause and rerun (finished tables are left as they are): ${rerun}`,
+      suggestion: `See each table above; fix the cause and rerun${changed}: ${rerun}`,
     }), result)
   }
 
@@ -309,6 +335,17 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     if (failing.length === 0) {
       this.out(`\nAll ${total} match Sentinel's definition.`)
       return result
+    }
+
+    // A table that could not be read is never reported as matching: the verdict names why.
+    const unread = tables.filter(table => table.error)
+    if (unread.length > 0) {
+      const others = failing.filter(table => !table.error)
+      const also = others.length > 0
+        ? ` Also: ${others.map(table => `${table.table} (${whatIsWrong(table)})`).join(', ')}.`
+        : ''
+      this.out(`\n${unread.length} of ${total} could not be read.${also}`)
+      throw this.partialFailure(result, context, [], unread)
     }
 
     const plan = commandLine(context, 'init:all', ['--plan'])
@@ -385,6 +422,7 @@ function finalResult(
   planned: TableResult,
   applied: ProvisionOutcome | SentinelError | TableResult['outcome'] | undefined,
 ): TableResult {
+  if (inspection.error) return planned
   if (inspection.plan.drift.length > 0) {
     return {...planned, error: driftError(inspection.plan).toJSON(), outcome: 'refused'}
   }
@@ -419,6 +457,7 @@ function endpointGaps(perTable: readonly (readonly string[])[]): string[] {
 }
 
 function whatIsWrong(table: TableResult): string {
+  if (table.error) return `not read: ${table.error.code}`
   if (table.status === 'MISSING') return 'missing'
   return table.drift.length > 0 ? 'drift' : 'needs changes'
 }
