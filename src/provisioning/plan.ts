@@ -9,7 +9,9 @@ import {
   countsTowardTagLimit, type IndexDefinition, keyAttributes, MAX_TAGS_PER_RESOURCE, SENTINEL_TAG_KEY,
   type TableDefinition,
 } from '../tables/definitions.js'
-import {describeEncryption, type DesiredTable, desiredTags} from '../tables/desired.js'
+import {
+  describeEncryption, type DesiredTable, desiredTags, kmsKeyId,
+} from '../tables/desired.js'
 import {type LiveTable, UNREAD, UNSUPPORTED} from './live-table.js'
 
 export type Action =
@@ -28,6 +30,7 @@ export type DriftType =
   | 'index-keys'
   | 'index-projection'
   | 'key-schema'
+  | 'kms-key-unverified'
   | 'table-deleting'
   | 'table-status'
   | 'tag-conflict'
@@ -249,21 +252,37 @@ function planEncryption(desired: DesiredTable, live: LiveTable, plan: TablePlan)
     return
   }
 
-  if (encryption.kind === 'kms' && kmsKeyMatches(kmsKey, encryption.kmsKeyArn)) return
-  if (encryption.kind === 'kms' && (kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn')) {
-    plan.notices.push(`Encrypted with ${encryption.kmsKeyArn}; whether ${describeEncryption(kmsKey)} names that key ` +
-      'is not checked (pass the key ARN to compare exactly).')
+  const {resolvedKmsKey} = desired
+  if (encryption.kind === 'kms' && kmsKeyMatches(kmsKey, encryption.kmsKeyArn, resolvedKmsKey)) return
+  const alias = kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn'
+  // An alias KMS could not resolve: the table's key cannot be compared, so it is never called converged.
+  if (encryption.kind === 'kms' && alias && !(resolvedKmsKey && 'arn' in resolvedKmsKey)) {
+    const why = resolvedKmsKey && 'error' in resolvedKmsKey ? resolvedKmsKey.error : 'KMS was not asked'
+    plan.drift.push({
+      remedy: 'Allow kms:DescribeKey on the key (the provisioner policy from --generate-iam includes it), ' +
+        'or pass --kms-key as the key ARN; then rerun.',
+      summary: `Encrypted with ${encryption.kmsKeyArn}; whether ${kmsKeyId(kmsKey)} names that key ` +
+        `could not be checked: ${why.replace(/\.$/, '')}.`,
+      type: 'kms-key-unverified',
+    })
     return
   }
 
-  plan.actions.push({summary: `Encrypt with ${describeEncryption(kmsKey)}`, type: 'set-encryption'})
+  const resolved = alias && resolvedKmsKey && 'arn' in resolvedKmsKey ? ` (${resolvedKmsKey.arn})` : ''
+  const now = encryption.kind === 'kms' ? `; now ${encryption.kmsKeyArn}` : '; now the AWS-owned key'
+  plan.actions.push({summary: `Encrypt with ${describeEncryption(kmsKey)}${resolved}${now}`, type: 'set-encryption'})
 }
 
-export function kmsKeyMatches(kmsKey: KmsKeyRef, liveArn: string | undefined): boolean {
+/** The table's key is the one named: by key ARN, by key ID, or (an alias) by the ARN KMS resolved it to. */
+export function kmsKeyMatches(
+  kmsKey: KmsKeyRef,
+  liveArn: string | undefined,
+  resolved?: DesiredTable['resolvedKmsKey'],
+): boolean {
   if (!liveArn) return false
   if (kmsKey.kind === 'key-arn') return kmsKey.arn === liveArn
   if (kmsKey.kind === 'key-id') return liveArn.endsWith(`:key/${kmsKey.id}`)
-  return false
+  return Boolean(resolved && 'arn' in resolved && resolved.arn === liveArn)
 }
 
 function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void {

@@ -16,6 +16,8 @@ import type {
 
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {KeyResolver} from '../aws/kms.js'
+
 import {MAX_ATTEMPTS} from '../aws/sdk-dynamodb.js'
 import {SentinelError} from '../errors.js'
 import {keyAttributes} from '../tables/definitions.js'
@@ -131,12 +133,18 @@ export class Provisioner {
   readonly creationGate: CreationGate
   readonly timing: ProvisionerTiming
 
+  /** KMS DescribeKey, for an alias in --kms-key; without it an alias cannot be compared. */
+  private readonly resolveKey?: KeyResolver
+  /** One DescribeKey per key for the whole run (init:all names one key for four tables). */
+  private readonly resolvedKeys = new Map<string, Promise<NonNullable<DesiredTable['resolvedKmsKey']>>>()
+
   constructor(
     capabilities: EndpointCapabilities,
-    options: {gate?: CreationGate; timing?: Partial<ProvisionerTiming>} = {},
+    options: {gate?: CreationGate; resolveKey?: KeyResolver; timing?: Partial<ProvisionerTiming>} = {},
   ) {
     this.capabilities = capabilities
     this.creationGate = options.gate ?? new CreationGate()
+    this.resolveKey = options.resolveKey
     this.timing = {...DEFAULT_TIMING, ...options.timing}
   }
 
@@ -149,7 +157,31 @@ export class Provisioner {
     // Tags are always read, every page: a sentinel:table tag of another kind (or none) is as much
     // part of the plan as the indexes, and init:status and apply must agree on it.
     const live = await this.read(desired.tableName, {pitr: desired.pitr || Boolean(options.full), tags: true})
-    return {desired, live, plan: planTable(desired, live)}
+    const compared = await this.withResolvedKey(desired, live)
+    return {desired: compared, live, plan: planTable(compared, live)}
+  }
+
+  /**
+   * An alias names a key only in KMS: when a table is on a KMS key and --kms-key is an alias, the
+   * alias is resolved (DescribeKey) so the plan compares key ARNs. A failure is kept, not thrown:
+   * the plan then refuses to call the table converged.
+   */
+  private async withResolvedKey(desired: DesiredTable, live: LiveTable | undefined): Promise<DesiredTable> {
+    const {kmsKey} = desired
+    if (!kmsKey || (kmsKey.kind !== 'alias' && kmsKey.kind !== 'alias-arn')) return desired
+    if (live?.encryption.kind !== 'kms' || !this.resolveKey) return desired
+    const keyId = kmsKeyId(kmsKey)
+    const resolveKey = this.resolveKey
+    let resolved = this.resolvedKeys.get(keyId)
+    if (!resolved) {
+      resolved = resolveKey(keyId).then(
+        arn => ({arn}),
+        (error: Error) => ({error: error.message}),
+      )
+      this.resolvedKeys.set(keyId, resolved)
+    }
+
+    return {...desired, resolvedKmsKey: await resolved}
   }
 
   /** Applies the plan, then re-reads and re-plans until converged; throws a SentinelError otherwise. */

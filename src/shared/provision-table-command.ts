@@ -14,6 +14,7 @@ import type {Interfaces} from '@oclif/core'
 import type {TableDefinition} from '../tables/definitions.js'
 
 import {type Connection, resolveConnection} from '../aws/connection.js'
+import {kmsKeyResolver} from '../aws/kms.js'
 import {type AwsSession, LOCAL_CREDENTIALS, openSession} from '../aws/session.js'
 import {lookupAccount} from '../aws/sts.js'
 import {type ErrorCode, SentinelError} from '../errors.js'
@@ -97,7 +98,9 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
     // 3. Read the live state and plan, every table at once, beside the account lookup.
     const session = await this.connect(run)
-    const provisioner = new Provisioner(new EndpointCapabilities(session.port))
+    const provisioner = new Provisioner(new EndpointCapabilities(session.port), {
+      resolveKey: kmsKeyResolver(session.connection),
+    })
     this.progress.status(`Reading ${desired.map(table => table.tableName).join(', ')}`)
     const [target, inspections] = await Promise.all([
       this.target(session.connection),

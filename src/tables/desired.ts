@@ -14,6 +14,11 @@ export interface DesiredTable {
   tableName: string
   /** A customer-managed key; undefined means the AWS-managed key for DynamoDB. */
   kmsKey?: KmsKeyRef
+  /**
+   * An alias in kmsKey, resolved by KMS DescribeKey (set by the provisioning service when a table's
+   * key must be compared): the key's ARN, or why it could not be resolved.
+   */
+  resolvedKmsKey?: {arn: string} | {error: string}
   deletionProtection: boolean
   pitr: boolean
   /** User tags; the Sentinel marker tag is added by desiredTags(). */

@@ -69,6 +69,23 @@ describe('trust the verdict (issue 16, end to end)', function () {
 
   const env = (extra: Record<string, string> = {}) => cleanEnv({AWS_REGION: 'us-east-1', ...extra})
 
+  /** The four tables, made by init:all through a layer; `over` puts another layer in front of them. */
+  async function madeTables(prefix: string) {
+    const {flags, names} = fourTables(prefix)
+    const setup = await layer({})
+    const made = await runCli(['init:all', '--endpoint-url', setup.endpoint, ...flags, '--yes'], {env: env()})
+    expect(made.code, output(made)).to.equal(0)
+    const over = async (options: AwsBehaviourOptions) => {
+      const aws = await layer(options)
+      // The tags and PITR the first layer held for the tables; a new layer starts empty.
+      for (const [arn, tags] of setup.aws.tags) aws.aws.tags.set(arn, tags)
+      for (const [table, on] of setup.aws.pitr) aws.aws.pitr.set(table, on)
+      return aws
+    }
+
+    return {flags, names, over}
+  }
+
   describe('one table that cannot be read does not end the run', () => {
     it('init:all: DescribeTable denied on one table; the other three are created; PARTIAL_FAILURE, exit 4',
       async () => {
@@ -92,14 +109,8 @@ describe('trust the verdict (issue 16, end to end)', function () {
       })
 
     it('init:status: ListTagsOfResource denied on one table; every other table is reported; exit 4', async () => {
-      const {flags, names} = fourTables('deny-tags')
-      const setup = await layer({})
-      const made = await runCli(['init:all', '--endpoint-url', setup.endpoint, ...flags, '--yes'], {env: env()})
-      expect(made.code, output(made)).to.equal(0)
-      const aws = await layer({deny: [{actions: ['ListTagsOfResource'], table: names.approvals}]})
-      // The tags and PITR the first layer held for the tables; a new layer starts empty.
-      for (const [arn, tags] of setup.aws.tags) aws.aws.tags.set(arn, tags)
-      for (const [table, on] of setup.aws.pitr) aws.aws.pitr.set(table, on)
+      const {flags, names, over} = await madeTables('deny-tags')
+      const aws = await over({deny: [{actions: ['ListTagsOfResource'], table: names.approvals}]})
       const run = await runCli(['init:status', '--endpoint-url', aws.endpoint, ...flags], {env: env()})
       expect(run.code, output(run)).to.equal(4)
       expect(run.stdout).to.contain(`✖ ${names.approvals} (approvals): could not be read: Access denied: ` +
@@ -127,6 +138,51 @@ describe('trust the verdict (issue 16, end to end)', function () {
       }
 
       expect(requestsOf(aws.requests, 'CreateTable', {table: names.ratelimit})).to.deep.equal([])
+    })
+  })
+
+  describe('--kms-key alias/x: the alias is resolved with kms:DescribeKey and key ARNs compared', () => {
+    const KEY = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+    const OTHER = 'arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555'
+    const AWS_MANAGED = 'arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'
+
+    /** init:status --kms-key alias/sentinel with every table on `tableKey`, KMS at AWS_ENDPOINT_URL_KMS. */
+    async function statusWith(prefix: string, tableKey: string, aliases: Record<string, string>) {
+      const {flags, names, over} = await madeTables(prefix)
+      const state = Object.fromEntries(Object.values(names).map(name => [name, {kmsKeyArn: tableKey}]))
+      const aws = await over({state})
+      const stub = await kms(aliases)
+      const args = ['init:status', '--endpoint-url', aws.endpoint, ...flags, '--kms-key', 'alias/sentinel']
+      const run = await runCli(args, {env: env({AWS_ENDPOINT_URL_KMS: stub.endpoint})})
+      return {names, run, stub}
+    }
+
+    it('the tables are on the key the alias names: converged, exit 0, one DescribeKey for four tables', async () => {
+      const {run, stub} = await statusWith('kms-same', KEY, {'alias/sentinel': KEY})
+      expect(run.code, output(run)).to.equal(0)
+      expect(run.stdout).to.contain('All 4 tables match')
+      expect(stub.describeKeyCalls).to.deep.equal(['alias/sentinel'])
+    })
+
+    for (const [label, tableKey] of [['another customer key', OTHER], ['the AWS-managed key', AWS_MANAGED]]) {
+      it(`the tables are on ${label}: not converged, exit 6, the switch planned`, async () => {
+        const {run} = await statusWith(`kms-${tableKey === OTHER ? 'other' : 'managed'}`, tableKey, {
+          'alias/sentinel': KEY,
+        })
+        expect(run.code, output(run)).to.equal(6)
+        expect(run.stdout).to.contain(`needs: Encrypt with customer-managed KMS key alias/sentinel (${KEY}); ` +
+          `now ${tableKey}`)
+        expect(run.stdout).not.to.contain('matches')
+      })
+    }
+
+    it('KMS cannot resolve the alias: never converged, the reason named, exit 6', async () => {
+      const {run, stub} = await statusWith('kms-unknown', KEY, {})
+      expect(run.code, output(run)).to.equal(6)
+      expect(stub.describeKeyCalls).to.deep.equal(['alias/sentinel'])
+      expect(run.stdout).to.contain(`whether alias/sentinel names that key could not be checked`)
+      expect(run.stdout).to.contain('kms:DescribeKey')
+      expect(run.stdout).not.to.contain('matches')
     })
   })
 })

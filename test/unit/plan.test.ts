@@ -223,6 +223,26 @@ describe('planTable', () => {
     .to.deep.equal(['set-encryption'])
   })
 
+  it('an alias: compared by the key ARN KMS resolved it to; unresolved is never converged (issue 16)', () => {
+    const arn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+    const other = 'arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555'
+    const awsManaged = 'arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-2222-3333-4444-555555555555'
+    const alias = {kind: 'alias', name: 'alias/sentinel'} as const
+    const withKey = (resolvedKmsKey: DesiredTable['resolvedKmsKey']) => desired({kmsKey: alias, resolvedKmsKey})
+    expect(isConverged(planTable(withKey({arn}), converged()))).to.equal(true)
+    const elsewhere = planTable(withKey({arn: other}), converged())
+    expect(types(elsewhere)).to.deep.equal(['set-encryption'])
+    expect(elsewhere.actions[0].summary).to.contain(other).and.contain(arn)
+    const managed = converged({encryption: {kind: 'kms', kmsKeyArn: awsManaged}})
+    expect(types(planTable(withKey({arn}), managed))).to.deep.equal(['set-encryption'])
+    for (const unresolved of [{error: 'Access denied: kms:DescribeKey on alias/sentinel.'}, undefined]) {
+      const plan = planTable(withKey(unresolved), converged())
+      expect(isConverged(plan)).to.equal(false)
+      expect(driftTypes(plan)).to.deep.equal(['kms-key-unverified'])
+      expect(plan.drift[0].summary).to.contain(arn).and.contain('alias/sentinel')
+    }
+  })
+
   it('sessions: a table made by the Go provisioner lacks gsi-device-id and gets it', () => {
     const live = converged({
       attributeTypes: {
