@@ -13,6 +13,7 @@ import {
   describeEncryption, type DesiredTable, desiredTags, kmsKeyId,
 } from '../tables/desired.js'
 import {type LiveTable, UNREAD, UNSUPPORTED} from './live-table.js'
+import {FAILED_TABLE_STATES} from './states.js'
 
 export type Action =
   | {index: IndexDefinition; summary: string; type: 'add-index'}
@@ -88,9 +89,10 @@ export function planTable(desired: DesiredTable, live: LiveTable | undefined): T
   }
 
   if (!['ACTIVE', 'CREATING', 'UPDATING'].includes(live.status)) {
+    const known = Object.hasOwn(FAILED_TABLE_STATES, live.status) ? FAILED_TABLE_STATES[live.status] : undefined
     plan.drift.push({
-      remedy: 'Fix the table in the AWS console (for example restore access to its KMS key), then run again.',
-      summary: `Table ${live.name} is ${live.status}.`,
+      remedy: known?.remedy ?? 'See the table in the DynamoDB console, fix what it reports, then run again.',
+      summary: `Table ${live.name} is ${live.status}${known ? `: ${known.meaning}` : ''}.`,
       type: 'table-status',
     })
     return plan

@@ -627,6 +627,7 @@ class TableApply {
       indexName,
       intervalMs: this.provisioner.timing.pollMs,
       justCreated: this.justCreated,
+      onThrottled: () => this.reporter.progress(`DescribeTable on ${this.name} is throttled; waiting on, polling less often`),
       onPoll: polled => {
         if (isTableActive(polled, indexName)) return
         const seconds = Math.round((Date.now() - started) / 1000)
