@@ -497,8 +497,8 @@ class TableApply {
     const indexName = action.type === 'add-index' ? action.index.name : undefined
     this.reporter.inFlight(`UpdateTable is being sent: AWS may be applying "${action.summary}" to ${this.name}`)
     this.reporter.phase(`${this.name}: ${action.summary}`)
-    await this.sendUpdateTable(action, {...input, TableName: this.name}, indexName)
-    this.applied.push(action.summary)
+    const sent = await this.sendUpdateTable(action, {...input, TableName: this.name}, indexName)
+    if (sent) this.applied.push(action.summary)
     await this.waitActive(indexName)
   }
 
@@ -509,23 +509,27 @@ class TableApply {
     .actions.some(candidate => candidate.summary === action.summary)
   }
 
-  /** ResourceInUseException means another change is under way: wait for it, then send again. */
+  /**
+   * ResourceInUseException means another change is under way: wait for it, read the table again
+   * and send only if the change is still needed (the other change may have been this one).
+   * Returns false when nothing was sent because another process made the change.
+   */
   private async sendUpdateTable(
     action: Action,
     input: UpdateTableCommandInput,
     indexName: string | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let busyPause = 0
     for (;;) {
       try {
         await this.sendOnce(() => this.port.updateTable(input), async () => !(await this.stillNeeded(action)))
-        return
+        return true
       } catch (error) {
         if (!(error instanceof SentinelError)) throw error
         // The index we are adding already exists: someone else added it; join.
         if (indexName && error.awsName === 'ValidationException' && /already exists/i.test(error.message)) {
           this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
-          return
+          return false
         }
 
         if (error.awsName !== 'ResourceInUseException' && error.awsName !== 'LimitExceededException') throw error
@@ -535,6 +539,11 @@ class TableApply {
         // DescribeTable may already say ACTIVE while AWS still refuses: pause, growing, before resending.
         busyPause = Math.min(5000, Math.max(this.provisioner.timing.pollMs, busyPause * 2))
         await sleep(busyPause)
+        // Re-plan from a fresh read: a no-op UpdateTable is an error in DynamoDB.
+        if (!(await this.stillNeeded(action))) {
+          this.notices.push(`"${action.summary}" was done by another process meanwhile; not sent again.`)
+          return false
+        }
       }
     }
   }

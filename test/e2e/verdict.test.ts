@@ -4,7 +4,7 @@
  * the run; a KMS alias is resolved and compared; failed states fail at once; a throttled poll is
  * ridden out; a busy UpdateTable is re-planned before it is resent; the account is checked.
  */
-import {DescribeTableCommand, UpdateTableCommand} from '@aws-sdk/client-dynamodb'
+import {DescribeTableCommand} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 
 import {
@@ -70,10 +70,11 @@ describe('trust the verdict (issue 16, end to end)', function () {
   const env = (extra: Record<string, string> = {}) => cleanEnv({AWS_REGION: 'us-east-1', ...extra})
 
   /** The four tables, made by init:all through a layer; `over` puts another layer in front of them. */
-  async function madeTables(prefix: string) {
+  async function madeTables(prefix: string, ...extra: string[]) {
     const {flags, names} = fourTables(prefix)
     const setup = await layer({})
-    const made = await runCli(['init:all', '--endpoint-url', setup.endpoint, ...flags, '--yes'], {env: env()})
+    const args = ['init:all', '--endpoint-url', setup.endpoint, ...flags, '--yes', ...extra]
+    const made = await runCli(args, {env: env()})
     expect(made.code, output(made)).to.equal(0)
     const over = async (options: AwsBehaviourOptions) => {
       const aws = await layer(options)
@@ -183,6 +184,76 @@ describe('trust the verdict (issue 16, end to end)', function () {
       expect(run.stdout).to.contain(`whether alias/sentinel names that key could not be checked`)
       expect(run.stdout).to.contain('kms:DescribeKey')
       expect(run.stdout).not.to.contain('matches')
+    })
+  })
+
+  describe('states no wait sees end fail at once; a throttled poll is ridden out', () => {
+    const states: [string, {tableStatus?: string; replicas?: {RegionName: string; ReplicaStatus: string}[]}, RegExp][] = [
+      ['a table whose KMS key DynamoDB cannot use', {tableStatus: 'INACCESSIBLE_ENCRYPTION_CREDENTIALS'},
+        /is INACCESSIBLE_ENCRYPTION_CREDENTIALS: DynamoDB cannot use its KMS key .+ Enable the key/],
+      ['a replica in a disabled region', {replicas: [{RegionName: 'ap-south-2', ReplicaStatus: 'REGION_DISABLED'}]},
+        /Replica of .+ in ap-south-2 is REGION_DISABLED: its region is disabled .+ Enable the region/],
+    ]
+    for (const [label, state, message] of states) {
+      it(`${label}, seen while waiting after UpdateTable: FAILED_STATE at once, not at --wait-timeout`, async () => {
+        const {names, over} = await madeTables('state', '--no-deletion-protection')
+        // The first DescribeTable (the plan's read) is normal; every later one shows the state.
+        const aws = await over({state: {[names.sessions]: {afterDescribes: 1, ...state}}})
+        const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', names.sessions, '--yes']
+        const run = await runCli([...args, '--wait-timeout', '600'], {env: env()})
+        expect(run.code, output(run)).to.equal(1)
+        expect(lastLine(run)).to.match(/^Error \(FAILED_STATE\): /).and.match(message)
+        expect(requestsOf(aws.requests, 'UpdateTable'), callLog(aws.requests)).to.have.length(1)
+        expect(requestsOf(aws.requests, 'DescribeTable').length, callLog(aws.requests)).to.be.at.most(3)
+      })
+    }
+
+    it('DescribeTable throttled past the SDK retries while waiting: ridden out, exit 0, one CreateTable', async () => {
+      const aws = await layer({})
+      const table = uniqueTable('thr-wait')
+      let created = false
+      let throttles = 0
+      aws.intercept(call => {
+        if (call.action === 'CreateTable') {
+          return {after(answer) {
+            created = answer.status === 200
+          }}
+        }
+
+        if (call.action !== 'DescribeTable' || !created || throttles >= 5) return
+        throttles++
+        return {reply: {body: {__type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate exceeded'}, status: 400}}
+      })
+      const run = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes'], {env: env()})
+      expect(run.code, output(run)).to.equal(0)
+      expect(throttles).to.equal(5)
+      expect(run.stderr).to.contain(`DescribeTable on ${table} is throttled; waiting on`)
+      expect(requestsOf(aws.requests, 'CreateTable'), callLog(aws.requests)).to.have.length(1)
+    })
+  })
+
+  describe('after ResourceInUseException, UpdateTable is re-planned before it is sent again', () => {
+    it('another process made the change meanwhile: no second UpdateTable, exit 0, said', async () => {
+      const {names, over} = await madeTables('riu', '--no-deletion-protection')
+      const aws = await over({})
+      let refused = 0
+      aws.intercept(async call => {
+        if (call.action !== 'UpdateTable' || refused > 0) return
+        refused++
+        // Another process turns deletion protection on; this call is refused as the table is busy.
+        await call.upstream('UpdateTable', {DeletionProtectionEnabled: true, TableName: names.sessions})
+        const message = `Attempt to change a resource which is still in use: Table is being updated: ${names.sessions}`
+        return {reply: {body: {__type: 'com.amazonaws.dynamodb.v20120810#ResourceInUseException', message}, status: 400}}
+      })
+      const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', names.sessions, '--yes']
+      const run = await runCli(args, {env: env()})
+      expect(run.code, output(run)).to.equal(0)
+      expect(requestsOf(aws.requests, 'UpdateTable'), callLog(aws.requests)).to.have.length(1)
+      expect(run.stdout).to.contain('"Turn deletion protection on" was done by another process meanwhile; not sent again.')
+      const client = sdkClient((await dynamoLocal()).endpoint)
+      closers.push(() => client.destroy())
+      const {Table} = await client.send(new DescribeTableCommand({TableName: names.sessions}))
+      expect(Table?.DeletionProtectionEnabled).to.equal(true)
     })
   })
 })
