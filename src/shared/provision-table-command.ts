@@ -88,6 +88,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
     if (flags.export) checkExportable(desired)
     const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined
+    const expectedAccount = expectedAccountOf(flags)
     const multiTable = this.definitions.length > 1
     const context = runContext({bin: this.config.bin, id: this.commandId, multiTable}, flags, choices, connection)
     const run: Run = {
@@ -107,6 +108,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       Promise.all(desired.map(table => this.inspectOne(provisioner, table))),
     ])
     this.progress.stop('read')
+    guardAccount(expectedAccount, target)
     // One table that cannot be read is reported on its own; if none can be read, that is the error.
     const unread = inspections.filter(inspection => inspection.error)
     if (unread.length === inspections.length) throw unread[0].error
@@ -229,9 +231,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
         account: await lookupAccount(connection), endpoint, local, region,
       })
     } catch (error) {
-      const accountNote = error instanceof SentinelError && error.code === 'UNSUPPORTED_OPERATION'
-        ? 'STS is not called for an endpoint override'
-        : toSentinelError(error as Error).message.replace(/\.$/, '')
+      const accountNote = toSentinelError(error as Error).message.replace(/\.$/, '')
       return makeTarget({
         accountNote, endpoint, local, region,
       })
@@ -469,4 +469,29 @@ function describeWhere(target: Target): string {
   if (target.local) return `DynamoDB Local at ${target.endpoint}`
   const endpoint = target.endpoint ? `, endpoint ${target.endpoint}` : ''
   return `account ${target.account ?? 'unknown'}, region ${target.region}${endpoint}`
+}
+
+/** The account a run must reach: --account-id, else SENTINEL_ACCOUNT_ID (for CI), checked locally. */
+function expectedAccountOf(flags: RunFlags): undefined | {id: string; source: string} {
+  if (flags['account-id']) return {id: validateAccountId(flags['account-id']), source: '--account-id'}
+  const fromEnv = process.env.SENTINEL_ACCOUNT_ID
+  return fromEnv ? {id: validateAccountId(fromEnv, 'SENTINEL_ACCOUNT_ID'), source: 'SENTINEL_ACCOUNT_ID'} : undefined
+}
+
+/**
+ * As Terraform's allowed_account_ids: credentials of another account, or an account that cannot be
+ * confirmed, stop the run before any write, naming both. --local has no account to check.
+ */
+function guardAccount(expected: undefined | {id: string; source: string}, target: Target): void {
+  if (!expected || target.local || target.account === expected.id) return
+  const fix = `Use credentials for account ${expected.id} (--aws-profile, AWS_PROFILE), or correct ${expected.source}.`
+  if (!target.account) {
+    const message = `Cannot confirm that the credentials belong to account ${expected.id} (from ${expected.source}): ` +
+      `${target.accountNote ?? 'the account is unknown'}; nothing was changed.`
+    throw new SentinelError('WRONG_ACCOUNT', message, {suggestion: fix})
+  }
+
+  const message = `The credentials belong to account ${target.account}, not ${expected.id} (from ${expected.source}); ` +
+    'nothing was changed.'
+  throw new SentinelError('WRONG_ACCOUNT', message, {suggestion: fix})
 }

@@ -74,11 +74,12 @@ export function regionNotice(region: string): string | undefined {
     `continuing as partition ${partitionOf(region).name}. If it is a typo, fix it; else update sentinel.`
 }
 
-export function validateAccountId(accountId: string): string {
+export function validateAccountId(accountId: string, source = '--account-id'): string {
   if (!ACCOUNT_ID.test(accountId)) {
+    const fix = source.startsWith('--') ? `Pass ${source} with` : `Set ${source} to`
     throw invalidInput(
-      `Invalid AWS account ID "${accountId}": it must be exactly 12 digits.`,
-      'Pass --account-id with the 12-digit account number, e.g. 123456789012.',
+      `Invalid AWS account ID "${accountId}" (from ${source}): it must be exactly 12 digits.`,
+      `${fix} the 12-digit account number, e.g. 123456789012.`,
     )
   }
 

@@ -153,7 +153,7 @@ describe('errors operators meet (end to end)', () => {
     ['bad region', ['init:sessions', '--region', 'mars-1'], {}, 'INVALID_INPUT', 2],
     ['bad region from AWS_REGION', ['init:sessions'], {AWS_REGION: 'nowhere'}, 'INVALID_INPUT', 2],
     ['bad account id', ['init:sessions', '--generate-iam', '--account-id', '12345', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
-    ['--account-id without --generate-iam', ['init:sessions', '--account-id', '123456789012', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
+    ['--account-id with --export', ['init:sessions', '--account-id', '123456789012', '--export', 'terraform'], {}, 'INVALID_INPUT', 2],
     ['--plan with --generate-iam', ['init:sessions', '--plan', '--generate-iam', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
     ['--local with --endpoint-url', ['init:sessions', '--local', '--endpoint-url', 'http://127.0.0.1:1'], {}, 'INVALID_INPUT', 2],
     ['unknown flag', ['init:sessions', '--bogus'], {}, 'INVALID_INPUT', 2],

@@ -23,7 +23,9 @@ import {
   runCli,
 } from '../support/cli.js'
 import {WRITE_ACTIONS} from '../support/proxy.js'
-import {dynamoLocal, sdkClient, uniqueTable} from '../support/servers.js'
+import {
+  dynamoLocal, sdkClient, startStsStub, uniqueTable,
+} from '../support/servers.js'
 
 const output = (run: CliResult) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`
 const lastLine = (run: CliResult) => run.stderr.trim().split('\n').at(-1) ?? ''
@@ -254,6 +256,64 @@ describe('trust the verdict (issue 16, end to end)', function () {
       closers.push(() => client.destroy())
       const {Table} = await client.send(new DescribeTableCommand({TableName: names.sessions}))
       expect(Table?.DeletionProtectionEnabled).to.equal(true)
+    })
+  })
+
+  describe('which account: looked up behind any non-emulator endpoint; --account-id and SENTINEL_ACCOUNT_ID guard', () => {
+    const writes = (aws: AwsLayer) => aws.requests.filter(request => WRITE_ACTIONS.has(request.action))
+
+    it('--account-id names another account than the credentials: WRONG_ACCOUNT naming both, exit 3, no write',
+      async () => {
+        const sts = await startStsStub('111111111111')
+        const aws = await layer({})
+        const {flags} = fourTables('acct')
+        const args = ['init:all', '--endpoint-url', aws.endpoint, ...flags, '--yes', '--account-id', '123456789012']
+        const run = await runCli(args, {env: env({AWS_ENDPOINT_URL_STS: sts.endpoint})})
+        expect(run.code, output(run)).to.equal(3)
+        expect(lastLine(run)).to.equal('Error (WRONG_ACCOUNT): The credentials belong to account 111111111111, ' +
+          'not 123456789012 (from --account-id); nothing was changed. Use credentials for account 123456789012 ' +
+          '(--aws-profile, AWS_PROFILE), or correct --account-id.')
+        expect(writes(aws), callLog(aws.requests)).to.deep.equal([])
+        expect(sts.calls).to.equal(1)
+      })
+
+    it('SENTINEL_ACCOUNT_ID guards init:status in CI the same way', async () => {
+      const sts = await startStsStub('111111111111')
+      const aws = await layer({})
+      const {flags} = fourTables('acct-env')
+      const run = await runCli(['init:status', '--endpoint-url', aws.endpoint, ...flags, '--json'], {
+        env: env({AWS_ENDPOINT_URL_STS: sts.endpoint, SENTINEL_ACCOUNT_ID: '123456789012'}),
+      })
+      expect(run.code, output(run)).to.equal(3)
+      const doc = parseJson(run.stdout)
+      expect(doc.error.code).to.equal('WRONG_ACCOUNT')
+      expect(doc.error.message).to.contain('111111111111').and.contain('123456789012 (from SENTINEL_ACCOUNT_ID)')
+    })
+
+    it('the right account passes the guard and the run applies; an emulator with no STS cannot confirm it', async () => {
+      const sts = await startStsStub('123456789012')
+      const aws = await layer({})
+      const table = uniqueTable('acct-ok')
+      const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes', '--account-id', '123456789012']
+      const run = await runCli(args, {env: env({AWS_ENDPOINT_URL_STS: sts.endpoint})})
+      expect(run.code, output(run)).to.equal(0)
+      expect(run.stdout).to.contain('Target: account 123456789012, region us-east-1')
+      const unconfirmed = await runCli(args, {env: env()})
+      expect(unconfirmed.code, output(unconfirmed)).to.equal(3)
+      expect(lastLine(unconfirmed)).to.contain('Cannot confirm that the credentials belong to account 123456789012')
+      .and.contain('STS is not called for an emulator endpoint')
+    })
+
+    it('a VPC endpoint is real AWS: the account comes from STS, not "*"', async () => {
+      const sts = await startStsStub('210987654321')
+      const run = await runCli([
+        'init:sessions', '--generate-iam', '--region', 'us-east-1',
+        '--endpoint-url', 'https://vpce-0abc123-xyz.dynamodb.us-east-1.vpce.amazonaws.com',
+      ], {env: env({AWS_ENDPOINT_URL_STS: sts.endpoint})})
+      expect(run.code, output(run)).to.equal(0)
+      expect(JSON.parse(run.stdout).Statement[0].Resource)
+      .to.equal('arn:aws:dynamodb:us-east-1:210987654321:table/sentinel-sessions')
+      expect(sts.calls).to.equal(1)
     })
   })
 })
