@@ -18,6 +18,8 @@ export interface SessionOptions {
   iamHint?: string
   /** Told before DynamoDB Local starts (it takes a few seconds). */
   onLocalStarting?: () => void
+  /** Told when a request has had no answer for a few seconds. */
+  onSilence?: (line: string) => void
 }
 
 export interface AwsSession {
@@ -36,7 +38,9 @@ export async function openSession(connection: Connection, options: SessionOption
     resolved = {...connection, endpoint: local.endpoint, endpointSource: '--local'}
   }
 
-  const port = await createDynamoDbAdapter(resolved, {debug: options.debug, iamHint: options.iamHint})
+  const port = await createDynamoDbAdapter(resolved, {
+    debug: options.debug, iamHint: options.iamHint, onSilence: options.onSilence,
+  })
   return {
     async close() {
       port.destroy()

@@ -214,6 +214,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       iamHint: commandLine(run.context, policyCommand, ['--generate-iam', '--policy-for', 'provisioner']),
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
       onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
+      onSilence: line => this.progress.status(line),
     })
     if (this.session.local) {
       this.progress.stop()
