@@ -214,6 +214,9 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       iamHint: commandLine(run.context, policyCommand, ['--generate-iam', '--policy-for', 'provisioner']),
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
       onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
+      localWaitMs: (run.flags['wait-timeout'] ?? 600) * 1000,
+      onLocalNotice: line => this.info(line),
+      onLocalWaiting: line => this.progress.status(line),
       onSilence: line => this.progress.status(line),
     })
     if (this.session.local) {
