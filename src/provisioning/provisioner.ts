@@ -39,7 +39,7 @@ import {
 import {
   type Action, type EndpointGap, planTable, type TablePlan,
 } from './plan.js'
-import {POLL_INTERVAL_MS, waitForActive} from './wait.js'
+import {POLL_INTERVAL_MS, pollInterval, waitForActive} from './wait.js'
 
 /** Progress of one table, as the provisioning service tells it. */
 export interface TableReporter {
@@ -565,7 +565,11 @@ class TableApply {
   }
 
   private async enablePitr(action: Action): Promise<void> {
-    // Right after creation AWS may answer ContinuousBackupsUnavailableException for a while.
+    // Right after creation AWS may answer ContinuousBackupsUnavailableException for a while: asked
+    // again soon (100 ms, then 200 ms), then at the pace of a wait (every 260 ms, less often after
+    // 30 s), never after a fixed second.
+    const started = Date.now()
+    let pause = 50
     for (;;) {
       try {
         await this.optional(action, 'UpdateContinuousBackups', () => this.port.updateContinuousBackups({
@@ -577,7 +581,8 @@ class TableApply {
         const unavailable = error instanceof SentinelError && error.awsName === 'ContinuousBackupsUnavailableException'
         if (!unavailable || Date.now() >= this.deadline) throw error
         this.reporter.progress(`Waiting for backups on ${this.name} to become available`)
-        await sleep(1000)
+        pause = Math.min(pause * 2, pollInterval(Date.now() - started, this.provisioner.timing.pollMs))
+        await sleep(pause)
       }
     }
   }

@@ -90,6 +90,12 @@ export interface AwsBehaviourOptions {
   deny?: {table: string; actions: readonly string[]}[]
   /** What DescribeTable reports for a table, over what the server says. */
   state?: Record<string, TableStateOverride>
+  /**
+   * UpdateContinuousBackups answers ContinuousBackupsUnavailableException for a created table
+   * while this window is open (its calls counted per table), as AWS does while it turns on
+   * backups for a new table. Needs the PITR emulation (tags not false).
+   */
+  backupsUnavailableAfterCreate?: Window
 }
 
 export interface TableStateOverride {
@@ -159,6 +165,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
   }
 
   if (options.deny) installDenials(proxy, options.deny)
+  if (options.backupsUnavailableAfterCreate) installBackupsUnavailable(proxy, options.backupsUnavailableAfterCreate)
   if (options.state) installStates(proxy, options.state)
   if (options.indexCreationLimit) installIndexLimit(proxy, options, holding, refusals)
   if (options.creating) installCreatingHold(proxy, holds, holding)
@@ -233,6 +240,28 @@ function installDenials(proxy: RecordingProxy, denials: NonNullable<AwsBehaviour
     if (!denied) return
     const resource = named.startsWith('arn:') ? named : `arn:aws:dynamodb:us-east-1:${LAYER_ACCOUNT}:table/${table}`
     return {reply: awsError('AccessDeniedException', accessDeniedMessage(call.action, resource))}
+  })
+}
+
+function installBackupsUnavailable(proxy: RecordingProxy, window: Window): void {
+  const created = new Map<string, WindowState>()
+  proxy.intercept(call => {
+    if (!call.table) return
+    const table = tableNameOf(call.table)
+    if (call.action === 'CreateTable') {
+      return {
+        after(answer) {
+          if (answer.status === 200) created.set(table, openWindow())
+        },
+      }
+    }
+
+    if (call.action !== 'UpdateContinuousBackups') return
+    const state = created.get(table)
+    if (!isOpen(window, state)) return
+    state!.used++
+    const message = `Backups are being enabled for the table: ${table}. Please retry later`
+    return {reply: awsError('ContinuousBackupsUnavailableException', message)}
   })
 }
 
