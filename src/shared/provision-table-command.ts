@@ -32,7 +32,7 @@ import {
 import {
   type DesiredTable, desiredTables, type TableChoice, validateChoices,
 } from '../tables/desired.js'
-import {validateAccountId, validateRegion} from '../tables/validate.js'
+import {regionNotice, validateAccountId, validateRegion} from '../tables/validate.js'
 import {connectionFlags, runModeFlags, tableSettingsFlags} from './flags.js'
 import {Progress} from './progress.js'
 import {promptYesNo} from './prompt.js'
@@ -85,6 +85,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const choices = validateChoices(chooseTables(this.definitions, flags))
     if (flags.export && !flags['import-existing']) return this.exportOnly(flags, choices)
     const connection = await this.resolveTarget(flags)
+    const unknownRegion = regionNotice(connection.region)
+    if (unknownRegion) this.info(`Warning: ${unknownRegion}`)
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
     if (flags.export) checkExportable(desired)
     const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined

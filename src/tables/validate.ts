@@ -49,8 +49,10 @@ function listedRegions(): string[] {
 export function validateRegion(region: string, source: string): string {
   const listed = listedRegions()
   if (listed.includes(region)) return region
+  // A new region differs from a listed one only in its number (eu-west-4): not a typo.
+  const stem = (name: string) => name.replace(/\d+$/, '')
   const near = closest(region, listed, 2)
-  if (near) {
+  if (near && stem(near) !== stem(region)) {
     throw invalidInput(
       `Unknown AWS region "${region}" (from ${source}): did you mean ${near}?`,
       `${source.startsWith('--') ? `Pass ${source}` : `Set ${source} to`} ${near}.`,

@@ -335,4 +335,75 @@ describe('trust the verdict (issue 16, end to end)', function () {
         expect(lastLine(run)).to.match(/^Error \(ENDPOINT_UNREACHABLE\)/)
       })
   })
+
+  describe('input checked before any call: regions, tags, exports', () => {
+    it('--region eu-wset-1: a typo of a known region is refused with the suggestion, exit 2, nothing printed', async () => {
+      const run = await runCli(['init:sessions', '--region', 'eu-wset-1', '--generate-iam'], {env: env()})
+      expect(run.code, output(run)).to.equal(2)
+      expect(run.stdout).to.equal('')
+      expect(lastLine(run)).to.equal('Error (INVALID_INPUT): Unknown AWS region "eu-wset-1" (from --region): ' +
+        'did you mean eu-west-1? Pass --region eu-west-1.')
+    })
+
+    it('a region shaped like one but unknown to this version: said, and the run goes on', async () => {
+      const args = ['init:sessions', '--region', 'eu-west-4', '--generate-iam', '--account-id', '123456789012']
+      const run = await runCli(args, {env: env()})
+      expect(run.code, output(run)).to.equal(0)
+      expect(run.stderr).to.contain('Warning: Region eu-west-4 is not known to this version of sentinel')
+      expect(JSON.parse(run.stdout).Statement[0].Resource)
+      .to.equal('arn:aws:dynamodb:eu-west-4:123456789012:table/sentinel-sessions')
+    })
+
+    it('--tag team=a@b: refused before any call, naming what DynamoDB allows', async () => {
+      const aws = await layer({})
+      const table = uniqueTable('tag-at')
+      const run = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--tag', 'team=a@b',
+        '--yes'], {env: env()})
+      expect(run.code, output(run)).to.equal(2)
+      expect(lastLine(run)).to.contain('DynamoDB allows letters, digits, white space and + - = . _ : / in tags')
+      expect(aws.requests).to.deep.equal([])
+    })
+
+    it('--tag constructor=x, __proto__=y, toString=z: tags like any other, created with the table', async () => {
+      const aws = await layer({})
+      const table = uniqueTable('tag-obj')
+      const run = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes',
+        '--tag', 'constructor=x', '--tag', '__proto__=y', '--tag', 'toString=z'], {env: env()})
+      expect(run.code, output(run)).to.equal(0)
+      const [tags] = [...aws.aws.tags.values()]
+      expect(Object.entries(tags).sort()).to.deep.equal([
+        ['__proto__', 'y'], ['constructor', 'x'], ['sentinel:table', 'sessions'], ['toString', 'z'],
+      ])
+    })
+
+    it('a live __proto__ tag is read like any other, and aws: tags do not count toward the 50', async () => {
+      const aws = await layer({})
+      const table = uniqueTable('tag-live')
+      const made = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes'], {env: env()})
+      expect(made.code, output(made)).to.equal(0)
+      const [arn] = [...aws.aws.tags.keys()]
+      // 49 tags that count (sentinel:table, __proto__ and 47 more) and two CloudFormation put there.
+      const live: Record<string, string> = {['__proto__']: 'x', 'sentinel:table': 'sessions'}
+      for (let index = 1; index <= 47; index++) live[`cost-${index}`] = 'x'
+      Object.assign(live, {'aws:cloudformation:logical-id': 'SessionTable', 'aws:cloudformation:stack-name': 's'})
+      aws.aws.tags.set(arn, live)
+      aws.requests.length = 0
+      const run = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes',
+        '--tag', '__proto__=x', '--tag', 'team=sec'], {env: env()})
+      expect(run.code, output(run)).to.equal(0)
+      expect(run.stdout).to.contain('+ Add tags team=sec\n')
+      expect(requestsOf(aws.requests, 'TagResource'), callLog(aws.requests)).to.have.length(1)
+      expect(Object.keys(aws.aws.tags.get(arn)!)).to.have.length(52).and.include('__proto__').and.include('team')
+    })
+
+    for (const flag of ['--no-pitr', '--no-deletion-protection']) {
+      it(`--export with ${flag} is refused: a template never switches a protection off`, async () => {
+        const run = await runCli(['init:all', '--export', 'terraform', flag], {env: env()})
+        expect(run.code, output(run)).to.equal(2)
+        expect(run.stdout).to.equal('')
+        expect(lastLine(run)).to.match(new RegExp(`^Error \\(INVALID_INPUT\\): --export cannot be used with ${flag}: ` +
+          'the template would switch this protection off'))
+      })
+    }
+  })
 })

@@ -565,11 +565,14 @@ export function emulatePitrAndTags(proxy: RecordingProxy, options: TagOptions = 
     if (refused) return refused
     const current = tags.get(arn) ?? {}
     const incoming = body.Tags as {Key: string; Value: string}[]
-    const count = new Set([...incoming.map(tag => tag.Key), ...Object.keys(current)]).size
+    // AWS-assigned aws: tags do not count toward the limit.
+    const count = [...new Set([...incoming.map(tag => tag.Key), ...Object.keys(current)])]
+    .filter(key => !key.toLowerCase().startsWith('aws:')).length
     if (count > limit) return tooMany(count)
     changing(arn)
     const next = {...current}
-    for (const tag of incoming) next[tag.Key] = tag.Value
+    // Defined, not assigned: a tag named __proto__ is a tag like any other.
+    for (const tag of incoming) Object.defineProperty(next, tag.Key, {configurable: true, enumerable: true, value: tag.Value, writable: true})
     tags.set(arn, next)
     return {body: {}}
   })

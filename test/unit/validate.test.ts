@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {partitionOf} from '../../src/aws/partitions.js'
 import {SentinelError} from '../../src/errors.js'
 import {
-  parseKmsKey, parseTags, validateAccountId, validateRegion, validateTableName,
+  parseKmsKey, parseTags, regionNotice, validateAccountId, validateRegion, validateTableName,
 } from '../../src/tables/validate.js'
 
 function failure(fn: () => unknown): SentinelError {
@@ -42,6 +42,19 @@ describe('input validation', () => {
     expect(partitionOf('cn-north-1').name).to.equal('aws-cn')
     expect(partitionOf('us-gov-east-1').name).to.equal('aws-us-gov')
     expect(partitionOf('eu-west-1').name).to.equal('aws')
+  })
+
+  it('regions: a typo of a listed region is refused with it; a new number of a listed name is not a typo', () => {
+    const typos: [string, string][] = [
+      ['eu-wset-1', 'eu-west-1'], ['us-esat-1', 'us-east-1'], ['ap-southeast1', 'ap-southeast-1'], ['cn-nrth-1', 'cn-north-1'],
+    ]
+    for (const [typo, meant] of typos) {
+      expect(failure(() => validateRegion(typo, 'AWS_REGION')).message).to.contain(`did you mean ${meant}?`)
+    }
+
+    expect(validateRegion('eu-west-4', '--region')).to.equal('eu-west-4')
+    expect(regionNotice('eu-west-4')).to.contain('not known to this version')
+    expect(regionNotice('eu-west-1')).to.equal(undefined)
   })
 
   it('account IDs are 12 digits', () => {
