@@ -6,8 +6,8 @@
  */
 import type {Connection} from './connection.js'
 
-import {partitionOf} from './partitions.js'
 import {classifyAwsError} from './errors.js'
+import {partitionOf} from './partitions.js'
 import {boundedRequests, SILENT_LOGGER} from './sdk-dynamodb.js'
 
 /** The typed port to KMS: a key ID, key ARN, alias name or alias ARN in, the key's ARN out. */

@@ -181,7 +181,8 @@ function watchSilence(
 ): void {
   // Calls made together (init:all reads four tables at once) go quiet together: said once per attempt.
   const said = {at: 0, attempt: 0}
-  const middleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async args => {
+  type Middleware = FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes>
+  const middleware: Middleware = (next, context) => async args => {
     const counted = context as {sentinelAttempt?: number}
     const attempt = (counted.sentinelAttempt ?? 0) + 1
     counted.sentinelAttempt = attempt

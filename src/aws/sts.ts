@@ -14,9 +14,10 @@ export type AccountLookup = (connection: Connection) => Promise<string>
  * dynamodb-local): an emulator. A VPC or FIPS endpoint, or any other full host name, is AWS.
  */
 export function isEmulatorEndpoint(endpoint: string): boolean {
-  const host = new URL(endpoint).hostname.replace(/^\[|\]$/g, '')
+  const host = new URL(endpoint).hostname.replaceAll(/^\[|\]$/g, '')
+  const bareName = !host.includes('.') && !host.includes(':')
   return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1'
-    || host === '0.0.0.0' || !host.includes('.') && !host.includes(':')
+    || host === '0.0.0.0' || bareName
 }
 
 /**

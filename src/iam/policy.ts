@@ -108,7 +108,10 @@ function tableStatements(scope: PolicyScope, table: PolicyTable, policyFor: Poli
 
   if (policyFor !== 'provisioner') statements.push(operationsStatement(arn, table.definition, `${sid}Operations`))
   if (table.kmsKey) statements.push(kmsStatement(scope, `${sid}Kms`, table.kmsKey, KMS_ACTIONS_FOR[policyFor]))
-  if (table.kmsKey && policyFor !== 'server') statements.push(keyLookupStatement(scope, `${sid}KmsKeyLookup`, table.kmsKey))
+  if (table.kmsKey && policyFor !== 'server') {
+    statements.push(keyLookupStatement(scope, `${sid}KmsKeyLookup`, table.kmsKey))
+  }
+
   return statements
 }
 

@@ -66,7 +66,9 @@ export function unreadInspection(desired: DesiredTable, error: SentinelError): I
   const plan: TablePlan = {
     actions: [], drift: [], endpointGaps: [], exists: false, notices: [], tableName: desired.tableName,
   }
-  return {desired, error, live: undefined, plan}
+  return {
+    desired, error, live: undefined, plan,
+  }
 }
 
 export type ApplyOutcome = 'created' | 'unchanged' | 'updated'
@@ -132,7 +134,6 @@ export class Provisioner {
   /** Shared by every table of one run (init:all). */
   readonly creationGate: CreationGate
   readonly timing: ProvisionerTiming
-
   /** KMS DescribeKey, for an alias in --kms-key; without it an alias cannot be compared. */
   private readonly resolveKey?: KeyResolver
   /** One DescribeKey per key for the whole run (init:all names one key for four tables). */
@@ -171,7 +172,7 @@ export class Provisioner {
     if (!kmsKey || (kmsKey.kind !== 'alias' && kmsKey.kind !== 'alias-arn')) return desired
     if (live?.encryption.kind !== 'kms' || !this.resolveKey) return desired
     const keyId = kmsKeyId(kmsKey)
-    const resolveKey = this.resolveKey
+    const {resolveKey} = this
     let resolved = this.resolvedKeys.get(keyId)
     if (!resolved) {
       resolved = resolveKey(keyId).then(
@@ -641,11 +642,13 @@ class TableApply {
       indexName,
       intervalMs: this.provisioner.timing.pollMs,
       justCreated: this.justCreated,
-      onThrottled: () => this.reporter.progress(`DescribeTable on ${this.name} is throttled; waiting on, polling less often`),
       onPoll: polled => {
         if (isTableActive(polled, indexName)) return
         const seconds = Math.round((Date.now() - started) / 1000)
         this.reporter.progress(`Waiting for ${this.name}: ${describeBusy(polled, indexName)} (${seconds}s)`)
+      },
+      onThrottled: () => {
+        this.reporter.progress(`DescribeTable on ${this.name} is throttled; waiting on, polling less often`)
       },
       tableName: this.name,
     })

@@ -79,24 +79,7 @@ export async function waitForActive(port: DynamoDbPort, options: WaitOptions): P
       continue
     }
 
-    if (!table && !options.justCreated) {
-      const message = `Table ${options.tableName} disappeared while waiting for it to become ACTIVE.`
-      throw new SentinelError('AWS_ERROR', message, {
-        suggestion: 'Someone deleted it; rerun to create it again.',
-      })
-    }
-
-    if (table?.TableStatus === 'DELETING') {
-      throw new SentinelError('TABLE_DELETING', `Table ${options.tableName} is being deleted.`, {
-        suggestion: 'Wait for the deletion to finish, then rerun.',
-      })
-    }
-
-    const failed = table && failedState(table)
-    if (failed) {
-      throw new SentinelError('FAILED_STATE', describeFailedState(failed), {suggestion: failed.remedy})
-    }
-
+    checkWaitable(table, options)
     if (table) options.onPoll?.(table)
     if (table && isTableActive(table, options.indexName)) return table
     const polled = now()
@@ -110,5 +93,26 @@ export async function waitForActive(port: DynamoDbPort, options: WaitOptions): P
 
     const interval = pollInterval(polled - waitStarted, baseInterval)
     await (options.sleep ?? sleep)(Math.max(0, Math.min(interval - (polled - started), options.deadline - polled)))
+  }
+}
+
+/** A table a wait can no longer end well for: gone, being deleted, or in a state no wait sees end. */
+function checkWaitable(table: TableDescription | undefined, options: WaitOptions): void {
+  if (!table && !options.justCreated) {
+    const message = `Table ${options.tableName} disappeared while waiting for it to become ACTIVE.`
+    throw new SentinelError('AWS_ERROR', message, {
+      suggestion: 'Someone deleted it; rerun to create it again.',
+    })
+  }
+
+  if (table?.TableStatus === 'DELETING') {
+    throw new SentinelError('TABLE_DELETING', `Table ${options.tableName} is being deleted.`, {
+      suggestion: 'Wait for the deletion to finish, then rerun.',
+    })
+  }
+
+  const failed = table && failedState(table)
+  if (failed) {
+    throw new SentinelError('FAILED_STATE', describeFailedState(failed), {suggestion: failed.remedy})
   }
 }

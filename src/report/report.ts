@@ -1,11 +1,10 @@
+import type {SentinelError} from '../errors.js'
 /**
  * What a run reports: the typed result behind --json, and its rendering as text. Pure functions.
  */
 import type {PolicyDocument} from '../iam/policy.js'
 import type {TableKind} from '../tables/definitions.js'
 import type {DesiredTable} from '../tables/desired.js'
-
-import type {SentinelError} from '../errors.js'
 
 import {partitionOf} from '../aws/partitions.js'
 import {type LiveTable, UNREAD, UNSUPPORTED} from '../provisioning/live-table.js'

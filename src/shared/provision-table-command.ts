@@ -215,9 +215,9 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       debug: line => this.debugLine(line),
       iamHint: commandLine(run.context, policyCommand, ['--generate-iam', '--policy-for', 'provisioner']),
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
-      onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
       localWaitMs: (run.flags['wait-timeout'] ?? 600) * 1000,
       onLocalNotice: line => this.info(line),
+      onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
       onLocalWaiting: line => this.progress.status(line),
       onSilence: line => this.progress.status(line),
     })
@@ -497,7 +497,7 @@ function guardAccount(expected: undefined | {id: string; source: string}, target
     throw new SentinelError('WRONG_ACCOUNT', message, {suggestion: fix})
   }
 
-  const message = `The credentials belong to account ${target.account}, not ${expected.id} (from ${expected.source}); ` +
-    'nothing was changed.'
+  const message = `The credentials belong to account ${target.account}, ` +
+    `not ${expected.id} (from ${expected.source}); nothing was changed.`
   throw new SentinelError('WRONG_ACCOUNT', message, {suggestion: fix})
 }

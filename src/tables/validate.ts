@@ -36,6 +36,11 @@ export function validateTableName(name: string, source = '--table'): string {
   return name
 }
 
+/** A region's name without its number: eu-west for eu-west-1. */
+function stem(region: string): string {
+  return region.replace(/\d+$/, '')
+}
+
 /** The regions the SDK's partition data lists (not its -global pseudo-regions). */
 function listedRegions(): string[] {
   return SDK_PARTITIONS.partitions.flatMap(partition => Object.keys(partition.regions))
@@ -50,7 +55,6 @@ export function validateRegion(region: string, source: string): string {
   const listed = listedRegions()
   if (listed.includes(region)) return region
   // A new region differs from a listed one only in its number (eu-west-4): not a typo.
-  const stem = (name: string) => name.replace(/\d+$/, '')
   const near = closest(region, listed, 2)
   if (near && stem(near) !== stem(region)) {
     throw invalidInput(

@@ -1,3 +1,4 @@
+import {expect} from 'chai'
 /**
  * Issue 16, `--local` side by side: two runs on one data folder never share a DynamoDB Local's
  * SQLite file (that answers InternalFailure, HTTP 500). The second waits for the first, or says
@@ -8,8 +9,6 @@
 import {spawn} from 'node:child_process'
 import {mkdtempSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
-
-import {expect} from 'chai'
 
 import {
   BIN, cleanEnv, type CliResult, runCli, scratchDir,
@@ -88,13 +87,15 @@ describe('--local side by side on one data folder (issue 16, end to end)', funct
         if (/\(y\/N\)/.test(screen)) resolve()
       })
     })
-    const second = await runCli(['init:ratelimit', '--local', '--local-dir', dir, '--yes', '--wait-timeout', '2'], {env})
+    const args = ['init:ratelimit', '--local', '--local-dir', dir, '--yes', '--wait-timeout', '2']
+    const second = await runCli(args, {env})
     first.stdin.write('n\r')
     await firstDone
     expect(second.code, output(second)).to.equal(3)
-    expect(lastLine(second)).to.match(new RegExp(`^Error \\(LOCAL_START_FAILED\\): Another sentinel --local run ` +
+    const error = String.raw`^Error \(LOCAL_START_FAILED\): Another sentinel --local run `
+    expect(lastLine(second)).to.match(new RegExp(error +
       `\\(pid \\d+\\) is using ${dir}; two DynamoDB Local servers cannot share one data folder\\. ` +
-      'Wait for that run to finish and rerun, or pass --local-dir with another folder\\.$'))
+      String.raw`Wait for that run to finish and rerun, or pass --local-dir with another folder\.$`))
   })
 
   it('a DynamoDB Local left running by a CLI killed with kill -9 is found and stopped by the next run', async () => {

@@ -48,6 +48,11 @@ function fourTables(prefix: string) {
   return {flags, names}
 }
 
+const env = (extra: Record<string, string> = {}) => cleanEnv({AWS_REGION: 'us-east-1', ...extra})
+const writes = (aws: AwsLayer) => aws.requests.filter(request => WRITE_ACTIONS.has(request.action))
+const awsErrorReply = (type: string, message: string) =>
+  ({reply: {body: {__type: `com.amazonaws.dynamodb.v20120810#${type}`, message}, status: 400}})
+
 type TableJson = {table: string; outcome: string; status: string; converged: boolean; error?: {code: string}}
 
 describe('trust the verdict (issue 16, end to end)', function () {
@@ -70,8 +75,6 @@ describe('trust the verdict (issue 16, end to end)', function () {
     return stub
   }
 
-  const env = (extra: Record<string, string> = {}) => cleanEnv({AWS_REGION: 'us-east-1', ...extra})
-
   /** The four tables, made by init:all through a layer; `over` puts another layer in front of them. */
   async function madeTables(prefix: string, ...extra: string[]) {
     const {flags, names} = fourTables(prefix)
@@ -90,12 +93,25 @@ describe('trust the verdict (issue 16, end to end)', function () {
     return {flags, names, over}
   }
 
+  /** init:status --kms-key alias/sentinel with every table on `tableKey`, KMS at AWS_ENDPOINT_URL_KMS. */
+  async function statusWith(prefix: string, tableKey: string, aliases: Record<string, string>) {
+    const {flags, names, over} = await madeTables(prefix)
+    const state = Object.fromEntries(Object.values(names).map(name => [name, {kmsKeyArn: tableKey}]))
+    const aws = await over({state})
+    const stub = await kms(aliases)
+    const args = ['init:status', '--endpoint-url', aws.endpoint, ...flags, '--kms-key', 'alias/sentinel']
+    const run = await runCli(args, {env: env({AWS_ENDPOINT_URL_KMS: stub.endpoint})})
+    return {names, run, stub}
+  }
+
   describe('one table that cannot be read does not end the run', () => {
-    it('init:all: DescribeTable denied on one table; the other three are created; PARTIAL_FAILURE, exit 4',
+    it(
+      'init:all: DescribeTable denied on one table; the other three are created; PARTIAL_FAILURE, exit 4',
       async () => {
         const {flags, names} = fourTables('deny')
         const aws = await layer({deny: [{actions: ['DescribeTable'], table: names.breakglass}]})
-        const run = await runCli(['init:all', '--endpoint-url', aws.endpoint, ...flags, '--yes', '--json'], {env: env()})
+        const args = ['init:all', '--endpoint-url', aws.endpoint, ...flags, '--yes', '--json']
+        const run = await runCli(args, {env: env()})
         expect(run.code, output(run)).to.equal(4)
         const doc = parseJson(run.stdout)
         expect(doc.error.code).to.equal('PARTIAL_FAILURE')
@@ -110,7 +126,8 @@ describe('trust the verdict (issue 16, end to end)', function () {
         const writesToDenied = aws.requests.filter(request =>
           WRITE_ACTIONS.has(request.action) && (request.table ?? request.arn ?? '').includes(names.breakglass))
         expect(writesToDenied, callLog(aws.requests)).to.deep.equal([])
-      })
+      },
+    )
 
     it('init:status: ListTagsOfResource denied on one table; every other table is reported; exit 4', async () => {
       const {flags, names, over} = await madeTables('deny-tags')
@@ -130,7 +147,9 @@ describe('trust the verdict (issue 16, end to end)', function () {
     it('init:all: DescribeTable throttled past its retries on one table; the others are created', async () => {
       const {flags, names} = fourTables('thr')
       const aws = await layer({})
-      aws.fault('DescribeTable', {kind: 'error', status: 400, table: names.ratelimit, times: 4, type: 'ThrottlingException'})
+      aws.fault('DescribeTable', {
+        kind: 'error', status: 400, table: names.ratelimit, times: 4, type: 'ThrottlingException',
+      })
       const run = await runCli(['init:all', '--endpoint-url', aws.endpoint, ...flags, '--yes', '--json'], {env: env()})
       expect(run.code, output(run)).to.equal(1)
       const doc = parseJson(run.stdout)
@@ -149,17 +168,6 @@ describe('trust the verdict (issue 16, end to end)', function () {
     const KEY = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
     const OTHER = 'arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555'
     const AWS_MANAGED = 'arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee'
-
-    /** init:status --kms-key alias/sentinel with every table on `tableKey`, KMS at AWS_ENDPOINT_URL_KMS. */
-    async function statusWith(prefix: string, tableKey: string, aliases: Record<string, string>) {
-      const {flags, names, over} = await madeTables(prefix)
-      const state = Object.fromEntries(Object.values(names).map(name => [name, {kmsKeyArn: tableKey}]))
-      const aws = await over({state})
-      const stub = await kms(aliases)
-      const args = ['init:status', '--endpoint-url', aws.endpoint, ...flags, '--kms-key', 'alias/sentinel']
-      const run = await runCli(args, {env: env({AWS_ENDPOINT_URL_KMS: stub.endpoint})})
-      return {names, run, stub}
-    }
 
     it('the tables are on the key the alias names: converged, exit 0, one DescribeKey for four tables', async () => {
       const {run, stub} = await statusWith('kms-same', KEY, {'alias/sentinel': KEY})
@@ -184,17 +192,20 @@ describe('trust the verdict (issue 16, end to end)', function () {
       const {run, stub} = await statusWith('kms-unknown', KEY, {})
       expect(run.code, output(run)).to.equal(6)
       expect(stub.describeKeyCalls).to.deep.equal(['alias/sentinel'])
-      expect(run.stdout).to.contain(`whether alias/sentinel names that key could not be checked`)
+      expect(run.stdout).to.contain('whether alias/sentinel names that key could not be checked')
       expect(run.stdout).to.contain('kms:DescribeKey')
       expect(run.stdout).not.to.contain('matches')
     })
   })
 
   describe('states no wait sees end fail at once; a throttled poll is ridden out', () => {
-    const states: [string, {tableStatus?: string; replicas?: {RegionName: string; ReplicaStatus: string}[]}, RegExp][] = [
-      ['a table whose KMS key DynamoDB cannot use', {tableStatus: 'INACCESSIBLE_ENCRYPTION_CREDENTIALS'},
+    type State = {tableStatus?: string; replicas?: {RegionName: string; ReplicaStatus: string}[]}
+    const states: [string, State, RegExp][] = [
+      ['a table whose KMS key DynamoDB cannot use',
+        {tableStatus: 'INACCESSIBLE_ENCRYPTION_CREDENTIALS'},
         /is INACCESSIBLE_ENCRYPTION_CREDENTIALS: DynamoDB cannot use its KMS key .+ Enable the key/],
-      ['a replica in a disabled region', {replicas: [{RegionName: 'ap-south-2', ReplicaStatus: 'REGION_DISABLED'}]},
+      ['a replica in a disabled region',
+        {replicas: [{RegionName: 'ap-south-2', ReplicaStatus: 'REGION_DISABLED'}]},
         /Replica of .+ in ap-south-2 is REGION_DISABLED: its region is disabled .+ Enable the region/],
     ]
     for (const [label, state, message] of states) {
@@ -218,16 +229,19 @@ describe('trust the verdict (issue 16, end to end)', function () {
       let throttles = 0
       aws.intercept(call => {
         if (call.action === 'CreateTable') {
-          return {after(answer) {
-            created = answer.status === 200
-          }}
+          return {
+            after(answer) {
+              created = answer.status === 200
+            },
+          }
         }
 
         if (call.action !== 'DescribeTable' || !created || throttles >= 5) return
         throttles++
-        return {reply: {body: {__type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate exceeded'}, status: 400}}
+        return awsErrorReply('ThrottlingException', 'Rate exceeded')
       })
-      const run = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes'], {env: env()})
+      const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes']
+      const run = await runCli(args, {env: env()})
       expect(run.code, output(run)).to.equal(0)
       expect(throttles).to.equal(5)
       expect(run.stderr).to.contain(`DescribeTable on ${table} is throttled; waiting on`)
@@ -246,13 +260,14 @@ describe('trust the verdict (issue 16, end to end)', function () {
         // Another process turns deletion protection on; this call is refused as the table is busy.
         await call.upstream('UpdateTable', {DeletionProtectionEnabled: true, TableName: names.sessions})
         const message = `Attempt to change a resource which is still in use: Table is being updated: ${names.sessions}`
-        return {reply: {body: {__type: 'com.amazonaws.dynamodb.v20120810#ResourceInUseException', message}, status: 400}}
+        return awsErrorReply('ResourceInUseException', message)
       })
       const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', names.sessions, '--yes']
       const run = await runCli(args, {env: env()})
       expect(run.code, output(run)).to.equal(0)
       expect(requestsOf(aws.requests, 'UpdateTable'), callLog(aws.requests)).to.have.length(1)
-      expect(run.stdout).to.contain('"Turn deletion protection on" was done by another process meanwhile; not sent again.')
+      expect(run.stdout)
+      .to.contain('"Turn deletion protection on" was done by another process meanwhile; not sent again.')
       const client = sdkClient((await dynamoLocal()).endpoint)
       closers.push(() => client.destroy())
       const {Table} = await client.send(new DescribeTableCommand({TableName: names.sessions}))
@@ -260,10 +275,9 @@ describe('trust the verdict (issue 16, end to end)', function () {
     })
   })
 
-  describe('which account: looked up behind any non-emulator endpoint; --account-id and SENTINEL_ACCOUNT_ID guard', () => {
-    const writes = (aws: AwsLayer) => aws.requests.filter(request => WRITE_ACTIONS.has(request.action))
-
-    it('--account-id names another account than the credentials: WRONG_ACCOUNT naming both, exit 3, no write',
+  describe('which account: looked up behind any non-emulator endpoint; --account-id, SENTINEL_ACCOUNT_ID guard', () => {
+    it(
+      '--account-id names another account than the credentials: WRONG_ACCOUNT naming both, exit 3, no write',
       async () => {
         const sts = await startStsStub('111111111111')
         const aws = await layer({})
@@ -276,7 +290,8 @@ describe('trust the verdict (issue 16, end to end)', function () {
           '(--aws-profile, AWS_PROFILE), or correct --account-id.')
         expect(writes(aws), callLog(aws.requests)).to.deep.equal([])
         expect(sts.calls).to.equal(1)
-      })
+      },
+    )
 
     it('SENTINEL_ACCOUNT_ID guards init:status in CI the same way', async () => {
       const sts = await startStsStub('111111111111')
@@ -291,11 +306,12 @@ describe('trust the verdict (issue 16, end to end)', function () {
       expect(doc.error.message).to.contain('111111111111').and.contain('123456789012 (from SENTINEL_ACCOUNT_ID)')
     })
 
-    it('the right account passes the guard and the run applies; an emulator with no STS cannot confirm it', async () => {
+    it('the right account passes the guard and the run applies; an emulator and no STS cannot', async () => {
       const sts = await startStsStub('123456789012')
       const aws = await layer({})
       const table = uniqueTable('acct-ok')
-      const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes', '--account-id', '123456789012']
+      const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes']
+      args.push('--account-id', '123456789012')
       const run = await runCli(args, {env: env({AWS_ENDPOINT_URL_STS: sts.endpoint})})
       expect(run.code, output(run)).to.equal(0)
       expect(run.stdout).to.contain('Target: account 123456789012, region us-east-1')
@@ -308,8 +324,12 @@ describe('trust the verdict (issue 16, end to end)', function () {
     it('a VPC endpoint is real AWS: the account comes from STS, not "*"', async () => {
       const sts = await startStsStub('210987654321')
       const run = await runCli([
-        'init:sessions', '--generate-iam', '--region', 'us-east-1',
-        '--endpoint-url', 'https://vpce-0abc123-xyz.dynamodb.us-east-1.vpce.amazonaws.com',
+        'init:sessions',
+        '--generate-iam',
+        '--region',
+        'us-east-1',
+        '--endpoint-url',
+        'https://vpce-0abc123-xyz.dynamodb.us-east-1.vpce.amazonaws.com',
       ], {env: env({AWS_ENDPOINT_URL_STS: sts.endpoint})})
       expect(run.code, output(run)).to.equal(0)
       expect(JSON.parse(run.stdout).Statement[0].Resource)
@@ -319,7 +339,8 @@ describe('trust the verdict (issue 16, end to end)', function () {
   })
 
   describe('silence', () => {
-    it('a silent endpoint: after a few seconds says there is no answer yet and that it retries, attempt n of m',
+    it(
+      'a silent endpoint: after a few seconds says there is no answer yet and that it retries, attempt n of m',
       async () => {
         const silent = await startSilentEndpoint()
         closers.push(() => silent.close())
@@ -327,17 +348,18 @@ describe('trust the verdict (issue 16, end to end)', function () {
         const args = ['init:sessions', '--endpoint-url', silent.endpoint, '--table', table, '--yes']
         const run = await runCli(args, {env: env(), killAfterMs: 60_000})
         expect(run.code, output(run)).to.equal(7)
-        const host = new URL(silent.endpoint).host
+        const {host} = new URL(silent.endpoint)
         const said = run.stderr.split('\n').filter(line => line.startsWith(`No answer from http://${host} yet`))
         expect(said.length, output(run)).to.equal(4)
         expect(said[0]).to.match(/\(Describe\w+ quiet-[\w-]+, 3 s\); waiting up to 8 s, then retrying \(attempt 1 of 4\)$/)
         expect(said[3]).to.match(/then giving up \(attempt 4 of 4\)$/)
         expect(lastLine(run)).to.match(/^Error \(ENDPOINT_UNREACHABLE\)/)
-      })
+      },
+    )
   })
 
   describe('input checked before any call: regions, tags, exports', () => {
-    it('--region eu-wset-1: a typo of a known region is refused with the suggestion, exit 2, nothing printed', async () => {
+    it('--region eu-wset-1: a typo of a known region is refused with the suggestion, exit 2', async () => {
       const run = await runCli(['init:sessions', '--region', 'eu-wset-1', '--generate-iam'], {env: env()})
       expect(run.code, output(run)).to.equal(2)
       expect(run.stdout).to.equal('')
@@ -357,7 +379,13 @@ describe('trust the verdict (issue 16, end to end)', function () {
     it('--tag team=a@b: refused before any call, naming what DynamoDB allows', async () => {
       const aws = await layer({})
       const table = uniqueTable('tag-at')
-      const run = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--tag', 'team=a@b',
+      const run = await runCli(['init:sessions',
+        '--endpoint-url',
+        aws.endpoint,
+        '--table',
+        table,
+        '--tag',
+        'team=a@b',
         '--yes'], {env: env()})
       expect(run.code, output(run)).to.equal(2)
       expect(lastLine(run)).to.contain('DynamoDB allows letters, digits, white space and + - = . _ : / in tags')
@@ -367,8 +395,18 @@ describe('trust the verdict (issue 16, end to end)', function () {
     it('--tag constructor=x, __proto__=y, toString=z: tags like any other, created with the table', async () => {
       const aws = await layer({})
       const table = uniqueTable('tag-obj')
-      const run = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes',
-        '--tag', 'constructor=x', '--tag', '__proto__=y', '--tag', 'toString=z'], {env: env()})
+      const run = await runCli(['init:sessions',
+        '--endpoint-url',
+        aws.endpoint,
+        '--table',
+        table,
+        '--yes',
+        '--tag',
+        'constructor=x',
+        '--tag',
+        '__proto__=y',
+        '--tag',
+        'toString=z'], {env: env()})
       expect(run.code, output(run)).to.equal(0)
       const [tags] = [...aws.aws.tags.values()]
       expect(Object.entries(tags).sort()).to.deep.equal([
@@ -379,7 +417,8 @@ describe('trust the verdict (issue 16, end to end)', function () {
     it('a live __proto__ tag is read like any other, and aws: tags do not count toward the 50', async () => {
       const aws = await layer({})
       const table = uniqueTable('tag-live')
-      const made = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes'], {env: env()})
+      const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes']
+      const made = await runCli(args, {env: env()})
       expect(made.code, output(made)).to.equal(0)
       const [arn] = [...aws.aws.tags.keys()]
       // 49 tags that count (sentinel:table, __proto__ and 47 more) and two CloudFormation put there.
@@ -388,8 +427,16 @@ describe('trust the verdict (issue 16, end to end)', function () {
       Object.assign(live, {'aws:cloudformation:logical-id': 'SessionTable', 'aws:cloudformation:stack-name': 's'})
       aws.aws.tags.set(arn, live)
       aws.requests.length = 0
-      const run = await runCli(['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--yes',
-        '--tag', '__proto__=x', '--tag', 'team=sec'], {env: env()})
+      const run = await runCli(['init:sessions',
+        '--endpoint-url',
+        aws.endpoint,
+        '--table',
+        table,
+        '--yes',
+        '--tag',
+        '__proto__=x',
+        '--tag',
+        'team=sec'], {env: env()})
       expect(run.code, output(run)).to.equal(0)
       expect(run.stdout).to.contain('+ Add tags team=sec\n')
       expect(requestsOf(aws.requests, 'TagResource'), callLog(aws.requests)).to.have.length(1)

@@ -334,7 +334,7 @@ export async function startKmsStub(keys: Record<string, string>): Promise<KmsStu
       response.writeHead(200, headers)
       response.end(JSON.stringify({
         KeyMetadata: {
-          Arn: arn, KeyId: arn.split('/').pop(), KeyManager: 'CUSTOMER', KeyState: 'Enabled', Enabled: true,
+          Arn: arn, Enabled: true, KeyId: arn.split('/').pop(), KeyManager: 'CUSTOMER', KeyState: 'Enabled',
         },
       }))
     })

@@ -572,7 +572,9 @@ export function emulatePitrAndTags(proxy: RecordingProxy, options: TagOptions = 
     changing(arn)
     const next = {...current}
     // Defined, not assigned: a tag named __proto__ is a tag like any other.
-    for (const tag of incoming) Object.defineProperty(next, tag.Key, {configurable: true, enumerable: true, value: tag.Value, writable: true})
+    for (const tag of incoming) Object.defineProperty(next, tag.Key, {
+      configurable: true, enumerable: true, value: tag.Value, writable: true,
+    })
     tags.set(arn, next)
     return {body: {}}
   })

@@ -9,7 +9,8 @@ import {BREAKGLASS_TABLE, SESSIONS_TABLE} from '../../src/tables/definitions.js'
 type Tags = Record<string, string>
 
 /** Tags are Maps in the CLI (a key such as __proto__ is a tag like any other); written here as objects. */
-const desired = ({tags, ...overrides}: Partial<Omit<DesiredTable, 'tags'>> & {tags?: Tags} = {}): DesiredTable => ({
+type DesiredOverrides = Partial<Omit<DesiredTable, 'tags'>> & {tags?: Tags}
+const desired = ({tags, ...overrides}: DesiredOverrides = {}): DesiredTable => ({
   definition: BREAKGLASS_TABLE,
   deletionProtection: true,
   pitr: true,
@@ -19,9 +20,8 @@ const desired = ({tags, ...overrides}: Partial<Omit<DesiredTable, 'tags'>> & {ta
 })
 
 /** A live table exactly as Sentinel wants it. */
-const converged = (
-  {tags, ...overrides}: Partial<Omit<LiveTable, 'tags'>> & {tags?: LiveTable['tags'] | Tags} = {},
-): LiveTable => ({
+type LiveOverrides = Partial<Omit<LiveTable, 'tags'>> & {tags?: LiveTable['tags'] | Tags}
+const converged = ({tags, ...overrides}: LiveOverrides = {}): LiveTable => ({
   arn: 'arn:aws:dynamodb:us-east-1:123456789012:table/sentinel-breakglass',
   attributeTypes: {
     created_at: 'S',
@@ -95,7 +95,8 @@ describe('planTable', () => {
     ])
     expect(plan.actions[0]).to.include({type: 'add-index'})
     expect((plan.actions[0] as {index: {name: string}}).index.name).to.equal('gsi-profile')
-    expect(Object.fromEntries((plan.actions.at(-1) as {tags: Map<string, string>}).tags)).to.deep.equal({'sentinel:table': 'breakglass', team: 'sec'})
+    const added = (plan.actions.at(-1) as {tags: Map<string, string>}).tags
+    expect(Object.fromEntries(added)).to.deep.equal({'sentinel:table': 'breakglass', team: 'sec'})
     expect(plan.drift).to.be.empty
   })
 

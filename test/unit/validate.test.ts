@@ -46,7 +46,10 @@ describe('input validation', () => {
 
   it('regions: a typo of a listed region is refused with it; a new number of a listed name is not a typo', () => {
     const typos: [string, string][] = [
-      ['eu-wset-1', 'eu-west-1'], ['us-esat-1', 'us-east-1'], ['ap-southeast1', 'ap-southeast-1'], ['cn-nrth-1', 'cn-north-1'],
+      ['eu-wset-1', 'eu-west-1'],
+      ['us-esat-1', 'us-east-1'],
+      ['ap-southeast1', 'ap-southeast-1'],
+      ['cn-nrth-1', 'cn-north-1'],
     ]
     for (const [typo, meant] of typos) {
       expect(failure(() => validateRegion(typo, 'AWS_REGION')).message).to.contain(`did you mean ${meant}?`)
@@ -83,7 +86,9 @@ describe('input validation', () => {
 
   it('tags: key=value, unique, no aws: prefix, lengths, characters', () => {
     expect(Object.fromEntries(parseTags(['team=sec', 'env=prod', 'empty=', 'a b=c+d-e=f.g_h:i/j'], 'sentinel:table')))
-    .to.deep.equal({'a b': 'c+d-e=f.g_h:i/j', empty: '', env: 'prod', team: 'sec'})
+    .to.deep.equal({
+      'a b': 'c+d-e=f.g_h:i/j', empty: '', env: 'prod', team: 'sec',
+    })
     // Keys an object would inherit or swallow are tags like any other (issue 16).
     const special = parseTags(['constructor=x', '__proto__=y', 'toString=z'], 'sentinel:table')
     expect([...special]).to.deep.equal([['constructor', 'x'], ['__proto__', 'y'], ['toString', 'z']])

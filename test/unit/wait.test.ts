@@ -11,7 +11,9 @@ import type {DynamoDbPort} from '../../src/aws/dynamodb-port.js'
 
 import {SentinelError} from '../../src/errors.js'
 import {FAILED_REPLICA_STATES, FAILED_TABLE_STATES} from '../../src/provisioning/states.js'
-import {MAX_POLL_INTERVAL_MS, pollInterval, POLL_INTERVAL_MS, waitForActive} from '../../src/provisioning/wait.js'
+import {
+  MAX_POLL_INTERVAL_MS, POLL_INTERVAL_MS, pollInterval, waitForActive,
+} from '../../src/provisioning/wait.js'
 
 type Answer = Error | TableDescription
 
@@ -85,13 +87,17 @@ describe('waiting (issue 16)', () => {
 
   for (const state of ['REPLICATION_NOT_AUTHORIZED', 'REGION_DISABLED']) {
     it(`a replica ${state} fails at once, naming its region`, async () => {
-      const Replicas = [{RegionName: 'eu-west-1', ReplicaStatus: 'ACTIVE'}, {RegionName: 'ap-south-2', ReplicaStatus: state}]
+      const Replicas = [
+        {RegionName: 'eu-west-1', ReplicaStatus: 'ACTIVE'},
+        {RegionName: 'ap-south-2', ReplicaStatus: state},
+      ]
       const fake = scripted([table('UPDATING', {Replicas})])
       const error = await waitForActive(fake.port, {
         deadline: fake.now() + 600_000, now: fake.now, sleep: fake.sleep, tableName: 't-1',
       }).catch(error_ => error_)
       expect(error).to.be.instanceOf(SentinelError).with.property('code', 'FAILED_STATE')
-      expect(error.message).to.contain(`Replica of t-1 in ap-south-2 is ${state}: ${FAILED_REPLICA_STATES[state].meaning}`)
+      const {meaning} = FAILED_REPLICA_STATES[state]
+      expect(error.message).to.contain(`Replica of t-1 in ap-south-2 is ${state}: ${meaning}`)
       expect(fake.calls).to.equal(1)
     })
   }
