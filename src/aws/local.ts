@@ -205,8 +205,7 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
   try {
     await Promise.race([ready, failure])
   } catch (error) {
-    await stopChild(child)
-    process.removeListener('exit', killOnExit)
+    stopChild(child)
     lock?.release()
     throw error
   }

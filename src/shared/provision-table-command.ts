@@ -110,10 +110,13 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       Promise.all(desired.map(table => this.inspectOne(provisioner, table))),
     ])
     this.progress.stop('read')
-    guardAccount(expectedAccount, target)
-    // One table that cannot be read is reported on its own; if none can be read, that is the error.
+    // One table that cannot be read is reported on its own; if none can be read, that is the error,
+    // unless STS named an account the guard refuses (credentials of the wrong account read nothing).
     const unread = inspections.filter(inspection => inspection.error)
-    if (unread.length === inspections.length) throw unread[0].error
+    const noneRead = unread.length === inspections.length
+    if (noneRead && !target.account) throw unread[0].error
+    guardAccount(expectedAccount, target)
+    if (noneRead) throw unread[0].error
     if (this.readOnly) return this.status(inspections, target, context)
     return this.planAndApply(run, provisioner, inspections, target)
   }
