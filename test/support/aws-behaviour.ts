@@ -30,6 +30,7 @@
 import {createServer as createHttpServer} from 'node:http'
 import {createServer, type Socket} from 'node:net'
 
+import {MAX_TAGS_PER_RESOURCE} from '../../src/tables/definitions.js'
 import {
   awsErrorBody,
   emulatePitrAndTags,
@@ -210,7 +211,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
     })
     const tagOptions: TagOptions = {
       createTableTags: true,
-      limit: 50,
+      limit: MAX_TAGS_PER_RESOURCE,
       pageSize: 10,
       ...options.tags,
     }

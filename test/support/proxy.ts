@@ -14,6 +14,8 @@ import {
   type IncomingHttpHeaders,
 } from 'node:http'
 
+import {MAX_TAGS_PER_RESOURCE} from '../../src/tables/definitions.js'
+
 /** A fault for one action; `table` limits it to calls naming that table, `times` to the first N. */
 export type Fault = {table?: string; times?: number} & (
   | {kind: 'delay'; ms: number}
@@ -473,7 +475,7 @@ export function emulatePitrAndTags(proxy: RecordingProxy, options: TagOptions = 
   const pitr = new Map<string, boolean>()
   const tags = new Map<string, Record<string, string>>()
   const stale = new Map<string, WindowState & {tags: Record<string, string>}>()
-  const limit = options.limit ?? 50
+  const limit = options.limit ?? MAX_TAGS_PER_RESOURCE
   const limitError = options.limitError ?? 'ValidationException'
   const state: PitrAndTags = {
     pitr,
