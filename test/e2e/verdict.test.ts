@@ -222,6 +222,27 @@ describe('trust the verdict (issue 16, end to end)', function () {
       })
     }
 
+    it(
+      'a long wait backs off: the table held CREATING 40 s is polled far less often at the end than at first',
+      async function () {
+        this.timeout(120_000)
+        const aws = await layer({creating: {ms: 40_000}})
+        const table = uniqueTable('slow')
+        const args = ['init:ratelimit', '--endpoint-url', aws.endpoint, '--table', table, '--yes']
+        const run = await runCli([...args, '--wait-timeout', '120'], {env: env()})
+        expect(run.code, output(run)).to.equal(0)
+        const created = requestsOf(aws.requests, 'CreateTable', {status: 200})[0].at
+        const polls = (fromSeconds: number, toSeconds: number) => requestsOf(aws.requests, 'DescribeTable')
+        .filter(request => request.at >= created + (fromSeconds * 1000) && request.at < created + (toSeconds * 1000))
+        .length
+        const first = polls(0, 5)
+        const last = polls(34, 39)
+        // 260 ms apart at first (about 19 in 5 s); after 34 s, a sixtieth of the time waited (about 9).
+        expect(first, callLog(aws.requests)).to.be.at.least(12)
+        expect(last, `first 5 s: ${first} polls, 34-39 s: ${last}`).to.be.below(first / 1.5)
+      },
+    )
+
     it('DescribeTable throttled past the SDK retries while waiting: ridden out, exit 0, one CreateTable', async () => {
       const aws = await layer({})
       const table = uniqueTable('thr-wait')
