@@ -9,8 +9,9 @@ import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
+import {closest} from '../distance.js'
 import {invalidInput, SentinelError} from '../errors.js'
-import {isKnownRegionShape} from './partitions.js'
+import {isKnownRegionShape, partitionOf, SDK_PARTITIONS} from './partitions.js'
 import {SILENT_LOGGER} from './request-policy.js'
 
 export interface ConnectionInput {
@@ -37,7 +38,33 @@ export interface Connection {
   local?: boolean
 }
 
+/** A region's name without its number: eu-west for eu-west-1. */
+function stem(region: string): string {
+  return region.replace(/\d+$/, '')
+}
+
+/** The regions the SDK's partition data lists (not its -global pseudo-regions). */
+function listedRegions(): string[] {
+  return SDK_PARTITIONS.partitions.flatMap(partition => Object.keys(partition.regions))
+  .filter(region => !region.endsWith('-global'))
+}
+
+/**
+ * A region the SDK lists, or one shaped like a region of a known partition (newer than this data:
+ * see regionNotice). A region a typo away from a listed one is refused with the suggestion.
+ */
 export function validateRegion(region: string, source: string): string {
+  const listed = listedRegions()
+  if (listed.includes(region)) return region
+  // A new region differs from a listed one only in its number (eu-west-4): not a typo.
+  const near = closest(region, listed, 2)
+  if (near && stem(near) !== stem(region)) {
+    throw invalidInput(
+      `Unknown AWS region "${region}" (from ${source}): did you mean ${near}?`,
+      `${source.startsWith('--') ? `Pass ${source}` : `Set ${source} to`} ${near}.`,
+    )
+  }
+
   if (!isKnownRegionShape(region)) {
     throw invalidInput(
       `Invalid AWS region "${region}" (from ${source}).`,
@@ -46,6 +73,13 @@ export function validateRegion(region: string, source: string): string {
   }
 
   return region
+}
+
+/** Said for a region shaped like one but not in this version's partition data; undefined otherwise. */
+export function regionNotice(region: string): string | undefined {
+  if (listedRegions().includes(region)) return undefined
+  return `Region ${region} is not known to this version of sentinel (its AWS SDK partition data); ` +
+    `continuing as partition ${partitionOf(region).name}. If it is a typo, fix it; else update sentinel.`
 }
 
 export function validateEndpointUrl(url: string, source: string): string {

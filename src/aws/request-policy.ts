@@ -15,6 +15,9 @@ export const DYNAMODB_REQUEST_TIMEOUT_MS = 8000
 export const STS_REQUEST_TIMEOUT_MS = 5000
 /** GetCallerIdentity is read-only and cheap: one retry is enough before saying why it failed. */
 export const STS_MAX_ATTEMPTS = 2
+/** KMS DescribeKey (one read per run, resolving --kms-key): bounded like STS, a little more patient. */
+export const KMS_REQUEST_TIMEOUT_MS = 5000
+export const KMS_MAX_ATTEMPTS = 3
 
 /** The SDK logs to the console by default; everything it would say reaches the user as an error. */
 export const SILENT_LOGGER = {

@@ -10,12 +10,26 @@ import {
 /** The typed port to STS: the one call this CLI makes. */
 export type AccountLookup = (connection: Connection) => Promise<string>
 
-/** The account for ARNs; never called against an emulator unless AWS_ENDPOINT_URL_STS says where. */
+/**
+ * An endpoint on this machine (loopback) or a bare host name (a container's service name, such as
+ * dynamodb-local): an emulator. A VPC or FIPS endpoint, or any other full host name, is AWS.
+ */
+export function isEmulatorEndpoint(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname.replaceAll(/^\[|\]$/g, '')
+  const bareName = !host.includes('.') && !host.includes(':')
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1'
+    || host === '0.0.0.0' || bareName
+}
+
+/**
+ * The account for ARNs and the target. Looked up for AWS, also behind an endpoint override (a VPC
+ * or FIPS endpoint is real AWS); not for an emulator, unless AWS_ENDPOINT_URL_STS says where.
+ */
 export const lookupAccount: AccountLookup = async connection => {
   if (connection.local) return '000000000000'
   const stsEndpoint = process.env.AWS_ENDPOINT_URL_STS || undefined
-  if (connection.endpoint && !stsEndpoint) {
-    throw new SentinelError('UNSUPPORTED_OPERATION', 'STS is not called for an endpoint override.', {
+  if (connection.endpoint && isEmulatorEndpoint(connection.endpoint) && !stsEndpoint) {
+    throw new SentinelError('UNSUPPORTED_OPERATION', 'STS is not called for an emulator endpoint.', {
       suggestion: 'Pass --account-id (or set AWS_ENDPOINT_URL_STS).',
     })
   }

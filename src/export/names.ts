@@ -53,7 +53,7 @@ export function whereSentinelReadsIt(definition: TableDefinition): string {
 
 /** The user's tags and the sentinel:table marker, sorted by key so the output is stable. */
 export function sortedTags(table: DesiredTable): [string, string][] {
-  return Object.entries(desiredTags(table)).sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
+  return [...desiredTags(table)].sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
 }
 
 /** DynamoDB's table-name rule, as the parameter and the variable declare it. */

@@ -40,7 +40,7 @@ export interface LiveTable {
   deletionProtection: boolean | typeof UNSUPPORTED
   ttl: {attribute?: string; status: string}
   pitr: string
-  tags: Record<string, string> | typeof UNREAD | typeof UNSUPPORTED
+  tags: ReadonlyMap<string, string> | typeof UNREAD | typeof UNSUPPORTED
   itemCount?: number
 }
 
@@ -158,7 +158,8 @@ export async function readLiveTable(
 
 /** Every page of ListTagsOfResource: a conflicting tag on page 2 is as real as one on page 1. */
 async function readTags(capabilities: EndpointCapabilities, arn: string): Promise<LiveTable['tags']> {
-  const tags: Record<string, string> = {}
+  // A Map: a live tag named __proto__ or constructor is kept like any other.
+  const tags = new Map<string, string>()
   let nextToken: string | undefined
   do {
     const token = nextToken
@@ -168,7 +169,7 @@ async function readTags(capabilities: EndpointCapabilities, arn: string): Promis
     )
     if (page === UNSUPPORTED || capabilities.lacking.has('TagResource')) return UNSUPPORTED
     if (page === undefined) throw new NotVisibleYet(arn)
-    for (const tag of page.Tags ?? []) tags[tag.Key ?? ''] = tag.Value ?? ''
+    for (const tag of page.Tags ?? []) tags.set(tag.Key ?? '', tag.Value ?? '')
     nextToken = page.NextToken
   } while (nextToken)
 

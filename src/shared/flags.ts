@@ -106,13 +106,20 @@ export const checkedSettingsFlags = {
   }),
 }
 
+/** The account a run must reach (as Terraform's allowed_account_ids); with --generate-iam, the policy's. */
+export const accountIdFlag = {
+  'account-id': Flags.string({
+    description: 'The account the credentials must belong to: the run refuses, before any change, if STS says ' +
+      'another (falls back to SENTINEL_ACCOUNT_ID). With --generate-iam: the account for the policy\'s ARNs ' +
+      '(without it, from STS GetCallerIdentity).',
+    exclusive: ['export'],
+    helpGroup: 'AWS',
+  }),
+}
+
 /** How a provisioning command runs: apply (default), plan, a policy, or an export. */
 export const runModeFlags = {
-  'account-id': Flags.string({
-    dependsOn: ['generate-iam'],
-    description: 'Account for the policy\'s ARNs; without it the account comes from STS GetCallerIdentity.',
-    helpGroup: 'IAM',
-  }),
+  ...accountIdFlag,
   export: Flags.string({
     description: 'Print the table definition(s) as infrastructure as code and exit; ' +
       'changes nothing and needs no AWS access.',

@@ -13,15 +13,18 @@ import type {Interfaces} from '@oclif/core'
 
 import type {TableDefinition} from '../tables/definitions.js'
 
-import {type Connection, resolveConnection, validateRegion} from '../aws/connection.js'
+import {
+  type Connection, regionNotice, resolveConnection, validateRegion,
+} from '../aws/connection.js'
+import {kmsKeyResolver} from '../aws/kms.js'
 import {type AwsSession, LOCAL_CREDENTIALS, openSession} from '../aws/session.js'
 import {lookupAccount} from '../aws/sts.js'
 import {type ErrorCode, SentinelError} from '../errors.js'
-import {type ExportFormat, renderExport} from '../export/index.js'
+import {checkExportable, type ExportFormat, renderExport} from '../export/index.js'
 import {buildPolicy, type PolicyFor} from '../iam/policy.js'
 import {describeTable, EndpointCapabilities} from '../provisioning/live-table.js'
 import {
-  driftError, type Inspection, Provisioner, type ProvisionOutcome,
+  driftError, type Inspection, Provisioner, type ProvisionOutcome, unreadInspection,
 } from '../provisioning/provisioner.js'
 import {
   commandLine, commandWords, nextSteps, type RunContext,
@@ -89,8 +92,12 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const choices = validateChoices(chooseTables(this.definitions, flags))
     if (flags.export && !flags['import-existing']) return this.exportOnly(flags, choices)
     const connection = await this.resolveTarget(flags)
+    const unknownRegion = regionNotice(connection.region)
+    if (unknownRegion) this.info(`Warning: ${unknownRegion}`)
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
+    if (flags.export) checkExportable(desired)
     const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined
+    const expectedAccount = expectedAccountOf(flags)
     const multiTable = this.definitions.length > 1
     const command = {
       bin: this.config.bin, id: this.commandId, multiTable, topicSeparator: this.config.topicSeparator,
@@ -104,15 +111,33 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
     // 3. Read the live state and plan, every table at once, beside the account lookup.
     const session = await this.connect(run)
-    const provisioner = new Provisioner(new EndpointCapabilities(session.port))
+    const provisioner = new Provisioner(new EndpointCapabilities(session.port), {
+      resolveKey: kmsKeyResolver(session.connection),
+    })
     this.progress.status(`Reading ${desired.map(table => table.tableName).join(', ')}`)
     const [target, inspections] = await Promise.all([
       this.target(session.connection),
-      Promise.all(desired.map(table => provisioner.inspect(table, {full: this.readOnly}))),
+      Promise.all(desired.map(table => this.inspectOne(provisioner, table))),
     ])
     this.progress.stop('read')
+    // One table that cannot be read is reported on its own; if none can be read, that is the error,
+    // unless STS named an account the guard refuses (credentials of the wrong account read nothing).
+    const unread = inspections.filter(inspection => inspection.error)
+    const noneRead = unread.length === inspections.length
+    if (noneRead && !target.account) throw unread[0].error
+    guardAccount(expectedAccount, target)
+    if (noneRead) throw unread[0].error
     if (this.readOnly) return this.status(inspections, target, context)
     return this.planAndApply(run, provisioner, inspections, target)
+  }
+
+  /** Reads and plans one table; a failure is kept with the table, so the others go on. */
+  private async inspectOne(provisioner: Provisioner, table: DesiredTable): Promise<Inspection> {
+    try {
+      return await provisioner.inspect(table, {full: this.readOnly})
+    } catch (error) {
+      return unreadInspection(table, toSentinelError(error as Error))
+    }
   }
 
   protected inFlight(): string | undefined {
@@ -158,11 +183,14 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       for (const line of renderEndpointGaps(gaps)) this.out(line)
       const apply = `Apply it: ${commandLine(context, this.commandId)}`
       if (pendingChanges(inspections)) this.out(`\n${apply}`)
-      return {...result, nextSteps: pendingChanges(inspections) ? [apply] : []}
+      const planResult = {...result, nextSteps: pendingChanges(inspections) ? [apply] : []}
+      const unread = planned.filter(table => table.error)
+      if (unread.length > 0) throw this.partialFailure(planResult, context, [], unread)
+      return planResult
     }
 
     // Drifted tables are refused; the rest are applied once confirmed, concurrently.
-    const pending = inspections.filter(({plan}) => plan.drift.length === 0 && plan.actions.length > 0)
+    const pending = inspections.filter(({error, plan}) => !error && plan.drift.length === 0 && plan.actions.length > 0)
     const decided: Decided = outcome => ({
       ...result,
       tables: inspections.map((inspection, index) =>
@@ -206,7 +234,11 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       debug: line => this.debugLine(line),
       iamHint: commandLine(run.context, policyCommand, ['--generate-iam', '--policy-for', 'provisioner']),
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
+      localWaitMs: (run.flags['wait-timeout'] ?? 600) * 1000,
+      onLocalNotice: line => this.info(line),
       onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
+      onLocalWaiting: line => this.progress.status(line),
+      onSilence: line => this.progress.status(line),
     })
     if (this.session.local) {
       this.progress.stop()
@@ -224,9 +256,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
         account: await lookupAccount(connection), endpoint, local, region,
       })
     } catch (error) {
-      const accountNote = error instanceof SentinelError && error.code === 'UNSUPPORTED_OPERATION'
-        ? 'STS is not called for an endpoint override'
-        : toSentinelError(error as Error).message.replace(/\.$/, '')
+      const accountNote = toSentinelError(error as Error).message.replace(/\.$/, '')
       return makeTarget({
         accountNote, endpoint, local, region,
       })
@@ -288,18 +318,29 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       return result
     }
 
+    throw this.partialFailure(result, context, errors, failed)
+  }
+
+  /** The error for a run in which some tables failed (a read or an apply); the others were done. */
+  private partialFailure(
+    result: RunResult,
+    context: RunContext,
+    errors: SentinelError[],
+    failed: TableResult[],
+  ): ResultError {
     const first = failed[0].error!
     const original = errors[0] ?? new SentinelError(first.code as ErrorCode, first.message, first)
-    if (result.tables.length === 1) throw new ResultError(original, result)
+    if (result.tables.length === 1) return new ResultError(original, result)
 
     const list = failed.map(table => `${table.table} (${table.error?.code})`).join(', ')
     const confirmed = this.argv.includes('--yes') || this.argv.includes('-y')
     const rerun = commandLine(context, this.commandId, confirmed ? ['--yes'] : [])
     const message = `${failed.length} of ${result.tables.length} tables failed: ${list}.`
-    throw new ResultError(new SentinelError('PARTIAL_FAILURE', message, {
+    const changed = result.mode === 'apply' ? ' (finished tables are left as they are)' : ''
+    return new ResultError(new SentinelError('PARTIAL_FAILURE', message, {
       cause: original,
       exitCode: first.exitCode,
-      suggestion: `See each table above; fix the cause and rerun (finished tables are left as they are): ${rerun}`,
+      suggestion: `See each table above; fix the cause and rerun${changed}: ${rerun}`,
     }), result)
   }
 
@@ -325,6 +366,17 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     if (failing.length === 0) {
       this.out(`\nAll ${total} match Sentinel's definition.`)
       return result
+    }
+
+    // A table that could not be read is never reported as matching: the verdict names why.
+    const unread = tables.filter(table => table.error)
+    if (unread.length > 0) {
+      const others = failing.filter(table => !table.error)
+      const also = others.length > 0
+        ? ` Also: ${others.map(table => `${table.table} (${whatIsWrong(table)})`).join(', ')}.`
+        : ''
+      this.out(`\n${unread.length} of ${total} could not be read.${also}`)
+      throw this.partialFailure(result, context, [], unread)
     }
 
     const plan = commandLine(context, 'init:all', ['--plan'])
@@ -404,6 +456,7 @@ function finalResult(
   planned: TableResult,
   applied: ProvisionOutcome | SentinelError | TableResult['outcome'] | undefined,
 ): TableResult {
+  if (inspection.error) return planned
   if (inspection.plan.drift.length > 0) {
     return {...planned, error: driftError(inspection.plan).toJSON(), outcome: 'refused'}
   }
@@ -438,6 +491,7 @@ function endpointGaps(perTable: readonly (readonly string[])[]): string[] {
 }
 
 function whatIsWrong(table: TableResult): string {
+  if (table.error) return `not read: ${table.error.code}`
   if (table.status === 'MISSING') return 'missing'
   return table.drift.length > 0 ? 'drift' : 'needs changes'
 }
@@ -446,4 +500,29 @@ function describeWhere(target: Target): string {
   if (target.local) return `DynamoDB Local at ${target.endpoint}`
   const endpoint = target.endpoint ? `, endpoint ${target.endpoint}` : ''
   return `account ${target.account ?? 'unknown'}, region ${target.region}${endpoint}`
+}
+
+/** The account a run must reach: --account-id, else SENTINEL_ACCOUNT_ID (for CI), checked locally. */
+function expectedAccountOf(flags: RunFlags): undefined | {id: string; source: string} {
+  if (flags['account-id']) return {id: validateAccountId(flags['account-id']), source: '--account-id'}
+  const fromEnv = process.env.SENTINEL_ACCOUNT_ID
+  return fromEnv ? {id: validateAccountId(fromEnv, 'SENTINEL_ACCOUNT_ID'), source: 'SENTINEL_ACCOUNT_ID'} : undefined
+}
+
+/**
+ * As Terraform's allowed_account_ids: credentials of another account, or an account that cannot be
+ * confirmed, stop the run before any write, naming both. --local has no account to check.
+ */
+function guardAccount(expected: undefined | {id: string; source: string}, target: Target): void {
+  if (!expected || target.local || target.account === expected.id) return
+  const fix = `Use credentials for account ${expected.id} (--aws-profile, AWS_PROFILE), or correct ${expected.source}.`
+  if (!target.account) {
+    const message = `Cannot confirm that the credentials belong to account ${expected.id} (from ${expected.source}): ` +
+      `${target.accountNote ?? 'the account is unknown'}; nothing was changed.`
+    throw new SentinelError('WRONG_ACCOUNT', message, {suggestion: fix})
+  }
+
+  const message = `The credentials belong to account ${target.account}, ` +
+    `not ${expected.id} (from ${expected.source}); nothing was changed.`
+  throw new SentinelError('WRONG_ACCOUNT', message, {suggestion: fix})
 }

@@ -6,8 +6,8 @@
  */
 import type {Interfaces} from '@oclif/core'
 
+import {closest as closestTo} from '../distance.js'
 import {SentinelError} from '../errors.js'
-import {closest as closestTo} from './distance.js'
 import {invocation} from './run-input.js'
 
 /** A command ID (init:sessions) as the running CLI takes it on the command line. */

@@ -40,6 +40,25 @@ export function usageLine(flags: Record<string, AnyFlag>): string {
     }
   }
 
+  // `a | b | c` claims every pair excludes each other; exclusion is not transitive (--account-id
+  // excludes --export but goes with --plan), so a member that does not exclude all the others
+  // stands on its own, fewest exclusions first.
+  const excludes = (a: AnyFlag, b: AnyFlag) =>
+    Boolean(a.exclusive?.includes(b.name) || b.exclusive?.includes(a.name))
+  for (const flag of visible) {
+    const group = () => visible.filter(other => !parentOf.has(other.name) && root(other.name) === root(flag.name))
+    for (;;) {
+      const members = group()
+      const misfit = members
+      .filter(member => members.some(other => other !== member && !excludes(member, other)))
+      .sort((a, b) => (a.exclusive?.length ?? 0) - (b.exclusive?.length ?? 0))[0]
+      if (!misfit) break
+      const rest = members.filter(member => member !== misfit)
+      groupOf.set(misfit.name, misfit.name)
+      for (const member of rest) groupOf.set(member.name, rest[0].name)
+    }
+  }
+
   const element = (flag: AnyFlag): string => {
     const children = visible.filter(child => parentOf.get(child.name) === flag.name)
     return [flagToken(flag), ...children.map(child => `[${element(child)}]`)].join(' ')

@@ -4,12 +4,14 @@
  */
 import {partitionOf} from '../aws/partitions.js'
 import {invalidInput} from '../errors.js'
+import {MAX_TAGS_PER_RESOURCE} from './definitions.js'
 
 const ACCOUNT_ID = /^\d{12}$/
 const KEY_ID = /^([\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}|mrk-[\da-f]{32})$/
 const ALIAS_NAME = /^alias\/[\w/-]{1,250}$/
 const KMS_ARN = /^arn:(aws[\w-]*):kms:([a-z\d-]+):(\d{12}):(key\/.+|alias\/.+)$/
-const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u
+/** What DynamoDB allows in tag keys and values: letters, digits, white space and + - = . _ : / */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}\s+\-=._:/]*$/u
 
 /**
  * DynamoDB's rule for a table name, in one place: the CLI checks it, the CloudFormation parameter
@@ -50,11 +52,12 @@ export function validateTableName(name: string, source = '--table'): string {
   return name
 }
 
-export function validateAccountId(accountId: string): string {
+export function validateAccountId(accountId: string, source = '--account-id'): string {
   if (!ACCOUNT_ID.test(accountId)) {
+    const fix = source.startsWith('--') ? `Pass ${source} with` : `Set ${source} to`
     throw invalidInput(
-      `Invalid AWS account ID "${accountId}": it must be exactly 12 digits.`,
-      'Pass --account-id with the 12-digit account number, e.g. 123456789012.',
+      `Invalid AWS account ID "${accountId}" (from ${source}): it must be exactly 12 digits.`,
+      `${fix} the 12-digit account number, e.g. 123456789012.`,
     )
   }
 
@@ -111,9 +114,12 @@ export function parseKmsKey(input: string, region: string | undefined): KmsKeyRe
     : {arn: input, kind: 'alias-arn', region: keyRegion}
 }
 
-/** Parses repeated --tag key=value flags; keys must be unique and not reserved. */
-export function parseTags(inputs: readonly string[], reservedKey: string): Record<string, string> {
-  const tags: Record<string, string> = {}
+/**
+ * Parses repeated --tag key=value flags; keys must be unique and not reserved. A Map: a key such
+ * as constructor or __proto__ is a tag like any other.
+ */
+export function parseTags(inputs: readonly string[], reservedKey: string): Map<string, string> {
+  const tags = new Map<string, string>()
   for (const input of inputs) {
     const eq = input.indexOf('=')
     if (eq <= 0) {
@@ -149,19 +155,21 @@ export function parseTags(inputs: readonly string[], reservedKey: string): Recor
 
     if (!TAG_TEXT.test(key) || !TAG_TEXT.test(value)) {
       throw invalidInput(
-        `Invalid --tag "${input}": tags may hold letters, digits, spaces and _ . : / = + - @ only.`,
+        `Invalid --tag "${input}": DynamoDB allows letters, digits, white space and + - = . _ : / in tags.`,
         'Remove the other characters.',
       )
     }
 
-    if (key in tags) throw invalidInput(`Duplicate --tag key "${key}".`, 'Pass each tag key once.')
-    tags[key] = value
+    if (tags.has(key)) throw invalidInput(`Duplicate --tag key "${key}".`, 'Pass each tag key once.')
+    tags.set(key, value)
   }
 
-  // DynamoDB allows 50 tags per table; one is Sentinel's own.
-  if (Object.keys(tags).length > 49) {
+  // One of DynamoDB's tags per table is Sentinel's own.
+  const allowed = MAX_TAGS_PER_RESOURCE - 1
+  if (tags.size > allowed) {
     throw invalidInput(
-      `Too many --tag flags (${Object.keys(tags).length}): at most 49 are allowed.`,
+      `Too many --tag flags (${tags.size}): at most ${allowed} are allowed ` +
+        `(DynamoDB allows ${MAX_TAGS_PER_RESOURCE} tags per table; sentinel sets one).`,
       'Pass fewer tags.',
     )
   }

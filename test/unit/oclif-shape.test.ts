@@ -16,9 +16,9 @@ import {desiredTables} from '../../src/tables/desired.js'
 describe('oclif shapes', () => {
   it('USAGE: a dependent flag sits inside the flag it needs; exclusive flags are alternatives', () => {
     const flags = {
-      a: Flags.boolean({exclusive: ['b']}),
+      a: Flags.boolean({exclusive: ['b', 'c']}),
       b: Flags.string({exclusive: ['a', 'c'], options: ['x', 'y']}),
-      c: Flags.boolean({exclusive: ['b']}),
+      c: Flags.boolean({exclusive: ['a', 'b']}),
       'needs-a': Flags.string({dependsOn: ['a']}),
       'needs-b': Flags.boolean({dependsOn: ['b']}),
       plain: Flags.string({multiple: true}),
@@ -28,6 +28,17 @@ describe('oclif shapes', () => {
     const named = Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, {...flag, name}]))
     expect(usageLine(named)).to.equal('<%= command.id %> [--a [--needs-a <value>] | --b x|y [--needs-b] | --c] ' +
       '[--plain <value>...] [--[no-]switch] [-y]')
+  })
+
+  it('USAGE: exclusion is not transitive: a flag that excludes only one alternative stands alone', () => {
+    const flags = {
+      'account-id': Flags.string({exclusive: ['export']}),
+      export: Flags.string({exclusive: ['plan', 'account-id']}),
+      plan: Flags.boolean({exclusive: ['export']}),
+    }
+    const named = Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, {...flag, name}]))
+    // Not `[--account-id <value> | --export <value> | --plan]`: --account-id goes with --plan.
+    expect(usageLine(named)).to.equal('<%= command.id %> [--account-id <value>] [--export <value> | --plan]')
   })
 
   it('command lines use the running CLI\'s separator: two words with a space, one with a colon', () => {

@@ -1,4 +1,6 @@
-import {checkedSettingsFlags, connectionFlags, tableNameFlags} from '../../shared/flags.js'
+import {
+  accountIdFlag, checkedSettingsFlags, connectionFlags, tableNameFlags,
+} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
 import {usageOf} from '../../shared/usage.js'
 import {ALL_TABLES} from '../../tables/definitions.js'
@@ -21,7 +23,7 @@ export default class InitStatus extends ProvisionTableCommand {
       description: 'Gate a CI job on the tables being correct.',
     },
   ]
-  static baseFlags = {...connectionFlags, ...checkedSettingsFlags}
+  static baseFlags = {...connectionFlags, ...accountIdFlag, ...checkedSettingsFlags}
   static flags = tableNameFlags(ALL_TABLES)
   static readOnly = true
   static tables = ALL_TABLES
