@@ -2,7 +2,12 @@
 import oclif from 'eslint-config-oclif'
 
 export default [
-  {ignores: ['dist/', 'bench/.bare/', 'bench/results/', 'node_modules/', 'oclif.manifest.json']},
+  {
+    // src/aws/sdk-partitions.ts is generated at build time from the installed AWS SDK.
+    ignores: [
+      'dist/', 'bench/.bare/', 'bench/results/', 'node_modules/', 'oclif.manifest.json', 'src/aws/sdk-partitions.ts',
+    ],
+  },
   ...oclif,
   {
     rules: {
@@ -30,6 +35,23 @@ export default [
     },
   },
   {
+    // Each layer depends only downward: commands, hooks → shared → report → provisioning, iam,
+    // export → tables → aws → errors.ts, redact.ts.
+    files: ['src/**/*.ts'],
+    rules: {
+      'import/no-restricted-paths': ['error', {
+        zones: [
+          {from: ['src/commands', 'src/hooks'], target: 'src/!(commands|hooks)/**'},
+          {from: 'src/shared', target: 'src/!(commands|hooks|shared)/**'},
+          {from: 'src/report', target: 'src/!(commands|hooks|shared|report)/**'},
+          {from: ['src/provisioning', 'src/iam', 'src/export'], target: ['src/tables', 'src/aws']},
+          {from: 'src/tables', target: 'src/aws'},
+          {from: 'src/!(errors.ts|redact.ts)', target: ['src/errors.ts', 'src/redact.ts']},
+        ],
+      }],
+    },
+  },
+  {
     // The interrupt handler and the not-found hook leave at once, by design.
     files: ['src/shared/sentinel-command.ts', 'src/hooks/*.ts', 'bin/*.js'],
     rules: {'n/no-process-exit': 'off', 'unicorn/no-process-exit': 'off'},
@@ -39,6 +61,9 @@ export default [
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       'mocha/max-top-level-suites': 'off',
+      // A forgotten .only or .skip would silently run part of the suite (mocha's forbidOnly stops .only too).
+      'mocha/no-exclusive-tests': 'error',
+      'mocha/no-skipped-tests': 'error',
       'no-unused-expressions': 'off',
     },
   },

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'DRIFT'
   | 'ENDPOINT_UNREACHABLE'
   | 'EXPIRED_CREDENTIALS'
+  | 'FAILED_STATE'
   | 'INTERRUPTED'
   | 'INVALID_CREDENTIALS'
   | 'INVALID_INPUT'
@@ -42,6 +43,7 @@ export type ErrorCode =
   | 'UNKNOWN_PROFILE'
   | 'UNSUPPORTED_OPERATION'
   | 'WAIT_TIMEOUT'
+  | 'WRONG_ACCOUNT'
 
 export class SentinelError extends Error {
   readonly code: ErrorCode
@@ -98,6 +100,7 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   SSO_EXPIRED: ExitCode.CONFIG,
   UNKNOWN_PROFILE: ExitCode.CONFIG,
   WAIT_TIMEOUT: ExitCode.WAIT_TIMEOUT,
+  WRONG_ACCOUNT: ExitCode.CONFIG,
 }
 
 function defaultExitCode(code: ErrorCode): number {

@@ -9,14 +9,15 @@ import {readFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
-import {SentinelError} from '../errors.js'
-import {validateRegion} from '../tables/validate.js'
+import {closest} from '../distance.js'
+import {invalidInput, SentinelError} from '../errors.js'
+import {isKnownRegionShape, partitionOf, SDK_PARTITIONS} from './partitions.js'
+import {SILENT_LOGGER} from './request-policy.js'
 
 export interface ConnectionInput {
   region?: string
   profile?: string
   endpointUrl?: string
-  env?: NodeJS.ProcessEnv
   /** False when no DynamoDB call will be made (a policy for a named account): no endpoint lookup. */
   needsEndpoint?: boolean
 }
@@ -35,6 +36,50 @@ export interface Connection {
   credentials?: {accessKeyId: string; secretAccessKey: string}
   /** True for --local: no STS, account 000000000000. */
   local?: boolean
+}
+
+/** A region's name without its number: eu-west for eu-west-1. */
+function stem(region: string): string {
+  return region.replace(/\d+$/, '')
+}
+
+/** The regions the SDK's partition data lists (not its -global pseudo-regions). */
+function listedRegions(): string[] {
+  return SDK_PARTITIONS.partitions.flatMap(partition => Object.keys(partition.regions))
+  .filter(region => !region.endsWith('-global'))
+}
+
+/**
+ * A region the SDK lists, or one shaped like a region of a known partition (newer than this data:
+ * see regionNotice). A region a typo away from a listed one is refused with the suggestion.
+ */
+export function validateRegion(region: string, source: string): string {
+  const listed = listedRegions()
+  if (listed.includes(region)) return region
+  // A new region differs from a listed one only in its number (eu-west-4): not a typo.
+  const near = closest(region, listed, 2)
+  if (near && stem(near) !== stem(region)) {
+    throw invalidInput(
+      `Unknown AWS region "${region}" (from ${source}): did you mean ${near}?`,
+      `${source.startsWith('--') ? `Pass ${source}` : `Set ${source} to`} ${near}.`,
+    )
+  }
+
+  if (!isKnownRegionShape(region)) {
+    throw invalidInput(
+      `Invalid AWS region "${region}" (from ${source}).`,
+      'Use a region code such as us-east-1, eu-west-2 or us-gov-west-1.',
+    )
+  }
+
+  return region
+}
+
+/** Said for a region shaped like one but not in this version's partition data; undefined otherwise. */
+export function regionNotice(region: string): string | undefined {
+  if (listedRegions().includes(region)) return undefined
+  return `Region ${region} is not known to this version of sentinel (its AWS SDK partition data); ` +
+    `continuing as partition ${partitionOf(region).name}. If it is a typo, fix it; else update sentinel.`
 }
 
 export function validateEndpointUrl(url: string, source: string): string {
@@ -78,46 +123,75 @@ async function loadSharedConfig(): Promise<{config: ParsedIniData; credentials: 
 }
 
 /**
- * The DynamoDB endpoint as the SDKs define it: AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL,
- * then the profile's services section (dynamodb.endpoint_url), then its endpoint_url, unless
- * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is set. --endpoint-url comes before all of them.
+ * The DynamoDB endpoint configured outside the CLI, as the SDK itself resolves it (the DynamoDB
+ * client's own configured-endpoint provider): AWS_ENDPOINT_URL_DYNAMODB, then AWS_ENDPOINT_URL,
+ * then the profile's services section (dynamodb.endpoint_url), then its endpoint_url; none when
+ * AWS_IGNORE_CONFIGURED_ENDPOINT_URLS or the profile's ignore_configured_endpoint_urls is true.
+ * --endpoint-url comes before all of them. Returns the URL and where it came from.
  */
-async function configuredEndpoint(
-  profile: string | undefined,
-  env: NodeJS.ProcessEnv,
-): Promise<[string, string] | undefined> {
-  if (/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) return undefined
-  if (env.AWS_ENDPOINT_URL_DYNAMODB) return [env.AWS_ENDPOINT_URL_DYNAMODB, 'AWS_ENDPOINT_URL_DYNAMODB']
-  if (env.AWS_ENDPOINT_URL) return [env.AWS_ENDPOINT_URL, 'AWS_ENDPOINT_URL']
-  const {loadConfig} = await import('@smithy/core/config')
-  const fromProfile = await loadConfig<[string, string] | undefined>(
-    {
-      configFileSelector(section, files) {
-        const services = section.services
-          ? (files?.[`services.${section.services}`] as Record<string, string | undefined> | undefined)
-          : undefined
-        const serviceUrl = services?.['dynamodb.endpoint_url']
-        if (serviceUrl) return [serviceUrl, `services ${section.services} in the AWS config`]
-        return section.endpoint_url ? [section.endpoint_url, 'endpoint_url in the AWS profile'] : undefined
-      },
-      default: undefined,
-      environmentVariableSelector: () => undefined,
-    },
-    {ignoreCache: true, profile},
-  )()
-  return fromProfile
+async function configuredEndpoint(profile: string | undefined): Promise<[string, string] | undefined> {
+  const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
+  const client = new DynamoDBClient({logger: SILENT_LOGGER, region: 'us-east-1'})
+  let url: string | undefined
+  try {
+    // The SDK reads the configured endpoint of the profile AWS_PROFILE names (not of the client's
+    // `profile` option), so --aws-profile is put there while it reads.
+    url = await withAwsProfile(profile, async () => client.config.serviceConfiguredEndpoint?.())
+  } catch (error) {
+    throw new SentinelError('UNKNOWN_PROFILE', `Cannot read the DynamoDB endpoint from the AWS config: ${
+      (error as Error).message.replace(/\.$/, '')}.`, {
+      cause: error,
+      suggestion: 'Fix ~/.aws/config (or AWS_CONFIG_FILE), then rerun.',
+    })
+  } finally {
+    client.destroy()
+  }
+
+  if (!url) return undefined
+  // Named for messages only: the SDK has already chosen.
+  for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL']) {
+    if (process.env[name] === url) return [url, name]
+  }
+
+  return [url, `the AWS config (profile ${profile ?? 'default'})`]
+}
+
+async function withAwsProfile<T>(profile: string | undefined, read: () => Promise<T>): Promise<T> {
+  const saved = process.env.AWS_PROFILE
+  if (profile === undefined || profile === saved) return read()
+  process.env.AWS_PROFILE = profile
+  try {
+    return await read()
+  } finally {
+    if (saved === undefined) delete process.env.AWS_PROFILE
+    else process.env.AWS_PROFILE = saved
+  }
+}
+
+/**
+ * Whether the profile (else the default one) signs in with AWS SSO (IAM Identity Center): an
+ * sso_session or sso_start_url. Read when a credentials error needs naming, never before.
+ */
+export async function profileUsesSso(profile: string | undefined): Promise<boolean> {
+  try {
+    const {config} = await loadSharedConfig()
+    const section = config[profile ?? 'default']
+    return Boolean(section?.sso_session || section?.sso_start_url)
+  } catch {
+    return false
+  }
 }
 
 /** Resolves profile, region and endpoint the way the AWS CLI does, and checks them. */
 export async function resolveConnection(input: ConnectionInput): Promise<Connection> {
-  const env = input.env ?? process.env
+  const {env} = process
   const profile = input.profile ?? (env.AWS_PROFILE || undefined)
   const profileSource = input.profile ? '--aws-profile' : 'AWS_PROFILE'
   const {region, regionSource} = await resolveRegion(input.region, profile, profileSource, env)
 
   const configured = input.endpointUrl
     ? [input.endpointUrl, '--endpoint-url'] as const
-    : (input.needsEndpoint === false ? undefined : await configuredEndpoint(profile, env))
+    : (input.needsEndpoint === false ? undefined : await configuredEndpoint(profile))
   const endpoint = configured ? validateEndpointUrl(configured[0], configured[1]) : undefined
   return {
     endpoint,
@@ -126,6 +200,17 @@ export async function resolveConnection(input: ConnectionInput): Promise<Connect
     region: validateRegion(region, regionSource),
     regionSource,
   }
+}
+
+/**
+ * The region given outright, and where: --region, then AWS_REGION, then AWS_DEFAULT_REGION (the
+ * AWS CLI's order). The one statement of that order; the profile comes after it.
+ */
+export function givenRegion(flagRegion: string | undefined, env: NodeJS.ProcessEnv): [string, string] | undefined {
+  if (flagRegion) return [flagRegion, '--region']
+  if (env.AWS_REGION) return [env.AWS_REGION, 'AWS_REGION']
+  if (env.AWS_DEFAULT_REGION) return [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION']
+  return undefined
 }
 
 /**
@@ -138,10 +223,7 @@ async function resolveRegion(
   profileSource: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{region: string; regionSource: string}> {
-  let region = flagRegion
-  let regionSource = '--region'
-  if (!region && env.AWS_REGION) [region, regionSource] = [env.AWS_REGION, 'AWS_REGION']
-  if (!region && env.AWS_DEFAULT_REGION) [region, regionSource] = [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION']
+  let [region, regionSource] = givenRegion(flagRegion, env) ?? [undefined, '']
 
   // The config files are read only when a profile must exist or must supply the region.
   if (profile || !region) {

@@ -2,7 +2,7 @@
  * Turns what the AWS SDK throws into a SentinelError: a stable code, a one-line message naming
  * the action, the resource and the host really called, what to do about it, and the original
  * error kept as the cause. Errors are told apart by their type and name (and the SDK's own
- * retry classification), never by matching message text.
+ * retry classification, and whether the profile signs in with SSO), never by matching message text.
  */
 import {SentinelError} from '../errors.js'
 
@@ -14,6 +14,8 @@ export interface CallContext {
   endpoint: string
   /** The command a user reruns with --generate-iam. */
   iamHint?: string
+  /** The profile in use signs in with AWS SSO (IAM Identity Center): its credential errors are SSO's. */
+  ssoProfile?: boolean
 }
 
 /** What the SDK puts on its errors, and what Node puts on network errors. */
@@ -69,13 +71,21 @@ export function isRetryable(error: unknown): boolean {
     status >= 500 || isNetworkError(error)
 }
 
-export function classifyCredentialsError(error: unknown, context?: CallContext): SentinelError | undefined {
+/** The SDK could not get credentials (or an SSO token): nothing was sent. */
+export function isCredentialsError(error: unknown): boolean {
   const name = awsErrorName(error)
-  if (name !== 'CredentialsProviderError' && name !== 'TokenProviderError') return undefined
-  const blocked = context ? ` (so ${context.action} on ${context.resource} was not called)` : ''
-  const message = (error as SdkErrorShape).message ?? ''
-  // Only SSO token providers throw TokenProviderError; an SSO credential provider says "SSO".
-  if (name === 'TokenProviderError' || /\bsso\b/i.test(message)) {
+  return name === 'CredentialsProviderError' || name === 'TokenProviderError'
+}
+
+export function classifyCredentialsError(error: unknown, context?: CallContext): SentinelError | undefined {
+  if (!isCredentialsError(error)) return undefined
+  const name = awsErrorName(error)
+  // Said of the run, not of the call that met it first: concurrent reads race, and the same missing
+  // credentials would name another call on every run. Without credentials no request is signed.
+  const blocked = context ? ', so nothing was sent to AWS' : ''
+  // Only SSO token providers throw TokenProviderError; for an SSO profile the SDK's credential chain
+  // ends in the SSO provider, so its CredentialsProviderError is SSO's too.
+  if (name === 'TokenProviderError' || context?.ssoProfile) {
     return new SentinelError('SSO_EXPIRED', `Your AWS SSO session has expired or was never started${blocked}.`, {
       cause: error,
       suggestion: 'Run aws sso login (with --profile if you use one), then rerun.',

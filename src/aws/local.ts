@@ -13,6 +13,7 @@ import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
 
 import {SentinelError} from '../errors.js'
+import {lockDataDir} from './local-lock.js'
 
 export interface LocalDynamo {
   endpoint: string
@@ -81,6 +82,10 @@ export interface StartOptions {
   /** A given port (tests); by default a free loopback port is picked. */
   port?: number
   timeoutMs?: number
+  /** With a data folder: how long to wait for another --local run using it (default 60 s). */
+  folderWaitMs?: number
+  onWaiting?: (line: string) => void
+  onNotice?: (line: string) => void
 }
 
 function javaNotFound(): SentinelError {
@@ -124,6 +129,12 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
   }
 
   const {jar, libraryPath} = findJar()
+  // One DynamoDB Local per data folder: a second one on the same SQLite file fails with HTTP 500.
+  const lock = dataDir
+    ? await lockDataDir(dataDir, {
+      onNotice: options.onNotice, onWaiting: options.onWaiting, waitMs: options.folderWaitMs ?? 60_000,
+    })
+    : undefined
   const port = options.port ?? await freePort()
   const storage = dataDir ? ['-dbPath', dataDir] : ['-inMemory']
   const child = spawn(
@@ -140,7 +151,12 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
     ],
     {stdio: ['ignore', 'ignore', 'pipe']},
   )
-  const killOnExit = () => child.kill('SIGKILL')
+  if (child.pid) lock?.recordServer(child.pid)
+  const killOnExit = () => {
+    child.kill('SIGKILL')
+    lock?.release()
+  }
+
   process.once('exit', killOnExit)
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -190,6 +206,7 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
     await Promise.race([ready, failure])
   } catch (error) {
     stopChild(child)
+    lock?.release()
     throw error
   }
 
@@ -199,6 +216,7 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
     async stop() {
       process.removeListener('exit', killOnExit)
       await stopChild(child)
+      lock?.release()
     },
   }
 }

@@ -5,42 +5,32 @@
  * logged as one line under SENTINEL_DEBUG. The SDK's own logger is silenced: its warnings are
  * not something an operator can act on, and the error that follows says what happened.
  */
-import type {DynamoDBClient, DynamoDBClientConfig} from '@aws-sdk/client-dynamodb'
+import type {
+  DynamoDBClient, DynamoDBClientConfig, ServiceInputTypes, ServiceOutputTypes,
+} from '@aws-sdk/client-dynamodb'
+import type {FinalizeRequestMiddleware} from '@smithy/types'
 
-import type {Connection} from './connection.js'
 import type {DynamoDbPort, PortOperation} from './dynamodb-port.js'
 
+import {type Connection, profileUsesSso} from './connection.js'
 import {PORT_ACTIONS} from './dynamodb-port.js'
-import {awsErrorName, classifyAwsError} from './errors.js'
+import {awsErrorName, classifyAwsError, isCredentialsError} from './errors.js'
 import {dynamoDbHost} from './partitions.js'
+import {
+  boundedRequests, DYNAMODB_REQUEST_TIMEOUT_MS, MAX_ATTEMPTS, SILENT_LOGGER,
+} from './request-policy.js'
 
 export interface AdapterOptions {
   /** One line per call, for SENTINEL_DEBUG. */
   debug?: (line: string) => void
   /** Names the command for AccessDenied hints. */
   iamHint?: string
+  /** Told once a request has had no answer for SILENCE_MS: the endpoint is quiet, the CLI still waits. */
+  onSilence?: (line: string) => void
 }
 
-/**
- * With these, a silent endpoint fails in at most 4 attempts × 8 s plus backoff, well under 45 s;
- * a DescribeTable answers in milliseconds, so 8 s is never too short for a real answer.
- */
-export const MAX_ATTEMPTS = 4
-
-/** The SDK logs to the console by default; everything it would say reaches the user as an error. */
-export const SILENT_LOGGER = {
-  debug() {}, error() {}, info() {}, trace() {}, warn() {},
-}
-
-/**
- * The HTTP handler's bounds. Without throwOnRequestTimeout the SDK only warns on the console
- * when requestTimeout passes, and goes on waiting for ever.
- */
-export function boundedRequests(requestTimeout: number) {
-  return {
-    connectionTimeout: 5000, logger: SILENT_LOGGER, requestTimeout, throwOnRequestTimeout: true,
-  }
-}
+/** After this long without an answer, the operator is told that the CLI is still waiting, and retrying. */
+export const SILENCE_MS = 3000
 
 const tableNameOf = (input: {TableName?: string}) => input.TableName ?? ''
 const resourceArnOf = (input: {ResourceArn?: string}) => input.ResourceArn ?? ''
@@ -56,7 +46,7 @@ export async function createDynamoDbAdapter(
     logger: SILENT_LOGGER,
     profile: connection.profile,
     region: connection.region,
-    requestHandler: boundedRequests(8000),
+    requestHandler: boundedRequests(DYNAMODB_REQUEST_TIMEOUT_MS),
     retryMode: 'standard',
   }
   const retrying = new sdk.DynamoDBClient({...config, maxAttempts: MAX_ATTEMPTS})
@@ -64,6 +54,10 @@ export async function createDynamoDbAdapter(
   const once = new sdk.DynamoDBClient({...config, maxAttempts: 1})
   const state = {host: connection.endpoint ?? dynamoDbHost(connection.region)}
   for (const client of [retrying, once]) recordHost(client, state)
+  if (options.onSilence) {
+    watchSilence(retrying, state, MAX_ATTEMPTS, options.onSilence)
+    watchSilence(once, state, 1, options.onSilence)
+  }
 
   const call = async <T>(operation: PortOperation, resource: string, send: () => Promise<T>): Promise<T> => {
     const started = Date.now()
@@ -81,6 +75,7 @@ export async function createDynamoDbAdapter(
         endpoint: state.host,
         iamHint: options.iamHint,
         resource,
+        ssoProfile: isCredentialsError(error) && await profileUsesSso(connection.profile),
       })
     }
   }
@@ -152,4 +147,45 @@ function recordHost(client: DynamoDBClient, state: {host: string}): void {
     },
     {name: 'sentinelRecordHost', step: 'finalizeRequest'},
   )
+}
+
+/**
+ * One line when an attempt has had no answer for SILENCE_MS, so a silent endpoint is not a still
+ * spinner for half a minute: which call, which host, and which attempt of how many. Runs inside
+ * the SDK's retry loop, once per attempt.
+ */
+function watchSilence(
+  client: DynamoDBClient,
+  state: {host: string},
+  maxAttempts: number,
+  say: (line: string) => void,
+): void {
+  // Calls made together (init:all reads four tables at once) go quiet together: said once per attempt.
+  const said = {at: 0, attempt: 0}
+  type Middleware = FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes>
+  const middleware: Middleware = (next, context) => async args => {
+    const counted = context as {sentinelAttempt?: number}
+    const attempt = (counted.sentinelAttempt ?? 0) + 1
+    counted.sentinelAttempt = attempt
+    const input = args.input as {ResourceArn?: string; TableName?: string}
+    const call = [context.commandName?.replace(/Command$/, ''), input.TableName ?? input.ResourceArn]
+    .filter(Boolean).join(' ')
+    const then = attempt < maxAttempts ? 'then retrying' : 'then giving up'
+    const timer = setTimeout(() => {
+      if (said.attempt === attempt && Date.now() - said.at < DYNAMODB_REQUEST_TIMEOUT_MS) return
+      Object.assign(said, {at: Date.now(), attempt})
+      say(`No answer from ${state.host} yet (${call}, ${SILENCE_MS / 1000} s); waiting up to ` +
+        `${DYNAMODB_REQUEST_TIMEOUT_MS / 1000} s, ${then} (attempt ${attempt} of ${maxAttempts})`)
+    }, SILENCE_MS)
+    timer.unref()
+    try {
+      return await next(args)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  client.middlewareStack.addRelativeTo(middleware, {
+    name: 'sentinelSilence', relation: 'after', toMiddleware: 'retryMiddleware',
+  })
 }

@@ -18,6 +18,12 @@ export interface SessionOptions {
   iamHint?: string
   /** Told before DynamoDB Local starts (it takes a few seconds). */
   onLocalStarting?: () => void
+  /** Told when a request has had no answer for a few seconds. */
+  onSilence?: (line: string) => void
+  /** For --local: how long to wait for another run using the data folder; told while waiting, and what was cleared. */
+  localWaitMs?: number
+  onLocalWaiting?: (line: string) => void
+  onLocalNotice?: (line: string) => void
 }
 
 export interface AwsSession {
@@ -37,11 +43,13 @@ export async function openSession(connection: Connection, options: SessionOption
   let resolved = connection
   if (connection.local) {
     options.onLocalStarting?.()
-    local = await startLocalDynamo(options.localDir)
+    local = await startLocalDynamo(options.localDir, {
+      folderWaitMs: options.localWaitMs, onNotice: options.onLocalNotice, onWaiting: options.onLocalWaiting,
+    })
     resolved = {...connection, endpoint: local.endpoint, endpointSource: '--local'}
   }
 
-  const adapterOptions = {debug: options.debug, iamHint: options.iamHint}
+  const adapterOptions = {debug: options.debug, iamHint: options.iamHint, onSilence: options.onSilence}
   const port = await createDynamoDbAdapter(resolved, adapterOptions)
   const regional = new Map<string, Promise<DynamoDbPort>>([[resolved.region, Promise.resolve(port)]])
   return {

@@ -1,20 +1,35 @@
 /** The account behind the credentials, from STS GetCallerIdentity (which needs no permission). */
-import type {Connection} from './connection.js'
-
 import {SentinelError} from '../errors.js'
-import {classifyAwsError} from './errors.js'
+import {type Connection, profileUsesSso} from './connection.js'
+import {classifyAwsError, isCredentialsError} from './errors.js'
 import {partitionOf} from './partitions.js'
-import {boundedRequests, SILENT_LOGGER} from './sdk-dynamodb.js'
+import {
+  boundedRequests, SILENT_LOGGER, STS_MAX_ATTEMPTS, STS_REQUEST_TIMEOUT_MS,
+} from './request-policy.js'
 
 /** The typed port to STS: the one call this CLI makes. */
 export type AccountLookup = (connection: Connection) => Promise<string>
 
-/** The account for ARNs; never called against an emulator unless AWS_ENDPOINT_URL_STS says where. */
+/**
+ * An endpoint on this machine (loopback) or a bare host name (a container's service name, such as
+ * dynamodb-local): an emulator. A VPC or FIPS endpoint, or any other full host name, is AWS.
+ */
+export function isEmulatorEndpoint(endpoint: string): boolean {
+  const host = new URL(endpoint).hostname.replaceAll(/^\[|\]$/g, '')
+  const bareName = !host.includes('.') && !host.includes(':')
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1'
+    || host === '0.0.0.0' || bareName
+}
+
+/**
+ * The account for ARNs and the target. Looked up for AWS, also behind an endpoint override (a VPC
+ * or FIPS endpoint is real AWS); not for an emulator, unless AWS_ENDPOINT_URL_STS says where.
+ */
 export const lookupAccount: AccountLookup = async connection => {
   if (connection.local) return '000000000000'
   const stsEndpoint = process.env.AWS_ENDPOINT_URL_STS || undefined
-  if (connection.endpoint && !stsEndpoint) {
-    throw new SentinelError('UNSUPPORTED_OPERATION', 'STS is not called for an endpoint override.', {
+  if (connection.endpoint && isEmulatorEndpoint(connection.endpoint) && !stsEndpoint) {
+    throw new SentinelError('UNSUPPORTED_OPERATION', 'STS is not called for an emulator endpoint.', {
       suggestion: 'Pass --account-id (or set AWS_ENDPOINT_URL_STS).',
     })
   }
@@ -24,17 +39,20 @@ export const lookupAccount: AccountLookup = async connection => {
     credentials: connection.credentials,
     endpoint: stsEndpoint,
     logger: SILENT_LOGGER,
-    maxAttempts: 2,
+    maxAttempts: STS_MAX_ATTEMPTS,
     profile: connection.profile,
     region: connection.region,
-    requestHandler: boundedRequests(5000),
+    requestHandler: boundedRequests(STS_REQUEST_TIMEOUT_MS),
   })
   try {
     const identity = await client.send(new GetCallerIdentityCommand({}))
     return identity.Account ?? '*'
   } catch (error) {
     const endpoint = stsEndpoint ?? `sts.${connection.region}.${partitionOf(connection.region).dnsSuffix}`
-    throw classifyAwsError(error, {action: 'sts:GetCallerIdentity', endpoint, resource: '*'})
+    const ssoProfile = isCredentialsError(error) && await profileUsesSso(connection.profile)
+    throw classifyAwsError(error, {
+      action: 'sts:GetCallerIdentity', endpoint, resource: '*', ssoProfile,
+    })
   } finally {
     client.destroy()
   }

@@ -15,6 +15,7 @@ import {
   exportNames,
   runtimeEnvVar,
   sortedTags,
+  TABLE_NAME_DESCRIPTION,
   TABLE_NAME_MAX_LENGTH,
   TABLE_NAME_MIN_LENGTH,
   TABLE_NAME_PATTERN,
@@ -42,7 +43,7 @@ function intrinsic(tag: '!GetAtt' | '!Ref' | '!Sub', value: string) {
 
 export function renderCloudFormation(
   tables: readonly DesiredTable[],
-  options: {existing?: ExistingTables} = {},
+  options: {existing?: ExistingTables; statusCommand?: string} = {},
 ): string {
   const parameters: Record<string, unknown> = {}
   const resources: Record<string, unknown> = {}
@@ -51,24 +52,29 @@ export function renderCloudFormation(
   for (const table of tables) {
     const {definition} = table
     const names = exportNames(definition)
+    // Keys in the order of AWS's template anatomy (written in insertion order): Type first in a
+    // parameter and a resource; an output's Description, Value, Export.
+    /* eslint-disable perfectionist/sort-objects */
     parameters[names.cfnNameParameter] = {
-      AllowedPattern: TABLE_NAME_PATTERN,
-      ConstraintDescription: '3-255 characters: letters, digits, underscore, dot and hyphen.',
-      Default: table.tableName,
+      Type: 'String',
       Description: `Name of the ${definition.purpose} table (${runtimeEnvVar(definition)}).`,
+      Default: table.tableName,
+      AllowedPattern: TABLE_NAME_PATTERN,
+      ConstraintDescription: `${TABLE_NAME_DESCRIPTION}.`,
       MaxLength: TABLE_NAME_MAX_LENGTH,
       MinLength: TABLE_NAME_MIN_LENGTH,
-      Type: 'String',
     }
     const global = (table.replicas ?? []).length > 0
     resources[names.cfnResource] = {
+      Type: global ? 'AWS::DynamoDB::GlobalTable' : 'AWS::DynamoDB::Table',
+      // DynamoDB limits how many tables with indexes may be CREATING at once, and CloudFormation's
+      // table handler fails the stack on LimitExceededException: AWS's guidance is to chain such
+      // tables with DependsOn. (The Terraform provider retries that refusal, so the Terraform
+      // export needs no depends_on.)
+      ...(definition.indexes.length > 0 && previousIndexedTable ? {DependsOn: previousIndexedTable} : {}),
       // Stateful: neither deleting the stack nor a replacing update may drop the data.
       DeletionPolicy: 'Retain',
-      Type: global ? 'AWS::DynamoDB::GlobalTable' : 'AWS::DynamoDB::Table',
       UpdateReplacePolicy: 'Retain',
-      // DynamoDB limits how many tables with indexes may be CREATING at once, and CloudFormation
-      // creates resources in parallel: AWS's guidance is to chain such tables with DependsOn.
-      ...(definition.indexes.length > 0 && previousIndexedTable ? {DependsOn: previousIndexedTable} : {}),
       Properties: global
         ? globalTableProperties(table, names.cfnNameParameter)
         : tableProperties(table, names.cfnNameParameter),
@@ -76,25 +82,30 @@ export function renderCloudFormation(
     if (definition.indexes.length > 0) previousIndexedTable = names.cfnResource
     outputs[names.cfnNameOutput] = {
       Description: `${capitalized(definition.purpose)} table name: set ${whereSentinelReadsIt(definition)} to this.`,
-      Export: {Name: intrinsic('!Sub', `\${AWS::StackName}-${names.cfnNameOutput}`)},
       Value: intrinsic('!Ref', names.cfnResource),
+      Export: {Name: intrinsic('!Sub', `\${AWS::StackName}-${names.cfnNameOutput}`)},
     }
     outputs[names.cfnArnOutput] = {
       Description: `${capitalized(definition.purpose)} table ARN, for IAM policies.`,
-      Export: {Name: intrinsic('!Sub', `\${AWS::StackName}-${names.cfnArnOutput}`)},
       Value: intrinsic('!GetAtt', `${names.cfnResource}.Arn`),
+      Export: {Name: intrinsic('!Sub', `\${AWS::StackName}-${names.cfnArnOutput}`)},
     }
+    /* eslint-enable perfectionist/sort-objects */
   }
 
+  // The sections in the order of AWS's template anatomy: format version, description, parameters,
+  // resources, outputs.
+  /* eslint-disable perfectionist/sort-objects */
   const template = {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `Sentinel's DynamoDB tables (${tables.map(table => table.definition.purpose).join(', ')}).`,
-    Outputs: outputs,
     Parameters: parameters,
     Resources: resources,
+    Outputs: outputs,
   }
+  /* eslint-enable perfectionist/sort-objects */
   const document = new (yaml().Document)(template, {version: '1.1'})
-  document.commentBefore = headerComment(tables, options.existing)
+  document.commentBefore = headerComment(tables, options.existing, options.statusCommand)
   // lineWidth 0: never fold a long description over several lines.
   return document.toString({lineWidth: 0})
 }
@@ -169,14 +180,18 @@ function capitalized(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
-function headerComment(tables: readonly DesiredTable[], existing: ExistingTables | undefined): string {
+function headerComment(
+  tables: readonly DesiredTable[],
+  existing: ExistingTables | undefined,
+  statusCommand = 'sentinel init status',
+): string {
   const example = tables[0] ? `${exportNames(tables[0].definition).cfnNameParameter}=...` : 'Name=...'
   const lines = [
     ' Sentinel DynamoDB tables, generated by sentinel from the same definitions it applies.',
     ' Deploy: aws cloudformation deploy --stack-name sentinel-tables --template-file sentinel-tables.yaml',
     ` Table names are parameters (defaults below; change with --parameter-overrides ${example}).`,
     ' Tables are retained when the stack is deleted or a table is replaced (renaming one replaces it).',
-    ' Then `sentinel init:status` with the same table names reports every table converged.',
+    ` Then \`${statusCommand}\` with the same table names reports every table converged.`,
   ]
   const global = tables.filter(table => (table.replicas ?? []).length > 0)
   if (global.length > 0) {
@@ -204,7 +219,7 @@ function headerComment(tables: readonly DesiredTable[], existing: ExistingTables
     // CloudFormation cannot import and create in one operation, nor create a table that exists.
     lines.push(
       ` Already exist: ${adopt.map(table => table.tableName).join(', ')}. Import them first: a change set of type`,
-      ' IMPORT whose template holds only their resources, with',
+      ' IMPORT whose template holds only their resources (without DependsOn on the others), with',
       `   --resources-to-import '${JSON.stringify(resources)}'`,
       ' then deploy this template to create the rest.',
     )

@@ -6,6 +6,7 @@
 import type {DesiredTable} from '../tables/desired.js'
 import type {ExistingTables} from './names.js'
 
+import {invalidInput} from '../errors.js'
 import {renderCloudFormation} from './cloudformation.js'
 import {renderTerraform} from './terraform.js'
 
@@ -17,6 +18,28 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 export interface ExportOptions {
   /** Tables that already exist (name -> live info): import blocks (Terraform), import advice (CloudFormation). */
   existing?: ExistingTables
+  /** The command that checks the tables, as the running CLI spells it (default `sentinel init status`). */
+  statusCommand?: string
+}
+
+/**
+ * The CLI never turns deletion protection or PITR off, and neither may its templates: with
+ * --import-existing (or a stack update) `deletion_protection_enabled = false` or
+ * `PointInTimeRecoveryEnabled: false` would switch them off on live tables. Leaving them unset is no
+ * safer (both tools then plan the default, off), so the combination is refused before anything runs.
+ */
+export function checkExportable(tables: readonly DesiredTable[]): void {
+  const off = [
+    ...(tables.some(table => !table.pitr) ? ['--no-pitr'] : []),
+    ...(tables.some(table => !table.deletionProtection) ? ['--no-deletion-protection'] : []),
+  ]
+  if (off.length === 0) return
+  throw invalidInput(
+    `--export cannot be used with ${off.join(' or ')}: the template would switch ` +
+      `${off.length === 2 ? 'these protections' : 'this protection'} off on tables it is applied to, ` +
+      'and sentinel never turns a protection off.',
+    `Leave out ${off.join(' and ')}; the exported tables keep deletion protection and point-in-time recovery on.`,
+  )
 }
 
 /** The document to print on stdout; deterministic for the same tables and options. */
@@ -25,5 +48,6 @@ export function renderExport(
   tables: readonly DesiredTable[],
   options: ExportOptions = {},
 ): string {
+  checkExportable(tables)
   return format === 'cloudformation' ? renderCloudFormation(tables, options) : renderTerraform(tables, options)
 }

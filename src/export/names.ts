@@ -6,6 +6,7 @@
 import type {TableDefinition} from '../tables/definitions.js'
 
 import {type DesiredTable, desiredTags} from '../tables/desired.js'
+import {TABLE_NAME_RULE} from '../tables/validate.js'
 
 /** Tables that already exist: table name -> what the live account says about it. */
 export type ExistingTables = ReadonlyMap<string, {
@@ -57,10 +58,11 @@ export function whereSentinelReadsIt(definition: TableDefinition): string {
 
 /** The user's tags and the sentinel:table marker, sorted by key so the output is stable. */
 export function sortedTags(table: DesiredTable): [string, string][] {
-  return Object.entries(desiredTags(table)).sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
+  return [...desiredTags(table)].sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
 }
 
-/** The characters DynamoDB allows in a table name, for parameter and variable validation. */
-export const TABLE_NAME_PATTERN = '[a-zA-Z0-9_.-]+'
-export const TABLE_NAME_MIN_LENGTH = 3
-export const TABLE_NAME_MAX_LENGTH = 255
+/** DynamoDB's table-name rule, as the parameter and the variable declare it. */
+export const TABLE_NAME_PATTERN = `${TABLE_NAME_RULE.characterClass}+`
+export const TABLE_NAME_MIN_LENGTH = TABLE_NAME_RULE.minLength
+export const TABLE_NAME_MAX_LENGTH = TABLE_NAME_RULE.maxLength
+export const TABLE_NAME_DESCRIPTION = TABLE_NAME_RULE.description

@@ -18,6 +18,7 @@ import {
   exportNames,
   runtimeEnvVar,
   sortedTags,
+  TABLE_NAME_DESCRIPTION,
   TABLE_NAME_MAX_LENGTH,
   TABLE_NAME_MIN_LENGTH,
   TABLE_NAME_PATTERN,
@@ -47,7 +48,10 @@ function replicaRegions(tables: readonly DesiredTable[]): string[] {
   return [...new Set(tables.flatMap(table => (table.replicas ?? []).map(replica => replica.region)))]
 }
 
-export function renderTerraform(tables: readonly DesiredTable[], options: {existing?: ExistingTables} = {}): string {
+export function renderTerraform(
+  tables: readonly DesiredTable[],
+  options: {existing?: ExistingTables; statusCommand?: string} = {},
+): string {
   const kmsLookups = kmsKeyLookups(tables)
   const regions = replicaRegions(tables)
   const replicaLookups = replicaKeyLookups(tables)
@@ -57,7 +61,10 @@ export function renderTerraform(tables: readonly DesiredTable[], options: {exist
     'The table names are variables (defaults below); the tables cannot be destroyed by Terraform',
     '(prevent_destroy) and have deletion protection. Import blocks adopt tables that already exist;',
     'they can stay (a no-op once imported) or be removed after the first apply.',
-    'Then `sentinel init:status` with the same table names reports every table converged.',
+    `Then \`${options.statusCommand ?? 'sentinel init status'}\` with the same table names reports ` +
+      'every table converged.',
+    'No depends_on between the tables: where DynamoDB refuses a CreateTable while other tables with',
+    'indexes are being created (LimitExceededException), the AWS provider waits and retries it.',
     ...(regions.length > 0
       ? [
         `Global tables (version 2019.11.21): a replica in ${regions.join(', ')} through an aws provider alias per`,
@@ -153,7 +160,7 @@ function nameVariable(table: DesiredTable): HclBlock {
           attribute('condition', call('can', call('regex', namePattern, reference(`var.${variable}`)))),
           attribute(
             'error_message',
-            'A DynamoDB table name has 3-255 characters: letters, digits, underscore, dot and hyphen.',
+            `A DynamoDB table name has ${TABLE_NAME_DESCRIPTION}.`,
           ),
         ],
       ),

@@ -176,11 +176,18 @@ function tableStatements(scope: PolicyScope, table: PolicyTable, policyFor: Poli
   }
 
   if (table.kmsKey) statements.push(kmsStatement(scope, `${sid}Kms`, table.kmsKey, KMS_ACTIONS_FOR[policyFor]))
+  if (table.kmsKey && policyFor !== 'server') {
+    statements.push(keyLookupStatement(scope, `${sid}KmsKeyLookup`, table.kmsKey))
+  }
+
   for (const replica of replicas) {
     if (!replica.kmsKey) continue
     const where = {...scope, region: replica.region}
     const replicaSid = `${sid}Kms${regionSid(replica.region)}`
     statements.push(kmsStatement(where, replicaSid, replica.kmsKey, KMS_ACTIONS_FOR[policyFor]))
+    if (policyFor !== 'server') {
+      statements.push(keyLookupStatement(where, `${sid}KmsKeyLookup${regionSid(replica.region)}`, replica.kmsKey))
+    }
   }
 
   return statements
@@ -214,38 +221,60 @@ export function kmsViaService(region: string): string | string[] {
   return regional === documented ? documented : [documented, regional]
 }
 
-function kmsStatement(
-  scope: PolicyScope,
-  sid: string,
-  kmsKey: KmsKeyRef,
-  actions: readonly string[],
-): PolicyStatement {
-  const partition = partitionOf(scope.region).name
-  const condition: Record<string, Record<string, string | string[]>> = {
-    StringEquals: {'kms:ViaService': kmsViaService(scope.region)},
+/**
+ * The CLI's own kms:DescribeKey (not through DynamoDB, so no kms:ViaService): an alias in --kms-key
+ * is resolved to compare the table's key ARN with it. Scoped to the key, or to keys with the alias.
+ */
+function keyLookupStatement(scope: PolicyScope, sid: string, kmsKey: KmsKeyRef): PolicyStatement {
+  const {condition, resource} = keyScope(scope, kmsKey)
+  return {
+    Action: ['kms:DescribeKey'],
+    ...(condition ? {Condition: condition} : {}),
+    Effect: 'Allow',
+    Resource: resource,
+    Sid: sid,
   }
-  let resource: string
+}
+
+/** The key a --kms-key names, as IAM sees it: its ARN, or (an alias) the keys carrying the alias. */
+function keyScope(
+  scope: PolicyScope,
+  kmsKey: KmsKeyRef,
+): {condition?: Record<string, Record<string, string>>; resource: string} {
+  const partition = partitionOf(scope.region).name
   switch (kmsKey.kind) {
   case 'key-arn': {
-    resource = kmsKey.arn
-    break
+    return {resource: kmsKey.arn}
   }
 
   case 'key-id': {
-    resource = `arn:${partition}:kms:${scope.region}:${scope.account}:key/${kmsKey.id}`
-    break
+    return {resource: `arn:${partition}:kms:${scope.region}:${scope.account}:key/${kmsKey.id}`}
   }
 
   default: {
     // KMS authorises on the key, not the alias: allow the keys that carry this alias.
     const alias = kmsKey.kind === 'alias' ? kmsKey.name : kmsKey.arn.slice(kmsKey.arn.indexOf(':alias/') + 1)
     const account = kmsKey.kind === 'alias-arn' ? kmsKey.arn.split(':')[4] : scope.account
-    resource = `arn:${partition}:kms:${scope.region}:${account}:key/*`
-    condition['ForAnyValue:StringEquals'] = {'kms:ResourceAliases': alias}
+    return {
+      condition: {'ForAnyValue:StringEquals': {'kms:ResourceAliases': alias}},
+      resource: `arn:${partition}:kms:${scope.region}:${account}:key/*`,
+    }
   }
   }
+}
 
+function kmsStatement(
+  scope: PolicyScope,
+  sid: string,
+  kmsKey: KmsKeyRef,
+  actions: readonly string[],
+): PolicyStatement {
+  const {condition, resource} = keyScope(scope, kmsKey)
   return {
-    Action: [...actions], Condition: condition, Effect: 'Allow', Resource: resource, Sid: sid,
+    Action: [...actions],
+    Condition: {StringEquals: {'kms:ViaService': kmsViaService(scope.region)}, ...condition},
+    Effect: 'Allow',
+    Resource: resource,
+    Sid: sid,
   }
 }

@@ -25,12 +25,12 @@ import {
   type Provisioner,
   type ProvisionOutcome,
   type ReplicaOutcome,
-  sendOnce,
+  sendUntilLanded,
   SILENT_REPORTER,
   type TableReporter,
 } from './provisioner.js'
 import {
-  isReplicaConverged, planReplica, planReplicaSettings, REPLICA_BUSY, replicaDesired,
+  isReplicaConverged, planReplica, planReplicaSettings, REPLICA_BUSY, REPLICA_NEEDS_A_HUMAN, replicaDesired,
   unnamedReplica,
 } from './replica-plan.js'
 
@@ -39,6 +39,7 @@ export type RegionalProvisioners = (region: string) => Promise<Provisioner>
 
 /** True when apply has something to do for the table or a named replica, and nothing is drifted. */
 export function hasPendingWork(inspection: Inspection): boolean {
+  if (inspection.error) return false
   const all = combinedPlan(inspection)
   const replicaActions = (inspection.replicas ?? []).some(replica => replica.actions.length > 0)
   return all.drift.length === 0 && (all.actions.length > 0 || replicaActions)
@@ -75,8 +76,13 @@ export class GlobalTables {
       const entry = listed.find(candidate => candidate.region === replica.region)
       // A replica in a state that needs a human is reported from the table's answer alone.
       const readable = entry && (entry.status === 'ACTIVE' || REPLICA_BUSY.has(entry.status))
-      const regional = readable ? await this.readReplica(desired, replica, options.full) : undefined
-      return planReplica(desired, replica, inspection.live, regional)
+      if (!readable) return planReplica(desired, replica, {table: inspection.live})
+      const provisioner = await this.regional(replica.region)
+      const what = {pitr: desired.pitr || Boolean(options.full), tags: true}
+      const regional = await provisioner.read(desired.tableName, what)
+      // An alias names a key only in KMS: resolved in the replica's region, as the table's is in its own.
+      const {resolvedKmsKey} = await provisioner.withResolvedKey(replicaDesired(desired, replica), regional)
+      return planReplica(desired, replica, {regional, resolvedKey: resolvedKmsKey, table: inspection.live})
     }))
     const unnamed = listed
     .filter(entry => !named.some(replica => replica.region === entry.region))
@@ -123,11 +129,6 @@ export class GlobalTables {
   async regionalProvisioner(region: string): Promise<Provisioner> {
     return this.regional(region)
   }
-
-  private async readReplica(desired: DesiredTable, replica: DesiredReplica, full = false) {
-    const provisioner = await this.regional(replica.region)
-    return provisioner.read(desired.tableName, {pitr: desired.pitr || full, tags: true})
-  }
 }
 
 /**
@@ -152,17 +153,6 @@ function unchanged(inspection: Inspection): ProvisionOutcome {
     ], outcome: 'unchanged',
   })
 }
-
-/** Replica states that end a wait: the replica will not become ACTIVE on its own. */
-const REPLICA_FAILED = new Set([
-  'ARCHIVED',
-  'ARCHIVING',
-  'CREATION_FAILED',
-  'DELETING',
-  'INACCESSIBLE_ENCRYPTION_CREDENTIALS',
-  'REGION_DISABLED',
-  'REPLICATION_NOT_AUTHORIZED',
-])
 
 /** One replica's apply: add it (or join its creation), wait for it, then its own settings. */
 class ReplicaApply {
@@ -262,7 +252,7 @@ class ReplicaApply {
     for (;;) {
       try {
         this.progressSeen.splice(0, Infinity, {at: Date.now(), percent: 0})
-        await sendOnce(
+        await sendUntilLanded(
           () => this.port.updateTable({ReplicaUpdates: [{Create: create}], TableName: this.name}),
           async () => Boolean(listedReplica(await this.describe(), this.region)),
           this.options.deadline,
@@ -290,7 +280,7 @@ class ReplicaApply {
   /** Until the table, its indexes and every replica are ACTIVE (AWS takes a replica action only then). */
   private async waitForTable(): Promise<void> {
     await this.poll(table => isTableActive(table) && (table.Replicas ?? []).every(entry =>
-      entry.ReplicaStatus === 'ACTIVE' || REPLICA_FAILED.has(entry.ReplicaStatus ?? '')))
+      entry.ReplicaStatus === 'ACTIVE' || Object.hasOwn(REPLICA_NEEDS_A_HUMAN, entry.ReplicaStatus ?? '')))
   }
 
   /** Until this replica is ACTIVE and the table with it; one DescribeTable a second at most. */
@@ -308,12 +298,12 @@ class ReplicaApply {
       const percent = Number(entry?.ReplicaStatusPercentProgress)
       // Dated when the answer came: AWS measured the progress no later than that.
       if (entry?.ReplicaStatus === 'CREATING' && percent > 0) this.progressSeen.push({at: Date.now(), percent})
-      if (entry && REPLICA_FAILED.has(entry.ReplicaStatus ?? '')) {
-        const reason = entry.ReplicaStatusDescription ? `: ${entry.ReplicaStatusDescription}` : ''
-        throw new SentinelError('AWS_ERROR', `The replica of ${this.name} in ${this.region} is ` +
-          `${entry.ReplicaStatus}${reason}.`, {
-          suggestion: 'Fix the cause in that region (KMS key, permissions, region enabled), then rerun.',
-        })
+      const state = entry?.ReplicaStatus ?? ''
+      if (Object.hasOwn(REPLICA_NEEDS_A_HUMAN, state)) {
+        const {meaning, remedy} = REPLICA_NEEDS_A_HUMAN[state]
+        const reason = entry?.ReplicaStatusDescription ? ` (AWS: ${entry.ReplicaStatusDescription})` : ''
+        throw new SentinelError('FAILED_STATE', `The replica of ${this.name} in ${this.region} is ${state}: ` +
+          `${meaning}${reason}.`, {suggestion: remedy})
       }
 
       if (done(table)) return

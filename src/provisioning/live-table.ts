@@ -40,7 +40,7 @@ export interface LiveTable {
   deletionProtection: boolean | typeof UNSUPPORTED
   ttl: {attribute?: string; status: string}
   pitr: string
-  tags: Record<string, string> | typeof UNREAD | typeof UNSUPPORTED
+  tags: ReadonlyMap<string, string> | typeof UNREAD | typeof UNSUPPORTED
   itemCount?: number
   /** The other regions of a global table, as DescribeTable lists them (none: a table in one region). */
   replicas?: LiveReplica[]
@@ -110,14 +110,28 @@ export interface ReadOptions {
 
 /**
  * Thrown when DescribeTable finds the table but a companion call still says it does not exist:
- * AWS is eventually consistent right after CreateTable. The caller reads again.
+ * AWS is eventually consistent right after CreateTable. Not a failure, a signal: the caller reads
+ * again, and only when its deadline passes turns it into a failure with timedOut().
  */
-export class NotVisibleYet extends SentinelError {
-  constructor(resource: string) {
-    super('WAIT_TIMEOUT', `AWS does not show ${resource} in every read yet (it was just created).`, {
+export class NotVisibleYet extends Error {
+  constructor(readonly resource: string) {
+    super(`AWS does not show ${resource} in every read yet.`)
+    this.name = 'NotVisibleYet'
+  }
+
+  /** The failure a caller reports when AWS still does not show the resource at its deadline. */
+  timedOut(): SentinelError {
+    const message = `AWS does not show ${this.resource} in every read yet (it was just created).`
+    return new SentinelError('WAIT_TIMEOUT', message, {
+      cause: this,
       suggestion: 'AWS keeps working on it; rerun the same command (with a larger --wait-timeout) to continue.',
     })
   }
+}
+
+/** A NotVisibleYet at the caller's deadline is a WAIT_TIMEOUT; any other error stays as it is. */
+export function failureAtDeadline(error: unknown): unknown {
+  return error instanceof NotVisibleYet ? error.timedOut() : error
 }
 
 /**
@@ -159,7 +173,8 @@ export async function readLiveTable(
 
 /** Every page of ListTagsOfResource: a conflicting tag on page 2 is as real as one on page 1. */
 async function readTags(capabilities: EndpointCapabilities, arn: string): Promise<LiveTable['tags']> {
-  const tags: Record<string, string> = {}
+  // A Map: a live tag named __proto__ or constructor is kept like any other.
+  const tags = new Map<string, string>()
   let nextToken: string | undefined
   do {
     const token = nextToken
@@ -169,7 +184,7 @@ async function readTags(capabilities: EndpointCapabilities, arn: string): Promis
     )
     if (page === UNSUPPORTED || capabilities.lacking.has('TagResource')) return UNSUPPORTED
     if (page === undefined) throw new NotVisibleYet(arn)
-    for (const tag of page.Tags ?? []) tags[tag.Key ?? ''] = tag.Value ?? ''
+    for (const tag of page.Tags ?? []) tags.set(tag.Key ?? '', tag.Value ?? '')
     nextToken = page.NextToken
   } while (nextToken)
 

@@ -6,14 +6,18 @@ import type {KmsKeyRef} from '../tables/validate.js'
  * operator should know (notices). Pure functions: no AWS calls here.
  */
 import {
-  type IndexDefinition, keyAttributes, SENTINEL_TAG_KEY, type TableDefinition,
+  countsTowardTagLimit, type IndexDefinition, keyAttributes, MAX_TAGS_PER_RESOURCE, SENTINEL_TAG_KEY,
+  type TableDefinition,
 } from '../tables/definitions.js'
-import {describeEncryption, type DesiredTable, desiredTags} from '../tables/desired.js'
+import {
+  describeEncryption, type DesiredTable, desiredTags, kmsKeyId,
+} from '../tables/desired.js'
 import {type LiveTable, UNREAD, UNSUPPORTED} from './live-table.js'
+import {FAILED_TABLE_STATES} from './states.js'
 
 export type Action =
   | {index: IndexDefinition; summary: string; type: 'add-index'}
-  | {summary: string; tags: Record<string, string>; type: 'add-tags'}
+  | {summary: string; tags: ReadonlyMap<string, string>; type: 'add-tags'}
   | {summary: string; type: 'create-table'}
   | {summary: string; type: 'enable-deletion-protection'}
   | {summary: string; type: 'enable-pitr'}
@@ -27,6 +31,7 @@ export type DriftType =
   | 'index-keys'
   | 'index-projection'
   | 'key-schema'
+  | 'kms-key-unverified'
   | 'multi-region-strong'
   | 'replica-key'
   | 'replica-status'
@@ -88,9 +93,10 @@ export function planTable(desired: DesiredTable, live: LiveTable | undefined): T
   }
 
   if (!['ACTIVE', 'CREATING', 'UPDATING'].includes(live.status)) {
+    const known = Object.hasOwn(FAILED_TABLE_STATES, live.status) ? FAILED_TABLE_STATES[live.status] : undefined
     plan.drift.push({
-      remedy: 'Fix the table in the AWS console (for example restore access to its KMS key), then run again.',
-      summary: `Table ${live.name} is ${live.status}.`,
+      remedy: known?.remedy ?? 'See the table in the DynamoDB console, fix what it reports, then run again.',
+      summary: `Table ${live.name} is ${live.status}${known ? `: ${known.meaning}` : ''}.`,
       type: 'table-status',
     })
     return plan
@@ -261,25 +267,38 @@ function planEncryption(desired: DesiredTable, live: LiveTable, plan: TablePlan)
     return
   }
 
-  if (encryption.kind === 'kms' && kmsKeyMatches(kmsKey, encryption.kmsKeyArn)) return
-  if (encryption.kind === 'kms' && (kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn')) {
-    plan.notices.push(`Encrypted with ${encryption.kmsKeyArn}; whether ${describeEncryption(kmsKey)} names that key ` +
-      'is not checked (pass the key ARN to compare exactly).')
+  const {resolvedKmsKey} = desired
+  if (encryption.kind === 'kms' && kmsKeyMatches(kmsKey, encryption.kmsKeyArn, resolvedKmsKey)) return
+  const alias = kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn'
+  // An alias KMS could not resolve: the table's key cannot be compared, so it is never called converged.
+  if (encryption.kind === 'kms' && alias && !(resolvedKmsKey && 'arn' in resolvedKmsKey)) {
+    const why = resolvedKmsKey && 'error' in resolvedKmsKey ? resolvedKmsKey.error : 'KMS was not asked'
+    plan.drift.push({
+      remedy: 'Allow kms:DescribeKey on the key (the provisioner policy from --generate-iam includes it), ' +
+        'or pass --kms-key as the key ARN; then rerun.',
+      summary: `Encrypted with ${encryption.kmsKeyArn}; whether ${kmsKeyId(kmsKey)} names that key ` +
+        `could not be checked: ${why.replace(/\.$/, '')}.`,
+      type: 'kms-key-unverified',
+    })
     return
   }
 
-  plan.actions.push({summary: `Encrypt with ${describeEncryption(kmsKey)}`, type: 'set-encryption'})
+  const resolved = alias && resolvedKmsKey && 'arn' in resolvedKmsKey ? ` (${resolvedKmsKey.arn})` : ''
+  const now = encryption.kind === 'kms' ? `; now ${encryption.kmsKeyArn}` : '; now the AWS-owned key'
+  plan.actions.push({summary: `Encrypt with ${describeEncryption(kmsKey)}${resolved}${now}`, type: 'set-encryption'})
 }
 
-export function kmsKeyMatches(kmsKey: KmsKeyRef, liveArn: string | undefined): boolean {
+/** The table's key is the one named: by key ARN, by key ID, or (an alias) by the ARN KMS resolved it to. */
+export function kmsKeyMatches(
+  kmsKey: KmsKeyRef,
+  liveArn: string | undefined,
+  resolved?: DesiredTable['resolvedKmsKey'],
+): boolean {
   if (!liveArn) return false
   if (kmsKey.kind === 'key-arn') return kmsKey.arn === liveArn
   if (kmsKey.kind === 'key-id') return liveArn.endsWith(`:key/${kmsKey.id}`)
-  return false
+  return Boolean(resolved && 'arn' in resolved && resolved.arn === liveArn)
 }
-
-/** DynamoDB's limit of tags per resource. */
-const MAX_TAGS = 50
 
 function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void {
   if (live.tags === UNREAD) return
@@ -288,11 +307,11 @@ function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
     return
   }
 
-  const missing: Record<string, string> = {}
-  for (const [key, value] of Object.entries(desiredTags(desired))) {
-    const current = live.tags[key]
+  const missing = new Map<string, string>()
+  for (const [key, value] of desiredTags(desired)) {
+    const current = live.tags.get(key)
     if (current === undefined) {
-      missing[key] = value
+      missing.set(key, value)
     } else if (current !== value && key === SENTINEL_TAG_KEY) {
       plan.drift.push({
         remedy: 'Check that you are provisioning the right table: ' +
@@ -307,15 +326,17 @@ function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
     }
   }
 
-  const count = Object.keys(live.tags).length + Object.keys(missing).length
-  if (Object.keys(missing).length > 0 && count > MAX_TAGS) {
+  // AWS-assigned aws: tags do not count toward the limit.
+  const count = [...live.tags.keys(), ...missing.keys()].filter(key => countsTowardTagLimit(key)).length
+  if (missing.size > 0 && count > MAX_TAGS_PER_RESOURCE) {
     plan.drift.push({
       remedy: 'Remove tags you no longer need from the table (aws dynamodb untag-resource), ' +
         'or pass fewer --tag flags, then rerun.',
-      summary: `Adding ${formatTags(missing)} would give the table ${count} tags; DynamoDB allows ${MAX_TAGS}.`,
+      summary: `Adding ${formatTags(missing)} would give the table ${count} tags; ` +
+        `DynamoDB allows ${MAX_TAGS_PER_RESOURCE} (aws: tags not counted).`,
       type: 'tag-limit',
     })
-  } else if (Object.keys(missing).length > 0) {
+  } else if (missing.size > 0) {
     plan.actions.push({summary: `Add tags ${formatTags(missing)}`, tags: missing, type: 'add-tags'})
   }
 }
@@ -328,8 +349,8 @@ function enablePitr(): Action {
   return {summary: 'Enable point-in-time recovery', type: 'enable-pitr'}
 }
 
-function formatTags(tags: Record<string, string>): string {
-  return Object.entries(tags)
+function formatTags(tags: ReadonlyMap<string, string>): string {
+  return [...tags]
   .map(([key, value]) => `${key}=${value}`)
   .join(', ')
 }

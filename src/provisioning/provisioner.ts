@@ -16,9 +16,10 @@ import type {
 
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import type {KeyResolver} from '../aws/kms.js'
 import type {ReplicaPlan} from './replica-plan.js'
 
-import {MAX_ATTEMPTS} from '../aws/sdk-dynamodb.js'
+import {standardRetrySchedule} from '../aws/request-policy.js'
 import {SentinelError} from '../errors.js'
 import {keyAttributes} from '../tables/definitions.js'
 import {type DesiredTable, desiredTags, kmsKeyId} from '../tables/desired.js'
@@ -26,6 +27,7 @@ import {
   describeBusy,
   describeTable,
   EndpointCapabilities,
+  failureAtDeadline,
   isEmulatorArn,
   isNotFound,
   isTableActive,
@@ -39,7 +41,7 @@ import {
 import {
   type Action, type EndpointGap, planTable, type TablePlan,
 } from './plan.js'
-import {POLL_INTERVAL_MS, waitForActive} from './wait.js'
+import {POLL_INTERVAL_MS, pollInterval, waitForActive} from './wait.js'
 
 /** Progress of one table, as the provisioning service tells it. */
 export interface TableReporter {
@@ -59,6 +61,18 @@ export interface Inspection {
   readonly plan: TablePlan
   /** A global table's replicas: the named ones in order, then those not named (global-table.ts). */
   readonly replicas?: readonly ReplicaPlan[]
+  /** The table could not be read (AccessDenied, retries spent...): nothing is planned or applied for it. */
+  readonly error?: SentinelError
+}
+
+/** A table whose read failed: reported on its own, while the run goes on with the others. */
+export function unreadInspection(desired: DesiredTable, error: SentinelError): Inspection {
+  const plan: TablePlan = {
+    actions: [], drift: [], endpointGaps: [], exists: false, notices: [], tableName: desired.tableName,
+  }
+  return {
+    desired, error, live: undefined, plan,
+  }
 }
 
 /** Plans a table from its live state; planTable unless a replica's settings are planned. */
@@ -107,6 +121,8 @@ export interface ProvisionerTiming {
   rereadMs: number
   /** How long to keep reading tags just written before trusting the accepted write. */
   tagSettleMs: number
+  /** How long to keep reading while AWS does not show in every read a table just created. */
+  visibilityMs: number
   /** With no other creation of this run to wait for, before asking CreateTable again. */
   limitRetryMs: number
   /** Between DescribeTable polls while a replica is being created: at most one a second per replica. */
@@ -114,7 +130,12 @@ export interface ProvisionerTiming {
 }
 
 export const DEFAULT_TIMING: ProvisionerTiming = {
-  limitRetryMs: 2000, pollMs: POLL_INTERVAL_MS, replicaPollMs: 1000, rereadMs: 500, tagSettleMs: 10_000,
+  limitRetryMs: 2000,
+  pollMs: POLL_INTERVAL_MS,
+  replicaPollMs: 1000,
+  rereadMs: 500,
+  tagSettleMs: 10_000,
+  visibilityMs: 10_000,
 }
 
 /**
@@ -143,26 +164,55 @@ export class Provisioner {
   /** Shared by every table of one run (init:all). */
   readonly creationGate: CreationGate
   readonly timing: ProvisionerTiming
+  /** KMS DescribeKey, for an alias in --kms-key; without it an alias cannot be compared. */
+  private readonly resolveKey?: KeyResolver
+  /** One DescribeKey per key for the whole run (init:all names one key for four tables). */
+  private readonly resolvedKeys = new Map<string, Promise<NonNullable<DesiredTable['resolvedKmsKey']>>>()
 
   constructor(
     capabilities: EndpointCapabilities,
-    options: {gate?: CreationGate; timing?: Partial<ProvisionerTiming>} = {},
+    options: {gate?: CreationGate; resolveKey?: KeyResolver; timing?: Partial<ProvisionerTiming>} = {},
   ) {
     this.capabilities = capabilities
     this.creationGate = options.gate ?? new CreationGate()
+    this.resolveKey = options.resolveKey
     this.timing = {...DEFAULT_TIMING, ...options.timing}
   }
 
   /**
-   * Reads the live table and plans. Tags cost a read, so by default they are read only when the
-   * user asked for tags or the table needs work anyway: a rerun on a correct table makes three
-   * read calls and no write.
+   * Reads the live table and plans: DescribeTable, DescribeTimeToLive and (when PITR is wanted, or
+   * `full`) DescribeContinuousBackups at once, then every page of ListTagsOfResource. A rerun on a
+   * correct table makes these reads and no write.
    */
   async inspect(desired: DesiredTable, options: {full?: boolean} = {}): Promise<Inspection> {
     // Tags are always read, every page: a sentinel:table tag of another kind (or none) is as much
     // part of the plan as the indexes, and init:status and apply must agree on it.
     const live = await this.read(desired.tableName, {pitr: desired.pitr || Boolean(options.full), tags: true})
-    return {desired, live, plan: planTable(desired, live)}
+    const compared = await this.withResolvedKey(desired, live)
+    return {desired: compared, live, plan: planTable(compared, live)}
+  }
+
+  /**
+   * An alias names a key only in KMS: when a table is on a KMS key and --kms-key is an alias, the
+   * alias is resolved (DescribeKey) so the plan compares key ARNs. A failure is kept, not thrown:
+   * the plan then refuses to call the table converged.
+   */
+  async withResolvedKey(desired: DesiredTable, live: LiveTable | undefined): Promise<DesiredTable> {
+    const {kmsKey} = desired
+    if (!kmsKey || (kmsKey.kind !== 'alias' && kmsKey.kind !== 'alias-arn')) return desired
+    if (live?.encryption.kind !== 'kms' || !this.resolveKey) return desired
+    const keyId = kmsKeyId(kmsKey)
+    const {resolveKey} = this
+    let resolved = this.resolvedKeys.get(keyId)
+    if (!resolved) {
+      resolved = resolveKey(keyId).then(
+        arn => ({arn}),
+        (error: Error) => ({error: error.message}),
+      )
+      this.resolvedKeys.set(keyId, resolved)
+    }
+
+    return {...desired, resolvedKmsKey: await resolved}
   }
 
   /** Applies the plan, then re-reads and re-plans until converged; throws a SentinelError otherwise. */
@@ -213,13 +263,13 @@ export class Provisioner {
   async read(
     tableName: string,
     what: ReadOptions,
-    deadline = Date.now() + this.timing.tagSettleMs,
+    deadline = Date.now() + this.timing.visibilityMs,
   ): Promise<LiveTable | undefined> {
     for (;;) {
       try {
         return await readLiveTable(this.capabilities, tableName, what)
       } catch (error) {
-        if (!(error instanceof NotVisibleYet) || Date.now() >= deadline) throw error
+        if (!(error instanceof NotVisibleYet) || Date.now() >= deadline) throw failureAtDeadline(error)
         await sleep(this.timing.rereadMs)
       }
     }
@@ -246,7 +296,7 @@ class TableApply {
   readonly skipped = new Set<Action['type']>()
   created = false
   /** Tags a TagResource or CreateTable wrote; ListTagsOfResource may not show them for a while. */
-  private readonly writtenTags: Record<string, string> = {}
+  private readonly writtenTags = new Map<string, string>()
   /** Another process created the table: the rest of the first plan is stale. */
   joined = false
   /** The table was just created: "not found" means "not visible yet". */
@@ -294,13 +344,13 @@ class TableApply {
 
     case 'add-tags': {
       const arn = await this.tableArn()
-      const tags: Tag[] = Object.entries(action.tags).map(([Key, Value]) => ({Key, Value}))
+      const tags: Tag[] = [...action.tags].map(([Key, Value]) => ({Key, Value}))
       const done = await this.optional(
         action,
         'TagResource',
         () => this.port.tagResource({ResourceArn: arn, Tags: tags}),
       )
-      if (done) Object.assign(this.writtenTags, action.tags)
+      if (done) for (const [key, value] of action.tags) this.writtenTags.set(key, value)
       return
     }
 
@@ -349,7 +399,7 @@ class TableApply {
    * accepted write is trusted.
    */
   async recheck(): Promise<LiveTable> {
-    const wantTags = Object.keys(this.desired.tags).length > 0 || this.applied.length > 0
+    const wantTags = this.desired.tags.size > 0 || this.applied.length > 0
     const settleBy = Math.min(this.deadline, Date.now() + this.provisioner.timing.tagSettleMs)
     for (;;) {
       const what = {pitr: this.desired.pitr, tags: wantTags}
@@ -360,9 +410,9 @@ class TableApply {
         })
       }
 
-      if (typeof live.tags !== 'object') return live
-      const unseen = Object.keys(this.writtenTags)
-      .filter(key => live.tags !== UNREAD && live.tags !== UNSUPPORTED && !(key in live.tags))
+      const liveTags = live.tags
+      if (liveTags === UNREAD || liveTags === UNSUPPORTED) return live
+      const unseen = [...this.writtenTags.keys()].filter(key => !liveTags.has(key))
       if (unseen.length === 0) return live
       // An emulator is consistent at once: one that does not list a tag never will (dynalite
       // drops CreateTable's tags), so there is nothing to wait for.
@@ -370,7 +420,7 @@ class TableApply {
         const who = isEmulatorArn(live.arn) ? 'The endpoint' : 'AWS'
         this.notices.push(`${who} does not list tag ${unseen.join(', ')} yet; ` +
           'the write was accepted, so it was not sent again.')
-        return {...live, tags: {...this.writtenTags, ...live.tags}}
+        return {...live, tags: new Map([...this.writtenTags, ...liveTags])}
       }
 
       this.reporter.progress(`Waiting for the new tags on ${this.name} to show`)
@@ -393,7 +443,7 @@ class TableApply {
   private async sendCreate(input: CreateTableCommandInput): Promise<void> {
     for (;;) {
       try {
-        const landed = await this.sendOnce(
+        const landed = await this.sendUntilLanded(
           () => this.port.createTable(input),
           async () => Boolean(await describeTable(this.port, this.name)),
         )
@@ -405,7 +455,7 @@ class TableApply {
         this.created = true
         this.justCreated = true
         this.applied.push(`Created table ${this.name}`)
-        for (const tag of input.Tags ?? []) this.writtenTags[tag.Key ?? ''] = tag.Value ?? ''
+        for (const tag of input.Tags ?? []) this.writtenTags.set(tag.Key ?? '', tag.Value ?? '')
         return
       } catch (error) {
         if (!(error instanceof SentinelError)) throw error
@@ -445,21 +495,24 @@ class TableApply {
       KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
       SSESpecification: sseSpecification(this.desired),
       TableName: this.name,
-      Tags: Object.entries(desiredTags(this.desired)).map(([Key, Value]) => ({Key, Value})),
+      Tags: [...desiredTags(this.desired)].map(([Key, Value]) => ({Key, Value})),
     }
   }
 
-  /** See sendOnce(): sent once, checked before any resend. */
-  private async sendOnce(send: () => Promise<unknown>, landed: () => Promise<boolean>): Promise<'sent' | 'unclear'> {
-    return sendOnce(send, landed, this.deadline)
+  /** See sendUntilLanded(): sent until one lands, checked before any resend. */
+  private async sendUntilLanded(
+    send: () => Promise<unknown>,
+    landed: () => Promise<boolean>,
+  ): Promise<'sent' | 'unclear'> {
+    return sendUntilLanded(send, landed, this.deadline)
   }
 
   private async updateTable(action: Action, input: Omit<UpdateTableCommandInput, 'TableName'>): Promise<void> {
     const indexName = action.type === 'add-index' ? action.index.name : undefined
     this.reporter.inFlight(`UpdateTable is being sent: AWS may be applying "${action.summary}" to ${this.name}`)
     this.reporter.phase(`${this.name}: ${action.summary}`)
-    await this.sendUpdateTable(action, {...input, TableName: this.name}, indexName)
-    this.applied.push(action.summary)
+    const sent = await this.sendUpdateTable(action, {...input, TableName: this.name}, indexName)
+    if (sent) this.applied.push(action.summary)
     await this.waitActive(indexName)
   }
 
@@ -470,23 +523,27 @@ class TableApply {
     .actions.some(candidate => candidate.summary === action.summary)
   }
 
-  /** ResourceInUseException means another change is under way: wait for it, then send again. */
+  /**
+   * ResourceInUseException means another change is under way: wait for it, read the table again
+   * and send only if the change is still needed (the other change may have been this one).
+   * Returns false when nothing was sent because another process made the change.
+   */
   private async sendUpdateTable(
     action: Action,
     input: UpdateTableCommandInput,
     indexName: string | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     let busyPause = 0
     for (;;) {
       try {
-        await this.sendOnce(() => this.port.updateTable(input), async () => !(await this.stillNeeded(action)))
-        return
+        await this.sendUntilLanded(() => this.port.updateTable(input), async () => !(await this.stillNeeded(action)))
+        return true
       } catch (error) {
         if (!(error instanceof SentinelError)) throw error
-        // The index we are adding already exists: someone else added it; join.
-        if (indexName && error.awsName === 'ValidationException' && /already exists/i.test(error.message)) {
+        // Refused, and the table no longer needs the index: someone else added it; join.
+        if (indexName && error.awsName === 'ValidationException' && !(await this.stillNeeded(action))) {
           this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
-          return
+          return false
         }
 
         if (error.awsName !== 'ResourceInUseException' && error.awsName !== 'LimitExceededException') throw error
@@ -496,6 +553,11 @@ class TableApply {
         // DescribeTable may already say ACTIVE while AWS still refuses: pause, growing, before resending.
         busyPause = Math.min(5000, Math.max(this.provisioner.timing.pollMs, busyPause * 2))
         await sleep(busyPause)
+        // Re-plan from a fresh read: a no-op UpdateTable is an error in DynamoDB.
+        if (!(await this.stillNeeded(action))) {
+          this.notices.push(`"${action.summary}" was done by another process meanwhile; not sent again.`)
+          return false
+        }
       }
     }
   }
@@ -517,7 +579,11 @@ class TableApply {
   }
 
   private async enablePitr(action: Action): Promise<void> {
-    // Right after creation AWS may answer ContinuousBackupsUnavailableException for a while.
+    // Right after creation AWS may answer ContinuousBackupsUnavailableException for a while: asked
+    // again soon (100 ms, then 200 ms), then at the pace of a wait (every 260 ms, less often after
+    // 30 s), never after a fixed second.
+    const started = Date.now()
+    let pause = 50
     for (;;) {
       try {
         await this.optional(action, 'UpdateContinuousBackups', () => this.port.updateContinuousBackups({
@@ -529,7 +595,8 @@ class TableApply {
         const unavailable = error instanceof SentinelError && error.awsName === 'ContinuousBackupsUnavailableException'
         if (!unavailable || Date.now() >= this.deadline) throw error
         this.reporter.progress(`Waiting for backups on ${this.name} to become available`)
-        await sleep(1000)
+        pause = Math.min(pause * 2, pollInterval(Date.now() - started, this.provisioner.timing.pollMs))
+        await sleep(pause)
       }
     }
   }
@@ -568,7 +635,7 @@ class TableApply {
         return true
       } catch (error) {
         const notVisible = error instanceof NotVisibleYet || isNotFound(error)
-        if (!(notVisible && this.justCreated) || Date.now() >= this.deadline) throw error
+        if (!(notVisible && this.justCreated) || Date.now() >= this.deadline) throw failureAtDeadline(error)
         await sleep(this.provisioner.timing.rereadMs)
       }
     }
@@ -593,6 +660,9 @@ class TableApply {
         const seconds = Math.round((Date.now() - started) / 1000)
         this.reporter.progress(`Waiting for ${this.name}: ${describeBusy(polled, indexName)} (${seconds}s)`)
       },
+      onThrottled: () => {
+        this.reporter.progress(`DescribeTable on ${this.name} is throttled; waiting on, polling less often`)
+      },
       tableName: this.name,
     })
     this.arn = table.TableArn
@@ -601,32 +671,25 @@ class TableApply {
 
 /**
  * CreateTable and UpdateTable are never blindly re-sent: a repeated create or no-op update is an
- * error in DynamoDB. Each attempt goes out once; after a throttle, a 5xx or a lost answer,
- * `landed` reads the table first, and a call that did land is not sent again. The pause between
- * attempts is the SDK's standard retry strategy's.
+ * error in DynamoDB. The call is sent up to MAX_ATTEMPTS times, until one lands: after a throttle,
+ * a 5xx or a lost answer, `landed` reads the table first, and a call that did land is not sent
+ * again. The pause between attempts is the SDK's standard retry strategy's.
  */
-export async function sendOnce(
+export async function sendUntilLanded(
   send: () => Promise<unknown>,
   landed: () => Promise<boolean>,
   deadline: number,
 ): Promise<'sent' | 'unclear'> {
-  const {StandardRetryStrategy} = await import('@smithy/core/retry')
-  const strategy = new StandardRetryStrategy(MAX_ATTEMPTS)
-  let token = await strategy.acquireInitialRetryToken('sentinel')
+  const retries = await standardRetrySchedule()
   for (;;) {
     try {
       await send()
       return 'sent'
     } catch (error) {
       if (!(error instanceof SentinelError && error.aws?.retryable) || Date.now() >= deadline) throw error
-      try {
-        const errorType = error.code === 'THROTTLED' ? 'THROTTLING' : 'TRANSIENT'
-        token = await strategy.refreshRetryTokenForRetry(token, {errorType})
-      } catch {
-        throw error
-      }
-
-      await sleep(token.getRetryDelay())
+      const delay = await retries.nextDelay(error.code === 'THROTTLED' ? 'THROTTLING' : 'TRANSIENT')
+      if (delay === undefined) throw error
+      await sleep(delay)
       if (await landed()) return 'unclear'
     }
   }

@@ -8,11 +8,14 @@
 import type {DesiredReplica} from '../tables/replicas.js'
 import type {KmsKeyRef} from '../tables/validate.js'
 
-import {describeEncryption, type DesiredTable, desiredTags} from '../tables/desired.js'
+import {
+  describeEncryption, type DesiredTable, desiredTags, kmsKeyId,
+} from '../tables/desired.js'
 import {type LiveReplica, type LiveTable} from './live-table.js'
 import {
   type Action, type Drift, type EndpointGap, kmsKeyMatches, planTable, type TablePlan,
 } from './plan.js'
+import {FAILED_REPLICA_STATES, type StateMeaning} from './states.js'
 
 export type ReplicaAction =
   | Action
@@ -42,18 +45,13 @@ const PER_REGION_NOTICE = /^(Tag |Deletion protection |Point-in-time recovery )/
 /** Replica states sentinel waits for. */
 export const REPLICA_BUSY = new Set(['CREATING', 'UPDATING'])
 
-/** Replica states that need a human, with what to do. */
-const REPLICA_FIXES: Record<string, string> = {
-  ARCHIVED: 'AWS archived the replica after its KMS key was unusable for 20 hours; restore it from a backup.',
-  ARCHIVING: 'AWS is archiving the replica because its KMS key is unusable; restore access to the key.',
-  CREATION_FAILED: 'Read ReplicaStatusDescription in aws dynamodb describe-table, fix the cause (often the KMS ' +
-    'key or permissions in that region), then add the replica again.',
-  DELETING: 'Someone is removing the replica; wait until it is gone, then rerun to add it again.',
-  INACCESSIBLE_ENCRYPTION_CREDENTIALS: 'Restore access to the replica\'s KMS key in that region (key enabled, ' +
-    'key policy and grants), then rerun.',
-  REGION_DISABLED: 'Enable the region for the account (AWS Account Management, opt-in regions), then rerun.',
-  REPLICATION_NOT_AUTHORIZED: 'Allow DynamoDB replication in that region (the service-linked role ' +
-    'AWSServiceRoleForDynamoDBReplication and the KMS key policy), then rerun.',
+/** Replica states that need a human: the ones no wait sees end (states.ts), and a replica being removed. */
+export const REPLICA_NEEDS_A_HUMAN: Readonly<Record<string, StateMeaning>> = {
+  ...FAILED_REPLICA_STATES,
+  DELETING: {
+    meaning: 'someone is removing it (its data goes with it)',
+    remedy: 'Wait until it is gone, then rerun to add it again.',
+  },
 }
 
 /** A desired table as it should look in a replica's region: the replica's own key, no replicas. */
@@ -82,14 +80,31 @@ function startingSettings(desired: DesiredTable): Action[] {
   }
 
   if (desired.pitr) actions.push({summary: 'Enable point-in-time recovery', type: 'enable-pitr'})
-  const list = Object.entries(tags).map(([key, value]) => `${key}=${value}`).join(', ')
+  const list = [...tags].map(([key, value]) => `${key}=${value}`).join(', ')
   actions.push({summary: `Add tags ${list}`, tags, type: 'add-tags'})
   return actions
 }
 
-function keyDrift(region: string, kmsKey: KmsKeyRef | undefined, liveArn: string | undefined): Drift | undefined {
-  if (!kmsKey || !liveArn || kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn') return undefined
-  if (kmsKeyMatches(kmsKey, liveArn)) return undefined
+function keyDrift(
+  region: string,
+  kmsKey: KmsKeyRef | undefined,
+  liveArn: string | undefined,
+  resolved: DesiredTable['resolvedKmsKey'],
+): Drift | undefined {
+  if (!kmsKey || !liveArn || kmsKeyMatches(kmsKey, liveArn, resolved)) return undefined
+  const alias = kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn'
+  // An alias KMS could not resolve in the replica's region: the key cannot be compared.
+  if (alias && !(resolved && 'arn' in resolved)) {
+    const why = resolved && 'error' in resolved ? resolved.error : 'KMS was not asked'
+    return {
+      remedy: `Allow kms:DescribeKey on the key in ${region} (the provisioner policy from --generate-iam includes ` +
+        `it), or pass --replica-kms-key ${region}= with the key ARN; then rerun.`,
+      summary: `Replica in ${region} is encrypted with ${liveArn}; whether ${kmsKeyId(kmsKey)} names that key ` +
+        `could not be checked: ${why.replace(/\.$/, '')}.`,
+      type: 'kms-key-unverified',
+    }
+  }
+
   return {
     remedy: `Check --replica-kms-key ${region}=…; sentinel does not change a replica's key. To change it ` +
       'yourself: aws dynamodb update-table --table-name NAME ' +
@@ -99,48 +114,63 @@ function keyDrift(region: string, kmsKey: KmsKeyRef | undefined, liveArn: string
   }
 }
 
-/**
- * One named replica. `table` is the table read in its own region (undefined: it does not exist
- * yet); `regional` the replica read in its region (undefined: not read or not there).
- */
-export function planReplica(
+/** What the live state says about one replica. */
+export interface ReplicaReads {
+  /** The table read in its own region; undefined: it does not exist yet. */
+  table: LiveTable | undefined
+  /** The replica read in its region; undefined: not read, or not there yet. */
+  regional?: LiveTable
+  /** An alias --replica-kms-key, as KMS resolved it in the replica's region. */
+  resolvedKey?: DesiredTable['resolvedKmsKey']
+}
+
+/** A replica the table does not list: add it (unless the stream forbids), then its own settings. */
+function planMissingReplica(
   desired: DesiredTable,
   replica: DesiredReplica,
   table: LiveTable | undefined,
-  regional: LiveTable | undefined,
+  plan: ReplicaPlan,
 ): ReplicaPlan {
+  const viewType = table?.stream?.viewType
+  if (viewType && viewType !== 'NEW_AND_OLD_IMAGES') {
+    plan.drift.push({
+      remedy: 'A global table needs the stream to carry NEW_AND_OLD_IMAGES, and a stream\'s view type cannot ' +
+        'change while it is on: turn the stream off yourself (after checking what reads it), then rerun.',
+      summary: `The table's stream carries ${viewType}; replicas need NEW_AND_OLD_IMAGES.`,
+      type: 'stream-view-type',
+    })
+    return plan
+  }
+
+  const key = replica.kmsKey ? `, encrypted with ${describeEncryption(replica.kmsKey)}` : ''
+  plan.actions.push(
+    {summary: `Add the replica (UpdateTable ReplicaUpdates Create)${key}, and wait for it`, type: 'create-replica'},
+    ...startingSettings(replicaDesired(desired, replica)),
+  )
+  return plan
+}
+
+/** One named replica, from what was read about it. */
+export function planReplica(desired: DesiredTable, replica: DesiredReplica, reads: ReplicaReads): ReplicaPlan {
   const {region} = replica
+  const {regional, resolvedKey, table} = reads
   const listed = table?.replicas?.find(candidate => candidate.region === region)
   const plan: ReplicaPlan = {
     actions: [], drift: [], endpointGaps: [], named: true, notices: [], region, status: listed?.status ?? 'MISSING',
   }
-  if (!listed) {
-    const viewType = table?.stream?.viewType
-    if (viewType && viewType !== 'NEW_AND_OLD_IMAGES') {
-      plan.drift.push({
-        remedy: 'A global table needs the stream to carry NEW_AND_OLD_IMAGES, and a stream\'s view type cannot ' +
-          'change while it is on: turn the stream off yourself (after checking what reads it), then rerun.',
-        summary: `The table's stream carries ${viewType}; replicas need NEW_AND_OLD_IMAGES.`,
-        type: 'stream-view-type',
-      })
-      return plan
-    }
+  if (!listed) return planMissingReplica(desired, replica, table, plan)
 
-    const key = replica.kmsKey ? `, encrypted with ${describeEncryption(replica.kmsKey)}` : ''
-    plan.actions.push(
-      {summary: `Add the replica (UpdateTable ReplicaUpdates Create)${key}, and wait for it`, type: 'create-replica'},
-      ...startingSettings(replicaDesired(desired, replica)),
-    )
+  const known = Object.hasOwn(REPLICA_NEEDS_A_HUMAN, listed.status) ? REPLICA_NEEDS_A_HUMAN[listed.status] : undefined
+  if (known) {
+    plan.drift.push({
+      remedy: known.remedy,
+      summary: `Replica in ${region} is ${listed.status}: ${known.meaning}.`,
+      type: 'replica-status',
+    })
     return plan
   }
 
-  const fix = REPLICA_FIXES[listed.status]
-  if (fix) {
-    plan.drift.push({remedy: fix, summary: `Replica in ${region} is ${listed.status}.`, type: 'replica-status'})
-    return plan
-  }
-
-  const drift = keyDrift(region, replica.kmsKey, listed.kmsKeyArn ?? regional?.encryption.kmsKeyArn)
+  const drift = keyDrift(region, replica.kmsKey, listed.kmsKeyArn ?? regional?.encryption.kmsKeyArn, resolvedKey)
   if (drift) plan.drift.push(drift)
   plan.arn = regional?.arn
   if (REPLICA_BUSY.has(listed.status) || !regional) {

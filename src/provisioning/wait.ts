@@ -1,7 +1,9 @@
 /**
  * Waiting for a table (and its indexes) to become ACTIVE. Unlike the SDK's stock waiter (20 s
  * between polls) it notices within one interval, stays under 4 DescribeTable calls a second,
- * and stops at the run's deadline.
+ * and stops at the run's deadline. A wait that has already taken a while polls less often (see
+ * pollInterval); a state no wait sees end (a KMS key DynamoDB cannot use, an archived table, a
+ * replica that is not authorised) fails at once; a throttled poll is ridden out.
  */
 import type {TableDescription} from '@aws-sdk/client-dynamodb'
 
@@ -11,6 +13,7 @@ import type {DynamoDbPort} from '../aws/dynamodb-port.js'
 
 import {SentinelError} from '../errors.js'
 import {describeBusy, describeTable, isTableActive} from './live-table.js'
+import {describeFailedState, failedState} from './states.js'
 
 export interface WaitOptions {
   tableName: string
@@ -26,34 +29,61 @@ export interface WaitOptions {
   /** Milliseconds between poll starts; 260 keeps safely under 4 DescribeTable calls a second. */
   intervalMs?: number
   onPoll?: (table: TableDescription) => void
+  /** Told when a poll was throttled past the SDK's retries and the wait goes on, slower. */
+  onThrottled?: (error: SentinelError) => void
   /** Replaced in unit tests to observe the pace without waiting. */
   sleep?: (ms: number) => Promise<unknown>
+  /** The time now, in ms since epoch; replaced with sleep in unit tests, so no test depends on timing. */
+  now?: () => number
 }
 
 export const POLL_INTERVAL_MS = 260
+/** Polls stay at the base interval this long: most creations and updates end within it. */
+export const BACKOFF_AFTER_MS = 30_000
+/** The longest pause between polls, however long the wait. */
+export const MAX_POLL_INTERVAL_MS = 5000
+
+/**
+ * The pause between polls after `elapsedMs` of waiting: the base interval for 30 s, then a
+ * sixtieth of the time waited so far (1 s after a minute, 2 s after two), at most 5 s. A change
+ * that takes minutes is noticed within about 2% of its duration, at a fraction of the calls.
+ */
+export function pollInterval(elapsedMs: number, baseMs = POLL_INTERVAL_MS): number {
+  if (elapsedMs < BACKOFF_AFTER_MS) return baseMs
+  return Math.min(MAX_POLL_INTERVAL_MS, Math.max(baseMs, Math.round(elapsedMs / 60)))
+}
+
+/** A poll that failed for a reason that passes (throttling, a server error): the wait goes on. */
+function isPassing(error: unknown): error is SentinelError {
+  return error instanceof SentinelError
+    && (error.code === 'THROTTLED' || (error.code === 'AWS_ERROR' && Boolean(error.aws?.retryable)))
+}
 
 export async function waitForActive(port: DynamoDbPort, options: WaitOptions): Promise<TableDescription> {
-  const interval = options.intervalMs ?? POLL_INTERVAL_MS
+  const baseInterval = options.intervalMs ?? POLL_INTERVAL_MS
+  const now = options.now ?? Date.now
+  const waitStarted = now()
+  let throttledPause = 0
   for (;;) {
-    const started = Date.now()
-    const table = await describeTable(port, options.tableName)
-    if (!table && !options.justCreated) {
-      const message = `Table ${options.tableName} disappeared while waiting for it to become ACTIVE.`
-      throw new SentinelError('AWS_ERROR', message, {
-        suggestion: 'Someone deleted it; rerun to create it again.',
-      })
+    const started = now()
+    let table: TableDescription | undefined
+    try {
+      table = await describeTable(port, options.tableName)
+      throttledPause = 0
+    } catch (error) {
+      // The SDK has retried this poll already; the wait itself goes on, slower, until its deadline.
+      if (!isPassing(error) || started >= options.deadline) throw error
+      options.onThrottled?.(error)
+      throttledPause = Math.min(MAX_POLL_INTERVAL_MS, Math.max(1000, throttledPause * 2))
+      await (options.sleep ?? sleep)(Math.min(throttledPause, Math.max(0, options.deadline - now())))
+      continue
     }
 
-    if (table?.TableStatus === 'DELETING') {
-      throw new SentinelError('TABLE_DELETING', `Table ${options.tableName} is being deleted.`, {
-        suggestion: 'Wait for the deletion to finish, then rerun.',
-      })
-    }
-
+    checkWaitable(table, options)
     if (table) options.onPoll?.(table)
     if (table && isTableActive(table, options.indexName)) return table
-    const now = Date.now()
-    if (now >= options.deadline) {
+    const polled = now()
+    if (polled >= options.deadline) {
       const what = table ? describeBusy(table, options.indexName) : 'AWS does not show the new table yet'
       const message = `Timed out waiting for table ${options.tableName} to become ACTIVE (${what}).`
       throw new SentinelError('WAIT_TIMEOUT', message, {
@@ -61,6 +91,28 @@ export async function waitForActive(port: DynamoDbPort, options: WaitOptions): P
       })
     }
 
-    await (options.sleep ?? sleep)(Math.max(0, Math.min(interval - (now - started), options.deadline - now)))
+    const interval = pollInterval(polled - waitStarted, baseInterval)
+    await (options.sleep ?? sleep)(Math.max(0, Math.min(interval - (polled - started), options.deadline - polled)))
+  }
+}
+
+/** A table a wait can no longer end well for: gone, being deleted, or in a state no wait sees end. */
+function checkWaitable(table: TableDescription | undefined, options: WaitOptions): void {
+  if (!table && !options.justCreated) {
+    const message = `Table ${options.tableName} disappeared while waiting for it to become ACTIVE.`
+    throw new SentinelError('AWS_ERROR', message, {
+      suggestion: 'Someone deleted it; rerun to create it again.',
+    })
+  }
+
+  if (table?.TableStatus === 'DELETING') {
+    throw new SentinelError('TABLE_DELETING', `Table ${options.tableName} is being deleted.`, {
+      suggestion: 'Wait for the deletion to finish, then rerun.',
+    })
+  }
+
+  const failed = table && failedState(table)
+  if (failed) {
+    throw new SentinelError('FAILED_STATE', describeFailedState(failed), {suggestion: failed.remedy})
   }
 }

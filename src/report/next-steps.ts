@@ -10,6 +10,8 @@ export interface RunContext {
   bin: string
   /** The command id, e.g. init:all. */
   command: string
+  /** How the running CLI separates topic and command: ' ' (init all) or ':' (init:all; the default). */
+  topicSeparator?: string
   /** True when the command covers several tables (init:all, init:status): one flag per table. */
   multiTable: boolean
   tables: readonly TableChoice[]
@@ -32,9 +34,15 @@ export function tableFlags(context: Pick<RunContext, 'multiTable' | 'tables'>): 
   .flatMap(choice => [context.multiTable ? `--${choice.definition.nameFlag}` : '--table', choice.tableName])
 }
 
+/** A command ID as the running CLI takes it: `init all` (two words) or `init:all`. */
+export function commandWords(id: string, topicSeparator = ':'): string[] {
+  return topicSeparator === ' ' ? id.split(':') : [id.replaceAll(':', topicSeparator)]
+}
+
 /** A command line for this CLI in the run's context. */
 export function commandLine(context: RunContext, command: string, extra: readonly string[] = []): string {
-  return [context.bin, command, ...tableFlags(context), ...context.contextFlags, ...extra]
+  const words = commandWords(command, context.topicSeparator)
+  return [context.bin, ...words, ...tableFlags(context), ...context.contextFlags, ...extra]
   .map(part => shellQuote(part))
   .join(' ')
 }

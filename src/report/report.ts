@@ -1,3 +1,4 @@
+import type {SentinelError} from '../errors.js'
 /**
  * What a run reports: the typed result behind --json, and its rendering as text. Pure functions.
  */
@@ -26,7 +27,7 @@ export interface TableResult {
   kind: TableKind
   table: string
   arn: null | string
-  /** Live TableStatus, or MISSING. */
+  /** Live TableStatus, MISSING, or UNKNOWN when the table could not be read. */
   status: string
   converged: boolean
   outcome: Outcome
@@ -101,14 +102,22 @@ export function makeTarget({account, accountNote, endpoint, local, region}: Targ
 
 /** A table's result as planned: what the plan says, before apply. */
 export function tableResult(
-  {desired, live, plan, replicas}: {
+  {desired, error, live, plan, replicas}: {
     desired: DesiredTable
+    error?: SentinelError
     live: LiveTable | undefined
     plan: TablePlan
     replicas?: readonly ReplicaPlan[]
   },
   outcome: Outcome,
 ): TableResult {
+  if (error) {
+    return {
+      actions: [], applied: [], arn: null, converged: false, drift: [], error: error.toJSON(),
+      kind: desired.definition.kind, notices: [], outcome: 'failed', status: 'UNKNOWN', table: desired.tableName,
+    }
+  }
+
   const replicaResults = replicas?.map(replica => replicaResult(replica))
   return {
     actions: plan.actions.map(({summary, type}) => ({summary, type})),
@@ -211,6 +220,7 @@ const OUTCOME_TEXT: Record<Outcome, string> = {
 
 /** The plan for one table: what apply will do, what it will not touch, what to know. */
 export function renderPlan(result: TableResult): string[] {
+  if (result.status === 'UNKNOWN' && result.error) return renderUnread(result)
   const status = result.status === 'MISSING' ? 'does not exist' : result.status
   const lines = [`Table ${result.table} (${result.kind}): ${status}`]
   if (result.actions.length === 0 && result.drift.length === 0) {
@@ -236,7 +246,15 @@ export function renderOutcome(result: TableResult): string[] {
   return lines
 }
 
+/** A table that could not be read: why, and what to do; the other tables go on. */
+function renderUnread(result: TableResult): string[] {
+  const lines = [`✖ ${result.table} (${result.kind}): could not be read: ${result.error?.message}`]
+  if (result.error?.suggestion) lines.push(`  ${result.error.suggestion}`)
+  return lines
+}
+
 export function renderStatus(result: TableResult): string[] {
+  if (result.status === 'UNKNOWN' && result.error) return renderUnread(result)
   const status = result.status === 'MISSING' ? 'does not exist' : result.status
   const matches = result.converged ? ', matches' : ''
   const lines = [`${result.converged ? '✔' : '✖'} ${result.table} (${result.kind}): ${status}${matches}`]

@@ -9,12 +9,26 @@ import type {TableDefinition} from '../tables/definitions.js'
 
 import {EXPORT_FORMATS} from '../export/index.js'
 import {POLICY_FOR} from '../iam/policy.js'
+import {TABLE_NAME_RULE} from '../tables/validate.js'
+import {keepingReason} from './sentinel-command.js'
+
+/**
+ * `--region ''` (an unset shell variable, say) is a mistake to name, not "no region set" falling
+ * back to AWS_REGION: an empty value is refused where it is parsed.
+ */
+function nonEmpty(example: string) {
+  return async (input: string): Promise<string> => {
+    if (input.trim() === '') throw new Error(`it is empty; give a value such as ${example}, or leave the flag out`)
+    return input
+  }
+}
 
 /** Where the CLI talks to; every command that reaches AWS has these. */
 export const connectionFlags = {
   'aws-profile': Flags.string({
     description: 'Shared-config profile (SSO and role profiles work). Falls back to AWS_PROFILE.',
     helpGroup: 'AWS',
+    parse: nonEmpty('prod'),
   }),
   'endpoint-url': Flags.string({
     description: 'A DynamoDB endpoint (a VPC or FIPS endpoint, DynamoDB Local...). Falls back to ' +
@@ -37,6 +51,7 @@ export const connectionFlags = {
   region: Flags.string({
     description: 'AWS region. Falls back to AWS_REGION, AWS_DEFAULT_REGION, then the profile\'s region.',
     helpGroup: 'AWS',
+    parse: nonEmpty('eu-west-1'),
   }),
 }
 
@@ -91,6 +106,17 @@ export const checkedSettingsFlags = {
   }),
 }
 
+/** The account a run must reach (as Terraform's allowed_account_ids); with --generate-iam, the policy's. */
+export const accountIdFlag = {
+  'account-id': Flags.string({
+    description: 'The account the credentials must belong to: the run refuses, before any change, if STS says ' +
+      'another (falls back to SENTINEL_ACCOUNT_ID). With --generate-iam: the account for the policy\'s ARNs ' +
+      '(without it, from STS GetCallerIdentity).',
+    exclusive: ['export'],
+    helpGroup: 'AWS',
+  }),
+}
+
 /**
  * Replicas in other regions: the table becomes a DynamoDB global table (version 2019.11.21,
  * multi-Region eventual consistency). Strong consistency (MRSC) is not offered: it does not support
@@ -117,11 +143,7 @@ export const replicaFlags = {
 
 /** How a provisioning command runs: apply (default), plan, a policy, or an export. */
 export const runModeFlags = {
-  'account-id': Flags.string({
-    dependsOn: ['generate-iam'],
-    description: 'Account for the policy\'s ARNs; without it the account comes from STS GetCallerIdentity.',
-    helpGroup: 'IAM',
-  }),
+  ...accountIdFlag,
   export: Flags.string({
     description: 'Print the table definition(s) as infrastructure as code and exit; ' +
       'changes nothing and needs no AWS access.',
@@ -135,8 +157,8 @@ export const runModeFlags = {
   }),
   'import-existing': Flags.boolean({
     dependsOn: ['export'],
-    description: 'With --export terraform: read the account and add an import block ' +
-      'for each table that already exists.',
+    description: 'With --export: read the account and adopt each table that already exists ' +
+      '(Terraform: an import block; CloudFormation: the import change set to run first).',
     helpGroup: 'EXPORT',
   }),
   plan: Flags.boolean({
@@ -150,13 +172,13 @@ export const runModeFlags = {
     helpGroup: 'IAM',
     options: [...POLICY_FOR],
   }),
-  'wait-timeout': Flags.integer({
+  'wait-timeout': keepingReason(Flags.integer({
     default: 600,
     description: 'Seconds to wait for the table, its indexes and its replicas to become ACTIVE (index backfill ' +
       'and replica creation can be slow).',
     max: 86_400,
     min: 1,
-  }),
+  })),
   yes: Flags.boolean({
     char: 'y',
     description: 'Apply without asking (needed without a terminal, and with --json).',
@@ -167,7 +189,9 @@ export const runModeFlags = {
 export function tableNameFlag(definition: TableDefinition) {
   return {
     table: Flags.string({
-      description: `Table name (3-255 of A-Z a-z 0-9 _ . -). Falls back to ${definition.envVars.join(', then ')}. ` +
+      description: `Table name (${TABLE_NAME_RULE.minLength}-${TABLE_NAME_RULE.maxLength} ` +
+        `of ${TABLE_NAME_RULE.characters}). ` +
+        `Falls back to ${definition.envVars.join(', then ')}. ` +
         `[default: ${definition.defaultTableName}]`,
     }),
   }

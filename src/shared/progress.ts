@@ -14,6 +14,8 @@ export const HEARTBEAT_MS = 30_000
 export class Progress {
   private spinning = false
   private readonly inFlightByTable = new Map<string, string>()
+  /** On a terminal: each unfinished table's latest step, all shown at once (init:all runs them together). */
+  private readonly stepByTable = new Map<string, string>()
 
   constructor(
     readonly mode: ProgressMode,
@@ -30,6 +32,12 @@ export class Progress {
   stop(message?: string): void {
     if (this.mode === 'spinner' && this.spinning) ux.action.stop(message ?? 'done')
     this.spinning = false
+  }
+
+  /** A table's apply has ended: the spinner stops naming it. */
+  finished(tableName: string): void {
+    this.stepByTable.delete(tableName)
+    if (this.mode === 'spinner' && this.spinning && this.stepByTable.size > 0) this.spin(this.steps())
   }
 
   /** What is under way in AWS across every table, for the interrupt message. */
@@ -53,11 +61,12 @@ export class Progress {
         lastPhase = message
         lastLineAt = this.now()
         progressShown = false
-        this.status(message)
+        if (this.mode === 'spinner') this.tableStep(tableName, message)
+        else this.status(message)
       },
       progress: message => {
         if (this.mode === 'spinner') {
-          this.spin(message)
+          this.tableStep(tableName, message)
           return
         }
 
@@ -68,6 +77,15 @@ export class Progress {
         }
       },
     }
+  }
+
+  private tableStep(tableName: string, message: string): void {
+    this.stepByTable.set(tableName, message)
+    this.spin(this.steps())
+  }
+
+  private steps(): string {
+    return [...this.stepByTable.values()].join('; ')
   }
 
   private spin(message: string): void {

@@ -1,5 +1,6 @@
 /** The yes/no question before a change, asked where the user is looking. */
-import {createWriteStream, openSync} from 'node:fs'
+import {openSync} from 'node:fs'
+import {WriteStream} from 'node:tty'
 
 /**
  * Asks on the terminal, default No. The prompt goes to the terminal even when stderr is
@@ -7,7 +8,9 @@ import {createWriteStream, openSync} from 'node:fs'
  */
 export async function promptYesNo(message: string, before: readonly string[] = []): Promise<boolean> {
   const {default: confirm} = await import('@inquirer/confirm')
-  const output = process.stderr.isTTY ? process.stderr : createWriteStream('', {fd: openSync('/dev/tty', 'w')})
+  // A tty.WriteStream knows the terminal's width; a plain file stream on /dev/tty does not, and the
+  // prompt would then wrap at 80 columns, leaving "(y/N)" alone on the next line.
+  const output = process.stderr.isTTY ? process.stderr : new WriteStream(openSync('/dev/tty', 'w'))
   for (const line of before) output.write(`${line}\n`)
   return confirm({default: false, message}, {output})
 }

@@ -13,20 +13,25 @@ import type {Interfaces} from '@oclif/core'
 
 import type {TableDefinition} from '../tables/definitions.js'
 
-import {type Connection, resolveConnection} from '../aws/connection.js'
+import {
+  type Connection, regionNotice, resolveConnection, validateRegion,
+} from '../aws/connection.js'
+import {kmsKeyResolver} from '../aws/kms.js'
 import {type AwsSession, LOCAL_CREDENTIALS, openSession} from '../aws/session.js'
 import {lookupAccount} from '../aws/sts.js'
 import {type ErrorCode, SentinelError} from '../errors.js'
-import {type ExportFormat, renderExport} from '../export/index.js'
+import {checkExportable, type ExportFormat, renderExport} from '../export/index.js'
 import {buildPolicy, type PolicyFor} from '../iam/policy.js'
 import {
   combinedPlan, GlobalTables, hasPendingWork,
 } from '../provisioning/global-table.js'
 import {describeTable, EndpointCapabilities} from '../provisioning/live-table.js'
 import {
-  driftError, type Inspection, Provisioner, type ProvisionOutcome,
+  driftError, type Inspection, Provisioner, type ProvisionOutcome, unreadInspection,
 } from '../provisioning/provisioner.js'
-import {commandLine, nextSteps, type RunContext} from '../report/next-steps.js'
+import {
+  commandLine, commandWords, nextSteps, type RunContext,
+} from '../report/next-steps.js'
 import {
   describeState, makeTarget, renderEndpointGaps, renderOutcome, renderPlan, renderStatus, renderTarget, type RunResult,
   tableResult, type TableResult, type Target,
@@ -34,7 +39,7 @@ import {
 import {
   type DesiredTable, desiredTables, type TableChoice, validateChoices,
 } from '../tables/desired.js'
-import {validateAccountId, validateRegion} from '../tables/validate.js'
+import {validateAccountId} from '../tables/validate.js'
 import {
   connectionFlags, replicaFlags, runModeFlags, tableSettingsFlags,
 } from './flags.js'
@@ -67,6 +72,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
   /** init:status: read and report, change nothing, exit 6 unless every table matches. */
   static readOnly = false
   protected progress = new Progress('silent', writeNothing)
+  /** For --local: where DynamoDB Local keeps this run's data (an interrupt says so, not "AWS"). */
+  private localDir?: string
   private session?: AwsSession
 
   private get definitions(): readonly TableDefinition[] {
@@ -86,15 +93,23 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const flags = parsed as unknown as RunFlags
     const mode = this.jsonEnabled() ? 'silent' : (process.stderr.isTTY ? 'spinner' : 'line')
     this.progress = new Progress(mode, line => this.info(line))
+    if (flags.local) this.localDir = localDataDir(flags)
 
     // 1. Everything local first: bad input never reaches AWS.
     const choices = validateChoices(chooseTables(this.definitions, flags))
     if (flags.export && !flags['import-existing']) return this.exportOnly(flags, choices)
     const connection = await this.resolveTarget(flags)
+    const unknownRegion = regionNotice(connection.region)
+    if (unknownRegion) this.info(`Warning: ${unknownRegion}`)
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
+    if (flags.export) checkExportable(desired)
     const accountId = flags['account-id'] ? validateAccountId(flags['account-id']) : undefined
+    const expectedAccount = expectedAccountOf(flags)
     const multiTable = this.definitions.length > 1
-    const context = runContext({bin: this.config.bin, id: this.commandId, multiTable}, flags, choices, connection)
+    const command = {
+      bin: this.config.bin, id: this.commandId, multiTable, topicSeparator: this.config.topicSeparator,
+    }
+    const context = runContext(command, flags, choices, connection)
     const run: Run = {
       connection, context, desired, flags,
     }
@@ -103,13 +118,18 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
     // 3. Read the live state and plan, every table at once, beside the account lookup.
     const session = await this.connect(run)
-    const provisioner = new Provisioner(new EndpointCapabilities(session.port))
-    // A replica's region has its own client, and its own learning of what the endpoint lacks.
+    const provisioner = new Provisioner(new EndpointCapabilities(session.port), {
+      resolveKey: kmsKeyResolver(session.connection),
+    })
+    // A replica's region has its own client (and KMS for its key), and its own learning of what the
+    // endpoint lacks.
     const regional = new Map<string, Promise<Provisioner>>()
     const tables = new GlobalTables(provisioner, region => {
       let made = regional.get(region)
       if (!made) {
-        made = session.regionalPort(region).then(port => new Provisioner(new EndpointCapabilities(port)))
+        made = session.regionalPort(region).then(port => new Provisioner(new EndpointCapabilities(port), {
+          resolveKey: kmsKeyResolver({...session.connection, region}),
+        }))
         regional.set(region, made)
       }
 
@@ -118,15 +138,37 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     this.progress.status(`Reading ${desired.map(table => table.tableName).join(', ')}`)
     const [target, inspections] = await Promise.all([
       this.target(session.connection),
-      Promise.all(desired.map(table => tables.inspect(table, {full: this.readOnly}))),
+      Promise.all(desired.map(table => this.inspectOne(tables, table))),
     ])
     this.progress.stop('read')
+    // One table that cannot be read is reported on its own; if none can be read, that is the error,
+    // unless STS named an account the guard refuses (credentials of the wrong account read nothing).
+    const unread = inspections.filter(inspection => inspection.error)
+    const noneRead = unread.length === inspections.length
+    if (noneRead && !target.account) throw unread[0].error
+    guardAccount(expectedAccount, target)
+    if (noneRead) throw unread[0].error
     if (this.readOnly) return this.status(inspections, target, context)
     return this.planAndApply(run, tables, inspections, target)
   }
 
+  /** Reads and plans one table; a failure is kept with the table, so the others go on. */
+  private async inspectOne(tables: GlobalTables, table: DesiredTable): Promise<Inspection> {
+    try {
+      return await tables.inspect(table, {full: this.readOnly})
+    } catch (error) {
+      return unreadInspection(table, toSentinelError(error as Error))
+    }
+  }
+
   protected inFlight(): string | undefined {
     return this.progress.inFlight()
+  }
+
+  protected leftBehind(): string {
+    if (this.localDir === undefined) return super.leftBehind()
+    // DynamoDB Local runs only during this run: nothing goes on after it, in AWS or locally.
+    return `Nothing was sent to AWS; DynamoDB Local stops with this run, its data stays in ${this.localDir}.`
   }
 
   protected beforeError(): void {
@@ -162,7 +204,10 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       for (const line of renderEndpointGaps(gaps)) this.out(line)
       const apply = `Apply it: ${commandLine(context, this.commandId)}`
       if (pendingChanges(inspections)) this.out(`\n${apply}`)
-      return {...result, nextSteps: pendingChanges(inspections) ? [apply] : []}
+      const planResult = {...result, nextSteps: pendingChanges(inspections) ? [apply] : []}
+      const unread = planned.filter(table => table.error)
+      if (unread.length > 0) throw this.partialFailure(planResult, context, [], unread)
+      return planResult
     }
 
     // Drifted tables are refused; the rest are applied once confirmed, concurrently.
@@ -210,7 +255,11 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       debug: line => this.debugLine(line),
       iamHint: commandLine(run.context, policyCommand, ['--generate-iam', '--policy-for', 'provisioner']),
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
+      localWaitMs: (run.flags['wait-timeout'] ?? 600) * 1000,
+      onLocalNotice: line => this.info(line),
       onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
+      onLocalWaiting: line => this.progress.status(line),
+      onSilence: line => this.progress.status(line),
     })
     if (this.session.local) {
       this.progress.stop()
@@ -228,9 +277,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
         account: await lookupAccount(connection), endpoint, local, region,
       })
     } catch (error) {
-      const accountNote = error instanceof SentinelError && error.code === 'UNSUPPORTED_OPERATION'
-        ? 'STS is not called for an endpoint override'
-        : toSentinelError(error as Error).message.replace(/\.$/, '')
+      const accountNote = toSentinelError(error as Error).message.replace(/\.$/, '')
       return makeTarget({
         accountNote, endpoint, local, region,
       })
@@ -254,10 +301,11 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const count = pending.reduce((sum, inspection) => sum + inspection.plan.actions.length +
       (inspection.replicas ?? []).reduce((replicaSum, replica) => replicaSum + replica.actions.length, 0), 0)
     const changes = `${count} change${count === 1 ? '' : 's'}`
-    // With stdout sent to a file, the plan is not on the screen: show it where the question is.
+    // With stdout sent to a file, the target and the plan are not on the screen: show them where the
+    // question is.
     const plan = process.stdout.isTTY
       ? []
-      : pending.map(inspection => renderPlan(tableResult(inspection, 'planned')).join('\n'))
+      : [renderTarget(target), ...pending.map(inspection => renderPlan(tableResult(inspection, 'planned')).join('\n'))]
     if (!(await promptYesNo(`Apply ${changes} to ${names} (${describeWhere(target)})?`, plan))) {
       throw new ResultError(new SentinelError('DECLINED', 'Declined at the prompt; nothing was changed.', {
         suggestion: `Rerun and answer yes, or pass --yes: ${rerun}`,
@@ -277,6 +325,11 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       return await tables.apply(inspection, {deadline, replicaReporter, reporter})
     } catch (error) {
       return toSentinelError(error as Error)
+    } finally {
+      this.progress.finished(inspection.desired.tableName)
+      for (const replica of inspection.desired.replicas ?? []) {
+        this.progress.finished(`${inspection.desired.tableName} in ${replica.region}`)
+      }
     }
   }
 
@@ -292,18 +345,29 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       return result
     }
 
+    throw this.partialFailure(result, context, errors, failed)
+  }
+
+  /** The error for a run in which some tables failed (a read or an apply); the others were done. */
+  private partialFailure(
+    result: RunResult,
+    context: RunContext,
+    errors: SentinelError[],
+    failed: TableResult[],
+  ): ResultError {
     const first = failed[0].error!
     const original = errors[0] ?? new SentinelError(first.code as ErrorCode, first.message, first)
-    if (result.tables.length === 1) throw new ResultError(original, result)
+    if (result.tables.length === 1) return new ResultError(original, result)
 
     const list = failed.map(table => `${table.table} (${table.error?.code})`).join(', ')
     const confirmed = this.argv.includes('--yes') || this.argv.includes('-y')
     const rerun = commandLine(context, this.commandId, confirmed ? ['--yes'] : [])
     const message = `${failed.length} of ${result.tables.length} tables failed: ${list}.`
-    throw new ResultError(new SentinelError('PARTIAL_FAILURE', message, {
+    const changed = result.mode === 'apply' ? ' (finished tables are left as they are)' : ''
+    return new ResultError(new SentinelError('PARTIAL_FAILURE', message, {
       cause: original,
       exitCode: first.exitCode,
-      suggestion: `See each table above; fix the cause and rerun (finished tables are left as they are): ${rerun}`,
+      suggestion: `See each table above; fix the cause and rerun${changed}: ${rerun}`,
     }), result)
   }
 
@@ -331,6 +395,17 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       return result
     }
 
+    // A table that could not be read is never reported as matching: the verdict names why.
+    const unread = tables.filter(table => table.error)
+    if (unread.length > 0) {
+      const others = failing.filter(table => !table.error)
+      const also = others.length > 0
+        ? ` Also: ${others.map(table => `${table.table} (${whatIsWrong(table)})`).join(', ')}.`
+        : ''
+      this.out(`\n${unread.length} of ${total} could not be read.${also}`)
+      throw this.partialFailure(result, context, [], unread)
+    }
+
     const plan = commandLine(context, 'init:all', ['--plan'])
     result.nextSteps = [
       `See the changes: ${plan}`,
@@ -350,7 +425,9 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const {endpoint, region} = connection
     const target = accountId ? makeTarget({account: accountId, endpoint, region}) : await this.target(connection)
     if (!target.account) {
-      this.info(`Warning: could not determine the AWS account (${target.accountNote}); ` +
+      // Mid-sentence: "No AWS credentials…" becomes "no AWS credentials…"; "STS is…" stays as it is.
+      const why = (target.accountNote ?? '').replace(/^[A-Z](?=[a-z])/, letter => letter.toLowerCase())
+      this.info(`Warning: could not determine the AWS account (${why}); ` +
         'the policy uses "*" for it. Pass --account-id to name it.')
     }
 
@@ -395,7 +472,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     desired: DesiredTable[],
     existing: ReadonlyMap<string, {arn?: string}>,
   ): RunResult {
-    const document = renderExport(format, desired, {existing})
+    const statusCommand = [this.config.bin, ...commandWords('init:status', this.config.topicSeparator)].join(' ')
+    const document = renderExport(format, desired, {existing, statusCommand})
     if (!this.jsonEnabled()) process.stdout.write(document.endsWith('\n') ? document : `${document}\n`)
     return {
       command: this.commandId, export: {document, format}, mode: 'export', nextSteps: [], tables: [], target: null,
@@ -409,6 +487,7 @@ function finalResult(
   planned: TableResult,
   applied: ProvisionOutcome | SentinelError | TableResult['outcome'] | undefined,
 ): TableResult {
+  if (inspection.error) return planned
   const plan = combinedPlan(inspection)
   if (plan.drift.length > 0) {
     return {...planned, error: driftError(plan).toJSON(), outcome: 'refused'}
@@ -461,6 +540,7 @@ function endpointGaps(perTable: readonly (readonly string[])[]): string[] {
 }
 
 function whatIsWrong(table: TableResult): string {
+  if (table.error) return `not read: ${table.error.code}`
   if (table.status === 'MISSING') return 'missing'
   return table.drift.length > 0 ? 'drift' : 'needs changes'
 }
@@ -469,4 +549,29 @@ function describeWhere(target: Target): string {
   if (target.local) return `DynamoDB Local at ${target.endpoint}`
   const endpoint = target.endpoint ? `, endpoint ${target.endpoint}` : ''
   return `account ${target.account ?? 'unknown'}, region ${target.region}${endpoint}`
+}
+
+/** The account a run must reach: --account-id, else SENTINEL_ACCOUNT_ID (for CI), checked locally. */
+function expectedAccountOf(flags: RunFlags): undefined | {id: string; source: string} {
+  if (flags['account-id']) return {id: validateAccountId(flags['account-id']), source: '--account-id'}
+  const fromEnv = process.env.SENTINEL_ACCOUNT_ID
+  return fromEnv ? {id: validateAccountId(fromEnv, 'SENTINEL_ACCOUNT_ID'), source: 'SENTINEL_ACCOUNT_ID'} : undefined
+}
+
+/**
+ * As Terraform's allowed_account_ids: credentials of another account, or an account that cannot be
+ * confirmed, stop the run before any write, naming both. --local has no account to check.
+ */
+function guardAccount(expected: undefined | {id: string; source: string}, target: Target): void {
+  if (!expected || target.local || target.account === expected.id) return
+  const fix = `Use credentials for account ${expected.id} (--aws-profile, AWS_PROFILE), or correct ${expected.source}.`
+  if (!target.account) {
+    const message = `Cannot confirm that the credentials belong to account ${expected.id} (from ${expected.source}): ` +
+      `${target.accountNote ?? 'the account is unknown'}; nothing was changed.`
+    throw new SentinelError('WRONG_ACCOUNT', message, {suggestion: fix})
+  }
+
+  const message = `The credentials belong to account ${target.account}, ` +
+    `not ${expected.id} (from ${expected.source}); nothing was changed.`
+  throw new SentinelError('WRONG_ACCOUNT', message, {suggestion: fix})
 }

@@ -5,11 +5,11 @@
 import {accessSync, constants, realpathSync} from 'node:fs'
 import {delimiter, join, relative} from 'node:path'
 
-import type {Connection} from '../aws/connection.js'
 import type {RunContext} from '../report/next-steps.js'
 import type {TableDefinition} from '../tables/definitions.js'
 import type {TableChoice, TableSettingsInput} from '../tables/desired.js'
 
+import {type Connection, givenRegion} from '../aws/connection.js'
 import {defaultLocalDir} from '../aws/local.js'
 
 /** The flags as a provisioning command reads them; init:status has no run-mode flags. */
@@ -67,10 +67,7 @@ export function settingsOf(flags: RunFlags): TableSettingsInput {
 
 /** For --local: the region ARNs name (DynamoDB Local itself ignores it), as the AWS CLI would pick it. */
 export function localRegion(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): [string, string] {
-  if (flags.region) return [flags.region, '--region']
-  if (env.AWS_REGION) return [env.AWS_REGION, 'AWS_REGION']
-  if (env.AWS_DEFAULT_REGION) return [env.AWS_DEFAULT_REGION, 'AWS_DEFAULT_REGION']
-  return ['us-east-1', 'default']
+  return givenRegion(flags.region, env) ?? ['us-east-1', 'default']
 }
 
 /** Where --local keeps its data: ~/x as the shell would expand it, never a folder named "~". */
@@ -81,7 +78,7 @@ export function localDataDir(flags: RunFlags): string {
 
 /** The context every suggested command repeats, so that it can be copied as it is. */
 export function runContext(
-  command: {bin: string; id: string; multiTable: boolean},
+  command: {bin: string; id: string; multiTable: boolean; topicSeparator?: string},
   flags: RunFlags,
   tables: readonly TableChoice[],
   connection: Connection,
@@ -109,6 +106,7 @@ export function runContext(
     multiTable: command.multiTable,
     ...(flags['replica-region']?.length ? {replicaRegions: flags['replica-region']} : {}),
     tables,
+    topicSeparator: command.topicSeparator,
   }
 }
 

@@ -4,11 +4,12 @@
  * requested output only, and Ctrl-C / SIGTERM that exit at once saying what is left in AWS.
  * Nothing here knows about AWS or tables.
  */
-import {Command, Errors} from '@oclif/core'
+import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {ExitCode, SentinelError} from '../errors.js'
 import {redact} from '../redact.js'
 import {isDebug} from './debug.js'
+import {errorDocument, errorLine, writeJson} from './error-output.js'
 
 /** A failure that still carries the run's result (drift, a partial init:all, init:status). */
 export class ResultError<R = unknown> extends SentinelError {
@@ -55,6 +56,12 @@ export abstract class SentinelCommand<R = unknown> extends Command {
     return undefined
   }
 
+  /** What an interrupt leaves behind, for its message; by default, what is still under way in AWS. */
+  protected leftBehind(): string {
+    const left = this.inFlight()
+    return left ? `Still under way in AWS: ${left}; it finishes on its own.` : 'Nothing is under way in AWS.'
+  }
+
   /** Called on any exit path, before the process leaves (stop local servers, close sockets). */
   protected async release(): Promise<void> {}
 
@@ -63,7 +70,7 @@ export abstract class SentinelCommand<R = unknown> extends Command {
   }
 
   logJson(json: unknown): void {
-    process.stdout.write(`${redact(JSON.stringify(json, null, 2))}\n`)
+    writeJson(json)
   }
 
   /** One line on stderr (or one JSON document on stdout), the right exit code, no stack trace. */
@@ -72,10 +79,9 @@ export abstract class SentinelCommand<R = unknown> extends Command {
     const sentinelError = toSentinelError(error)
     process.exitCode = sentinelError.exitCode
     if (this.jsonEnabled() || jsonRequested(this.argv)) {
-      const result = error instanceof ResultError ? error.result : undefined
-      this.logJson({error: sentinelError.toJSON(), ok: false, ...(result ? {result} : {})})
+      this.logJson(errorDocument(sentinelError, error instanceof ResultError ? error.result : undefined))
     } else {
-      process.stderr.write(`${redact(`Error (${sentinelError.code}): ${sentinelError.line}`)}\n`)
+      process.stderr.write(`${errorLine(sentinelError)}\n`)
       if (isDebug()) process.stderr.write(`${redact(debugDetail(error))}\n`)
     }
   }
@@ -91,14 +97,12 @@ export abstract class SentinelCommand<R = unknown> extends Command {
 
   private interrupted(signal: NodeJS.Signals): void {
     this.beforeError()
-    const left = this.inFlight()
-    const what = left ? `Still under way in AWS: ${left}; it finishes on its own.` : 'Nothing is under way in AWS.'
-    const error = new SentinelError('INTERRUPTED', `Interrupted by ${signal}. ${what}`, {
+    const error = new SentinelError('INTERRUPTED', `Interrupted by ${signal}. ${this.leftBehind()}`, {
       exitCode: signal === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM,
       suggestion: 'Rerun the same command to continue; it picks up where this run stopped.',
     })
-    if (this.jsonEnabled()) this.logJson({error: error.toJSON(), ok: false})
-    else process.stderr.write(`\n${redact(`Error (${error.code}): ${error.line}`)}\n`)
+    if (this.jsonEnabled()) this.logJson(errorDocument(error))
+    else process.stderr.write(`\n${errorLine(error)}\n`)
     // Stop the embedded DynamoDB Local (its exit hook kills it) and leave at once.
     process.exit(error.exitCode)
   }
@@ -118,34 +122,121 @@ function debugDetail(error: Error): string {
 }
 
 /**
- * oclif's parser puts the reason on later lines ("Parsing --wait-timeout\n\tExpected an integer…",
- * "The following error occurred:\n  --plan cannot also be provided…"): keep every line of reason.
+ * A flag value its parse function refused. oclif rewrites the message of what a flag's parse
+ * function throws ("Parsing --x \n\t…"), so the flag and the reason are kept as data here.
  */
-export function parseErrorReason(message: string): string {
-  // eslint-disable-next-line no-control-regex
-  const plain = message.replaceAll(/\u001B\[[\d;]*m/g, '')
-  const lines = plain.split('\n').map(line => line.trim()).filter(line => line !== '')
-  .filter(line => !/^See more help with --help$/.test(line) && !/^The following errors? occurred:?$/.test(line))
-  const parsing = /^Parsing (--[\w-]+)$/.exec(lines[0] ?? '')
-  const reasons = parsing ? [`${parsing[1]}: ${lines.slice(1).join('; ')}`] : lines.map(line => plainRelationship(line))
-  // "--a cannot be used with --b" and "--b cannot be used with --a" say one thing.
-  const unique = reasons.filter((reason, index) => {
-    const pair = /^(--[\w-]+) cannot be used with (--[\w-]+)$/.exec(reason)
-    return !pair || !reasons.slice(0, index).includes(`${pair[2]} cannot be used with ${pair[1]}`)
-  })
-  return [...new Set(unique)].join('; ').replace(/\.?$/, '.')
+export class FlagValueError extends Error {
+  constructor(readonly flag: string, readonly reason: string) {
+    super(reason)
+    this.name = 'FlagValueError'
+  }
 }
 
-/** oclif's flag-relationship sentences, said plainly. */
-function plainRelationship(line: string): string {
-  const exclusive = /^(--[\w-]+)(?:=\S*)? cannot also be provided when using (--[\w-]+)$/.exec(line)
-  if (exclusive) return `${exclusive[1]} cannot be used with ${exclusive[2]}`
-  const needsAll = /^All of the following must be provided when using (--[\w-]+): (.+)$/.exec(line)
-  if (needsAll) return `${needsAll[1]} needs ${needsAll[2].split(', ').join(' and ')}`
-  const needsOne = /^One of the following must be provided when using (--[\w-]+): (.+)$/.exec(line)
-  if (needsOne) return `${needsOne[1]} needs ${needsOne[2].split(', ').join(' or ')}`
-  return line
+/** A flag whose parse failures keep their flag and reason as data (see FlagValueError). */
+export function keepingReason<T>(flag: Interfaces.OptionFlag<T>): Interfaces.OptionFlag<T> {
+  return {
+    ...flag,
+    async parse(input, context, options) {
+      try {
+        return await flag.parse(input, context, options)
+      } catch (error) {
+        throw new FlagValueError(options.name, (error as Error).message)
+      }
+    },
+  }
 }
+
+/** A flag relationship as oclif declares it. */
+interface Relationship {
+  type: 'all' | 'none' | 'only' | 'some'
+  flags: (string | {name: string})[]
+}
+
+/** What oclif's parser errors carry: the flags as declared and as given. */
+interface ParseData {
+  input?: {flags?: Record<string, {dependsOn?: string[]; exclusive?: string[]; relationships?: Relationship[]}>}
+  output?: {flags?: Record<string, unknown>; metadata?: {flags?: Record<string, {setFromDefault?: boolean}>}}
+}
+
+/** "--a and --b", "--a or --b". */
+function listed(names: readonly string[], conjunction: string): string {
+  return names.map(name => `--${name}`).join(` ${conjunction} `)
+}
+
+/**
+ * The flag relationships a command line breaks, said plainly ("--a cannot be used with --b",
+ * "--a needs --b and --c", "--a needs --b or --c"), read from the flags oclif's parse error carries
+ * (declared and given), in the order oclif checks them; undefined for a relationship it cannot tell.
+ */
+function brokenRelationships(parse: ParseData): string[] | undefined {
+  const declared = parse.input?.flags
+  const given = parse.output?.flags
+  if (!declared || !given) return undefined
+  const present = (name: string) => given[name] !== undefined
+  const defaulted = (name: string) => parse.output?.metadata?.flags?.[name]?.setFromDefault === true
+  const exclusive = (name: string, others: string[]) => {
+    const other = defaulted(name) ? undefined : others.find(candidate => !defaulted(candidate) && present(candidate))
+    return other ? [`--${other} cannot be used with --${name}`] : []
+  }
+
+  const reasons: string[] = []
+  for (const [name, flag] of Object.entries(declared)) {
+    if (!present(name)) continue
+    for (const relationship of flag.relationships ?? []) {
+      if (relationship.flags.some(other => typeof other !== 'string')) return undefined
+      const others = relationship.flags as string[]
+      if (relationship.type === 'all' && !others.every(other => present(other))) {
+        reasons.push(`--${name} needs ${listed(others, 'and')}`)
+      } else if (relationship.type === 'some' && !others.some(other => Boolean(given[other]))) {
+        reasons.push(`--${name} needs ${listed(others, 'or')}`)
+      } else if (relationship.type === 'none') {
+        reasons.push(...exclusive(name, others))
+      } else if (relationship.type === 'only') {
+        return undefined
+      }
+    }
+
+    if (flag.dependsOn && !flag.dependsOn.every(other => present(other))) {
+      reasons.push(`--${name} needs ${listed(flag.dependsOn, 'and')}`)
+    }
+
+    reasons.push(...exclusive(name, flag.exclusive ?? []))
+  }
+
+  return reasons
+}
+
+/**
+ * The reason of an oclif parse error, in one line: a refused flag value (FlagValueError), the flag
+ * relationships broken (from the parse data oclif's error carries), else oclif's own first line.
+ */
+export function parseErrorReason(error: Error): string {
+  if (error instanceof FlagValueError) return `--${error.flag}: ${error.reason}`.replace(/\.?$/, '.')
+  const broken = brokenRelationships((error as {parse?: ParseData}).parse ?? {})
+  // "--a cannot be used with --b" and "--b cannot be used with --a" say one thing.
+  const unique = broken?.filter((reason, index) => {
+    const [flag, other] = reason.split(' cannot be used with ')
+    return other === undefined || !broken.slice(0, index).includes(`${other} cannot be used with ${flag}`)
+  })
+  if (unique && unique.length > 0) return [...new Set(unique)].join('; ').replace(/\.?$/, '.')
+  // Anything else oclif raises says its reason itself, within oclif's fixed framing lines.
+  // eslint-disable-next-line no-control-regex
+  const lines = error.message.replaceAll(/\u001B\[[\d;]*m/g, '').split('\n').map(line => line.trim())
+  const unframed = lines.filter(line => line !== '' && !FRAMING.has(line))
+  // A flag not wrapped with keepingReason: oclif frames its reason with "Parsing --flag".
+  const flag = unparsedFlag(error)
+  return (flag ? `--${flag}: ${unframed.slice(1).join('; ')}` : unframed.join('; ')).replace(/\.?$/, '.')
+}
+
+/** The flag whose own parse failed, for a flag not wrapped with keepingReason: oclif's "Parsing --x" frame. */
+function unparsedFlag(error: Error): string | undefined {
+  return /^Parsing --([\w-]+) *\n\t/.exec(error.message)?.[1]
+}
+
+/** The lines oclif frames a parse error with (CLIParseError, FailedFlagValidationError), holding no reason. */
+const FRAMING = new Set([
+  'See more help with --help', 'The following error occurred:', 'The following errors occurred:',
+])
 
 /** Anything thrown becomes a SentinelError, told apart by type: oclif's parse errors are usage errors. */
 export function toSentinelError(error: Error): SentinelError {
@@ -159,9 +250,9 @@ export function toSentinelError(error: Error): SentinelError {
 
   // oclif's flag and argument parser (CLIParseError and its kin), and a flag's own parse failure.
   const oclifExit = (error as {oclif?: {exit?: number}}).oclif?.exit
-  const flagParse = /^Parsing --[\w-]+\s*\n/.test(error.message)
-  if ((error instanceof Errors.CLIError && (oclifExit === 2 || 'parse' in error)) || flagParse) {
-    return new SentinelError('INVALID_INPUT', parseErrorReason(error.message), {
+  const parseError = error instanceof Errors.CLIError && (oclifExit === 2 || 'parse' in error)
+  if (parseError || error instanceof FlagValueError || unparsedFlag(error)) {
+    return new SentinelError('INVALID_INPUT', parseErrorReason(error), {
       cause: error,
       suggestion: 'See --help for the flags.',
     })

@@ -138,3 +138,14 @@ export function keyAttributes(definition: TableDefinition): string[] {
 
 /** The tag that marks a table as Sentinel's and says which kind it is. */
 export const SENTINEL_TAG_KEY = 'sentinel:table'
+
+/**
+ * DynamoDB's limit of tags per resource. Tags AWS assigns itself (aws: prefix) do not count
+ * toward it (Tagging resources in DynamoDB, "Tagging restrictions").
+ */
+export const MAX_TAGS_PER_RESOURCE = 50
+
+/** Whether a tag counts toward MAX_TAGS_PER_RESOURCE: AWS-assigned aws: tags do not. */
+export function countsTowardTagLimit(key: string): boolean {
+  return !key.toLowerCase().startsWith('aws:')
+}

@@ -15,10 +15,15 @@ export interface DesiredTable {
   tableName: string
   /** A customer-managed key; undefined means the AWS-managed key for DynamoDB. */
   kmsKey?: KmsKeyRef
+  /**
+   * An alias in kmsKey, resolved by KMS DescribeKey (set by the provisioning service when a table's
+   * key must be compared): the key's ARN, or why it could not be resolved.
+   */
+  resolvedKmsKey?: {arn: string} | {error: string}
   deletionProtection: boolean
   pitr: boolean
   /** User tags; the Sentinel marker tag is added by desiredTags(). */
-  tags: Record<string, string>
+  tags: ReadonlyMap<string, string>
   /** Replicas in other regions (a global table); none or undefined: a table in one region. */
   replicas?: readonly DesiredReplica[]
 }
@@ -85,8 +90,8 @@ export function desiredTables(
 }
 
 /** The user's tags plus the Sentinel marker tag. */
-export function desiredTags(desired: DesiredTable): Record<string, string> {
-  return {...desired.tags, [SENTINEL_TAG_KEY]: desired.definition.kind}
+export function desiredTags(desired: DesiredTable): Map<string, string> {
+  return new Map([...desired.tags, [SENTINEL_TAG_KEY, desired.definition.kind]])
 }
 
 export function describeEncryption(kmsKey: KmsKeyRef | undefined): string {

@@ -2,53 +2,62 @@
  * Local checks on user input. Each returns the normalised value or throws an INVALID_INPUT
  * SentinelError naming what is wrong and how to fix it; none of them touches AWS.
  */
-import {isKnownRegionShape, partitionOf} from '../aws/partitions.js'
+import {partitionOf} from '../aws/partitions.js'
 import {invalidInput} from '../errors.js'
+import {MAX_TAGS_PER_RESOURCE} from './definitions.js'
 
-const TABLE_NAME = /^[\w.-]+$/
 const ACCOUNT_ID = /^\d{12}$/
 const KEY_ID = /^([\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}|mrk-[\da-f]{32})$/
 const ALIAS_NAME = /^alias\/[\w/-]{1,250}$/
 const KMS_ARN = /^arn:(aws[\w-]*):kms:([a-z\d-]+):(\d{12}):(key\/.+|alias\/.+)$/
-const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u
+/** What DynamoDB allows in tag keys and values: letters, digits, white space and + - = . _ : / */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}\s+\-=._:/]*$/u
+
+/**
+ * DynamoDB's rule for a table name, in one place: the CLI checks it, the CloudFormation parameter
+ * and the Terraform variable declare it, the help states it.
+ */
+export const TABLE_NAME_RULE = {
+  /** One allowed character, as a regular expression class (JavaScript and RE2 read it alike). */
+  characterClass: '[a-zA-Z0-9_.-]',
+  /** The allowed characters, for help texts and suggestions. */
+  characters: 'A-Z a-z 0-9 _ . -',
+  /** The rule in words, for the exports' validation messages. */
+  description: '3-255 characters: letters, digits, underscore, dot and hyphen',
+  maxLength: 255,
+  minLength: 3,
+} as const
+
+const TABLE_NAME = new RegExp(`^${TABLE_NAME_RULE.characterClass}+$`)
 
 /** `source` is where the name came from: a flag ("--table") or an env var, never a guess. */
 export function validateTableName(name: string, source = '--table'): string {
   const fix = source.startsWith('--') ? `Pass ${source} with` : `Set ${source} to`
-  if (name.length < 3 || name.length > 255) {
+  const {maxLength, minLength} = TABLE_NAME_RULE
+  if (name.length < minLength || name.length > maxLength) {
     throw invalidInput(
-      `Invalid table name "${name}" (from ${source}): ` +
-        `it is ${name.length} character${name.length === 1 ? '' : 's'} long, DynamoDB needs 3 to 255.`,
-      `${fix} a name of 3-255 characters.`,
+      `Invalid table name "${name}" (from ${source}): it is ${name.length} ` +
+        `character${name.length === 1 ? '' : 's'} long, DynamoDB needs ${minLength} to ${maxLength}.`,
+      `${fix} a name of ${minLength}-${maxLength} characters.`,
     )
   }
 
   if (!TABLE_NAME.test(name)) {
     throw invalidInput(
       `Invalid table name "${name}" (from ${source}): only letters, digits, "_", "." and "-" are allowed.`,
-      `${fix} a name made of A-Z a-z 0-9 _ . - only.`,
+      `${fix} a name made of ${TABLE_NAME_RULE.characters} only.`,
     )
   }
 
   return name
 }
 
-export function validateRegion(region: string, source: string): string {
-  if (!isKnownRegionShape(region)) {
-    throw invalidInput(
-      `Invalid AWS region "${region}" (from ${source}).`,
-      'Use a region code such as us-east-1, eu-west-2 or us-gov-west-1.',
-    )
-  }
-
-  return region
-}
-
-export function validateAccountId(accountId: string): string {
+export function validateAccountId(accountId: string, source = '--account-id'): string {
   if (!ACCOUNT_ID.test(accountId)) {
+    const fix = source.startsWith('--') ? `Pass ${source} with` : `Set ${source} to`
     throw invalidInput(
-      `Invalid AWS account ID "${accountId}": it must be exactly 12 digits.`,
-      'Pass --account-id with the 12-digit account number, e.g. 123456789012.',
+      `Invalid AWS account ID "${accountId}" (from ${source}): it must be exactly 12 digits.`,
+      `${fix} the 12-digit account number, e.g. 123456789012.`,
     )
   }
 
@@ -105,9 +114,12 @@ export function parseKmsKey(input: string, region: string | undefined): KmsKeyRe
     : {arn: input, kind: 'alias-arn', region: keyRegion}
 }
 
-/** Parses repeated --tag key=value flags; keys must be unique and not reserved. */
-export function parseTags(inputs: readonly string[], reservedKey: string): Record<string, string> {
-  const tags: Record<string, string> = {}
+/**
+ * Parses repeated --tag key=value flags; keys must be unique and not reserved. A Map: a key such
+ * as constructor or __proto__ is a tag like any other.
+ */
+export function parseTags(inputs: readonly string[], reservedKey: string): Map<string, string> {
+  const tags = new Map<string, string>()
   for (const input of inputs) {
     const eq = input.indexOf('=')
     if (eq <= 0) {
@@ -143,19 +155,21 @@ export function parseTags(inputs: readonly string[], reservedKey: string): Recor
 
     if (!TAG_TEXT.test(key) || !TAG_TEXT.test(value)) {
       throw invalidInput(
-        `Invalid --tag "${input}": tags may hold letters, digits, spaces and _ . : / = + - @ only.`,
+        `Invalid --tag "${input}": DynamoDB allows letters, digits, white space and + - = . _ : / in tags.`,
         'Remove the other characters.',
       )
     }
 
-    if (key in tags) throw invalidInput(`Duplicate --tag key "${key}".`, 'Pass each tag key once.')
-    tags[key] = value
+    if (tags.has(key)) throw invalidInput(`Duplicate --tag key "${key}".`, 'Pass each tag key once.')
+    tags.set(key, value)
   }
 
-  // DynamoDB allows 50 tags per table; one is Sentinel's own.
-  if (Object.keys(tags).length > 49) {
+  // One of DynamoDB's tags per table is Sentinel's own.
+  const allowed = MAX_TAGS_PER_RESOURCE - 1
+  if (tags.size > allowed) {
     throw invalidInput(
-      `Too many --tag flags (${Object.keys(tags).length}): at most 49 are allowed.`,
+      `Too many --tag flags (${tags.size}): at most ${allowed} are allowed ` +
+        `(DynamoDB allows ${MAX_TAGS_PER_RESOURCE} tags per table; sentinel sets one).`,
       'Pass fewer tags.',
     )
   }

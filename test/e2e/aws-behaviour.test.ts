@@ -17,6 +17,7 @@ import {
   UpdateContinuousBackupsCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb'
+import {DescribeKeyCommand, KMSClient} from '@aws-sdk/client-kms'
 import {expect} from 'chai'
 import {request as httpRequest} from 'node:http'
 import {connect} from 'node:net'
@@ -28,6 +29,7 @@ import {
   INDEX_LIMIT_MESSAGE,
   requestsOf,
   startAwsLayer,
+  startKmsStub,
   startSilentEndpoint,
 } from '../support/aws-behaviour.js'
 import {emulatePitrAndTags, startProxy} from '../support/proxy.js'
@@ -540,6 +542,74 @@ describe('the AWS behaviour layer in front of a real emulator', function () {
         })
       })
       expect(again).to.equal('ECONNREFUSED')
+    })
+  })
+
+  describe('one table refused, a state reported, backups not yet available, KMS (issue 16)', () => {
+    it('deny: AccessDeniedException in AWS words for the named table and actions only', async () => {
+      const denied = uniqueTable('deny')
+      const allowed = uniqueTable('allow')
+      const aws = await layer({deny: [{actions: ['DescribeTable'], table: denied}]})
+      const sdk = client(aws.endpoint)
+      await sdk.create(denied)
+      await sdk.create(allowed)
+      const error = await failure(sdk.describeTable(denied))
+      expect(error.name).to.equal('AccessDeniedException')
+      expect(error.message).to.equal('User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ' +
+        `dynamodb:DescribeTable on resource: arn:aws:dynamodb:us-east-1:123456789012:table/${denied} ` +
+        'because no identity-based policy allows the dynamodb:DescribeTable action')
+      expect((await sdk.describeTable(allowed)).Table?.TableStatus).to.equal('ACTIVE')
+      await sdk.sdk.send(new DescribeTimeToLiveCommand({TableName: denied}))
+    })
+
+    it('state: after N DescribeTable answers, the status, replicas and KMS key given', async () => {
+      const table = uniqueTable('state')
+      const kmsKeyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+      const replicas = [{RegionName: 'eu-west-1', ReplicaStatus: 'REGION_DISABLED'}]
+      const aws = await layer({
+        state: {
+          [table]: {
+            afterDescribes: 1, kmsKeyArn, replicas, tableStatus: 'ARCHIVED',
+          },
+        },
+      })
+      const sdk = client(aws.endpoint)
+      await sdk.create(table)
+      const first = (await sdk.describeTable(table)).Table!
+      expect(first.TableStatus).to.equal('ACTIVE')
+      expect(first.SSEDescription?.KMSMasterKeyArn).to.equal(kmsKeyArn)
+      const later = (await sdk.describeTable(table)).Table!
+      expect(later.TableStatus).to.equal('ARCHIVED')
+      expect(later.Replicas).to.deep.equal(replicas)
+    })
+
+    it('backupsUnavailableAfterCreate: first UpdateContinuousBackups refused, as on AWS, then accepted', async () => {
+      const table = uniqueTable('backups')
+      const aws = await layer({backupsUnavailableAfterCreate: {calls: 1}})
+      const sdk = client(aws.endpoint)
+      await sdk.create(table)
+      const enable = () => sdk.sdk.send(new UpdateContinuousBackupsCommand({
+        PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true}, TableName: table,
+      }))
+      expect((await failure(enable())).name).to.equal('ContinuousBackupsUnavailableException')
+      await enable()
+      expect(aws.aws.pitr.get(table)).to.equal(true)
+    })
+
+    it('startKmsStub: DescribeKey resolves a known alias to its key ARN; an unknown one is NotFound', async () => {
+      const arn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+      const stub = await startKmsStub({'alias/sentinel': arn})
+      closers.push(() => stub.close())
+      const kms = new KMSClient({
+        credentials: {accessKeyId: 'testkey', secretAccessKey: 'testsecret'}, endpoint: stub.endpoint, maxAttempts: 1,
+        region: 'us-east-1',
+      })
+      closers.push(() => kms.destroy())
+      const {KeyMetadata} = await kms.send(new DescribeKeyCommand({KeyId: 'alias/sentinel'}))
+      expect(KeyMetadata?.Arn).to.equal(arn)
+      const unknown = await failure(kms.send(new DescribeKeyCommand({KeyId: 'alias/other'})))
+      expect(unknown.name).to.equal('NotFoundException')
+      expect(stub.describeKeyCalls).to.deep.equal(['alias/sentinel', 'alias/other'])
     })
   })
 

@@ -3,7 +3,12 @@
  * interruption, --wait-timeout, --local persistence, in-place reconcile, init:status, init:all.
  */
 import {
-  CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand, PutItemCommand, ScanCommand,
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  ListTablesCommand,
+  PutItemCommand,
+  ScanCommand,
 } from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 import {mkdtempSync} from 'node:fs'
@@ -84,30 +89,49 @@ describe('tables in CREATING (dynalite, end to end)', () => {
     const runs = await Promise.all([runCli(args, {env: env()}), runCli(args, {env: env()}), runCli(args, {env: env()})])
     for (const run of runs) expect(run.code, run.stderr).to.equal(0)
     expect(runs.filter(run => run.stdout.includes(': created')).length).to.be.at.most(1)
+    // One table: exactly one CreateTable was accepted (any other was refused, and its run joined),
+    // exactly one run says it created the table, and DynamoDB lists it once.
+    const accepted = proxy.requests.filter(request => request.action === 'CreateTable' && request.status === 200)
+    expect(accepted, 'accepted CreateTable calls').to.have.length(1)
+    expect(runs.filter(run => run.stdout.includes(': created'))).to.have.length(1)
+    const client = sdkClient(dynalite.endpoint)
+    const {TableNames} = await client.send(new ListTablesCommand({}))
+    client.destroy()
+    expect(TableNames?.filter(name => name === table)).to.deep.equal([table])
     expect(proxy.calls.filter(action => action === 'DeleteTable')).to.deep.equal([])
     await proxy.close()
   })
 
   it('Ctrl-C during the wait exits 130 within a second, says what is left in AWS; a rerun converges', async () => {
     const dynalite = await startDynalite({createTableMs: 4000})
+    // Through a proxy, to count what the CLI sends after the signal.
+    const proxy = await startProxy(dynalite.endpoint)
     const table = uniqueTable('sigint')
-    const args = ['init:approvals', '--endpoint-url', dynalite.endpoint, '--table', table, '--yes', ...DYNALITE_FLAGS]
+    const args = ['init:approvals', '--endpoint-url', proxy.endpoint, '--table', table, '--yes', ...DYNALITE_FLAGS]
     let signalledAt = 0
+    let callsBeforeSignal = 0
     const run = await runCli(args, {
       env: env(),
       onStderr(stderr, child) {
         if (!signalledAt && stderr.includes('Waiting for')) {
           signalledAt = Date.now()
+          callsBeforeSignal = proxy.calls.length
           child.kill('SIGINT')
         }
       },
     })
     expect(signalledAt).to.be.greaterThan(0)
     expect(run.code).to.equal(130)
+    // Within a second, counted in polls rather than measured: polls go out 260 ms apart, and after
+    // the signal at most the one already under way reached the server; it did not wait on.
+    const afterSignal = proxy.calls.slice(callsBeforeSignal)
+    expect(afterSignal.length, afterSignal.join(', ')).to.be.at.most(1)
+    expect(afterSignal.filter(action => action !== 'DescribeTable')).to.deep.equal([])
     await expectNotActiveYet(dynalite.endpoint, table)
     expect(run.stderr).to.contain('INTERRUPTED').and.match(/still under way in AWS: .*sigint/i).and.contain('Rerun the same command')
     const rerun = await runCli(args, {env: env()})
     expect(rerun.code, rerun.stderr).to.equal(0)
+    await proxy.close()
   })
 
   it('SIGTERM right after CreateTable is sent exits 143 at once, naming the table AWS is still creating', async () => {

@@ -19,12 +19,12 @@ describe('the operator\'s experience (end to end)', () => {
     expect(short.stdout).to.contain('USAGE').and.contain('--wait-timeout')
     const root = await runCli(['--help'])
     for (const command of [
-      'init:all',
-      'init:approvals',
-      'init:breakglass',
-      'init:ratelimit',
-      'init:sessions',
-      'init:status',
+      'init all',
+      'init approvals',
+      'init breakglass',
+      'init ratelimit',
+      'init sessions',
+      'init status',
     ]) {
       expect(root.stdout, command).to.contain(command)
     }
@@ -33,7 +33,7 @@ describe('the operator\'s experience (end to end)', () => {
   it('an unknown command is one CLI error line, exit 2; under --json one JSON document', async () => {
     const plain = await runCli(['init:foo'])
     expect(plain.code).to.equal(2)
-    expect(plain.stderr.trim()).to.match(/^Error \(INVALID_INPUT\): There is no command "init:foo"\..*init:sessions/)
+    expect(plain.stderr.trim()).to.match(/^Error \(INVALID_INPUT\): There is no command "init foo"\..*init sessions/)
     expect(plain.stderr).not.to.contain('›')
     const json = await runCli(['init:foo', '--json'])
     expect(json.code).to.equal(2)
@@ -43,7 +43,7 @@ describe('the operator\'s experience (end to end)', () => {
   it('help for an unknown command: the CLI\'s error form, no stack trace; JSON under --json', async () => {
     const plain = await runCli(['help', 'init:nope'])
     expect(plain.code).to.equal(2)
-    expect(plain.stderr.trim()).to.match(/^Error \(INVALID_INPUT\): Command init:nope not found\./)
+    expect(plain.stderr.trim()).to.match(/^Error \(INVALID_INPUT\): There is no command "init nope"\./)
     const json = await runCli(['help', 'init:nope', '--json'])
     expect(json.code).to.equal(2)
     expect(parseJson(json.stdout).error.code).to.equal('INVALID_INPUT')
@@ -131,7 +131,7 @@ describe('the operator\'s experience (end to end)', () => {
         {env},
       )
       expect(run.code).to.equal(6)
-      expect(run.stdout).to.contain(`init:all --rate-limit-table ${table} --endpoint-url ${proxy.endpoint} ` +
+      expect(run.stdout).to.contain(`init all --rate-limit-table ${table} --endpoint-url ${proxy.endpoint} ` +
         '--kms-key alias/sentinel --plan')
       expect(run.stdout).to.contain('4 tables need attention')
     })

@@ -18,12 +18,20 @@
  *   (dynalite) or the layer holds it.
  * - startSilentEndpoint: a server that takes connections and requests and never answers.
  * - replicas: global-table replicas, per region as each request is signed (aws-replicas.ts).
+ * - deny: AccessDeniedException, in AWS's words, for some actions on one table only (an IAM
+ *   policy scoped to the other tables).
+ * - state: DescribeTable reports a status AWS can show and an emulator cannot (a table whose KMS
+ *   key is inaccessible, an archived table, a replica that is not authorised), and optionally the
+ *   KMS key the table is encrypted with.
+ * - startKmsStub: a KMS endpoint answering DescribeKey for the keys and aliases it is given.
  *
  * Nothing here starts a timer: windows are checked when a call comes, so closing the proxy leaves
  * nothing behind.
  */
+import {createServer as createHttpServer} from 'node:http'
 import {createServer, type Socket} from 'node:net'
 
+import {MAX_TAGS_PER_RESOURCE} from '../../src/tables/definitions.js'
 import {emulateReplicas, type ReplicaOptions, type Replicas} from './aws-replicas.js'
 import {
   awsErrorBody,
@@ -83,6 +91,36 @@ export interface AwsBehaviourOptions {
   tags?: false | TagOptions
   /** Global-table replicas and regions (aws-replicas.ts); off unless given. */
   replicas?: ReplicaOptions
+  /** AccessDeniedException for these actions on this table only (its name, or an ARN naming it). */
+  deny?: {table: string; actions: readonly string[]}[]
+  /** What DescribeTable reports for a table, over what the server says. */
+  state?: Record<string, TableStateOverride>
+  /**
+   * UpdateContinuousBackups answers ContinuousBackupsUnavailableException for a created table
+   * while this window is open (its calls counted per table), as AWS does while it turns on
+   * backups for a new table. Needs the PITR emulation (tags not false).
+   */
+  backupsUnavailableAfterCreate?: Window
+}
+
+export interface TableStateOverride {
+  /** TableStatus, e.g. INACCESSIBLE_ENCRYPTION_CREDENTIALS or ARCHIVED. */
+  tableStatus?: string
+  /** Only after this many DescribeTable answers for the table (default 0: at once). */
+  afterDescribes?: number
+  /** SSEDescription with this key (AWS reports the key; the emulators say nothing). */
+  kmsKeyArn?: string
+  /** Replicas[], e.g. [{RegionName: 'eu-west-1', ReplicaStatus: 'REGION_DISABLED'}]. */
+  replicas?: {RegionName: string; ReplicaStatus: string}[]
+}
+
+/** The account the layer's AccessDenied messages name. */
+export const LAYER_ACCOUNT = '123456789012'
+
+/** AWS's AccessDeniedException for an identity-based policy that does not allow an action. */
+export function accessDeniedMessage(action: string, resource: string): string {
+  return `User: arn:aws:iam::${LAYER_ACCOUNT}:user/ci is not authorized to perform: dynamodb:${action} ` +
+    `on resource: ${resource} because no identity-based policy allows the dynamodb:${action} action`
 }
 
 export interface Refusal {
@@ -135,6 +173,9 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
 
   // First: a call for a replica's region is answered for that region before anything else sees it.
   const replicas = options.replicas ? emulateReplicas(proxy, options.replicas) : undefined
+  if (options.deny) installDenials(proxy, options.deny)
+  if (options.backupsUnavailableAfterCreate) installBackupsUnavailable(proxy, options.backupsUnavailableAfterCreate)
+  if (options.state) installStates(proxy, options.state)
   if (options.indexCreationLimit) installIndexLimit(proxy, options, holding, refusals)
   if (options.creating) installCreatingHold(proxy, holds, holding)
   if (options.notFoundAfterCreate) {
@@ -178,7 +219,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
     })
     const tagOptions: TagOptions = {
       createTableTags: true,
-      limit: 50,
+      limit: MAX_TAGS_PER_RESOURCE,
       pageSize: 10,
       ...options.tags,
     }
@@ -197,6 +238,129 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
     },
     tags: tagState?.tags ?? new Map(),
     visibleTags: arn => tagState?.visibleTags(arn) ?? {},
+  }
+}
+
+function installDenials(proxy: RecordingProxy, denials: NonNullable<AwsBehaviourOptions['deny']>): void {
+  proxy.intercept(call => {
+    const named = call.table ?? call.arn
+    if (!named) return
+    const table = tableNameOf(named)
+    const denied = denials.find(denial => denial.table === table && denial.actions.includes(call.action))
+    if (!denied) return
+    const resource = named.startsWith('arn:') ? named : `arn:aws:dynamodb:us-east-1:${LAYER_ACCOUNT}:table/${table}`
+    return {reply: awsError('AccessDeniedException', accessDeniedMessage(call.action, resource))}
+  })
+}
+
+function installBackupsUnavailable(proxy: RecordingProxy, window: Window): void {
+  const created = new Map<string, WindowState>()
+  proxy.intercept(call => {
+    if (!call.table) return
+    const table = tableNameOf(call.table)
+    if (call.action === 'CreateTable') {
+      return {
+        after(answer) {
+          if (answer.status === 200) created.set(table, openWindow())
+        },
+      }
+    }
+
+    if (call.action !== 'UpdateContinuousBackups') return
+    const state = created.get(table)
+    if (!isOpen(window, state)) return
+    state!.used++
+    const message = `Backups are being enabled for the table: ${table}. Please retry later`
+    return {reply: awsError('ContinuousBackupsUnavailableException', message)}
+  })
+}
+
+function installStates(proxy: RecordingProxy, states: Record<string, TableStateOverride>): void {
+  const seen = new Map<string, number>()
+  proxy.intercept(call => {
+    if (call.action !== 'DescribeTable' || !call.table) return
+    const table = tableNameOf(call.table)
+    const state = states[table]
+    if (!state) return
+    return {
+      after(answer) {
+        if (answer.status !== 200 || !answer.body?.Table) return
+        const count = (seen.get(table) ?? 0) + 1
+        seen.set(table, count)
+        const reported = {...answer.body.Table}
+        if (state.kmsKeyArn) {
+          reported.SSEDescription = {KMSMasterKeyArn: state.kmsKeyArn, SSEType: 'KMS', Status: 'ENABLED'}
+        }
+
+        if (count > (state.afterDescribes ?? 0)) {
+          if (state.tableStatus) reported.TableStatus = state.tableStatus
+          if (state.replicas) reported.Replicas = state.replicas
+        }
+
+        return {body: {...answer.body, Table: reported}}
+      },
+    }
+  })
+}
+
+export interface KmsStub {
+  endpoint: string
+  /** The DescribeKey requests: the KeyId each named. */
+  readonly describeKeyCalls: string[]
+  close(): Promise<void>
+}
+
+/**
+ * A KMS endpoint (JSON protocol, TrentService) answering DescribeKey: `keys` maps a key ID, key
+ * ARN, alias name or alias ARN to the key ARN it names; anything else is NotFoundException, as KMS
+ * answers for an alias that does not exist.
+ */
+export async function startKmsStub(keys: Record<string, string>): Promise<KmsStub> {
+  const describeKeyCalls: string[] = []
+  const server = createHttpServer((request, response) => {
+    let text = ''
+    request.on('data', (chunk: Buffer) => {
+      text += chunk.toString()
+    })
+    request.on('end', () => {
+      const target = String(request.headers['x-amz-target'] ?? '')
+      const body = JSON.parse(text || '{}') as {KeyId?: string}
+      const headers = {'content-type': 'application/x-amz-json-1.1'}
+      if (target !== 'TrentService.DescribeKey') {
+        response.writeHead(400, headers)
+        response.end(JSON.stringify({__type: 'UnknownOperationException', message: target}))
+        return
+      }
+
+      describeKeyCalls.push(body.KeyId ?? '')
+      const arn = keys[body.KeyId ?? '']
+      if (!arn) {
+        response.writeHead(400, headers)
+        const message = `Alias ${body.KeyId} is not found.`
+        response.end(JSON.stringify({__type: 'NotFoundException', message}))
+        return
+      }
+
+      response.writeHead(200, headers)
+      response.end(JSON.stringify({
+        KeyMetadata: {
+          Arn: arn, Enabled: true, KeyId: arn.split('/').pop(), KeyManager: 'CUSTOMER', KeyState: 'Enabled',
+        },
+      }))
+    })
+  })
+  await new Promise<void>(resolve => {
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const {port} = server.address() as {port: number}
+  return {
+    close: () =>
+      new Promise<void>(resolve => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+    describeKeyCalls,
+    endpoint: `http://127.0.0.1:${port}`,
   }
 }
 

@@ -14,6 +14,8 @@ import {
   type IncomingHttpHeaders,
 } from 'node:http'
 
+import {MAX_TAGS_PER_RESOURCE} from '../../src/tables/definitions.js'
+
 /** A fault for one action; `table` limits it to calls naming that table, `times` to the first N. */
 export type Fault = {table?: string; times?: number} & (
   | {kind: 'delay'; ms: number}
@@ -487,7 +489,7 @@ export function emulatePitrAndTags(proxy: RecordingProxy, options: TagOptions = 
   const pitr = new Map<string, boolean>()
   const tags = new Map<string, Record<string, string>>()
   const stale = new Map<string, WindowState & {tags: Record<string, string>}>()
-  const limit = options.limit ?? 50
+  const limit = options.limit ?? MAX_TAGS_PER_RESOURCE
   const limitError = options.limitError ?? 'ValidationException'
   const state: PitrAndTags = {
     pitr,
@@ -579,11 +581,16 @@ export function emulatePitrAndTags(proxy: RecordingProxy, options: TagOptions = 
     if (refused) return refused
     const current = tags.get(arn) ?? {}
     const incoming = body.Tags as {Key: string; Value: string}[]
-    const count = new Set([...incoming.map(tag => tag.Key), ...Object.keys(current)]).size
+    // AWS-assigned aws: tags do not count toward the limit.
+    const count = [...new Set([...incoming.map(tag => tag.Key), ...Object.keys(current)])]
+    .filter(key => !key.toLowerCase().startsWith('aws:')).length
     if (count > limit) return tooMany(count)
     changing(arn)
     const next = {...current}
-    for (const tag of incoming) next[tag.Key] = tag.Value
+    // Defined, not assigned: a tag named __proto__ is a tag like any other.
+    for (const tag of incoming) Object.defineProperty(next, tag.Key, {
+      configurable: true, enumerable: true, value: tag.Value, writable: true,
+    })
     tags.set(arn, next)
     return {body: {}}
   })

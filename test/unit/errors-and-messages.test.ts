@@ -2,13 +2,14 @@
  * Error classification by type and name, oclif's parse errors kept with their reason, and the
  * copyable commands the CLI suggests.
  */
-import {Errors} from '@oclif/core'
+import {Errors, Flags, Parser} from '@oclif/core'
 import {expect} from 'chai'
 
 import {classifyAwsError, classifyCredentialsError, isRetryable} from '../../src/aws/errors.js'
 import {SentinelError} from '../../src/errors.js'
 import {commandLine, nextSteps, shellQuote} from '../../src/report/next-steps.js'
 import {isDebug} from '../../src/shared/debug.js'
+import {connectionFlags, runModeFlags} from '../../src/shared/flags.js'
 import {parseErrorReason, toSentinelError} from '../../src/shared/sentinel-command.js'
 import {APPROVALS_TABLE, RATE_LIMIT_TABLE, SESSIONS_TABLE} from '../../src/tables/definitions.js'
 import {awsError} from '../support/fake-dynamodb.js'
@@ -66,25 +67,37 @@ describe('errors and messages', () => {
     expect(error.suggestion).to.contain('SENTINEL_DEBUG=1')
   })
 
-  it("oclif's parse errors are usage errors that keep their reason", () => {
+  it("oclif's parse errors are usage errors that keep their reason", async () => {
     const cliError = new Errors.CLIError('The following error occurred:\n  --local-dir needs it', {exit: 2})
     const error = toSentinelError(cliError)
     expect(error.code).to.equal('INVALID_INPUT')
     expect(error.message).to.equal('--local-dir needs it.')
-    expect(parseErrorReason('Parsing --wait-timeout \n' +
-      '\tExpected an integer greater than or equal to 1 but received: 0\n' +
-      'See more help with --help'))
+    // The real parser on the CLI's own flags: the reason comes from the data its errors carry.
+    const flags = {...connectionFlags, ...runModeFlags}
+    const refused = async (argv: string[], input?: Parameters<typeof Parser.parse>[1]) =>
+      Parser.parse(argv, input ?? {flags}).then(() => expect.fail(`parsed: ${argv}`), (error_: Error) => error_)
+    expect(parseErrorReason(await refused(['--wait-timeout', '0'])))
     .to.equal('--wait-timeout: Expected an integer greater than or equal to 1 but received: 0.')
-    expect(parseErrorReason('The following errors occurred:\n' +
-      '  --endpoint-url=x cannot also be provided when using --local\n' +
-      '  --local=true cannot also be provided when using --endpoint-url'))
+    expect(toSentinelError(await refused(['--wait-timeout', '0'])).code).to.equal('INVALID_INPUT')
+    // Each of two exclusive flags names the other; said once, as oclif checks them (in declaration order).
+    const localFirst = Object.fromEntries([
+      ['local', connectionFlags.local],
+      ['endpoint-url', connectionFlags['endpoint-url']],
+    ])
+    expect(parseErrorReason(await refused(['--local', '--endpoint-url', 'x'], {flags: localFirst})))
     .to.equal('--endpoint-url cannot be used with --local.')
-    expect(parseErrorReason('The following error occurred:\n' +
-      '  All of the following must be provided when using --local-dir: --local'))
+    expect(parseErrorReason(await refused(['--local', '--endpoint-url', 'x'])))
+    .to.equal('--local cannot be used with --endpoint-url.')
+    expect(parseErrorReason(await refused(['--local-dir', 'x'])))
     .to.equal('--local-dir needs --local.')
-    expect(parseErrorReason('The following error occurred:\n' +
-      '  One of the following must be provided when using --account-id: --generate-iam, --export'))
+    const accountId = Flags.string({relationships: [{flags: ['generate-iam', 'export'], type: 'some'}]})
+    expect(parseErrorReason(await refused(['--account-id', '1'], {flags: {...runModeFlags, 'account-id': accountId}})))
     .to.equal('--account-id needs --generate-iam or --export.')
+    expect(parseErrorReason(await refused(['--nope']))).to.equal('Nonexistent flag: --nope.')
+    // A flag that does not keep its reason as data still gets it said, behind its own name.
+    const count = await refused(['--count', 'x'], {flags: {count: Flags.integer()}})
+    expect(toSentinelError(count))
+    .to.include({code: 'INVALID_INPUT', message: '--count: Expected an integer but received: x.'})
   })
 
   it('SENTINEL_DEBUG: 1, true, yes, on are on; 0, false, empty or unset are off', () => {

@@ -8,6 +8,7 @@
 import {format as terraformFmt} from '@cdktf/hcl-tools'
 import {expect} from 'chai'
 
+import {SentinelError} from '../../src/errors.js'
 import {EXPORT_FORMATS, renderExport} from '../../src/export/index.js'
 import {ALL_TABLES, keyAttributes, type TableDefinition} from '../../src/tables/definitions.js'
 import {type DesiredTable, desiredTables, type TableSettingsInput} from '../../src/tables/desired.js'
@@ -92,7 +93,7 @@ describe('export: CloudFormation', () => {
     for (const settings of [
       {},
       {kmsKey: KEY_ARN, tags: ['team=security']},
-      {deletionProtection: false, kmsKey: 'alias/sentinel', pitr: false},
+      {kmsKey: 'alias/sentinel'},
     ]) {
       const template = parseCloudFormation(renderExport('cloudformation', tables(settings)))
       expect(await cloudFormationProblems(template), JSON.stringify(settings)).to.deep.equal([])
@@ -171,7 +172,7 @@ describe('export: CloudFormation', () => {
     expect(template.Resources.RateLimitTable.DependsOn).to.equal(undefined)
   })
 
-  it('carries the KMS key, custom names, --tag, --no-pitr and --no-deletion-protection', () => {
+  it('carries the KMS key, custom names, --tag and the protections on (never switched off)', () => {
     const names = {
       approvals: 'prod-requests',
       breakglass: 'prod-bg',
@@ -179,9 +180,7 @@ describe('export: CloudFormation', () => {
       sessions: 'prod-sessions',
     }
     const settings = {
-      deletionProtection: false,
       kmsKey: KEY_ARN,
-      pitr: false,
       tags: ['team=security', 'cost-center=42'],
     }
     const template = parseCloudFormation(renderExport('cloudformation', tables(settings, names)))
@@ -193,8 +192,8 @@ describe('export: CloudFormation', () => {
         KMSMasterKeyId: KEY_ARN,
         SSEType: 'KMS',
       })
-      expect(builds[index].createTable.DeletionProtectionEnabled).to.equal(false)
-      expect(builds[index].pointInTimeRecovery).to.equal(false)
+      expect(builds[index].createTable.DeletionProtectionEnabled).to.equal(true)
+      expect(builds[index].pointInTimeRecovery).to.equal(true)
       expect(builds[index].tags).to.deep.equal({
         'cost-center': '42',
         'sentinel:table': definition.kind,
@@ -228,7 +227,7 @@ describe('export: CloudFormation', () => {
       'null',
       'a: b',
       '- x',
-      '@team',
+      ': team',
       '+1',
       '.5',
       '= x',
@@ -262,7 +261,7 @@ describe('export: Terraform', () => {
     for (const settings of [
       {},
       {kmsKey: KEY_ARN, tags: ['team=security']},
-      {deletionProtection: false, kmsKey: 'alias/sentinel', pitr: false},
+      {kmsKey: 'alias/sentinel'},
     ]) {
       const existing = new Map([['sentinel-requests', {}]])
       const config = await parseTerraform(renderExport('terraform', tables(settings), {existing}))
@@ -341,7 +340,7 @@ describe('export: Terraform', () => {
     expect(config.data).to.equal(undefined)
   })
 
-  it('carries a key ARN as is, custom names, --tag, --no-pitr and --no-deletion-protection', async () => {
+  it('carries a key ARN as is, custom names, --tag and the protections on (never switched off)', async () => {
     const names = {
       approvals: 'prod-requests',
       breakglass: 'prod-bg',
@@ -349,9 +348,7 @@ describe('export: Terraform', () => {
       sessions: 'prod-sessions',
     }
     const settings = {
-      deletionProtection: false,
       kmsKey: KEY_ARN,
-      pitr: false,
       tags: ['team=security', 'cost center=42'],
     }
     const config = await parseTerraform(renderExport('terraform', tables(settings, names)))
@@ -363,8 +360,8 @@ describe('export: Terraform', () => {
         KMSMasterKeyId: KEY_ARN,
         SSEType: 'KMS',
       })
-      expect(builds[index].createTable.DeletionProtectionEnabled).to.equal(false)
-      expect(builds[index].pointInTimeRecovery).to.equal(false)
+      expect(builds[index].createTable.DeletionProtectionEnabled).to.equal(true)
+      expect(builds[index].pointInTimeRecovery).to.equal(true)
       expect(builds[index].tags).to.deep.equal({
         'cost center': '42',
         'sentinel:table': definition.kind,
@@ -421,4 +418,18 @@ describe('export: one source of truth', () => {
     expect(fromTf.map(build => comparable(build))).to.deep.equal(fromCfn.map(build => comparable(build)))
     expect(EXPORT_FORMATS).to.deep.equal(['cloudformation', 'terraform'])
   })
+})
+
+describe('exports never switch protections off (issue 16)', () => {
+  for (const format of EXPORT_FORMATS) {
+    for (const [settings, flag] of [
+      [{pitr: false}, '--no-pitr'],
+      [{deletionProtection: false}, '--no-deletion-protection'],
+    ] as const) {
+      it(`${format} with ${flag} is refused, naming the flag`, () => {
+        expect(() => renderExport(format, tables(settings))).to.throw(SentinelError, flag)
+        .with.property('code', 'INVALID_INPUT')
+      })
+    }
+  }
 })

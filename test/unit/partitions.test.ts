@@ -1,14 +1,15 @@
 /**
- * Partitions come from the AWS SDK's own data: src/aws/partitions.ts holds a copy (so the CLI starts
- * without loading the SDK), and these tests prove the copy answers exactly as the installed SDK does,
- * and that dynamoDbHost() is the host the DynamoDB client itself resolves.
+ * Partitions come from the AWS SDK's own data: src/aws/sdk-partitions.ts is generated from it at build
+ * time (so the CLI starts without loading the SDK), and these tests prove the data answers exactly as
+ * the installed SDK does, and that dynamoDbHost() is the host the DynamoDB client itself resolves.
  */
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import {dirname, join} from 'node:path'
 
+// @ts-expect-error: a plain JavaScript build script, without type declarations
+import {installedSdkPartitions} from '../../scripts/partitions.mjs'
 import {
   dynamoDbHost,
   isKnownRegionShape,
@@ -20,16 +21,6 @@ import {
 // The @aws-sdk/core the DynamoDB client loads, not whichever copy happens to be hoisted.
 const requireFromDynamo = createRequire(createRequire(import.meta.url).resolve('@aws-sdk/client-dynamodb'))
 const sdkClientModule = requireFromDynamo('@aws-sdk/core/client') as {partition: (region: string) => PartitionInfo}
-const SDK_CORE_DIR = dirname(requireFromDynamo.resolve('@aws-sdk/core/package.json'))
-const SDK_PARTITIONS_FILE = 'dist-es/submodules/client/util-endpoints/lib/aws/partitions.js'
-
-/** The SDK's partitionsInfo as its own source file states it (it is JSON after the export). */
-function installedSdkPartitions(): unknown {
-  const source = readFileSync(join(SDK_CORE_DIR, SDK_PARTITIONS_FILE), 'utf8')
-  const prefix = 'export const partitionsInfo = '
-  expect(source.startsWith(prefix), `${SDK_PARTITIONS_FILE} no longer starts with "${prefix}"`).to.equal(true)
-  return JSON.parse(source.slice(prefix.length).trim().replace(/;$/, ''))
-}
 
 const LISTED_REGIONS = SDK_PARTITIONS.partitions.flatMap(partition => Object.keys(partition.regions))
 /** Regions no data lists (yet), one or more per partition's regionRegex, and strings of no region shape. */
@@ -107,7 +98,7 @@ describe('partitions (the AWS SDK partition data)', () => {
 
   it('holds the installed SDK partition data verbatim', () => {
     const installed = installedSdkPartitions()
-    const hint = `The SDK's partition data changed; set SDK_PARTITIONS to:\n${JSON.stringify(installed, null, 2)}\n`
+    const hint = "The installed SDK's partition data differs from src/aws/sdk-partitions.ts: run npm run build."
     expect(installed, hint).to.deep.equal(structuredClone(SDK_PARTITIONS))
   })
 
@@ -129,9 +120,13 @@ describe('partitions (the AWS SDK partition data)', () => {
     client.destroy()
   })
 
-  it('stays light: the module imports nothing, so loading it never loads the SDK', () => {
+  it('stays light: the module imports only its generated data, which imports nothing, so loading it never ' +
+    'loads the SDK', () => {
     const source = readFileSync(new URL('../../src/aws/partitions.ts', import.meta.url), 'utf8')
-    expect(source).not.to.match(/^\s*import\s/m)
+    expect(source.match(/^\s*import\s.*$/gm)).to.deep.equal(["import {SDK_PARTITION_DATA} from './sdk-partitions.js'"])
     expect(source).not.to.match(/\brequire\(|\bimport\(/)
+    const data = readFileSync(new URL('../../src/aws/sdk-partitions.ts', import.meta.url), 'utf8')
+    expect(data.match(/^\s*import\s(?!type\s).*$/gm), 'only type imports (erased at run time)').to.equal(null)
+    expect(data).not.to.match(/\brequire\(|\bimport\(/)
   })
 })

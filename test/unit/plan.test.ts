@@ -6,17 +6,22 @@ import {type LiveTable, UNREAD, UNSUPPORTED} from '../../src/provisioning/live-t
 import {isConverged, planTable} from '../../src/provisioning/plan.js'
 import {BREAKGLASS_TABLE, SESSIONS_TABLE} from '../../src/tables/definitions.js'
 
-const desired = (overrides: Partial<DesiredTable> = {}): DesiredTable => ({
+type Tags = Record<string, string>
+
+/** Tags are Maps in the CLI (a key such as __proto__ is a tag like any other); written here as objects. */
+type DesiredOverrides = Partial<Omit<DesiredTable, 'tags'>> & {tags?: Tags}
+const desired = ({tags, ...overrides}: DesiredOverrides = {}): DesiredTable => ({
   definition: BREAKGLASS_TABLE,
   deletionProtection: true,
   pitr: true,
   tableName: 'sentinel-breakglass',
-  tags: {},
+  tags: new Map(Object.entries(tags ?? {})),
   ...overrides,
 })
 
 /** A live table exactly as Sentinel wants it. */
-const converged = (overrides: Partial<LiveTable> = {}): LiveTable => ({
+type LiveOverrides = Partial<Omit<LiveTable, 'tags'>> & {tags?: LiveTable['tags'] | Tags}
+const converged = ({tags, ...overrides}: LiveOverrides = {}): LiveTable => ({
   arn: 'arn:aws:dynamodb:us-east-1:123456789012:table/sentinel-breakglass',
   attributeTypes: {
     created_at: 'S',
@@ -40,7 +45,7 @@ const converged = (overrides: Partial<LiveTable> = {}): LiveTable => ({
   partitionKey: 'id',
   pitr: 'ENABLED',
   status: 'ACTIVE',
-  tags: {'sentinel:table': 'breakglass'},
+  tags: typeof tags === 'string' ? tags : new Map(Object.entries(tags ?? {'sentinel:table': 'breakglass'})),
   ttl: {attribute: 'ttl', status: 'ENABLED'},
   ...overrides,
 })
@@ -90,7 +95,8 @@ describe('planTable', () => {
     ])
     expect(plan.actions[0]).to.include({type: 'add-index'})
     expect((plan.actions[0] as {index: {name: string}}).index.name).to.equal('gsi-profile')
-    expect((plan.actions.at(-1) as {tags: object}).tags).to.deep.equal({'sentinel:table': 'breakglass', team: 'sec'})
+    const added = (plan.actions.at(-1) as {tags: Map<string, string>}).tags
+    expect(Object.fromEntries(added)).to.deep.equal({'sentinel:table': 'breakglass', team: 'sec'})
     expect(plan.drift).to.be.empty
   })
 
@@ -216,6 +222,26 @@ describe('planTable', () => {
     expect(isConverged(planTable(desired({kmsKey: {id: sameId, kind: 'key-id'}}), converged()))).to.equal(true)
     expect(types(planTable(desired({kmsKey: {id: otherId, kind: 'key-id'}}), converged())))
     .to.deep.equal(['set-encryption'])
+  })
+
+  it('an alias: compared by the key ARN KMS resolved it to; unresolved is never converged (issue 16)', () => {
+    const arn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+    const other = 'arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555'
+    const awsManaged = 'arn:aws:kms:us-east-1:123456789012:key/aaaaaaaa-2222-3333-4444-555555555555'
+    const alias = {kind: 'alias', name: 'alias/sentinel'} as const
+    const withKey = (resolvedKmsKey: DesiredTable['resolvedKmsKey']) => desired({kmsKey: alias, resolvedKmsKey})
+    expect(isConverged(planTable(withKey({arn}), converged()))).to.equal(true)
+    const elsewhere = planTable(withKey({arn: other}), converged())
+    expect(types(elsewhere)).to.deep.equal(['set-encryption'])
+    expect(elsewhere.actions[0].summary).to.contain(other).and.contain(arn)
+    const managed = converged({encryption: {kind: 'kms', kmsKeyArn: awsManaged}})
+    expect(types(planTable(withKey({arn}), managed))).to.deep.equal(['set-encryption'])
+    for (const unresolved of [{error: 'Access denied: kms:DescribeKey on alias/sentinel.'}, undefined]) {
+      const plan = planTable(withKey(unresolved), converged())
+      expect(isConverged(plan)).to.equal(false)
+      expect(driftTypes(plan)).to.deep.equal(['kms-key-unverified'])
+      expect(plan.drift[0].summary).to.contain(arn).and.contain('alias/sentinel')
+    }
   })
 
   it('sessions: a table made by the Go provisioner lacks gsi-device-id and gets it', () => {

@@ -24,15 +24,20 @@ const FAST = {
   pollMs: 1,
   rereadMs: 1,
   tagSettleMs: 200,
+  visibilityMs: 200,
 }
 
-function desired(definition: TableDefinition = BREAKGLASS_TABLE, overrides: Partial<DesiredTable> = {}): DesiredTable {
+/** Tags are Maps in the CLI; written here as objects. */
+function desired(
+  definition: TableDefinition = BREAKGLASS_TABLE,
+  {tags, ...overrides}: Partial<Omit<DesiredTable, 'tags'>> & {tags?: Record<string, string>} = {},
+): DesiredTable {
   return {
     definition,
     deletionProtection: true,
     pitr: true,
     tableName: definition.defaultTableName,
-    tags: {},
+    tags: new Map(Object.entries(tags ?? {})),
     ...overrides,
   }
 }

@@ -15,7 +15,7 @@ const desired = (overrides: Partial<DesiredTable> = {}): DesiredTable => ({
   pitr: true,
   replicas: [{region: 'eu-west-1'}],
   tableName: 'sentinel-breakglass',
-  tags: {team: 'sec'},
+  tags: new Map([['team', 'sec']]),
   ...overrides,
 })
 
@@ -34,7 +34,7 @@ const live = (region: string, overrides: Partial<LiveTable> = {}): LiveTable => 
   partitionKey: 'id',
   pitr: 'ENABLED',
   status: 'ACTIVE',
-  tags: {'sentinel:table': 'breakglass', team: 'sec'},
+  tags: new Map([['sentinel:table', 'breakglass'], ['team', 'sec']]),
   ttl: {attribute: 'ttl', status: 'ENABLED'},
   ...overrides,
 })
@@ -46,7 +46,7 @@ const replica = {region: 'eu-west-1'}
 
 describe('planReplica', () => {
   it('a missing replica: add it, then deletion protection, PITR and tags in its region (AWS copies none)', () => {
-    const plan = planReplica(desired(), replica, live('us-east-1'), undefined)
+    const plan = planReplica(desired(), replica, {table: live('us-east-1')})
     expect(plan.status).to.equal('MISSING')
     expect(types(plan)).to.deep.equal(['create-replica', 'enable-deletion-protection', 'enable-pitr', 'add-tags'])
     expect(plan.actions.at(-1)?.summary).to.equal('Add tags team=sec, sentinel:table=breakglass')
@@ -54,27 +54,27 @@ describe('planReplica', () => {
   })
 
   it('a missing replica of a table that does not exist yet: the same, after the table', () => {
-    expect(types(planReplica(desired(), replica, undefined, undefined)))
+    expect(types(planReplica(desired(), replica, {table: undefined})))
     .to.deep.equal(['create-replica', 'enable-deletion-protection', 'enable-pitr', 'add-tags'])
   })
 
   it('--no-deletion-protection --no-pitr: only the tags', () => {
-    const plan = planReplica(desired({deletionProtection: false, pitr: false}), replica, live('us-east-1'), undefined)
+    const plan = planReplica(desired({deletionProtection: false, pitr: false}), replica, {table: live('us-east-1')})
     expect(types(plan)).to.deep.equal(['create-replica', 'add-tags'])
   })
 
   it('an ACTIVE replica with everything: converged; one lacking what AWS does not copy: just that', () => {
-    expect(isReplicaConverged(planReplica(desired(), replica, withReplica('ACTIVE'), live('eu-west-1')))).to.equal(true)
-    const bare = live('eu-west-1', {deletionProtection: false, pitr: 'DISABLED', tags: {}})
-    const plan = planReplica(desired(), replica, withReplica('ACTIVE'), bare)
+    const all = planReplica(desired(), replica, {regional: live('eu-west-1'), table: withReplica('ACTIVE')})
+    expect(isReplicaConverged(all)).to.equal(true)
+    const bare = live('eu-west-1', {deletionProtection: false, pitr: 'DISABLED', tags: new Map()})
+    const plan = planReplica(desired(), replica, {regional: bare, table: withReplica('ACTIVE')})
     expect(types(plan)).to.deep.equal(['enable-deletion-protection', 'enable-pitr', 'add-tags'])
     expect(plan.arn).to.equal('arn:aws:dynamodb:eu-west-1:123456789012:table/sentinel-breakglass')
   })
 
   it('a replica being created: wait for it (with its progress), then its settings', () => {
-    const plan = planReplica(desired(), replica, withReplica('CREATING', {progress: '40'}), live('eu-west-1', {
-      deletionProtection: false, status: 'CREATING',
-    }))
+    const regional = live('eu-west-1', {deletionProtection: false, status: 'CREATING'})
+    const plan = planReplica(desired(), replica, {regional, table: withReplica('CREATING', {progress: '40'})})
     expect(types(plan)).to.deep.equal(['wait-for-replica', 'enable-deletion-protection'])
     expect(plan.actions[0].summary).to.contain('40%')
   })
@@ -87,7 +87,7 @@ describe('planReplica', () => {
     'ARCHIVED',
     'DELETING']) {
     it(`a replica ${status}: drift with a remedy, nothing planned`, () => {
-      const plan = planReplica(desired(), replica, withReplica(status), undefined)
+      const plan = planReplica(desired(), replica, {table: withReplica(status)})
       expect(plan.drift.map(drift => drift.type)).to.deep.equal(['replica-status'])
       expect(plan.drift[0].remedy).to.be.a('string').and.not.equal('')
       expect(plan.actions).to.deep.equal([])
@@ -98,15 +98,27 @@ describe('planReplica', () => {
     const kmsKey = {arn: keyIn('eu-west-1'), kind: 'key-arn' as const, region: 'eu-west-1'}
     const wanted = {kmsKey, region: 'eu-west-1'}
     const other = keyIn('eu-west-1').replace('11111111', '99999999')
-    const plan = planReplica(desired(), wanted, withReplica('ACTIVE', {kmsKeyArn: other}), live('eu-west-1'))
+    const table = withReplica('ACTIVE', {kmsKeyArn: other})
+    const plan = planReplica(desired(), wanted, {regional: live('eu-west-1'), table})
     expect(plan.drift.map(drift => drift.type)).to.deep.equal(['replica-key'])
     const listed = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
-    const same = planReplica(desired(), wanted, listed, live('eu-west-1'))
+    const same = planReplica(desired(), wanted, {regional: live('eu-west-1'), table: listed})
     expect(same.drift).to.deep.equal([])
   })
 
+  it('an alias --replica-kms-key: compared by the key KMS resolved in that region, unverified if it could not', () => {
+    const wanted = {kmsKey: {kind: 'alias' as const, name: 'alias/sentinel'}, region: 'eu-west-1'}
+    const table = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
+    const regional = live('eu-west-1')
+    const resolved = planReplica(desired(), wanted, {regional, resolvedKey: {arn: keyIn('eu-west-1')}, table})
+    expect(resolved.drift).to.deep.equal([])
+    const failed = planReplica(desired(), wanted, {regional, resolvedKey: {error: 'AccessDeniedException'}, table})
+    expect(failed.drift.map(drift => drift.type)).to.deep.equal(['kms-key-unverified'])
+    expect(failed.drift[0].summary).to.contain('AccessDeniedException')
+  })
+
   it('a stream that does not carry NEW_AND_OLD_IMAGES: drift before any replica is added', () => {
-    const plan = planReplica(desired(), replica, live('us-east-1', {stream: {viewType: 'KEYS_ONLY'}}), undefined)
+    const plan = planReplica(desired(), replica, {table: live('us-east-1', {stream: {viewType: 'KEYS_ONLY'}})})
     expect(plan.drift.map(drift => drift.type)).to.deep.equal(['stream-view-type'])
     expect(plan.actions).to.deep.equal([])
   })

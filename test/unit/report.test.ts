@@ -14,7 +14,7 @@ import {
 import {SESSIONS_TABLE} from '../../src/tables/definitions.js'
 
 const desired: DesiredTable = {
-  definition: SESSIONS_TABLE, deletionProtection: true, pitr: true, tableName: 'sentinel-sessions', tags: {},
+  definition: SESSIONS_TABLE, deletionProtection: true, pitr: true, tableName: 'sentinel-sessions', tags: new Map(),
 }
 
 function live(overrides: Partial<LiveTable> = {}): LiveTable {
@@ -33,7 +33,7 @@ function live(overrides: Partial<LiveTable> = {}): LiveTable {
     partitionKey: 'id',
     pitr: 'ENABLED',
     status: 'ACTIVE',
-    tags: {'sentinel:table': 'sessions'},
+    tags: new Map([['sentinel:table', 'sessions']]),
     ttl: {attribute: 'ttl', status: 'ENABLED'},
     ...overrides,
   }

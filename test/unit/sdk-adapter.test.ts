@@ -37,6 +37,19 @@ const table = (status: string, indexStatus = 'ACTIVE') => ({
   },
 })
 const credentials = {accessKeyId: 'unit', secretAccessKey: 'unit'}
+/** DescribeTable's answer, in the tests' own time. */
+const POLL_MS = 40
+
+/** A clock the tests move: their sleeps and DescribeTable answers advance it. */
+function fakeClock() {
+  let time = 1_000_000
+  return {
+    advance(ms: number) {
+      time += ms
+    },
+    now: () => time,
+  }
+}
 
 describe('SDK adapter and live-state reader (mocked client)', () => {
   // mockClient patches DynamoDBClient for the whole process: install it here, remove it after,
@@ -82,18 +95,21 @@ describe('SDK adapter and live-state reader (mocked client)', () => {
 
   it('waitForActive notices ACTIVE at the next poll, polls at most 4 times a second, ' +
     'waits for every index', async () => {
-    mock
-    .on(DescribeTableCommand)
-    .resolvesOnce(table('CREATING', 'CREATING'))
-    .resolvesOnce(table('ACTIVE', 'CREATING'))
-    .resolvesOnce(table('ACTIVE', 'CREATING'))
-    .resolves(table('ACTIVE'))
+    // A clock of its own: each DescribeTable takes POLL_MS, each sleep as long as asked; no wall clock.
+    const clock = fakeClock()
+    const answers = [table('CREATING', 'CREATING'), table('ACTIVE', 'CREATING'), table('ACTIVE', 'CREATING')]
+    mock.on(DescribeTableCommand).callsFake(() => {
+      clock.advance(POLL_MS)
+      return answers.shift() ?? table('ACTIVE')
+    })
     const gateway = await createDynamoDbAdapter({credentials, region: 'us-east-1', regionSource: 'test'})
     const sleeps: number[] = []
     const result = await waitForActive(gateway, {
-      deadline: Date.now() + 10_000,
+      deadline: clock.now() + 10_000,
+      now: clock.now,
       async sleep(ms) {
         sleeps.push(ms)
+        clock.advance(ms)
       },
       tableName: 't-1',
     })
@@ -101,16 +117,34 @@ describe('SDK adapter and live-state reader (mocked client)', () => {
     expect(mock.commandCalls(DescribeTableCommand)).to.have.length(4)
     expect(sleeps).to.have.length(3)
     for (const ms of sleeps) expect(ms).to.be.within(200, 260)
+    // Poll starts 260 ms apart: a poll's own time is taken from the pause, never added to it.
+    expect(sleeps).to.deep.equal([220, 220, 220])
     gateway.destroy()
   })
 
   it('waitForActive stops at the deadline with WAIT_TIMEOUT, exit 8', async () => {
-    mock.on(DescribeTableCommand).resolves(table('CREATING'))
+    const clock = fakeClock()
+    mock.on(DescribeTableCommand).callsFake(() => {
+      clock.advance(POLL_MS)
+      return table('CREATING')
+    })
     const gateway = await createDynamoDbAdapter({credentials, region: 'us-east-1', regionSource: 'test'})
-    const error = await waitForActive(gateway, {deadline: Date.now() + 600, tableName: 't-1'})
+    const sleeps: number[] = []
+    const error = await waitForActive(gateway, {
+      deadline: clock.now() + 600,
+      now: clock.now,
+      async sleep(ms) {
+        sleeps.push(ms)
+        clock.advance(ms)
+      },
+      tableName: 't-1',
+    })
     .catch((error_: unknown) => error_)
     // 600 ms at one poll per 260 ms: three or four polls, then it stops instead of polling on.
     expect(mock.commandCalls(DescribeTableCommand).length).to.be.within(1, 4)
+    // Polls at 0, 260, 520 and at the deadline (600), the last pause cut to the deadline, then no more.
+    expect(mock.commandCalls(DescribeTableCommand)).to.have.length(4)
+    expect(sleeps).to.deep.equal([220, 220, 40])
     expect(error).to.be.instanceOf(SentinelError)
     expect((error as SentinelError).code).to.equal('WAIT_TIMEOUT')
     expect((error as SentinelError).exitCode).to.equal(8)

@@ -1,9 +1,10 @@
 import {expect} from 'chai'
 
+import {regionNotice, validateRegion} from '../../src/aws/connection.js'
 import {partitionOf} from '../../src/aws/partitions.js'
 import {SentinelError} from '../../src/errors.js'
 import {
-  parseKmsKey, parseTags, validateAccountId, validateRegion, validateTableName,
+  parseKmsKey, parseTags, validateAccountId, validateTableName,
 } from '../../src/tables/validate.js'
 
 function failure(fn: () => unknown): SentinelError {
@@ -44,6 +45,22 @@ describe('input validation', () => {
     expect(partitionOf('eu-west-1').name).to.equal('aws')
   })
 
+  it('regions: a typo of a listed region is refused with it; a new number of a listed name is not a typo', () => {
+    const typos: [string, string][] = [
+      ['eu-wset-1', 'eu-west-1'],
+      ['us-esat-1', 'us-east-1'],
+      ['ap-southeast1', 'ap-southeast-1'],
+      ['cn-nrth-1', 'cn-north-1'],
+    ]
+    for (const [typo, meant] of typos) {
+      expect(failure(() => validateRegion(typo, 'AWS_REGION')).message).to.contain(`did you mean ${meant}?`)
+    }
+
+    expect(validateRegion('eu-west-4', '--region')).to.equal('eu-west-4')
+    expect(regionNotice('eu-west-4')).to.contain('not known to this version')
+    expect(regionNotice('eu-west-1')).to.equal(undefined)
+  })
+
   it('account IDs are 12 digits', () => {
     expect(validateAccountId('012345678901')).to.equal('012345678901')
     for (const bad of ['12345678901', '1234567890123', '12345678901a', '']) failure(() => validateAccountId(bad))
@@ -69,8 +86,13 @@ describe('input validation', () => {
   })
 
   it('tags: key=value, unique, no aws: prefix, lengths, characters', () => {
-    expect(parseTags(['team=sec', 'env=prod', 'empty='], 'sentinel:table'))
-    .to.deep.equal({empty: '', env: 'prod', team: 'sec'})
+    expect(Object.fromEntries(parseTags(['team=sec', 'env=prod', 'empty=', 'a b=c+d-e=f.g_h:i/j'], 'sentinel:table')))
+    .to.deep.equal({
+      'a b': 'c+d-e=f.g_h:i/j', empty: '', env: 'prod', team: 'sec',
+    })
+    // Keys an object would inherit or swallow are tags like any other (issue 16).
+    const special = parseTags(['constructor=x', '__proto__=y', 'toString=z'], 'sentinel:table')
+    expect([...special]).to.deep.equal([['constructor', 'x'], ['__proto__', 'y'], ['toString', 'z']])
     const cases: [string[], string][] = [
       [['novalue'], 'expected key=value'],
       [['=x'], 'expected key=value'],
@@ -80,6 +102,8 @@ describe('input validation', () => {
       [[`${'k'.repeat(129)}=1`], 'at most 128'],
       [[`k=${'v'.repeat(257)}`], 'at most 256'],
       [['k=v;'], 'letters, digits'],
+      [['team=a@b'], 'letters, digits, white space and + - = . _ : /'],
+      [['constructor=x', 'constructor=y'], 'Duplicate'],
       [['sentinel:table=x'], 'sets this tag itself'],
       [Array.from({length: 50}, (_, index) => `k${index}=v`), 'at most 49'],
     ]

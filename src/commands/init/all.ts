@@ -1,5 +1,6 @@
 import {tableNameFlags} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
+import {usageOf} from '../../shared/usage.js'
 import {ALL_TABLES} from '../../tables/definitions.js'
 
 export default class InitAll extends ProvisionTableCommand {
@@ -39,4 +40,5 @@ export default class InitAll extends ProvisionTableCommand {
   ]
   static flags = tableNameFlags(ALL_TABLES)
   static tables = ALL_TABLES
+  static usage = usageOf(this)
 }

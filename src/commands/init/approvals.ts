@@ -1,6 +1,7 @@
 import {tableNameFlag} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
 import {tableCommandDescription} from '../../shared/texts.js'
+import {usageOf} from '../../shared/usage.js'
 import {APPROVALS_TABLE} from '../../tables/definitions.js'
 
 export default class InitApprovals extends ProvisionTableCommand {
@@ -18,4 +19,5 @@ export default class InitApprovals extends ProvisionTableCommand {
   ]
   static flags = tableNameFlag(APPROVALS_TABLE)
   static tables = [APPROVALS_TABLE]
+  static usage = usageOf(this)
 }

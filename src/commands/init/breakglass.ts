@@ -1,6 +1,7 @@
 import {tableNameFlag} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
 import {tableCommandDescription} from '../../shared/texts.js'
+import {usageOf} from '../../shared/usage.js'
 import {BREAKGLASS_TABLE} from '../../tables/definitions.js'
 
 export default class InitBreakglass extends ProvisionTableCommand {
@@ -18,4 +19,5 @@ export default class InitBreakglass extends ProvisionTableCommand {
   ]
   static flags = tableNameFlag(BREAKGLASS_TABLE)
   static tables = [BREAKGLASS_TABLE]
+  static usage = usageOf(this)
 }

@@ -1,6 +1,7 @@
 import {tableNameFlag} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
 import {tableCommandDescription} from '../../shared/texts.js'
+import {usageOf} from '../../shared/usage.js'
 import {RATE_LIMIT_TABLE} from '../../tables/definitions.js'
 
 export default class InitRatelimit extends ProvisionTableCommand {
@@ -18,4 +19,5 @@ export default class InitRatelimit extends ProvisionTableCommand {
   ]
   static flags = tableNameFlag(RATE_LIMIT_TABLE)
   static tables = [RATE_LIMIT_TABLE]
+  static usage = usageOf(this)
 }

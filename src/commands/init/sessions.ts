@@ -1,6 +1,7 @@
 import {tableNameFlag} from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
 import {tableCommandDescription} from '../../shared/texts.js'
+import {usageOf} from '../../shared/usage.js'
 import {SESSIONS_TABLE} from '../../tables/definitions.js'
 
 export default class InitSessions extends ProvisionTableCommand {
@@ -27,4 +28,5 @@ export default class InitSessions extends ProvisionTableCommand {
   ]
   static flags = tableNameFlag(SESSIONS_TABLE)
   static tables = [SESSIONS_TABLE]
+  static usage = usageOf(this)
 }

@@ -1,7 +1,8 @@
 import {
-  checkedSettingsFlags, connectionFlags, replicaFlags, tableNameFlags,
+  accountIdFlag, checkedSettingsFlags, connectionFlags, replicaFlags, tableNameFlags,
 } from '../../shared/flags.js'
 import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
+import {usageOf} from '../../shared/usage.js'
 import {ALL_TABLES} from '../../tables/definitions.js'
 
 export default class InitStatus extends ProvisionTableCommand {
@@ -11,7 +12,7 @@ export default class InitStatus extends ProvisionTableCommand {
     'encryption and approximate item count. Exits 0 when every table matches Sentinel\'s definition and 6 when any ' +
     'is missing, needs a change or has drifted, so CI can gate on it. Makes only read calls.\n\n' +
     'The table settings flags (--kms-key, --tag, --no-pitr, --no-deletion-protection) say what to check against, ' +
-    'exactly as they would be given to init:all; init:status never changes them.\n\n' +
+    'exactly as they would be given to init all; init status never changes them.\n\n' +
     'With --replica-region, each named replica is checked in its own region too: present, ACTIVE, deletion ' +
     'protection, PITR, tags and key; exit 6 if any falls short. A replica not named is reported and left ' +
     'alone; a multi-Region strongly consistent (MRSC) table is drift (MRSC does not support TTL).'
@@ -29,8 +30,11 @@ export default class InitStatus extends ProvisionTableCommand {
       description: 'Gate a CI job on the tables being correct.',
     },
   ]
-  static baseFlags = {...connectionFlags, ...checkedSettingsFlags, ...replicaFlags}
+  static baseFlags = {
+    ...connectionFlags, ...accountIdFlag, ...checkedSettingsFlags, ...replicaFlags,
+  }
   static flags = tableNameFlags(ALL_TABLES)
   static readOnly = true
   static tables = ALL_TABLES
+  static usage = usageOf(this)
 }

@@ -1,0 +1,89 @@
+/**
+ * States AWS can report that no wait will see end: what each means and what a human must do.
+ * Table states from DescribeTable's TableStatus; replica states from Replicas[].ReplicaStatus
+ * (DynamoDB API reference, TableDescription and ReplicaDescription). A wait that sees one fails at
+ * once with these words instead of polling until --wait-timeout.
+ */
+import type {TableDescription} from '@aws-sdk/client-dynamodb'
+
+export interface StateMeaning {
+  /** What the state means, as a clause: "DynamoDB cannot use the table's KMS key ...". */
+  meaning: string
+  /** What to do, as a sentence. */
+  remedy: string
+}
+
+const KEY_INACCESSIBLE: StateMeaning = {
+  meaning: 'DynamoDB cannot use its KMS key (the key is disabled, pending deletion, or its key policy or ' +
+    'grant no longer lets DynamoDB use it); reads and writes fail, and after seven days AWS archives it',
+  remedy: 'Enable the key or give DynamoDB access to it again (key policy, grants); it returns to ACTIVE ' +
+    'within minutes. Then rerun.',
+}
+
+/** Table states that never end in ACTIVE on their own. */
+export const FAILED_TABLE_STATES: Readonly<Record<string, StateMeaning>> = {
+  ARCHIVED: {
+    meaning: 'AWS archived it because its KMS key was inaccessible for more than seven days; ' +
+      'its data is kept only in the backup AWS made when archiving',
+    remedy: 'Give DynamoDB access to the key again, then restore the table from that backup ' +
+      '(aws dynamodb restore-table-from-backup); then rerun.',
+  },
+  ARCHIVING: {
+    meaning: 'AWS is archiving it because its KMS key has been inaccessible for more than seven days',
+    remedy: 'Give DynamoDB access to the key again; once archived, restore the table from the backup AWS ' +
+      'makes (aws dynamodb restore-table-from-backup). Then rerun.',
+  },
+  INACCESSIBLE_ENCRYPTION_CREDENTIALS: KEY_INACCESSIBLE,
+}
+
+/** Replica states that never end in ACTIVE on their own (global tables). */
+export const FAILED_REPLICA_STATES: Readonly<Record<string, StateMeaning>> = {
+  ARCHIVED: FAILED_TABLE_STATES.ARCHIVED,
+  ARCHIVING: FAILED_TABLE_STATES.ARCHIVING,
+  CREATION_FAILED: {
+    meaning: 'AWS could not create it',
+    remedy: 'See the replica in the DynamoDB console for the reason (often its region\'s KMS key or quotas), ' +
+      'fix it, remove the failed replica yourself, then rerun.',
+  },
+  INACCESSIBLE_ENCRYPTION_CREDENTIALS: KEY_INACCESSIBLE,
+  REGION_DISABLED: {
+    meaning: 'its region is disabled for this account, so it cannot be reached; if the region stays disabled ' +
+      'for more than 20 hours AWS removes the replica',
+    remedy: 'Enable the region for the account (AWS account settings, Regions), then rerun.',
+  },
+  REPLICATION_NOT_AUTHORIZED: {
+    meaning: 'DynamoDB is not allowed to replicate to it (the service-linked role ' +
+      'AWSServiceRoleForDynamoDBReplication lacks access, or a service control policy denies it)',
+    remedy: 'Restore the role\'s permissions or lift the denial in that region, then rerun.',
+  },
+}
+
+export interface FailedState extends StateMeaning {
+  /** "table sentinel-sessions" or "replica in eu-west-1". */
+  subject: string
+  state: string
+}
+
+/** The first state in a DescribeTable answer that no wait will see end, if any. */
+export function failedState(table: TableDescription): FailedState | undefined {
+  const status = table.TableStatus ?? ''
+  if (Object.hasOwn(FAILED_TABLE_STATES, status)) {
+    return {...FAILED_TABLE_STATES[status], state: status, subject: `table ${table.TableName}`}
+  }
+
+  for (const replica of table.Replicas ?? []) {
+    const replicaStatus = replica.ReplicaStatus ?? ''
+    if (Object.hasOwn(FAILED_REPLICA_STATES, replicaStatus)) {
+      const subject = `replica of ${table.TableName} in ${replica.RegionName}`
+      return {...FAILED_REPLICA_STATES[replicaStatus], state: replicaStatus, subject}
+    }
+  }
+
+  return undefined
+}
+
+/** "Table x is INACCESSIBLE_ENCRYPTION_CREDENTIALS: DynamoDB cannot use ...." */
+export function describeFailedState(failed: FailedState): string {
+  const subject = failed.subject.charAt(0).toUpperCase() + failed.subject.slice(1)
+  return `${subject} is ${failed.state}: ${failed.meaning}.`
+}

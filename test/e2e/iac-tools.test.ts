@@ -1,0 +1,245 @@
+/**
+ * The exports checked by the tools operators run on them, through the real CLI: AWS's cfn-lint on
+ * the CloudFormation template; Terraform (the hashicorp/aws provider from the filesystem mirror in
+ * /opt/tf-plugins, no network) validating the configuration, applying it onto DynamoDB Local through
+ * the AWS-behaviour layer (tags and PITR as AWS keeps them, tables held CREATING, and CreateTable of
+ * an indexed table refused while another is being created), after which `sentinel init status`
+ * finds every table converged; and `--import-existing` making Terraform plan to import every table
+ * sentinel made, creating and destroying nothing. One `terraform init` serves every case.
+ */
+import type {Context} from 'mocha'
+
+import {expect} from 'chai'
+import {execFile} from 'node:child_process'
+import {
+  copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync,
+} from 'node:fs'
+import {delimiter, join} from 'node:path'
+import {promisify} from 'node:util'
+
+import {type AwsLayer, requestsOf, startAwsLayer} from '../support/aws-behaviour.js'
+import {
+  cleanEnv, parseJson, runCli, scratchDir,
+} from '../support/cli.js'
+import {dynamoLocal, uniqueTable} from '../support/servers.js'
+
+const exec = promisify(execFile)
+
+/** The tool on PATH, or at the place this machine image installs it; undefined when absent. */
+function findTool(name: string, alsoAt: string[] = []): string | undefined {
+  const candidates = [...(process.env.PATH ?? '').split(delimiter).map(dir => join(dir, name)), ...alsoAt]
+  return candidates.find(path => existsSync(path))
+}
+
+function skipWithout(context: Context, tool: string, path: string | undefined): void {
+  if (path) return
+  console.log(`      skipped: ${tool} is not installed on this machine (CI's image has it)`)
+  // A missing tool is said, never passed as a test that checked nothing.
+  // eslint-disable-next-line mocha/no-skipped-tests
+  context.skip()
+}
+
+const SETTINGS = ['--tag', 'team=security', '--tag', 'cost-center=42']
+
+/** The AWS-managed key (alias/aws/dynamodb) as DescribeTable reports it, in the layer's account. */
+const AWS_MANAGED_KEY = 'arn:aws:kms:us-east-1:000000000000:key/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'
+
+/**
+ * What DescribeTable reports on AWS and DynamoDB Local leaves out, added to its answers:
+ * - SSEDescription: DynamoDB Local takes SSESpecification but never reports it; a table created or
+ *   updated with SSE on KMS (the default type when enabled) is described with it;
+ * - each index's ProvisionedThroughput, which AWS reports as zeros for an on-demand table and
+ *   DynamoDB Local omits (the provider reads an index's name along with it).
+ */
+function describeAsAws(layer: AwsLayer): void {
+  const encrypted = new Map<string, string>()
+  const describe = (table: string) => (answer: {body: any; status: number}) => {
+    const description = answer.body?.TableDescription ?? answer.body?.Table
+    if (answer.status !== 200 || !description) return
+    const key = encrypted.get(table)
+    if (key) description.SSEDescription = {KMSMasterKeyArn: key, SSEType: 'KMS', Status: 'ENABLED'}
+    for (const index of description.GlobalSecondaryIndexes ?? []) {
+      index.ProvisionedThroughput ??= {NumberOfDecreasesToday: 0, ReadCapacityUnits: 0, WriteCapacityUnits: 0}
+    }
+
+    return {body: answer.body}
+  }
+
+  layer.intercept(call => {
+    if (!call.table) return
+    const table = call.table.replace(/^arn:.*:table\//, '')
+    const sse = call.body.SSESpecification
+    const kms = sse?.Enabled && (sse.SSEType ?? 'KMS') === 'KMS'
+    if ((call.action === 'CreateTable' || call.action === 'UpdateTable') && kms) {
+      encrypted.set(table, sse.KMSMasterKeyId ?? AWS_MANAGED_KEY)
+    }
+
+    if (['CreateTable', 'DescribeTable', 'UpdateTable'].includes(call.action)) return {after: describe(table)}
+  })
+}
+
+function tableNames(prefix: string): {flags: string[]; names: string[]} {
+  const names = [
+    uniqueTable(`${prefix}-s`), uniqueTable(`${prefix}-b`), uniqueTable(`${prefix}-r`), uniqueTable(`${prefix}-l`),
+  ]
+  const flags = ['--session-table', '--breakglass-table', '--request-table', '--rate-limit-table']
+  .flatMap((flag, index) => [flag, names[index]])
+  return {flags, names}
+}
+
+async function exportDocument(format: string, args: string[]): Promise<string> {
+  const run = await runCli(['init', 'all', '--export', format, ...args], {env: cleanEnv({AWS_REGION: 'us-east-1'})})
+  expect(run.code, run.stderr).to.equal(0)
+  return run.stdout
+}
+
+describe('the exports under the real tools (end to end)', function () {
+  this.timeout(600_000)
+
+  describe('cfn-lint', () => {
+    const cfnLint = findTool('cfn-lint', ['/root/.pyenv/shims/cfn-lint'])
+
+    before(function () {
+      skipWithout(this, 'cfn-lint', cfnLint)
+    })
+
+    it('finds nothing to report in any variant of the template', async () => {
+      const dir = mkdtempSync(join(scratchDir(), 'cfn-'))
+      const variants: Record<string, string[]> = {
+        'customer key by alias, tags': ['--kms-key', 'alias/sentinel', ...SETTINGS],
+        'customer key by ARN, no PITR': [
+          '--kms-key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', '--no-pitr',
+        ],
+        defaults: [],
+      }
+      const files = Object.entries(variants).map(([name, args], index) => {
+        const file = join(dir, `variant-${index}.yaml`)
+        return {args, file, name}
+      })
+      for (const {args, file} of files) writeFileSync(file, await exportDocument('cloudformation', args))
+      // cfn-lint exits 0 only when it reports nothing (errors, warnings or informational findings).
+      const lint = await exec(cfnLint!, ['--', ...files.map(({file}) => file)]).catch(error => error)
+      expect(lint.code ?? 0, `${lint.stdout}${lint.stderr}`).to.equal(0)
+      expect(lint.stdout).to.equal('')
+    })
+  })
+
+  describe('terraform', () => {
+    const terraform = findTool('terraform')
+    let layer: AwsLayer
+    let root: string
+    let initialised: string
+    let tfEnv: NodeJS.ProcessEnv
+
+    before(async function () {
+      skipWithout(this, 'terraform', terraform)
+      if (!existsSync('/opt/tf-plugins/registry.terraform.io/hashicorp/aws')) {
+        skipWithout(this, 'the hashicorp/aws provider mirror (/opt/tf-plugins)', undefined)
+      }
+
+      // Tables stay CREATING for a while, and DynamoDB refuses to create an indexed table while
+      // another is CREATING: the provider must ride that out, as the export's comment says.
+      layer = await startAwsLayer((await dynamoLocal()).endpoint, {creating: {ms: 1500}, indexCreationLimit: true})
+      describeAsAws(layer)
+      root = mkdtempSync(join(scratchDir(), 'terraform-'))
+      const cliConfig = join(root, 'terraform.rc')
+      writeFileSync(cliConfig, 'provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n  }\n}\n')
+      tfEnv = {
+        ...process.env,
+        CHECKPOINT_DISABLE: '1',
+        TF_CLI_CONFIG_FILE: cliConfig,
+        // One data dir (the provider, linked from the mirror) for every working folder: one init.
+        TF_DATA_DIR: join(root, 'data'),
+        TF_IN_AUTOMATION: '1',
+      }
+      initialised = workingFolder('init', await exportDocument('terraform', []))
+      await tf(initialised, ['init', '-input=false', '-backend=false'])
+    })
+
+    after(() => layer?.close())
+
+    /** A root module: the export, and the provider pointed at DynamoDB Local through the layer. */
+    function workingFolder(name: string, document: string): string {
+      const dir = join(root, name)
+      mkdirSync(dir)
+      writeFileSync(join(dir, 'sentinel-tables.tf'), document)
+      writeFileSync(join(dir, 'provider.tf'), [
+        'provider "aws" {',
+        '  region                      = "us-east-1"',
+        '  access_key                  = "test"',
+        '  secret_key                  = "test"',
+        '  skip_credentials_validation = true',
+        '  skip_metadata_api_check     = true',
+        '  skip_requesting_account_id  = true',
+        '  skip_region_validation      = true',
+        `  endpoints {\n    dynamodb = "${layer.endpoint}"\n  }`,
+        '}',
+        '',
+      ].join('\n'))
+      const lock = join(root, 'init', '.terraform.lock.hcl')
+      if (existsSync(lock)) copyFileSync(lock, join(dir, '.terraform.lock.hcl'))
+      return dir
+    }
+
+    async function tf(cwd: string, args: string[]): Promise<string> {
+      try {
+        const {stdout} = await exec(terraform!, [...args, '-no-color'], {cwd, env: tfEnv, maxBuffer: 64 * 1024 * 1024})
+        return stdout
+      } catch (error) {
+        const {stderr, stdout} = error as {stderr: string; stdout: string}
+        throw new Error(`terraform ${args.join(' ')} failed:\n${stdout}\n${stderr}`)
+      }
+    }
+
+    async function expectConverged(flags: string[]): Promise<void> {
+      const status = await runCli(
+        ['init', 'status', '--endpoint-url', layer.endpoint, ...flags, ...SETTINGS, '--json'],
+        {env: cleanEnv({AWS_REGION: 'us-east-1'})},
+      )
+      expect(status.code, `${status.stdout}\n${status.stderr}`).to.equal(0)
+      const tables = parseJson(status.stdout).result.tables as {converged: boolean; table: string}[]
+      expect(tables).to.have.length(4)
+      for (const table of tables) expect(table.converged, JSON.stringify(table)).to.equal(true)
+    }
+
+    it('validate, then apply onto DynamoDB Local: init status finds every table converged', async () => {
+      const {flags, names} = tableNames('tfapply')
+      const dir = workingFolder('apply', await exportDocument('terraform', [...flags, ...SETTINGS]))
+      expect(await tf(dir, ['validate'])).to.contain('The configuration is valid.')
+      const refusedBefore = layer.aws.refusals.length
+      const applied = await tf(dir, ['apply', '-auto-approve', '-input=false'])
+      expect(applied).to.contain('Apply complete! Resources: 4 added, 0 changed, 0 destroyed.')
+      for (const name of names) {
+        expect(requestsOf(layer.requests, 'CreateTable', {status: 200, table: name}), name).to.have.length(1)
+      }
+
+      // The provider retried the refused creates: the export needs no depends_on between tables.
+      expect(layer.aws.refusals.length - refusedBefore, 'CreateTable refused by the index limit').to.be.above(0)
+      await expectConverged(flags)
+      // And Terraform agrees: the tables it made are what it was asked for.
+      expect(await tf(dir, ['plan', '-input=false'])).to.contain('No changes.')
+    })
+
+    it('--import-existing: terraform plans to import each table sentinel made, and nothing else', async () => {
+      const {flags} = tableNames('tfimport')
+      const made = await runCli(
+        ['init', 'all', '--endpoint-url', layer.endpoint, ...flags, ...SETTINGS, '--yes'],
+        {env: cleanEnv({AWS_REGION: 'us-east-1'})},
+      )
+      expect(made.code, made.stderr).to.equal(0)
+      const document = await exportDocument('terraform', [
+        '--import-existing', '--endpoint-url', layer.endpoint, ...flags, ...SETTINGS,
+      ])
+      const dir = workingFolder('import', document)
+      const plan = await tf(dir, ['plan', '-input=false'])
+      const summary = /Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\./.exec(plan)
+      expect(summary, plan).to.not.equal(null)
+      const [imports, adds, changes, destroys] = summary!.slice(1).map(Number)
+      expect({
+        adds, changes, destroys, imports,
+      }, plan).to.deep.equal({
+        adds: 0, changes: 0, destroys: 0, imports: 4,
+      })
+    })
+  })
+})

@@ -1,0 +1,121 @@
+import {expect} from 'chai'
+/**
+ * Issue 16, `--local` side by side: two runs on one data folder never share a DynamoDB Local's
+ * SQLite file (that answers InternalFailure, HTTP 500). The second waits for the first, or says
+ * plainly that another run holds the folder; a DynamoDB Local left by a CLI killed with kill -9 is
+ * found and stopped by the next run. Real CLI runs, real DynamoDB Local, a real terminal for the
+ * run that holds the folder at its prompt.
+ */
+import {spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {
+  BIN, cleanEnv, type CliResult, runCli, scratchDir,
+} from '../support/cli.js'
+
+const output = (run: CliResult) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`
+const lastLine = (run: CliResult) => run.stderr.trim().split('\n').at(-1) ?? ''
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('--local side by side on one data folder (issue 16, end to end)', function () {
+  this.timeout(180_000)
+  const leftovers: number[] = []
+
+  afterEach(() => {
+    for (const pid of leftovers.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+  })
+
+  it('a second run waits for the first (held at its prompt), then both finish: no HTTP 500', async () => {
+    const dir = mkdtempSync(join(scratchDir(), 'local-'))
+    const env = cleanEnv()
+    const command = [process.execPath, BIN, 'init:all', '--local', '--local-dir', dir]
+    .map(part => `'${part}'`).join(' ')
+    const first = spawn('script', ['-qefc', command, '/dev/null'], {env: {...env, TERM: 'dumb'}, stdio: 'pipe'})
+    let screen = ''
+    const prompted = new Promise<void>(resolve => {
+      first.stdout.on('data', (chunk: Buffer) => {
+        screen += chunk.toString()
+        if (/\(y\/N\)/.test(screen)) resolve()
+      })
+    })
+    const firstDone = new Promise<null | number>(resolve => {
+      first.on('close', code => resolve(code))
+    })
+    await prompted
+    let answered = false
+    const second = await runCli(['init:all', '--local', '--local-dir', dir, '--yes'], {
+      env,
+      killAfterMs: 120_000,
+      onStderr(text) {
+        // The second run says it waits; only then does the first get its answer.
+        if (!answered && /Waiting for another sentinel --local run \(pid \d+\) to finish/.test(text)) {
+          answered = true
+          first.stdin.write('y\r')
+        }
+      },
+    })
+    expect(answered, output(second)).to.equal(true)
+    expect(await firstDone, screen).to.equal(0)
+    expect(second.code, output(second)).to.equal(0)
+    expect(second.stdout + second.stderr).not.to.match(/InternalFailure|HTTP 500/)
+    // The first run created the tables; the second found them as they should be.
+    expect(second.stdout.match(/unchanged \(already matches/g)).to.have.length(4)
+  })
+
+  it('while another run holds the folder past --wait-timeout: says so plainly, exit 3', async () => {
+    const dir = mkdtempSync(join(scratchDir(), 'local-'))
+    const env = cleanEnv()
+    const command = [process.execPath, BIN, 'init:ratelimit', '--local', '--local-dir', dir]
+    .map(part => `'${part}'`).join(' ')
+    const first = spawn('script', ['-qefc', command, '/dev/null'], {env: {...env, TERM: 'dumb'}, stdio: 'pipe'})
+    const firstDone = new Promise<void>(resolve => {
+      first.on('close', () => resolve())
+    })
+    await new Promise<void>(resolve => {
+      let screen = ''
+      first.stdout.on('data', (chunk: Buffer) => {
+        screen += chunk.toString()
+        if (/\(y\/N\)/.test(screen)) resolve()
+      })
+    })
+    const args = ['init:ratelimit', '--local', '--local-dir', dir, '--yes', '--wait-timeout', '2']
+    const second = await runCli(args, {env})
+    first.stdin.write('n\r')
+    await firstDone
+    expect(second.code, output(second)).to.equal(3)
+    const error = String.raw`^Error \(LOCAL_START_FAILED\): Another sentinel --local run `
+    expect(lastLine(second)).to.match(new RegExp(error +
+      `\\(pid \\d+\\) is using ${dir}; two DynamoDB Local servers cannot share one data folder\\. ` +
+      String.raw`Wait for that run to finish and rerun, or pass --local-dir with another folder\.$`))
+  })
+
+  it('a DynamoDB Local left running by a CLI killed with kill -9 is found and stopped by the next run', async () => {
+    const dir = mkdtempSync(join(scratchDir(), 'local-'))
+    const env = cleanEnv()
+    const killed = await runCli(['init:all', '--local', '--local-dir', dir, '--yes'], {
+      env,
+      onStderr(text, child) {
+        if (text.includes('DynamoDB Local on ')) child.kill('SIGKILL')
+      },
+    })
+    expect(killed.signal, output(killed)).to.equal('SIGKILL')
+    const lock = JSON.parse(readFileSync(join(dir, 'sentinel-local.lock'), 'utf8')) as {javaPid: number}
+    leftovers.push(lock.javaPid)
+    expect(isAlive(lock.javaPid), 'the killed CLI left its DynamoDB Local running').to.equal(true)
+
+    const next = await runCli(['init:all', '--local', '--local-dir', dir, '--yes'], {env})
+    expect(next.code, output(next)).to.equal(0)
+    expect(next.stderr).to.contain(`Stopped DynamoDB Local (pid ${lock.javaPid}) left running on ${dir}`)
+    expect(isAlive(lock.javaPid)).to.equal(false)
+    expect(next.stdout + next.stderr).not.to.match(/InternalFailure|HTTP 500/)
+  })
+})
