@@ -134,8 +134,7 @@ export const replicaFlags = {
     description: 'Also keep a replica in this region (repeatable): the table becomes a global table (version ' +
       '2019.11.21, eventual consistency) and the Lambda TVM of each region reads its own replica. Deletion ' +
       'protection, PITR and tags are set in every region. Strong consistency (MRSC) is not offered: it does ' +
-      'not support TTL, which every Sentinel table needs. Replicas are never removed.',
-    exclusive: ['local'],
+      'not support TTL, which every Sentinel table needs. Replicas are never removed. Not with --local.',
     helpGroup: 'MULTI-REGION',
     multiple: true,
   }),

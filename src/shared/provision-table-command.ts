@@ -96,6 +96,12 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     if (flags.local) this.localDir = localDataDir(flags)
 
     // 1. Everything local first: bad input never reaches AWS.
+    if (flags.local && (flags['replica-region'] ?? []).length > 0) {
+      // Checked here rather than declared exclusive: the USAGE line keeps --local beside --endpoint-url.
+      throw new SentinelError('INVALID_INPUT', '--replica-region cannot be used with --local: DynamoDB Local has no ' +
+        'global tables (replicas).', {suggestion: 'Leave out --replica-region, or run against AWS with --region.'})
+    }
+
     const choices = validateChoices(chooseTables(this.definitions, flags))
     if (flags.export && !flags['import-existing']) return this.exportOnly(flags, choices)
     const connection = await this.resolveTarget(flags)

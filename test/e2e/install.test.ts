@@ -101,7 +101,8 @@ describe('installed from the packed tarball (npm pack, npm install -g)', functio
       'all', 'approvals', 'breakglass', 'ratelimit', 'sessions', 'status',
     ])
     expect(answers['sentinel init st']).to.equal('status')
-    expect(answers['sentinel init status --re'].split(' ')).to.have.members(['--region', '--request-table'])
+    expect(answers['sentinel init status --re'].split(' '))
+    .to.have.members(['--region', '--replica-kms-key', '--replica-region', '--request-table'])
   })
 
   it('writes the zsh and PowerShell completion functions, naming every command', async () => {
