@@ -317,3 +317,25 @@ describe('errors operators meet (end to end)', () => {
     expect(badInputRuns.flat().filter(action => WRITE_ACTIONS.has(action))).to.deep.equal([])
   })
 })
+
+describe('the reason said for a refused command line (end to end)', () => {
+  // An unknown flag or an unexpected argument stops oclif's parse before flag relationships are
+  // checked: that is the reason to say, even when the same line also breaks a relationship.
+  const cases: [string[], string][] = [
+    [['init:sessions', '--local-dir', 'x', '--bogus'], 'Error (INVALID_INPUT): Nonexistent flag: --bogus.'],
+    [
+      ['init:sessions', 'extra', '--plan', '--export', 'terraform'],
+      'Error (INVALID_INPUT): Unexpected argument: extra.',
+    ],
+    [['init:sessions', '--local-dir', 'x'], 'Error (INVALID_INPUT): --local-dir needs --local.'],
+  ]
+  for (const [args, line] of cases) {
+    it(`${args.slice(1).join(' ')} → "${line}"`, async () => {
+      const run = await runCli(args, {env: cleanEnv()})
+      expect(run.code, run.stderr).to.equal(2)
+      expect(run.stderr).to.match(new RegExp(`^${line.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`)} `))
+      expect(run.stderr.trim().split('\n')).to.have.length(1)
+      expect(run.stdout).to.equal('')
+    })
+  }
+})
