@@ -6,7 +6,9 @@ import {expect} from 'chai'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {type ConnectionInput, resolveConnection} from '../../src/aws/connection.js'
+import {
+  type ConnectionInput, profileUsesSso, resolveConnection, serviceConfiguredEndpoint,
+} from '../../src/aws/connection.js'
 import {SentinelError} from '../../src/errors.js'
 import {scratchDir} from '../support/cli.js'
 
@@ -32,6 +34,32 @@ region = eusc-de-east-1
 region = us-west-2
 endpoint_url = http://127.0.0.1:4566
 ignore_configured_endpoint_urls = true
+
+[profile sso]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Admin
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+
+[profile role]
+role_arn = arn:aws:iam::123456789012:role/deploy
+source_profile = middle
+
+[profile middle]
+role_arn = arn:aws:iam::123456789012:role/hop
+source_profile = sso
+
+[profile loop-a]
+role_arn = arn:aws:iam::123456789012:role/a
+source_profile = loop-b
+
+[profile loop-b]
+role_arn = arn:aws:iam::123456789012:role/b
+source_profile = loop-a
 `
 
 /** Resolves with these environment variables set (as the SDK reads them: from process.env). */
@@ -105,6 +133,40 @@ describe('connection resolution (SDK config loaders)', () => {
     .to.include({endpoint: 'http://127.0.0.1:4566', region: 'eu-north-1'})
     expect(await resolveWith({env: {AWS_PROFILE: 'svc'}})).to.include({endpoint: 'http://127.0.0.1:8000', region: 'us-west-2'})
     expect(process.env.AWS_PROFILE, 'left as it was').to.equal(undefined)
+  })
+
+  it('--aws-profile leaves AWS_PROFILE as it was, set or unset', async () => {
+    process.env.AWS_PROFILE = 'svc'
+    expect(await resolveConnection({profile: 'dev'})).to.include({endpoint: 'http://127.0.0.1:4566'})
+    expect(process.env.AWS_PROFILE).to.equal('svc')
+    delete process.env.AWS_PROFILE
+    expect(await resolveConnection({profile: 'dev'})).to.include({endpoint: 'http://127.0.0.1:4566'})
+    expect(process.env).not.to.have.property('AWS_PROFILE')
+  })
+
+  it('resolutions under different profiles at once each read their own profile and restore AWS_PROFILE', async () => {
+    const profiles = ['dev', 'svc', 'dev', 'quiet', 'svc']
+    const connections = await Promise.all(profiles.map(profile => resolveConnection({profile})))
+    expect(connections.map(connection => connection.endpoint)).to.deep.equal([
+      'http://127.0.0.1:4566', 'http://127.0.0.1:8000', 'http://127.0.0.1:4566', undefined, 'http://127.0.0.1:8000',
+    ])
+    expect(process.env).not.to.have.property('AWS_PROFILE')
+  })
+
+  it("the SDK's configured-endpoint reader missing is an UNEXPECTED error, never a silent no endpoint", () => {
+    const missing = (() => serviceConfiguredEndpoint({}))
+    expect(missing).to.throw(SentinelError).with.property('code', 'UNEXPECTED')
+    expect(() => serviceConfiguredEndpoint({serviceConfiguredEndpoint: 'x'})).to.throw(SentinelError)
+    expect(serviceConfiguredEndpoint({serviceConfiguredEndpoint: Promise.resolve.bind(Promise)})).to.be.a('function')
+  })
+
+  it('SSO: the profile, or the end of its source_profile chain (a role assumed with SSO credentials)', async () => {
+    expect(await profileUsesSso('sso')).to.equal(true)
+    expect(await profileUsesSso('role')).to.equal(true)
+    expect(await profileUsesSso('middle')).to.equal(true)
+    expect(await profileUsesSso('dev')).to.equal(false)
+    expect(await profileUsesSso('loop-a'), 'a source_profile cycle ends').to.equal(false)
+    expect(await profileUsesSso('ghost')).to.equal(false)
   })
 
   it('a malformed endpoint names where it came from; an unknown profile names the known ones', async () => {
