@@ -2,6 +2,8 @@
  * Where the CLI connects, resolved locally as the SDKs define it: region chain, profiles, and the
  * DynamoDB endpoint from the flag, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, or the profile.
  */
+import {DescribeTableCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {expect} from 'chai'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -9,6 +11,8 @@ import {join} from 'node:path'
 import {
   type ConnectionInput, profileUsesSso, resolveConnection, serviceConfiguredEndpoint,
 } from '../../src/aws/connection.js'
+import {dynamoDbClientConfig} from '../../src/aws/sdk-dynamodb.js'
+import {stsClientConfig} from '../../src/aws/sts.js'
 import {SentinelError} from '../../src/errors.js'
 import {scratchDir} from '../support/cli.js'
 
@@ -61,6 +65,23 @@ source_profile = loop-b
 role_arn = arn:aws:iam::123456789012:role/b
 source_profile = loop-a
 `
+
+/** The host a client would send its first request to; stopped before anything is sent. */
+async function hostCalled(client: DynamoDBClient | STSClient, send: () => Promise<unknown>): Promise<string> {
+  let host = ''
+  const stop = new Error('stopped before sending')
+  const record = (args: {request: unknown}) => {
+    host = `${(args.request as {hostname?: string}).hostname}`
+    throw stop
+  }
+
+  // eslint-disable-next-line unicorn/consistent-function-scoping
+  client.middlewareStack.add(() => async args => record(args), {step: 'build'})
+  const error = await send().then(() => undefined, (error_: unknown) => error_)
+  client.destroy()
+  expect(error).to.equal(stop)
+  return host
+}
 
 /** Resolves with these environment variables set (as the SDK reads them: from process.env). */
 async function resolveWith(input: ConnectionInput & {env?: Record<string, string>}) {
@@ -151,6 +172,26 @@ describe('connection resolution (SDK config loaders)', () => {
       'http://127.0.0.1:4566', 'http://127.0.0.1:8000', 'http://127.0.0.1:4566', undefined, 'http://127.0.0.1:8000',
     ])
     expect(process.env).not.to.have.property('AWS_PROFILE')
+  })
+
+  it('the clients send where the connection says, not to the endpoint_url of AWS_PROFILE\'s profile', async () => {
+    process.env.AWS_PROFILE = 'dev'
+    const connection = {
+      ...await resolveConnection({profile: 'eusc'}),
+      credentials: {accessKeyId: 'test', secretAccessKey: 'test'},
+    }
+    expect(connection.endpoint, 'profile eusc has no endpoint').to.equal(undefined)
+    const dynamodb = new DynamoDBClient(dynamoDbClientConfig(connection))
+    expect(await hostCalled(dynamodb, () => dynamodb.send(new DescribeTableCommand({TableName: 't'}))))
+    .to.equal('dynamodb.eusc-de-east-1.amazonaws.eu')
+    const sts = new STSClient(stsClientConfig(connection, undefined))
+    expect(await hostCalled(sts, () => sts.send(new GetCallerIdentityCommand({}))))
+    .to.equal('sts.eusc-de-east-1.amazonaws.eu')
+    // The connection's endpoint, when there is one, is where they send.
+    const local = {...connection, endpoint: 'http://127.0.0.1:8000'}
+    const dynamodbLocal = new DynamoDBClient(dynamoDbClientConfig(local))
+    expect(await hostCalled(dynamodbLocal, () => dynamodbLocal.send(new DescribeTableCommand({TableName: 't'}))))
+    .to.equal('127.0.0.1')
   })
 
   it("the SDK's configured-endpoint reader missing is an UNEXPECTED error, never a silent no endpoint", () => {
