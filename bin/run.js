@@ -12,9 +12,15 @@ try {
   if (error instanceof Errors.ExitError) {
     process.exitCode = error.oclif.exit
   } else {
-    // Built by npm run build, as every command is.
-    const {reportOclifError} = await import('../dist/shared/error-output.js')
-    process.exitCode = reportOclifError(error, process.argv)
+    try {
+      // Built by npm run build, as every command is.
+      const {reportOclifError} = await import('../dist/shared/error-output.js')
+      process.exitCode = reportOclifError(error, process.argv)
+    } catch {
+      // No build to report with: still one plain line and the exit code oclif meant (2 for usage).
+      process.stderr.write(`Error: ${String(error?.message ?? error).split('\n')[0]}\n`)
+      process.exitCode = error?.oclif?.exit === 2 ? 2 : 1
+    }
   }
 }
 

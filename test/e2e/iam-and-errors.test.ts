@@ -1,8 +1,14 @@
 /** --generate-iam, and the errors operators meet: one line, a remedy, the right exit code, no AWS call. */
 import {expect} from 'chai'
-import {writeFileSync} from 'node:fs'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {
+  mkdtempSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs'
+import {join, resolve} from 'node:path'
 
-import {cleanEnv, parseJson, runCli} from '../support/cli.js'
+import {
+  cleanEnv, parseJson, runCli, scratchDir,
+} from '../support/cli.js'
 import {
   emulatePitrAndTags, type RecordingProxy, startProxy, WRITE_ACTIONS,
 } from '../support/proxy.js'
@@ -338,4 +344,19 @@ describe('the reason said for a refused command line (end to end)', () => {
       expect(run.stdout).to.equal('')
     })
   }
+})
+
+describe('bin/run.js without the error reporter of the build', () => {
+  it("what oclif raises itself is still one plain line with oclif's exit code, no stack trace", () => {
+    // A copy of the CLI whose dist lacks shared/error-output.js.
+    const root = mkdtempSync(join(scratchDir(), 'cli-copy-'))
+    execFileSync('cp', ['-r', 'bin', 'dist', 'package.json', 'oclif.manifest.json', root])
+    rmSync(join(root, 'dist/shared/error-output.js'))
+    symlinkSync(resolve('node_modules'), join(root, 'node_modules'))
+    const bin = join(root, 'bin/run.js')
+    const run = spawnSync(process.execPath, [bin, 'help', 'nope'], {encoding: 'utf8', env: cleanEnv()})
+    expect(run.status, run.stderr).to.equal(2)
+    expect(run.stderr).to.equal('Error: Command nope not found.\n')
+    expect(run.stdout).to.equal('')
+  })
 })
