@@ -9,7 +9,7 @@ import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 
 // @ts-expect-error: a plain JavaScript build script, without type declarations
-import {installedSdkPartitions} from '../../scripts/partitions.mjs'
+import {checkAgainstSdk, installedSdkPartitions, sdkPartition} from '../../scripts/partitions-lib.mjs'
 import {
   dynamoDbHost,
   isKnownRegionShape,
@@ -100,6 +100,18 @@ describe('partitions (the AWS SDK partition data)', () => {
     const installed = installedSdkPartitions()
     const hint = "The installed SDK's partition data differs from src/aws/sdk-partitions.ts: run npm run build."
     expect(installed, hint).to.deep.equal(structuredClone(SDK_PARTITIONS))
+  })
+
+  it("the generator's check refuses data that answers otherwise than the SDK's partition()", () => {
+    const installed = installedSdkPartitions()
+    expect(() => checkAgainstSdk(installed, sdkPartition())).not.to.throw()
+    const altered = structuredClone(installed)
+    altered.partitions.find((partition: {id: string}) => partition.id === 'aws-cn').outputs.dnsSuffix = 'amazonaws.com'
+    expect(() => checkAgainstSdk(altered, sdkPartition(), 'altered'))
+    .to.throw(/^altered disagrees with the SDK's partition\("(aws-)?cn-/)
+    const renamed = structuredClone(installed)
+    renamed.partitions[0].regions['us-east-1'].description = 'Somewhere'
+    expect(() => checkAgainstSdk(renamed, sdkPartition())).to.throw('partition("us-east-1")')
   })
 
   it('dynamoDbHost is the host the DynamoDB client resolves for the region', () => {
