@@ -5,7 +5,7 @@
  * is not a replica; with a customer-managed key every replica needs a key of its own region, and
  * all replicas use the same type of key.
  */
-import {partitionOf, SDK_PARTITIONS} from '../aws/partitions.js'
+import {listedRegions, partitionOf} from '../aws/partitions.js'
 import {invalidInput, SentinelError} from '../errors.js'
 import {type KmsKeyRef, parseKmsKey} from './validate.js'
 
@@ -27,8 +27,7 @@ const KEY_FLAG = '--replica-kms-key'
 
 /** A region the SDK's partition data lists (a replica cannot go to a region AWS does not know). */
 function listedRegion(region: string): boolean {
-  return !region.endsWith('-global')
-    && SDK_PARTITIONS.partitions.some(partition => Object.hasOwn(partition.regions, region))
+  return listedRegions().includes(region)
 }
 
 /**
