@@ -12,7 +12,9 @@ import {expect} from 'chai'
 import type {PortOperation} from '../../src/aws/dynamodb-port.js'
 
 import {ExitCode} from '../../src/errors.js'
-import {onlyJson, runCommand, startCommand} from '../support/command-runner.js'
+import {
+  type Interrupted, onlyJson, runCommand, startCommand,
+} from '../support/command-runner.js'
 import {FakeDynamoDb} from '../support/fake-dynamodb.js'
 
 const REGION = ['--region', 'us-east-1']
@@ -164,8 +166,15 @@ describe('commands in-process (oclif Config, in-memory DynamoDB, no Java)', () =
     const fake = new HeldAfterCreate()
     const running = startCommand('init:ratelimit', [...REGION, '--yes'], {port: fake})
     await fake.held
-    const interrupted = running.signal('SIGINT')
-    fake.release()
+    let interrupted: Interrupted
+    try {
+      interrupted = running.signal('SIGINT')
+    } finally {
+      // Let the run go on (a real process has left by now), so that it ends and closes what it opened.
+      fake.release()
+      await running.done
+    }
+
     const run = await running.done
 
     expect(interrupted.exitCode).to.equal(ExitCode.SIGINT).and.to.equal(130)
@@ -175,7 +184,6 @@ describe('commands in-process (oclif Config, in-memory DynamoDB, no Java)', () =
     expect(interrupted.stdout).not.to.contain('created')
     // Only CreateTable was sent: the interrupt came while AWS was creating the table.
     expect(fake.calls.slice(0, fake.callsWhenHeld).filter(call => WRITES.has(call))).to.deep.equal(['createTable'])
-    // The run, let go on here (a real process has left), still closes what it opened.
     expect(run.sessions).to.deep.equal({closed: 1, opened: 1})
   })
 })
