@@ -2,7 +2,16 @@
 // The AWS SDK warns about Node 20 on stderr at its first call; operators cannot act on it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 
-const {main} = await import('../dist/main.js')
+let main
+try {
+  ({main} = await import('../dist/main.js'))
+} catch (error) {
+  // A checkout that was never built (or a broken install): one plain line, never a stack trace.
+  const reason = String(error?.message ?? error).split('\n')[0]
+  process.stderr.write(`Error: sentinel is not built here (${reason}). Run npm run build (npm ci does it).\n`)
+  process.exit(1)
+}
+
 await main(process.argv.slice(2), import.meta.url)
 
 // Leave promptly: idle keep-alive sockets must not hold the process open.

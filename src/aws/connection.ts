@@ -11,7 +11,7 @@ import {join} from 'node:path'
 
 import {closest} from '../distance.js'
 import {invalidInput, SentinelError} from '../errors.js'
-import {isKnownRegionShape, partitionOf, SDK_PARTITIONS} from './partitions.js'
+import {isKnownRegionShape, listedRegions, partitionOf} from './partitions.js'
 import {SILENT_LOGGER} from './request-policy.js'
 
 export interface ConnectionInput {
@@ -41,12 +41,6 @@ export interface Connection {
 /** A region's name without its number: eu-west for eu-west-1. */
 function stem(region: string): string {
   return region.replace(/\d+$/, '')
-}
-
-/** The regions the SDK's partition data lists (not its -global pseudo-regions). */
-function listedRegions(): string[] {
-  return SDK_PARTITIONS.partitions.flatMap(partition => Object.keys(partition.regions))
-  .filter(region => !region.endsWith('-global'))
 }
 
 /**
@@ -134,14 +128,15 @@ async function configuredEndpoint(profile: string | undefined): Promise<[string,
   const client = new DynamoDBClient({logger: SILENT_LOGGER, region: 'us-east-1'})
   let url: string | undefined
   try {
+    const read = serviceConfiguredEndpoint(client.config)
     // The SDK reads the configured endpoint of the profile AWS_PROFILE names (not of the client's
     // `profile` option), so --aws-profile is put there while it reads.
-    url = await withAwsProfile(profile, async () => client.config.serviceConfiguredEndpoint?.())
-  } catch (error) {
-    throw new SentinelError('UNKNOWN_PROFILE', `Cannot read the DynamoDB endpoint from the AWS config: ${
-      (error as Error).message.replace(/\.$/, '')}.`, {
-      cause: error,
-      suggestion: 'Fix ~/.aws/config (or AWS_CONFIG_FILE), then rerun.',
+    url = await withAwsProfile(profile, read).catch((error: unknown) => {
+      throw new SentinelError('UNKNOWN_PROFILE', `Cannot read the DynamoDB endpoint from the AWS config: ${
+        (error as Error).message.replace(/\.$/, '')}.`, {
+        cause: error,
+        suggestion: 'Fix ~/.aws/config (or AWS_CONFIG_FILE), then rerun.',
+      })
     })
   } finally {
     client.destroy()
@@ -156,27 +151,69 @@ async function configuredEndpoint(profile: string | undefined): Promise<[string,
   return [url, `the AWS config (profile ${profile ?? 'default'})`]
 }
 
-async function withAwsProfile<T>(profile: string | undefined, read: () => Promise<T>): Promise<T> {
-  const saved = process.env.AWS_PROFILE
-  if (profile === undefined || profile === saved) return read()
-  process.env.AWS_PROFILE = profile
-  try {
-    return await read()
-  } finally {
-    if (saved === undefined) delete process.env.AWS_PROFILE
-    else process.env.AWS_PROFILE = saved
+/**
+ * The SDK client's reader of its configured endpoint. It is @internal in @smithy/core: should an
+ * SDK update drop or rename it, the CLI must stop rather than silently ignore a configured endpoint
+ * (and send to AWS what was meant for an emulator).
+ */
+export function serviceConfiguredEndpoint(config: object): () => Promise<string | undefined> {
+  const read = (config as {serviceConfiguredEndpoint?: unknown}).serviceConfiguredEndpoint
+  if (typeof read !== 'function') {
+    throw new SentinelError('UNEXPECTED', 'The AWS SDK no longer offers serviceConfiguredEndpoint().', {
+      suggestion: 'The installed AWS SDK changed: report this bug in sentinel. Until fixed, pass --endpoint-url.',
+    })
   }
+
+  return (read as () => Promise<string | undefined>).bind(config)
 }
+
+/** The end of the reads that set AWS_PROFILE (see withAwsProfile). */
+let profileReads: Promise<unknown> = Promise.resolve()
+
+/**
+ * Runs read() with AWS_PROFILE set to the profile. process.env is shared by everything in the
+ * process and read() awaits, so two such reads at once (several regions, tests) would see each
+ * other's profile or restore the wrong one: they are run one after another.
+ */
+async function withAwsProfile<T>(profile: string | undefined, read: () => Promise<T>): Promise<T> {
+  const run = async () => {
+    const saved = process.env.AWS_PROFILE
+    if (profile === undefined || profile === saved) return read()
+    process.env.AWS_PROFILE = profile
+    try {
+      return await read()
+    } finally {
+      if (saved === undefined) delete process.env.AWS_PROFILE
+      else process.env.AWS_PROFILE = saved
+    }
+  }
+
+  const result = profileReads.then(run, run)
+  profileReads = result.catch(() => {})
+  return result
+}
+
+/** How many source_profile links are followed at most: the AWS CLI needs few; a cycle stops here too. */
+const MAX_SOURCE_PROFILES = 10
 
 /**
  * Whether the profile (else the default one) signs in with AWS SSO (IAM Identity Center): an
- * sso_session or sso_start_url. Read when a credentials error needs naming, never before.
+ * sso_session or sso_start_url, on it or on the profile its source_profile chain ends at (a role
+ * assumed with SSO credentials). Read when a credentials error needs naming, never before.
  */
 export async function profileUsesSso(profile: string | undefined): Promise<boolean> {
   try {
     const {config} = await loadSharedConfig()
-    const section = config[profile ?? 'default']
-    return Boolean(section?.sso_session || section?.sso_start_url)
+    const seen = new Set<string>()
+    let name: string | undefined = profile ?? 'default'
+    while (name !== undefined && !seen.has(name) && seen.size < MAX_SOURCE_PROFILES) {
+      seen.add(name)
+      const section: Record<string, string | undefined> | undefined = config[name]
+      if (section?.sso_session || section?.sso_start_url) return true
+      name = section?.source_profile
+    }
+
+    return false
   } catch {
     return false
   }

@@ -39,12 +39,6 @@ export interface SdkPartitions {
   version: string
 }
 
-/**
- * The SDK's partitionsInfo, verbatim: src/aws/sdk-partitions.ts is generated from the installed SDK
- * by scripts/partitions.mjs at every build.
- */
-export const SDK_PARTITIONS: SdkPartitions = SDK_PARTITION_DATA
-
 interface RegionShape {
   partition: PartitionData
   shape: RegExp
@@ -54,7 +48,7 @@ interface RegionShape {
 let regionShapes: RegionShape[] | undefined
 
 function shapes(): RegionShape[] {
-  regionShapes ??= SDK_PARTITIONS.partitions.map(partition => ({
+  regionShapes ??= SDK_PARTITION_DATA.partitions.map(partition => ({
     partition,
     shape: new RegExp(partition.regionRegex),
   }))
@@ -66,13 +60,13 @@ function shapes(): RegionShape[] {
  * whose regionRegex matches, else aws.
  */
 export function partitionOf(region: string): PartitionInfo {
-  for (const partition of SDK_PARTITIONS.partitions) {
+  for (const partition of SDK_PARTITION_DATA.partitions) {
     if (Object.hasOwn(partition.regions, region)) return {...partition.outputs, ...partition.regions[region]}
   }
 
   const matching = shapes().find(({shape}) => shape.test(region))
   if (matching) return {...matching.partition.outputs}
-  const aws = SDK_PARTITIONS.partitions.find(partition => partition.id === 'aws')
+  const aws = SDK_PARTITION_DATA.partitions.find(partition => partition.id === 'aws')
   if (!aws) throw new Error('The AWS SDK partition data has no aws partition.')
   return {...aws.outputs}
 }
@@ -84,11 +78,17 @@ export function partitionOf(region: string): PartitionInfo {
  */
 export function isKnownRegionShape(region: string): boolean {
   if (region.endsWith('-global')) return false
-  const listed = SDK_PARTITIONS.partitions.some(partition => Object.hasOwn(partition.regions, region))
+  const listed = SDK_PARTITION_DATA.partitions.some(partition => Object.hasOwn(partition.regions, region))
   return listed || shapes().some(({shape}) => shape.test(region))
 }
 
 /** DynamoDB's regional host name: dynamodb.<region>.<dnsSuffix of the region's partition>. */
 export function dynamoDbHost(region: string): string {
   return `dynamodb.${region}.${partitionOf(region).dnsSuffix}`
+}
+
+/** The regions the SDK's partition data lists (not its -global pseudo-regions). */
+export function listedRegions(): string[] {
+  return SDK_PARTITION_DATA.partitions.flatMap(partition => Object.keys(partition.regions))
+  .filter(region => !region.endsWith('-global'))
 }

@@ -35,20 +35,30 @@ export const SILENCE_MS = 3000
 const tableNameOf = (input: {TableName?: string}) => input.TableName ?? ''
 const resourceArnOf = (input: {ResourceArn?: string}) => input.ResourceArn ?? ''
 
-export async function createDynamoDbAdapter(
-  connection: Connection,
-  options: AdapterOptions = {},
-): Promise<DynamoDbPort> {
-  const sdk = await import('@aws-sdk/client-dynamodb')
-  const config: DynamoDBClientConfig = {
+/**
+ * The DynamoDB clients' configuration. The endpoint is connection.endpoint, resolved once before any
+ * call (--aws-profile over AWS_PROFILE), or none: the SDK's own configured-endpoint lookup is off,
+ * since it reads the profile AWS_PROFILE names even when --aws-profile names another.
+ */
+export function dynamoDbClientConfig(connection: Connection): DynamoDBClientConfig {
+  return {
     credentials: connection.credentials,
     endpoint: connection.endpoint,
+    ignoreConfiguredEndpointUrls: true,
     logger: SILENT_LOGGER,
     profile: connection.profile,
     region: connection.region,
     requestHandler: boundedRequests(DYNAMODB_REQUEST_TIMEOUT_MS),
     retryMode: 'standard',
   }
+}
+
+export async function createDynamoDbAdapter(
+  connection: Connection,
+  options: AdapterOptions = {},
+): Promise<DynamoDbPort> {
+  const sdk = await import('@aws-sdk/client-dynamodb')
+  const config = dynamoDbClientConfig(connection)
   const retrying = new sdk.DynamoDBClient({...config, maxAttempts: MAX_ATTEMPTS})
   // CreateTable and UpdateTable go out once: the provisioning service reads before any resend.
   const once = new sdk.DynamoDBClient({...config, maxAttempts: 1})

@@ -1,4 +1,6 @@
 /** The account behind the credentials, from STS GetCallerIdentity (which needs no permission). */
+import type {STSClientConfig} from '@aws-sdk/client-sts'
+
 import {SentinelError} from '../errors.js'
 import {type Connection, profileUsesSso} from './connection.js'
 import {classifyAwsError, isCredentialsError} from './errors.js'
@@ -22,6 +24,24 @@ export function isEmulatorEndpoint(endpoint: string): boolean {
 }
 
 /**
+ * The STS client's configuration: AWS_ENDPOINT_URL_STS, else STS's regional endpoint. The SDK's own
+ * configured-endpoint lookup is off: it reads the profile AWS_PROFILE names even when --aws-profile
+ * names another, and a profile's endpoint_url (meant for DynamoDB) would take STS there too.
+ */
+export function stsClientConfig(connection: Connection, stsEndpoint: string | undefined): STSClientConfig {
+  return {
+    credentials: connection.credentials,
+    endpoint: stsEndpoint,
+    ignoreConfiguredEndpointUrls: true,
+    logger: SILENT_LOGGER,
+    maxAttempts: STS_MAX_ATTEMPTS,
+    profile: connection.profile,
+    region: connection.region,
+    requestHandler: boundedRequests(STS_REQUEST_TIMEOUT_MS),
+  }
+}
+
+/**
  * The account for ARNs and the target. Looked up for AWS, also behind an endpoint override (a VPC
  * or FIPS endpoint is real AWS); not for an emulator, unless AWS_ENDPOINT_URL_STS says where.
  */
@@ -35,15 +55,7 @@ export const lookupAccount: AccountLookup = async connection => {
   }
 
   const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
-  const client = new STSClient({
-    credentials: connection.credentials,
-    endpoint: stsEndpoint,
-    logger: SILENT_LOGGER,
-    maxAttempts: STS_MAX_ATTEMPTS,
-    profile: connection.profile,
-    region: connection.region,
-    requestHandler: boundedRequests(STS_REQUEST_TIMEOUT_MS),
-  })
+  const client = new STSClient(stsClientConfig(connection, stsEndpoint))
   try {
     const identity = await client.send(new GetCallerIdentityCommand({}))
     return identity.Account ?? '*'

@@ -10,15 +10,12 @@ import type {DesiredTable} from '../tables/desired.js'
 
 import {keyAttributes} from '../tables/definitions.js'
 import {kmsKeyId} from '../tables/desired.js'
+import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {
   type ExistingTables,
   exportNames,
   runtimeEnvVar,
   sortedTags,
-  TABLE_NAME_DESCRIPTION,
-  TABLE_NAME_MAX_LENGTH,
-  TABLE_NAME_MIN_LENGTH,
-  TABLE_NAME_PATTERN,
   whereSentinelReadsIt,
 } from './names.js'
 
@@ -59,10 +56,10 @@ export function renderCloudFormation(
       Type: 'String',
       Description: `Name of the ${definition.purpose} table (${runtimeEnvVar(definition)}).`,
       Default: table.tableName,
-      AllowedPattern: TABLE_NAME_PATTERN,
-      ConstraintDescription: `${TABLE_NAME_DESCRIPTION}.`,
-      MaxLength: TABLE_NAME_MAX_LENGTH,
-      MinLength: TABLE_NAME_MIN_LENGTH,
+      AllowedPattern: `${TABLE_NAME_RULE.characterClass}+`,
+      ConstraintDescription: `${TABLE_NAME_RULE.description}.`,
+      MaxLength: TABLE_NAME_RULE.maxLength,
+      MinLength: TABLE_NAME_RULE.minLength,
     }
     resources[names.cfnResource] = {
       Type: 'AWS::DynamoDB::Table',

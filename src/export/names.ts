@@ -6,7 +6,6 @@
 import type {TableDefinition} from '../tables/definitions.js'
 
 import {type DesiredTable, desiredTags} from '../tables/desired.js'
-import {TABLE_NAME_RULE} from '../tables/validate.js'
 
 /** Tables that already exist: table name -> what the live account says about it. */
 export type ExistingTables = ReadonlyMap<string, {arn?: string}>
@@ -55,9 +54,3 @@ export function whereSentinelReadsIt(definition: TableDefinition): string {
 export function sortedTags(table: DesiredTable): [string, string][] {
   return [...desiredTags(table)].sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
 }
-
-/** DynamoDB's table-name rule, as the parameter and the variable declare it. */
-export const TABLE_NAME_PATTERN = `${TABLE_NAME_RULE.characterClass}+`
-export const TABLE_NAME_MIN_LENGTH = TABLE_NAME_RULE.minLength
-export const TABLE_NAME_MAX_LENGTH = TABLE_NAME_RULE.maxLength
-export const TABLE_NAME_DESCRIPTION = TABLE_NAME_RULE.description

@@ -5,10 +5,10 @@
  * adopts live tables instead of Terraform trying to create them again.
  */
 import type {DesiredTable} from '../tables/desired.js'
-import type {KmsKeyRef} from '../tables/validate.js'
 
 import {keyAttributes} from '../tables/definitions.js'
 import {kmsKeyId} from '../tables/desired.js'
+import {type KmsKeyRef, TABLE_NAME_RULE} from '../tables/validate.js'
 import {
   attribute, block, call, type HclBlock, type HclBodyItem, reference, renderHcl,
 } from './hcl.js'
@@ -17,10 +17,6 @@ import {
   exportNames,
   runtimeEnvVar,
   sortedTags,
-  TABLE_NAME_DESCRIPTION,
-  TABLE_NAME_MAX_LENGTH,
-  TABLE_NAME_MIN_LENGTH,
-  TABLE_NAME_PATTERN,
   whereSentinelReadsIt,
 } from './names.js'
 
@@ -91,7 +87,8 @@ function nameVariable(table: DesiredTable): HclBlock {
   const {definition} = table
   const variable = exportNames(definition).tfNameVariable
   // "[a-zA-Z0-9_.-]+" -> "^[a-zA-Z0-9_.-]{3,255}$": the length check in the same RE2 pattern.
-  const namePattern = `^${TABLE_NAME_PATTERN.replace(/\+$/, '')}{${TABLE_NAME_MIN_LENGTH},${TABLE_NAME_MAX_LENGTH}}$`
+  const {characterClass, maxLength, minLength} = TABLE_NAME_RULE
+  const namePattern = `^${characterClass}{${minLength},${maxLength}}$`
   return block(
     'variable',
     [variable],
@@ -106,7 +103,7 @@ function nameVariable(table: DesiredTable): HclBlock {
           attribute('condition', call('can', call('regex', namePattern, reference(`var.${variable}`)))),
           attribute(
             'error_message',
-            `A DynamoDB table name has ${TABLE_NAME_DESCRIPTION}.`,
+            `A DynamoDB table name has ${TABLE_NAME_RULE.description}.`,
           ),
         ],
       ),

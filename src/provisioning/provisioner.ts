@@ -510,6 +510,18 @@ class TableApply {
   }
 
   /**
+   * After a refused index: did another process add it meanwhile? The refusal is the error to report:
+   * if the read that checks fails, the refusal is rethrown, not the read's error.
+   */
+  private async addedMeanwhile(action: Action, refusal: SentinelError): Promise<boolean> {
+    try {
+      return !(await this.stillNeeded(action))
+    } catch {
+      throw refusal
+    }
+  }
+
+  /**
    * ResourceInUseException means another change is under way: wait for it, read the table again
    * and send only if the change is still needed (the other change may have been this one).
    * Returns false when nothing was sent because another process made the change.
@@ -527,7 +539,7 @@ class TableApply {
       } catch (error) {
         if (!(error instanceof SentinelError)) throw error
         // Refused, and the table no longer needs the index: someone else added it; join.
-        if (indexName && error.awsName === 'ValidationException' && !(await this.stillNeeded(action))) {
+        if (indexName && error.awsName === 'ValidationException' && await this.addedMeanwhile(action, error)) {
           this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
           return false
         }

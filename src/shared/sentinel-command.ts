@@ -212,20 +212,41 @@ function brokenRelationships(parse: ParseData): string[] | undefined {
  */
 export function parseErrorReason(error: Error): string {
   if (error instanceof FlagValueError) return `--${error.flag}: ${error.reason}`.replace(/\.?$/, '.')
-  const broken = brokenRelationships((error as {parse?: ParseData}).parse ?? {})
-  // "--a cannot be used with --b" and "--b cannot be used with --a" say one thing.
-  const unique = broken?.filter((reason, index) => {
-    const [flag, other] = reason.split(' cannot be used with ')
-    return other === undefined || !broken.slice(0, index).includes(`${other} cannot be used with ${flag}`)
-  })
-  if (unique && unique.length > 0) return [...new Set(unique)].join('; ').replace(/\.?$/, '.')
-  // Anything else oclif raises says its reason itself, within oclif's fixed framing lines.
+  // oclif's own reasons, within its fixed framing lines (one line per failed check).
   // eslint-disable-next-line no-control-regex
   const lines = error.message.replaceAll(/\u001B\[[\d;]*m/g, '').split('\n').map(line => line.trim())
   const unframed = lines.filter(line => line !== '' && !FRAMING.has(line))
+  const relationships = failedFlagValidation(error) ? relationshipReasons(error, unframed.length) : undefined
+  if (relationships) return relationships
   // A flag not wrapped with keepingReason: oclif frames its reason with "Parsing --flag".
   const flag = unparsedFlag(error)
   return (flag ? `--${flag}: ${unframed.slice(1).join('; ')}` : unframed.join('; ')).replace(/\.?$/, '.')
+}
+
+/**
+ * Whether oclif's flag validation (relationships, required, exactlyOne, atLeastOne) failed, by the
+ * error's type. Only then do the given flags break a relationship: an unknown flag or an unexpected
+ * argument stops the parse first and must be the reason said, whatever else the command line holds.
+ * oclif does not export the class, so it is told by its constructor's name.
+ */
+function failedFlagValidation(error: Error): boolean {
+  return error instanceof Errors.CLIError && error.constructor.name === 'FailedFlagValidationError'
+}
+
+/**
+ * The broken relationships said plainly, when they account for every reason oclif gives (each
+ * check oclif failed is one line of its message); undefined otherwise (a required, exactlyOne or
+ * atLeastOne failure among them), so that oclif's own lines are said and none is dropped.
+ */
+function relationshipReasons(error: Error, oclifReasons: number): string | undefined {
+  const broken = brokenRelationships((error as {parse?: ParseData}).parse ?? {})
+  if (!broken || broken.length === 0 || new Set(broken).size !== oclifReasons) return undefined
+  // "--a cannot be used with --b" and "--b cannot be used with --a" say one thing.
+  const unique = broken.filter((reason, index) => {
+    const [flag, other] = reason.split(' cannot be used with ')
+    return other === undefined || !broken.slice(0, index).includes(`${other} cannot be used with ${flag}`)
+  })
+  return [...new Set(unique)].join('; ').replace(/\.?$/, '.')
 }
 
 /** The flag whose own parse failed, for a flag not wrapped with keepingReason: oclif's "Parsing --x" frame. */

@@ -22,6 +22,8 @@ export const TABLE_NAME_RULE = {
   characterClass: '[a-zA-Z0-9_.-]',
   /** The allowed characters, for help texts and suggestions. */
   characters: 'A-Z a-z 0-9 _ . -',
+  /** The allowed characters in words, for error messages. */
+  charactersInWords: 'letters, digits, "_", "." and "-"',
   /** The rule in words, for the exports' validation messages. */
   description: '3-255 characters: letters, digits, underscore, dot and hyphen',
   maxLength: 255,
@@ -44,7 +46,7 @@ export function validateTableName(name: string, source = '--table'): string {
 
   if (!TABLE_NAME.test(name)) {
     throw invalidInput(
-      `Invalid table name "${name}" (from ${source}): only letters, digits, "_", "." and "-" are allowed.`,
+      `Invalid table name "${name}" (from ${source}): only ${TABLE_NAME_RULE.charactersInWords} are allowed.`,
       `${fix} a name made of ${TABLE_NAME_RULE.characters} only.`,
     )
   }

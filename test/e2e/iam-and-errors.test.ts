@@ -1,8 +1,14 @@
 /** --generate-iam, and the errors operators meet: one line, a remedy, the right exit code, no AWS call. */
 import {expect} from 'chai'
-import {writeFileSync} from 'node:fs'
+import {execFileSync, spawnSync} from 'node:child_process'
+import {
+  mkdtempSync, rmSync, symlinkSync, writeFileSync,
+} from 'node:fs'
+import {join, resolve} from 'node:path'
 
-import {cleanEnv, parseJson, runCli} from '../support/cli.js'
+import {
+  cleanEnv, parseJson, runCli, scratchDir,
+} from '../support/cli.js'
 import {
   emulatePitrAndTags, type RecordingProxy, startProxy, WRITE_ACTIONS,
 } from '../support/proxy.js'
@@ -317,5 +323,42 @@ describe('errors operators meet (end to end)', () => {
   it('no write call reaches the endpoint on any bad input above', () => {
     expect(badInputRuns).to.have.length(badInputs.length)
     expect(badInputRuns.flat().filter(action => WRITE_ACTIONS.has(action))).to.deep.equal([])
+  })
+})
+
+describe('the reason said for a refused command line (end to end)', () => {
+  // An unknown flag or an unexpected argument stops oclif's parse before flag relationships are
+  // checked: that is the reason to say, even when the same line also breaks a relationship.
+  const cases: [string[], string][] = [
+    [['init:sessions', '--local-dir', 'x', '--bogus'], 'Error (INVALID_INPUT): Nonexistent flag: --bogus.'],
+    [
+      ['init:sessions', 'extra', '--plan', '--export', 'terraform'],
+      'Error (INVALID_INPUT): Unexpected argument: extra.',
+    ],
+    [['init:sessions', '--local-dir', 'x'], 'Error (INVALID_INPUT): --local-dir needs --local.'],
+  ]
+  for (const [args, line] of cases) {
+    it(`${args.slice(1).join(' ')} → "${line}"`, async () => {
+      const run = await runCli(args, {env: cleanEnv()})
+      expect(run.code, run.stderr).to.equal(2)
+      expect(run.stderr).to.match(new RegExp(`^${line.replaceAll(/[.*+?^${}()|[\]\\]/g, String.raw`\$&`)} `))
+      expect(run.stderr.trim().split('\n')).to.have.length(1)
+      expect(run.stdout).to.equal('')
+    })
+  }
+})
+
+describe('bin/run.js without its build', () => {
+  it('says in one plain line that the CLI is not built and how to build it, no stack trace', () => {
+    // A copy of the CLI whose dist lacks the entry point (main.js, which carries the error reporter).
+    const root = mkdtempSync(join(scratchDir(), 'cli-copy-'))
+    execFileSync('cp', ['-r', 'bin', 'dist', 'package.json', 'oclif.manifest.json', root])
+    rmSync(join(root, 'dist/main.js'))
+    symlinkSync(resolve('node_modules'), join(root, 'node_modules'))
+    const bin = join(root, 'bin/run.js')
+    const run = spawnSync(process.execPath, [bin, 'help', 'nope'], {encoding: 'utf8', env: cleanEnv()})
+    expect(run.status, run.stderr).to.equal(1)
+    expect(run.stderr).to.match(/^Error: sentinel is not built here \(.*main\.js.*\)\. Run npm run build \(npm ci does it\)\.\n$/)
+    expect(run.stdout).to.equal('')
   })
 })

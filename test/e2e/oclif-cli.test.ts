@@ -136,9 +136,11 @@ describe('an oclif CLI as people use one (end to end)', () => {
       expect(usage, command).to.match(new RegExp(`^USAGE \\$ sentinel init ${command} \\[--json\\]`))
       expect(usage, command).not.to.match(/\|\s*\||\|\s*\]|\s\]|\[\s*\]/)
       expect(usage, command).to.contain('[--endpoint-url <value> | --local [--local-dir <value>]]')
+      // --account-id guards apply, --plan and init status too: it excludes only --export.
+      expect(usage, command).to.contain('[--account-id <value>]')
       if (command === 'status') continue
       expect(usage, command).to.contain('[--export cloudformation|terraform [--import-existing] | ' +
-        '--generate-iam [--account-id <value>] [--policy-for both|provisioner|server] | --plan]')
+        '--generate-iam [--policy-for both|provisioner|server] | --plan]')
     }
   })
 })

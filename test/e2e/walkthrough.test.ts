@@ -48,7 +48,7 @@ describe('the walk-through\'s wording (end to end)', () => {
     const args = ['init', 'ratelimit', '--endpoint-url', layer.endpoint, '--table', table]
     terminal = startInTerminal(args, env(), `>${out}`)
     const screen = await terminal.waitFor(/\(y\/N\)/)
-    expect(screen).to.match(/^Target: account unknown \(STS is not called for an endpoint override\), region us-east-1, endpoint http/m)
+    expect(screen).to.match(/^Target: account unknown \(STS is not called for an emulator endpoint\), region us-east-1, endpoint http/m)
     expect(screen).to.contain(`Create table ${table}`)
     expect(screen.indexOf('Target: ')).to.be.below(screen.indexOf('Apply 3 changes'))
     terminal.type('n')

@@ -2,11 +2,17 @@
  * Where the CLI connects, resolved locally as the SDKs define it: region chain, profiles, and the
  * DynamoDB endpoint from the flag, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, or the profile.
  */
+import {DescribeTableCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {expect} from 'chai'
 import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {type ConnectionInput, resolveConnection} from '../../src/aws/connection.js'
+import {
+  type ConnectionInput, profileUsesSso, resolveConnection, serviceConfiguredEndpoint,
+} from '../../src/aws/connection.js'
+import {dynamoDbClientConfig} from '../../src/aws/sdk-dynamodb.js'
+import {stsClientConfig} from '../../src/aws/sts.js'
 import {SentinelError} from '../../src/errors.js'
 import {scratchDir} from '../support/cli.js'
 
@@ -32,7 +38,50 @@ region = eusc-de-east-1
 region = us-west-2
 endpoint_url = http://127.0.0.1:4566
 ignore_configured_endpoint_urls = true
+
+[profile sso]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Admin
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+
+[profile role]
+role_arn = arn:aws:iam::123456789012:role/deploy
+source_profile = middle
+
+[profile middle]
+role_arn = arn:aws:iam::123456789012:role/hop
+source_profile = sso
+
+[profile loop-a]
+role_arn = arn:aws:iam::123456789012:role/a
+source_profile = loop-b
+
+[profile loop-b]
+role_arn = arn:aws:iam::123456789012:role/b
+source_profile = loop-a
 `
+
+/** The host a client would send its first request to; stopped before anything is sent. */
+async function hostCalled(client: DynamoDBClient | STSClient, send: () => Promise<unknown>): Promise<string> {
+  let host = ''
+  const stop = new Error('stopped before sending')
+  const record = (args: {request: unknown}) => {
+    host = `${(args.request as {hostname?: string}).hostname}`
+    throw stop
+  }
+
+  // eslint-disable-next-line unicorn/consistent-function-scoping
+  client.middlewareStack.add(() => async args => record(args), {step: 'build'})
+  const error = await send().then(() => undefined, (error_: unknown) => error_)
+  client.destroy()
+  expect(error).to.equal(stop)
+  return host
+}
 
 /** Resolves with these environment variables set (as the SDK reads them: from process.env). */
 async function resolveWith(input: ConnectionInput & {env?: Record<string, string>}) {
@@ -105,6 +154,60 @@ describe('connection resolution (SDK config loaders)', () => {
     .to.include({endpoint: 'http://127.0.0.1:4566', region: 'eu-north-1'})
     expect(await resolveWith({env: {AWS_PROFILE: 'svc'}})).to.include({endpoint: 'http://127.0.0.1:8000', region: 'us-west-2'})
     expect(process.env.AWS_PROFILE, 'left as it was').to.equal(undefined)
+  })
+
+  it('--aws-profile leaves AWS_PROFILE as it was, set or unset', async () => {
+    process.env.AWS_PROFILE = 'svc'
+    expect(await resolveConnection({profile: 'dev'})).to.include({endpoint: 'http://127.0.0.1:4566'})
+    expect(process.env.AWS_PROFILE).to.equal('svc')
+    delete process.env.AWS_PROFILE
+    expect(await resolveConnection({profile: 'dev'})).to.include({endpoint: 'http://127.0.0.1:4566'})
+    expect(process.env).not.to.have.property('AWS_PROFILE')
+  })
+
+  it('resolutions under different profiles at once each read their own profile and restore AWS_PROFILE', async () => {
+    const profiles = ['dev', 'svc', 'dev', 'quiet', 'svc']
+    const connections = await Promise.all(profiles.map(profile => resolveConnection({profile})))
+    expect(connections.map(connection => connection.endpoint)).to.deep.equal([
+      'http://127.0.0.1:4566', 'http://127.0.0.1:8000', 'http://127.0.0.1:4566', undefined, 'http://127.0.0.1:8000',
+    ])
+    expect(process.env).not.to.have.property('AWS_PROFILE')
+  })
+
+  it('the clients send where the connection says, not to the endpoint_url of AWS_PROFILE\'s profile', async () => {
+    process.env.AWS_PROFILE = 'dev'
+    const connection = {
+      ...await resolveConnection({profile: 'eusc'}),
+      credentials: {accessKeyId: 'test', secretAccessKey: 'test'},
+    }
+    expect(connection.endpoint, 'profile eusc has no endpoint').to.equal(undefined)
+    const dynamodb = new DynamoDBClient(dynamoDbClientConfig(connection))
+    expect(await hostCalled(dynamodb, () => dynamodb.send(new DescribeTableCommand({TableName: 't'}))))
+    .to.equal('dynamodb.eusc-de-east-1.amazonaws.eu')
+    const sts = new STSClient(stsClientConfig(connection, undefined))
+    expect(await hostCalled(sts, () => sts.send(new GetCallerIdentityCommand({}))))
+    .to.equal('sts.eusc-de-east-1.amazonaws.eu')
+    // The connection's endpoint, when there is one, is where they send.
+    const local = {...connection, endpoint: 'http://127.0.0.1:8000'}
+    const dynamodbLocal = new DynamoDBClient(dynamoDbClientConfig(local))
+    expect(await hostCalled(dynamodbLocal, () => dynamodbLocal.send(new DescribeTableCommand({TableName: 't'}))))
+    .to.equal('127.0.0.1')
+  })
+
+  it("the SDK's configured-endpoint reader missing is an UNEXPECTED error, never a silent no endpoint", () => {
+    const missing = (() => serviceConfiguredEndpoint({}))
+    expect(missing).to.throw(SentinelError).with.property('code', 'UNEXPECTED')
+    expect(() => serviceConfiguredEndpoint({serviceConfiguredEndpoint: 'x'})).to.throw(SentinelError)
+    expect(serviceConfiguredEndpoint({serviceConfiguredEndpoint: Promise.resolve.bind(Promise)})).to.be.a('function')
+  })
+
+  it('SSO: the profile, or the end of its source_profile chain (a role assumed with SSO credentials)', async () => {
+    expect(await profileUsesSso('sso')).to.equal(true)
+    expect(await profileUsesSso('role')).to.equal(true)
+    expect(await profileUsesSso('middle')).to.equal(true)
+    expect(await profileUsesSso('dev')).to.equal(false)
+    expect(await profileUsesSso('loop-a'), 'a source_profile cycle ends').to.equal(false)
+    expect(await profileUsesSso('ghost')).to.equal(false)
   })
 
   it('a malformed endpoint names where it came from; an unknown profile names the known ones', async () => {

@@ -94,6 +94,14 @@ describe('errors and messages', () => {
     expect(parseErrorReason(await refused(['--account-id', '1'], {flags: {...runModeFlags, 'account-id': accountId}})))
     .to.equal('--account-id needs --generate-iam or --export.')
     expect(parseErrorReason(await refused(['--nope']))).to.equal('Nonexistent flag: --nope.')
+    // An unknown flag or an unexpected argument stops the parse: that is the reason, not a relationship.
+    expect(parseErrorReason(await refused(['--nope', '--local', '--endpoint-url', 'x'])))
+    .to.equal('Nonexistent flag: --nope.')
+    expect(parseErrorReason(await refused(['extra', '--local-dir', 'x']))).to.equal('Unexpected argument: extra.')
+    // A required flag missing beside a broken relationship: neither reason is dropped.
+    const required = {...flags, name: Flags.string({required: true})}
+    expect(parseErrorReason(await refused(['--local-dir', 'x'], {flags: required})))
+    .to.equal('All of the following must be provided when using --local-dir: --local; Missing required flag name.')
     // A flag that does not keep its reason as data still gets it said, behind its own name.
     const count = await refused(['--count', 'x'], {flags: {count: Flags.integer()}})
     expect(toSentinelError(count))

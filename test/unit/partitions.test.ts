@@ -9,20 +9,20 @@ import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 
 // @ts-expect-error: a plain JavaScript build script, without type declarations
-import {installedSdkPartitions} from '../../scripts/partitions.mjs'
+import {checkAgainstSdk, installedSdkPartitions, sdkPartition} from '../../scripts/partitions-lib.mjs'
 import {
   dynamoDbHost,
   isKnownRegionShape,
   type PartitionInfo,
   partitionOf,
-  SDK_PARTITIONS,
 } from '../../src/aws/partitions.js'
+import {SDK_PARTITION_DATA} from '../../src/aws/sdk-partitions.js'
 
 // The @aws-sdk/core the DynamoDB client loads, not whichever copy happens to be hoisted.
 const requireFromDynamo = createRequire(createRequire(import.meta.url).resolve('@aws-sdk/client-dynamodb'))
 const sdkClientModule = requireFromDynamo('@aws-sdk/core/client') as {partition: (region: string) => PartitionInfo}
 
-const LISTED_REGIONS = SDK_PARTITIONS.partitions.flatMap(partition => Object.keys(partition.regions))
+const LISTED_REGIONS = SDK_PARTITION_DATA.partitions.flatMap(partition => Object.keys(partition.regions))
 /** Regions no data lists (yet), one or more per partition's regionRegex, and strings of no region shape. */
 const UNLISTED_REGIONS = [
   'us-west-9',
@@ -99,7 +99,19 @@ describe('partitions (the AWS SDK partition data)', () => {
   it('holds the installed SDK partition data verbatim', () => {
     const installed = installedSdkPartitions()
     const hint = "The installed SDK's partition data differs from src/aws/sdk-partitions.ts: run npm run build."
-    expect(installed, hint).to.deep.equal(structuredClone(SDK_PARTITIONS))
+    expect(installed, hint).to.deep.equal(structuredClone(SDK_PARTITION_DATA))
+  })
+
+  it("the generator's check refuses data that answers otherwise than the SDK's partition()", () => {
+    const installed = installedSdkPartitions()
+    expect(() => checkAgainstSdk(installed, sdkPartition())).not.to.throw()
+    const altered = structuredClone(installed)
+    altered.partitions.find((partition: {id: string}) => partition.id === 'aws-cn').outputs.dnsSuffix = 'amazonaws.com'
+    expect(() => checkAgainstSdk(altered, sdkPartition(), 'altered'))
+    .to.throw(/^altered disagrees with the SDK's partition\("(aws-)?cn-/)
+    const renamed = structuredClone(installed)
+    renamed.partitions[0].regions['us-east-1'].description = 'Somewhere'
+    expect(() => checkAgainstSdk(renamed, sdkPartition())).to.throw('partition("us-east-1")')
   })
 
   it('dynamoDbHost is the host the DynamoDB client resolves for the region', () => {

@@ -177,6 +177,22 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     expect(fake.tables.get('sentinel-sessions')!.description.GlobalSecondaryIndexes).to.have.length(5)
   })
 
+  it('a refused index stays the error when the read that checks for a concurrent add fails', async () => {
+    const {fake, provisioner} = harness()
+    fake.seed(handMade(SESSIONS_TABLE), {
+      pitr: true,
+      tags: {'sentinel:table': 'sessions'},
+      ttl: {attribute: 'ttl', status: 'ENABLED'},
+    })
+    const inspection = await provisioner.inspect(desired(SESSIONS_TABLE))
+    fake.script('updateTable', {kind: 'error', message: 'index refused', name: 'ValidationException'})
+    fake.script('describeTable', {kind: 'error', name: 'AccessDeniedException', times: 100})
+    const error = await failure(provisioner.apply(inspection, {deadline: Date.now() + 5000}))
+    expect(error.awsName).to.equal('ValidationException')
+    expect(error.message).to.contain('index refused')
+    expect(fake.count('describeTable'), 'the check was made').to.be.greaterThan(1)
+  })
+
   it('right after CreateTable, "not found" is waited out, never called a deleted table', async () => {
     const {fake, provisioner} = harness({invisibleAfterCreate: 4})
     const {outcome} = await provision(provisioner, desired())

@@ -51,6 +51,21 @@ function fakeClock() {
   }
 }
 
+/** waitForActive's options on that clock: a deadline limitMs away, sleeps that advance it (and are recorded). */
+function onClock(clock: ReturnType<typeof fakeClock>, limitMs: number) {
+  const sleeps: number[] = []
+  const options = {
+    deadline: clock.now() + limitMs,
+    now: clock.now,
+    async sleep(ms: number) {
+      sleeps.push(ms)
+      clock.advance(ms)
+    },
+    tableName: 't-1',
+  }
+  return {options, sleeps}
+}
+
 describe('SDK adapter and live-state reader (mocked client)', () => {
   // mockClient patches DynamoDBClient for the whole process: install it here, remove it after,
   // so the end-to-end tests' own SDK calls reach real servers.
@@ -103,16 +118,8 @@ describe('SDK adapter and live-state reader (mocked client)', () => {
       return answers.shift() ?? table('ACTIVE')
     })
     const gateway = await createDynamoDbAdapter({credentials, region: 'us-east-1', regionSource: 'test'})
-    const sleeps: number[] = []
-    const result = await waitForActive(gateway, {
-      deadline: clock.now() + 10_000,
-      now: clock.now,
-      async sleep(ms) {
-        sleeps.push(ms)
-        clock.advance(ms)
-      },
-      tableName: 't-1',
-    })
+    const {options, sleeps} = onClock(clock, 10_000)
+    const result = await waitForActive(gateway, options)
     expect(result.TableStatus).to.equal('ACTIVE')
     expect(mock.commandCalls(DescribeTableCommand)).to.have.length(4)
     expect(sleeps).to.have.length(3)
@@ -129,18 +136,9 @@ describe('SDK adapter and live-state reader (mocked client)', () => {
       return table('CREATING')
     })
     const gateway = await createDynamoDbAdapter({credentials, region: 'us-east-1', regionSource: 'test'})
-    const sleeps: number[] = []
-    const error = await waitForActive(gateway, {
-      deadline: clock.now() + 600,
-      now: clock.now,
-      async sleep(ms) {
-        sleeps.push(ms)
-        clock.advance(ms)
-      },
-      tableName: 't-1',
-    })
-    .catch((error_: unknown) => error_)
-    // 600 ms at one poll per 260 ms: three or four polls, then it stops instead of polling on.
+    const {options, sleeps} = onClock(clock, 600)
+    const error = await waitForActive(gateway, options).catch((error_: unknown) => error_)
+    // 600 ms at one poll per 260 ms: four polls (the last at the deadline), then it stops instead of polling on.
     expect(mock.commandCalls(DescribeTableCommand).length).to.be.within(1, 4)
     // Polls at 0, 260, 520 and at the deadline (600), the last pause cut to the deadline, then no more.
     expect(mock.commandCalls(DescribeTableCommand)).to.have.length(4)
