@@ -16,9 +16,7 @@ import type {TableDefinition} from '../tables/definitions.js'
 import {
   type Connection, regionNotice, resolveConnection, validateRegion,
 } from '../aws/connection.js'
-import {kmsKeyResolver} from '../aws/kms.js'
-import {type AwsSession, LOCAL_CREDENTIALS, openSession} from '../aws/session.js'
-import {lookupAccount} from '../aws/sts.js'
+import {type AwsSession, LOCAL_CREDENTIALS} from '../aws/session.js'
 import {type ErrorCode, SentinelError} from '../errors.js'
 import {checkExportable, type ExportFormat, renderExport} from '../export/index.js'
 import {buildPolicy, type PolicyFor} from '../iam/policy.js'
@@ -39,11 +37,11 @@ import {
 import {validateAccountId} from '../tables/validate.js'
 import {connectionFlags, runModeFlags, tableSettingsFlags} from './flags.js'
 import {Progress} from './progress.js'
-import {promptYesNo} from './prompt.js'
 import {
   chooseTables, localDataDir, localRegion, runContext, type RunFlags, settingsOf,
 } from './run-input.js'
 import {ResultError, SentinelCommand, toSentinelError} from './sentinel-command.js'
+import {CLI_SERVICES, type RunServices} from './services.js'
 
 /** Everything a run has settled locally, before any AWS call. */
 interface Run {
@@ -64,6 +62,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
   static tables: readonly TableDefinition[] = []
   /** init:status: read and report, change nothing, exit 6 unless every table matches. */
   static readOnly = false
+  /** Where runs reach AWS and the operator: the SDK and the terminal; fakes in the command tests. */
+  static services: RunServices = CLI_SERVICES
   protected progress = new Progress('silent', writeNothing)
   /** For --local: where DynamoDB Local keeps this run's data (an interrupt says so, not "AWS"). */
   private localDir?: string
@@ -75,6 +75,10 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
   private get readOnly(): boolean {
     return (this.constructor as typeof ProvisionTableCommand).readOnly
+  }
+
+  private get services(): RunServices {
+    return (this.constructor as typeof ProvisionTableCommand).services
   }
 
   private get commandId(): string {
@@ -112,7 +116,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     // 3. Read the live state and plan, every table at once, beside the account lookup.
     const session = await this.connect(run)
     const provisioner = new Provisioner(new EndpointCapabilities(session.port), {
-      resolveKey: kmsKeyResolver(session.connection),
+      resolveKey: this.services.kmsKeyResolver(session.connection),
     })
     this.progress.status(`Reading ${desired.map(table => table.tableName).join(', ')}`)
     const [target, inspections] = await Promise.all([
@@ -230,7 +234,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
   private async connect(run: Run): Promise<AwsSession> {
     const policyCommand = this.readOnly ? 'init:all' : this.commandId
-    this.session = await openSession(run.connection, {
+    this.session = await this.services.openSession(run.connection, {
       debug: line => this.debugLine(line),
       iamHint: commandLine(run.context, policyCommand, ['--generate-iam', '--policy-for', 'provisioner']),
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
@@ -253,7 +257,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const {endpoint, local, region} = connection
     try {
       return makeTarget({
-        account: await lookupAccount(connection), endpoint, local, region,
+        account: await this.services.lookupAccount(connection), endpoint, local, region,
       })
     } catch (error) {
       const accountNote = toSentinelError(error as Error).message.replace(/\.$/, '')
@@ -284,7 +288,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const plan = process.stdout.isTTY
       ? []
       : [renderTarget(target), ...pending.map(inspection => renderPlan(tableResult(inspection, 'planned')).join('\n'))]
-    if (!(await promptYesNo(`Apply ${changes} to ${names} (${describeWhere(target)})?`, plan))) {
+    if (!(await this.services.promptYesNo(`Apply ${changes} to ${names} (${describeWhere(target)})?`, plan))) {
       throw new ResultError(new SentinelError('DECLINED', 'Declined at the prompt; nothing was changed.', {
         suggestion: `Rerun and answer yes, or pass --yes: ${rerun}`,
       }), decided('declined'))
