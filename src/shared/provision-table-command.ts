@@ -16,9 +16,7 @@ import type {TableDefinition} from '../tables/definitions.js'
 import {
   type Connection, regionNotice, resolveConnection, validateRegion,
 } from '../aws/connection.js'
-import {kmsKeyResolver} from '../aws/kms.js'
-import {type AwsSession, LOCAL_CREDENTIALS, openSession} from '../aws/session.js'
-import {lookupAccount} from '../aws/sts.js'
+import {type AwsSession, LOCAL_CREDENTIALS} from '../aws/session.js'
 import {type ErrorCode, SentinelError} from '../errors.js'
 import {checkExportable, type ExportFormat, renderExport} from '../export/index.js'
 import {buildPolicy, type PolicyFor} from '../iam/policy.js'
@@ -44,11 +42,11 @@ import {
   connectionFlags, replicaFlags, runModeFlags, tableSettingsFlags,
 } from './flags.js'
 import {Progress} from './progress.js'
-import {promptYesNo} from './prompt.js'
 import {
   chooseTables, localDataDir, localRegion, runContext, type RunFlags, settingsOf,
 } from './run-input.js'
 import {ResultError, SentinelCommand, toSentinelError} from './sentinel-command.js'
+import {CLI_SERVICES, type RunServices} from './services.js'
 
 /** Everything a run has settled locally, before any AWS call. */
 interface Run {
@@ -71,6 +69,8 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
   static tables: readonly TableDefinition[] = []
   /** init:status: read and report, change nothing, exit 6 unless every table matches. */
   static readOnly = false
+  /** Where runs reach AWS and the operator: the SDK and the terminal; fakes in the command tests. */
+  static services: RunServices = CLI_SERVICES
   protected progress = new Progress('silent', writeNothing)
   /** For --local: where DynamoDB Local keeps this run's data (an interrupt says so, not "AWS"). */
   private localDir?: string
@@ -82,6 +82,10 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
   private get readOnly(): boolean {
     return (this.constructor as typeof ProvisionTableCommand).readOnly
+  }
+
+  private get services(): RunServices {
+    return (this.constructor as typeof ProvisionTableCommand).services
   }
 
   private get commandId(): string {
@@ -125,7 +129,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     // 3. Read the live state and plan, every table at once, beside the account lookup.
     const session = await this.connect(run)
     const provisioner = new Provisioner(new EndpointCapabilities(session.port), {
-      resolveKey: kmsKeyResolver(session.connection),
+      resolveKey: this.services.kmsKeyResolver(session.connection),
     })
     // A replica's region has its own client (and KMS for its key), and its own learning of what the
     // endpoint lacks.
@@ -134,7 +138,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       let made = regional.get(region)
       if (!made) {
         made = session.regionalPort(region).then(port => new Provisioner(new EndpointCapabilities(port), {
-          resolveKey: kmsKeyResolver({...session.connection, region}),
+          resolveKey: this.services.kmsKeyResolver({...session.connection, region}),
         }))
         regional.set(region, made)
       }
@@ -257,7 +261,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
 
   private async connect(run: Run): Promise<AwsSession> {
     const policyCommand = this.readOnly ? 'init:all' : this.commandId
-    this.session = await openSession(run.connection, {
+    this.session = await this.services.openSession(run.connection, {
       debug: line => this.debugLine(line),
       iamHint: commandLine(run.context, policyCommand, ['--generate-iam', '--policy-for', 'provisioner']),
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
@@ -280,7 +284,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const {endpoint, local, region} = connection
     try {
       return makeTarget({
-        account: await lookupAccount(connection), endpoint, local, region,
+        account: await this.services.lookupAccount(connection), endpoint, local, region,
       })
     } catch (error) {
       const accountNote = toSentinelError(error as Error).message.replace(/\.$/, '')
@@ -312,7 +316,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const plan = process.stdout.isTTY
       ? []
       : [renderTarget(target), ...pending.map(inspection => renderPlan(tableResult(inspection, 'planned')).join('\n'))]
-    if (!(await promptYesNo(`Apply ${changes} to ${names} (${describeWhere(target)})?`, plan))) {
+    if (!(await this.services.promptYesNo(`Apply ${changes} to ${names} (${describeWhere(target)})?`, plan))) {
       throw new ResultError(new SentinelError('DECLINED', 'Declined at the prompt; nothing was changed.', {
         suggestion: `Rerun and answer yes, or pass --yes: ${rerun}`,
       }), decided('declined'))

@@ -31,11 +31,12 @@ interface FakeTable {
   invisibleCalls: number
 }
 
-/** A scripted answer for the next call(s) of one operation. */
-export type Script =
+/** A scripted answer for the next call(s) of one operation (on one table, when `table` is given). */
+export type Script = {table?: string} & (
   | {kind: 'error'; name: string; status?: number; fault?: 'client' | 'server'; message?: string; times?: number}
   /** The call takes effect, but the caller hears a dropped connection. */
   | {kind: 'lose-answer'; times?: number}
+)
 
 export interface FakeOptions {
   endpointOverride?: boolean
@@ -273,7 +274,7 @@ export class FakeDynamoDb implements DynamoDbPort {
         throw awsError('UnknownOperationException', 'An unknown operation was requested.')
       }
 
-      const script = this.nextScript(operation)
+      const script = this.nextScript(operation, resource)
       if (script?.kind === 'error') {
         throw awsError(script.name, script.message ?? script.name, script.status, script.fault)
       }
@@ -286,13 +287,16 @@ export class FakeDynamoDb implements DynamoDbPort {
     }
   }
 
-  private nextScript(operation: PortOperation): Script | undefined {
-    const queue = this.scripts.get(operation)
-    const script = queue?.[0]
-    if (!script) return undefined
+  private nextScript(operation: PortOperation, resource: string): Script | undefined {
+    const queue = this.scripts.get(operation) ?? []
+    // A table's name, or its ARN (ListTagsOfResource, TagResource).
+    const matches = (table?: string) => table === undefined || resource === table || resource.endsWith(`/${table}`)
+    const index = queue.findIndex(script => matches(script.table))
+    if (index === -1) return undefined
+    const script = queue[index]
     const times = (script.times ?? 1) - 1
-    if (times <= 0) queue.shift()
-    else queue[0] = {...script, times}
+    if (times <= 0) queue.splice(index, 1)
+    else queue[index] = {...script, times}
     return script
   }
 }
