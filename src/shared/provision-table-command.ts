@@ -19,7 +19,7 @@ import {
 import {kmsKeyResolver} from '../aws/kms.js'
 import {type AwsSession, LOCAL_CREDENTIALS, openSession} from '../aws/session.js'
 import {lookupAccount} from '../aws/sts.js'
-import {type ErrorCode, SentinelError} from '../errors.js'
+import {type ErrorCode, invalidInput, SentinelError} from '../errors.js'
 import {checkExportable, type ExportFormat, renderExport} from '../export/index.js'
 import {buildPolicy, type PolicyFor} from '../iam/policy.js'
 import {describeTable, EndpointCapabilities} from '../provisioning/live-table.js'
@@ -91,6 +91,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     // 1. Everything local first: bad input never reaches AWS.
     const choices = validateChoices(chooseTables(this.definitions, flags))
     if (flags.export && !flags['import-existing']) return this.exportOnly(flags, choices)
+    if (flags.local && !flags['generate-iam'] && !flags.export) refuseAccountWithLocal(flags)
     const connection = await this.resolveTarget(flags)
     const unknownRegion = regionNotice(connection.region)
     if (unknownRegion) this.info(`Warning: ${unknownRegion}`)
@@ -510,8 +511,23 @@ function expectedAccountOf(flags: RunFlags): undefined | {id: string; source: st
 }
 
 /**
+ * DynamoDB Local has no AWS account, so an account to guard cannot be checked: said, not skipped.
+ * (With --generate-iam, --account-id only names the account in the policy's ARNs.)
+ */
+function refuseAccountWithLocal(flags: RunFlags): void {
+  const source = flags['account-id'] ? '--account-id' : (process.env.SENTINEL_ACCOUNT_ID ? 'SENTINEL_ACCOUNT_ID' : '')
+  if (!source) return
+  throw invalidInput(
+    `${source} cannot be checked with --local: DynamoDB Local has no AWS account.`,
+    source === '--account-id'
+      ? 'Leave out --account-id with --local, or leave out --local to check the account in AWS.'
+      : 'Unset SENTINEL_ACCOUNT_ID for --local runs, or leave out --local to check the account in AWS.',
+  )
+}
+
+/**
  * As Terraform's allowed_account_ids: credentials of another account, or an account that cannot be
- * confirmed, stop the run before any write, naming both. --local has no account to check.
+ * confirmed, stop the run before any write, naming both. (--local with an account is refused earlier.)
  */
 function guardAccount(expected: undefined | {id: string; source: string}, target: Target): void {
   if (!expected || target.local || target.account === expected.id) return
