@@ -52,7 +52,7 @@ export function nextSteps(context: RunContext): string[] {
     const where = context.local.dataDir ? ` in ${context.local.dataDir}` : ''
     // init status checks all four tables (the README's CI gate); after one table, its own --plan checks it.
     const check = context.multiTable
-      ? commandLine({...context, multiTable: true}, 'init:status')
+      ? commandLine(context, 'init:status')
       : commandLine(context, context.command, ['--plan'])
     return [
       `The tables live in DynamoDB Local's data${where}; it runs only during a --local run, so pass --local ` +

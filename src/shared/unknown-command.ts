@@ -60,8 +60,10 @@ function suggestedLine(
   if (argv === undefined) return displayId(closest, config)
   const help = argv[0] === 'help' ? ['help'] : []
   const rest = argv.slice(help.length)
-  // The typo as one word (init:sesions) or as words (init sesions).
-  const typoWords = rest[0]?.includes(':') ? 1 : typed.split(':').length
+  // The typo as one word (init:sesions) or as words (init sesions); flags before it are not kept.
+  const typoWords = rest[0] === typed ? 1 : typed.split(':').length
+  const typedFirst = rest.slice(0, typoWords).join(':') === typed
   const words = commandWords(closest, config.topicSeparator)
-  return [bin, ...help, ...words, ...rest.slice(typoWords)].map(part => shellQuote(part)).join(' ')
+  const kept = typedFirst ? rest.slice(typoWords) : []
+  return [bin, ...help, ...words, ...kept].map(part => shellQuote(part)).join(' ')
 }
