@@ -23,6 +23,12 @@ export interface DesiredTable {
   pitr: boolean
   /** User tags; the Sentinel marker tag is added by desiredTags(). */
   tags: ReadonlyMap<string, string>
+  /**
+   * Set by the command, so that a drift fix prints commands that can be copied as they are: the AWS
+   * CLI flags reaching the same place (--region, --profile, --endpoint-url; shell-quoted), and this
+   * run again with the table's own name flag naming a new table.
+   */
+  suggest?: {awsCliArgs: string; newTableCommand?: string}
 }
 
 /** A table a command works on, with where its name came from (a flag, an env var, the default). */
