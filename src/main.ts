@@ -38,7 +38,7 @@ export async function main(argv: string[], root: string): Promise<void> {
         return
       }
 
-      const notFound = unknownCommandError(config, unknown[1])
+      const notFound = unknownCommandError(config, unknown[1], undefined, argv)
       writeError(notFound, json)
       process.exitCode = notFound.exitCode
       return

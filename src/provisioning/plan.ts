@@ -62,6 +62,15 @@ export interface TablePlan {
   endpointGaps: EndpointGap[]
 }
 
+/**
+ * An AWS CLI command for this table, with the run's region, profile and endpoint (quoted by the
+ * command): copyable as printed. Table names and ARNs need no quoting ([A-Za-z0-9_.:/-]).
+ */
+function awsDynamodb(desired: DesiredTable, command: string, args: readonly string[], last: string[] = []): string {
+  const where = desired.suggest?.awsCliArgs
+  return ['aws', 'dynamodb', command, ...args, ...(where ? [where] : []), ...last].join(' ')
+}
+
 function formatKeys(partitionKey?: string, sortKey?: string): string {
   return sortKey ? `(${partitionKey}, ${sortKey})` : `(${partitionKey ?? 'none'})`
 }
@@ -123,8 +132,9 @@ function planKeysAndIndexes(desired: DesiredTable, live: LiveTable, plan: TableP
   if (live.partitionKey !== definition.partitionKey || live.sortKey !== undefined) {
     plan.drift.push({
       remedy: 'A key schema cannot change in place: create a new table with the right keys ' +
-        `(rerun this command with the ${definition.purpose} table's flag, --${definition.nameFlag} or --table, ` +
-        'naming a new table), ' +
+        (desired.suggest?.newTableCommand
+          ? `(${desired.suggest.newTableCommand}, or another new name), `
+          : `(rerun this command with the ${definition.purpose} table's name flag naming a new table), `) +
         'copy the items over, and point Sentinel at it.',
       summary: `Key schema is ${formatKeys(live.partitionKey, live.sortKey)}, ` +
         `Sentinel needs (${definition.partitionKey}) with no sort key.`,
@@ -188,8 +198,9 @@ function planKeysAndIndexes(desired: DesiredTable, live: LiveTable, plan: TableP
 function planSettings(desired: DesiredTable, live: LiveTable, plan: TablePlan): void {
   const {definition} = desired
   if (live.billingMode !== 'PAY_PER_REQUEST') {
+    const onDemand = ['--table-name', desired.tableName, '--billing-mode', 'PAY_PER_REQUEST']
     plan.drift.push({
-      remedy: 'Switch the table to on-demand yourself (aws dynamodb update-table --billing-mode PAY_PER_REQUEST) ' +
+      remedy: `Switch the table to on-demand yourself (${awsDynamodb(desired, 'update-table', onDemand)}) ` +
         'once you have checked the cost, then rerun.',
       summary: `Billing mode is ${live.billingMode}, Sentinel's tables are on-demand (PAY_PER_REQUEST).`,
       type: 'billing-mode',
@@ -329,8 +340,10 @@ function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
   // AWS-assigned aws: tags do not count toward the limit.
   const count = [...live.tags.keys(), ...missing.keys()].filter(key => countsTowardTagLimit(key)).length
   if (missing.size > 0 && count > MAX_TAGS_PER_RESOURCE) {
+    const resource = ['--resource-arn', live.arn ?? desired.tableName]
+    const untag = awsDynamodb(desired, 'untag-resource', resource, ['--tag-keys'])
     plan.drift.push({
-      remedy: 'Remove tags you no longer need from the table (aws dynamodb untag-resource), ' +
+      remedy: `Remove tags you no longer need from the table (${untag} and the keys to remove), ` +
         'or pass fewer --tag flags, then rerun.',
       summary: `Adding ${formatTags(missing)} would give the table ${count} tags; ` +
         `DynamoDB allows ${MAX_TAGS_PER_RESOURCE} (aws: tags not counted).`,

@@ -52,9 +52,13 @@ export function nextSteps(context: RunContext): string[] {
   if (context.local) {
     // DynamoDB Local runs only during a --local run: say how to use these tables, not AWS's env vars.
     const where = context.local.dataDir ? ` in ${context.local.dataDir}` : ''
+    // init status checks all four tables (the README's CI gate); after one table, its own --plan checks it.
+    const check = context.multiTable
+      ? commandLine(context, 'init:status')
+      : commandLine(context, context.command, ['--plan'])
     return [
       `The tables live in DynamoDB Local's data${where}; it runs only during a --local run, so pass --local ` +
-      `(and the same --local-dir) to use them again. Check them: ${commandLine(context, context.command, ['--plan'])}`,
+      `(and the same --local-dir) to use them again. Check them: ${check}`,
       'Against AWS, rerun without --local and with --region; the next steps then name the env vars and the policies.',
     ]
   }

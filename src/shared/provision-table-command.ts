@@ -17,7 +17,7 @@ import {
   type Connection, regionNotice, resolveConnection, validateRegion,
 } from '../aws/connection.js'
 import {type AwsSession, LOCAL_CREDENTIALS} from '../aws/session.js'
-import {type ErrorCode, SentinelError} from '../errors.js'
+import {type ErrorCode, invalidInput, SentinelError} from '../errors.js'
 import {checkExportable, type ExportFormat, renderExport} from '../export/index.js'
 import {buildPolicy, type PolicyFor} from '../iam/policy.js'
 import {
@@ -28,7 +28,7 @@ import {
   driftError, type Inspection, Provisioner, type ProvisionOutcome, unreadInspection,
 } from '../provisioning/provisioner.js'
 import {
-  commandLine, commandWords, nextSteps, type RunContext,
+  commandLine, commandWords, nextSteps, type RunContext, shellQuote,
 } from '../report/next-steps.js'
 import {
   describeState, makeTarget, renderEndpointGaps, renderOutcome, renderPlan, renderStatus, renderTarget, type RunResult,
@@ -100,14 +100,10 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     if (flags.local) this.localDir = localDataDir(flags)
 
     // 1. Everything local first: bad input never reaches AWS.
-    if (flags.local && (flags['replica-region'] ?? []).length > 0) {
-      // Checked here rather than declared exclusive: the USAGE line keeps --local beside --endpoint-url.
-      throw new SentinelError('INVALID_INPUT', '--replica-region cannot be used with --local: DynamoDB Local has no ' +
-        'global tables (replicas).', {suggestion: 'Leave out --replica-region, or run against AWS with --region.'})
-    }
-
+    refuseReplicasOnLocal(flags)
     const choices = validateChoices(chooseTables(this.definitions, flags))
     if (flags.export && !flags['import-existing']) return this.exportOnly(flags, choices)
+    if (flags.local && !flags['generate-iam'] && !flags.export) refuseAccountWithLocal(flags)
     const connection = await this.resolveTarget(flags)
     const unknownRegion = regionNotice(connection.region)
     if (unknownRegion) this.info(`Warning: ${unknownRegion}`)
@@ -120,8 +116,9 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       bin: this.config.bin, id: this.commandId, multiTable, topicSeparator: this.config.topicSeparator,
     }
     const context = runContext(command, flags, choices, connection)
+    const creator = this.readOnly ? 'init:all' : this.commandId
     const run: Run = {
-      connection, context, desired, flags,
+      connection, context, desired: withSuggestions(desired, {connection, context, flags}, creator), flags,
     }
     if (flags['generate-iam']) return this.generateIam(run, accountId)
     if (flags.export) return this.exportWithImports(run)
@@ -148,7 +145,7 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     this.progress.status(`Reading ${desired.map(table => table.tableName).join(', ')}`)
     const [target, inspections] = await Promise.all([
       this.target(session.connection),
-      Promise.all(desired.map(table => this.inspectOne(tables, table))),
+      Promise.all(run.desired.map(table => this.inspectOne(tables, table))),
     ])
     this.progress.stop('read')
     // One table that cannot be read is reported on its own; if none can be read, that is the error,
@@ -372,12 +369,20 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const list = failed.map(table => `${table.table} (${table.error?.code})`).join(', ')
     const confirmed = this.argv.includes('--yes') || this.argv.includes('-y')
     const rerun = commandLine(context, this.commandId, confirmed ? ['--yes'] : [])
-    const message = `${failed.length} of ${result.tables.length} tables failed: ${list}.`
+    // A table refused for drift was never tried: it is counted as refused, not as failed.
+    const refused = failed.filter(table => table.outcome === 'refused').length
+    const failedOnly = failed.length - refused
+    const drift = 'refused (drift sentinel cannot fix in place)'
+    const counts = failedOnly > 0
+      ? `${failedOnly} of ${result.tables.length} tables failed${refused > 0 ? ` and ${refused} ${drift}` : ''}`
+      : `${refused} of ${result.tables.length} tables ${drift}`
+    const message = `${counts}: ${list}.`
     const changed = result.mode === 'apply' ? ' (finished tables are left as they are)' : ''
+    const where = this.jsonEnabled() ? 'See result.tables' : 'See each table above'
     return new ResultError(new SentinelError('PARTIAL_FAILURE', message, {
       cause: original,
       exitCode: first.exitCode,
-      suggestion: `See each table above; fix the cause and rerun${changed}: ${rerun}`,
+      suggestion: `${where}; fix the cause and rerun${changed}: ${rerun}`,
     }), result)
   }
 
@@ -445,10 +450,18 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     const policy = buildPolicy({account: target.account ?? '*', region}, desired, {policyFor})
     this.out(JSON.stringify(policy, null, 2))
     const name = {both: 'SentinelTables', provisioner: 'SentinelProvisioner', server: 'SentinelServer'}[policyFor]
+    // Copyable as it is, also under --json (where no policy.json was written): this run, without
+    // --json, into the file that create-policy reads.
+    const file = policyFor === 'both' ? 'policy.json' : `${policyFor}-policy.json`
+    const again = commandLine(run.context, this.commandId, [
+      '--generate-iam',
+      ...(flags['policy-for'] ? ['--policy-for', flags['policy-for']] : []),
+      ...(accountId ? ['--account-id', accountId] : []),
+    ])
     return {
       command: this.commandId,
       mode: 'generate-iam',
-      nextSteps: [`aws iam create-policy --policy-name ${name} --policy-document file://policy.json`],
+      nextSteps: [`${again} > ${file} && aws iam create-policy --policy-name ${name} --policy-document file://${file}`],
       policy,
       tables: [],
       target,
@@ -489,6 +502,33 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       command: this.commandId, export: {document, format}, mode: 'export', nextSteps: [], tables: [], target: null,
     }
   }
+}
+
+/** What a drift fix prints for each table: AWS CLI commands and this CLI's, in the run's context. */
+function withSuggestions(
+  desired: DesiredTable[],
+  {connection, context, flags}: Omit<Run, 'desired'>,
+  creator: string,
+): DesiredTable[] {
+  const awsCliArgs = [
+    '--region',
+    connection.region,
+    ...(flags['aws-profile'] ? ['--profile', flags['aws-profile']] : []),
+    ...(flags['endpoint-url'] ? ['--endpoint-url', flags['endpoint-url']] : []),
+  ].map(part => shellQuote(part)).join(' ')
+  return desired.map(table => {
+    const renamed = context.tables.map(choice =>
+      (choice.tableName === table.tableName ? {...choice, tableName: `${table.tableName}-v2`} : choice))
+    const newTableCommand = commandLine({...context, tables: renamed}, creator)
+    return {...table, suggest: {awsCliArgs, newTableCommand}}
+  })
+}
+
+/** Checked here rather than declared exclusive: the USAGE line keeps --local beside --endpoint-url. */
+function refuseReplicasOnLocal(flags: RunFlags): void {
+  if (!flags.local || (flags['replica-region'] ?? []).length === 0) return
+  throw new SentinelError('INVALID_INPUT', '--replica-region cannot be used with --local: DynamoDB Local has no ' +
+    'global tables (replicas).', {suggestion: 'Leave out --replica-region, or run against AWS with --region.'})
 }
 
 /** A table's final result: its plan, plus what apply did (or why it did not). */
@@ -569,8 +609,23 @@ function expectedAccountOf(flags: RunFlags): undefined | {id: string; source: st
 }
 
 /**
+ * DynamoDB Local has no AWS account, so an account to guard cannot be checked: said, not skipped.
+ * (With --generate-iam, --account-id only names the account in the policy's ARNs.)
+ */
+function refuseAccountWithLocal(flags: RunFlags): void {
+  const source = flags['account-id'] ? '--account-id' : (process.env.SENTINEL_ACCOUNT_ID ? 'SENTINEL_ACCOUNT_ID' : '')
+  if (!source) return
+  throw invalidInput(
+    `${source} cannot be checked with --local: DynamoDB Local has no AWS account.`,
+    source === '--account-id'
+      ? 'Leave out --account-id with --local, or leave out --local to check the account in AWS.'
+      : 'Unset SENTINEL_ACCOUNT_ID for --local runs, or leave out --local to check the account in AWS.',
+  )
+}
+
+/**
  * As Terraform's allowed_account_ids: credentials of another account, or an account that cannot be
- * confirmed, stop the run before any write, naming both. --local has no account to check.
+ * confirmed, stop the run before any write, naming both. (--local with an account is refused earlier.)
  */
 function guardAccount(expected: undefined | {id: string; source: string}, target: Target): void {
   if (!expected || target.local || target.account === expected.id) return

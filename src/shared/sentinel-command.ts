@@ -6,6 +6,7 @@
  */
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
+import {closest} from '../distance.js'
 import {ExitCode, SentinelError} from '../errors.js'
 import {redact} from '../redact.js'
 import {isDebug} from './debug.js'
@@ -259,6 +260,19 @@ const FRAMING = new Set([
   'See more help with --help', 'The following error occurred:', 'The following errors occurred:',
 ])
 
+/** For an unknown flag a few letters from a real one (--regoin): "Did you mean --region? ". */
+function didYouMeanFlag(error: Error): string {
+  const {flags: unknown, parse} = error as {flags?: unknown; parse?: {input?: {flags?: Record<string, unknown>}}}
+  if (!Array.isArray(unknown) || !parse?.input?.flags) return ''
+  const known = Object.keys(parse.input.flags)
+  const guesses = unknown.flatMap(typed => {
+    const name = String(typed).replace(/^--?/, '').split('=')[0]
+    const guess = name.length > 2 ? closest(name, known, 2) : undefined
+    return guess ? [`--${guess}`] : []
+  })
+  return guesses.length > 0 ? `Did you mean ${guesses.join(', ')}? ` : ''
+}
+
 /** Anything thrown becomes a SentinelError, told apart by type: oclif's parse errors are usage errors. */
 export function toSentinelError(error: Error): SentinelError {
   if (error instanceof SentinelError) return error
@@ -275,7 +289,7 @@ export function toSentinelError(error: Error): SentinelError {
   if (parseError || error instanceof FlagValueError || unparsedFlag(error)) {
     return new SentinelError('INVALID_INPUT', parseErrorReason(error), {
       cause: error,
-      suggestion: 'See --help for the flags.',
+      suggestion: `${didYouMeanFlag(error)}See --help for the flags.`,
     })
   }
 

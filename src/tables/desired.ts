@@ -26,6 +26,12 @@ export interface DesiredTable {
   tags: ReadonlyMap<string, string>
   /** Replicas in other regions (a global table); none or undefined: a table in one region. */
   replicas?: readonly DesiredReplica[]
+  /**
+   * Set by the command, so that a drift fix prints commands that can be copied as they are: the AWS
+   * CLI flags reaching the same place (--region, --profile, --endpoint-url; shell-quoted), and this
+   * run again with the table's own name flag naming a new table.
+   */
+  suggest?: {awsCliArgs: string; newTableCommand?: string}
 }
 
 /** A table a command works on, with where its name came from (a flag, an env var, the default). */

@@ -118,6 +118,16 @@ describe('the exports under the real tools (end to end)', function () {
         return {args, file, name}
       })
       for (const {args, file} of files) writeFileSync(file, await exportDocument('cloudformation', args))
+      // --import-existing with every table there: the template imported as printed (no DependsOn).
+      const localDir = mkdtempSync(join(scratchDir(), 'cfn-import-'))
+      const local = ['--local', '--local-dir', localDir]
+      const made = await runCli(['init', 'all', ...local, '--yes'], {env: cleanEnv()})
+      expect(made.code, made.stderr).to.equal(0)
+      const imported = await exportDocument('cloudformation', ['--import-existing', ...local])
+      expect(imported).to.contain('--change-set-type IMPORT').and.not.contain('DependsOn')
+      const importFile = join(dir, 'import-existing.yaml')
+      writeFileSync(importFile, imported)
+      files.push({args: local, file: importFile, name: 'import-existing'})
       // cfn-lint exits 0 only when it reports nothing (errors, warnings or informational findings).
       const lint = await exec(cfnLint!, ['--', ...files.map(({file}) => file)]).catch(error => error)
       expect(lint.code ?? 0, `${lint.stdout}${lint.stderr}`).to.equal(0)

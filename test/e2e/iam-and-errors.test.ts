@@ -164,6 +164,9 @@ describe('errors operators meet (end to end)', () => {
     ['--plan with --generate-iam', ['init:sessions', '--plan', '--generate-iam', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
     ['--local with --endpoint-url', ['init:sessions', '--local', '--endpoint-url', 'http://127.0.0.1:1'], {}, 'INVALID_INPUT', 2],
     ['unknown flag', ['init:sessions', '--bogus'], {}, 'INVALID_INPUT', 2],
+    ['--account-id with --local (status)', ['init:status', '--local', '--account-id', '123456789012'], {}, 'INVALID_INPUT', 2],
+    ['--account-id with --local --plan', ['init:sessions', '--local', '--plan', '--account-id', '123456789012'], {}, 'INVALID_INPUT', 2],
+    ['SENTINEL_ACCOUNT_ID with --local', ['init:all', '--local', '--yes'], {SENTINEL_ACCOUNT_ID: '123456789012'}, 'INVALID_INPUT', 2],
     ['bad --wait-timeout', ['init:sessions', '--wait-timeout', '0', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
     ['bad --kms-key', ['init:sessions', '--kms-key', 'nope', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
     ['KMS key in another region', ['init:sessions', '--kms-key', 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
@@ -221,6 +224,16 @@ describe('errors operators meet (end to end)', () => {
     const run = await runCli(['init:sessions', '--generate-iam', '--account-id', '123456789012'], {env})
     expect(run.code, run.stderr).to.equal(0)
     expect(run.stdout).to.contain('arn:aws:dynamodb:eu-north-1:123456789012:table/sentinel-sessions')
+  })
+
+  it('--account-id with --local says why and what to do; with --generate-iam it names the ARNs\' account', async () => {
+    const refused = await runCli(['init', 'status', '--local', '--account-id', '123456789012'])
+    expect(refused.code, refused.stderr).to.equal(2)
+    expect(refused.stderr).to.contain('--account-id cannot be checked with --local: DynamoDB Local has no AWS account.')
+    .and.contain('Leave out --account-id with --local')
+    const policy = await runCli(['init:sessions', '--local', '--generate-iam', '--account-id', '123456789012'])
+    expect(policy.code, policy.stderr).to.equal(0)
+    expect(policy.stdout).to.contain(':123456789012:table/sentinel-sessions')
   })
 
   it('no credentials → NO_CREDENTIALS, exit 3', async () => {

@@ -85,14 +85,14 @@ describe('an oclif CLI as people use one (end to end)', () => {
       const run = await runCli(args, {env: env()})
       expect(run.code, args.join(' ')).to.equal(2)
       expect(run.stderr.trim(), args.join(' '))
-      .to.match(/^Error \(INVALID_INPUT\): There is no command "init sesions"\. Did you mean init sessions\?/)
+      .to.match(/^Error \(INVALID_INPUT\): There is no command "init sesions"\. Did you mean \.\/bin\/run\.js (help )?init sessions\?/)
       expect(run.stderr.trim().split('\n'), args.join(' ')).to.have.length(1)
     }
 
     const json = await runCli(['init', 'sesions', '--json'], {env: env()})
     expect(json.code).to.equal(2)
     expect(parseJson(json.stdout).error).to.include({code: 'INVALID_INPUT', exitCode: 2})
-    expect(parseJson(json.stdout).error.suggestion).to.match(/^Did you mean init sessions\?/)
+    expect(parseJson(json.stdout).error.suggestion).to.match(/^Did you mean \.\/bin\/run\.js init sessions --json\?/)
   })
 
   it('--json everywhere: `sentinel --json` lists the commands; `nope --json`, --version: one document', async () => {

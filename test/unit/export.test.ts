@@ -251,6 +251,27 @@ describe('export: CloudFormation', () => {
     expect(text).to.contain('Already exist: sentinel-sessions').and.contain('"LogicalResourceId":"SessionTable"')
     expect(renderExport('cloudformation', tables())).not.to.contain('Already exist')
   })
+
+  it('--import-existing: the tables that exist depend on nothing; all existing is imported as printed', () => {
+    const all = new Map(tables().map(table => [table.tableName, {}]))
+    const text = renderExport('cloudformation', tables(), {existing: all})
+    const template = parseCloudFormation(text) as {Resources: Record<string, {DependsOn?: string}>}
+    const dependsOn = Object.values(template.Resources).map(resource => resource.DependsOn)
+    expect(dependsOn).to.deep.equal([undefined, undefined, undefined, undefined])
+    expect(text).to.contain('aws cloudformation create-change-set --stack-name sentinel-tables')
+    .and.contain('--change-set-type IMPORT')
+    .and.contain('--template-body file://sentinel-tables.yaml')
+    .and.contain('--resources-to-import \'[{"LogicalResourceId":"SessionTable"')
+    .and.contain('aws cloudformation execute-change-set')
+    .and.not.contain('create the rest')
+    .and.not.contain('Deploy:')
+    // Some exist: their resources depend on nothing; the rest are still chained, then deployed.
+    const some = renderExport('cloudformation', tables(), {existing: new Map([['sentinel-sessions', {}]])})
+    const partial = parseCloudFormation(some) as {Resources: Record<string, {DependsOn?: string}>}
+    expect(partial.Resources.SessionTable.DependsOn).to.equal(undefined)
+    expect(Object.values(partial.Resources).some(resource => resource.DependsOn)).to.equal(true)
+    expect(some).to.contain('sentinel-import.yaml').and.contain('create the rest')
+  })
 })
 
 describe('export: Terraform', () => {
@@ -398,6 +419,10 @@ describe('export: Terraform', () => {
       {id: 'sentinel-sessions', to: 'aws_dynamodb_table.session'},
       {id: 'sentinel-ratelimit', to: 'aws_dynamodb_table.rate_limit'},
     ])
+    expect(renderExport('terraform', tables(), {existing})).to.contain('The import blocks adopt the tables')
+    const plain = renderExport('terraform', tables())
+    expect(plain).not.to.match(/import blocks? adopt/i)
+    expect(plain).to.contain('export with --import-existing')
     const elsewhere = new Map([['someone-elses-table', {}]])
     const none = await parseTerraform(renderExport('terraform', tables(), {existing: elsewhere}))
     expect(importsFromTerraform(none)).to.deep.equal([])
