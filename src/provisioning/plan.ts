@@ -327,7 +327,8 @@ function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
       plan.drift.push({
         remedy: 'Check that you are provisioning the right table: ' +
           `give the ${desired.definition.purpose} table's name with --${desired.definition.nameFlag} ` +
-          `(init:all, init:status) or --table (init:${desired.definition.kind}).`,
+          // No command named: plan knows neither the CLI's name nor its topic separator.
+          `(the commands for all four tables) or --table (the ${desired.definition.kind} command).`,
         summary: `Table is tagged ${SENTINEL_TAG_KEY}=${current}, ` +
           `but this command provisions the ${desired.definition.kind} table.`,
         type: 'tag-conflict',
