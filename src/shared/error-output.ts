@@ -2,7 +2,7 @@
  * How the CLI reports a failure, said in one place: one line on stderr, `Error (CODE): message
  * suggestion`, or under --json one document on stdout, `{error: {code, exitCode, message,
  * suggestion}, ok: false}` (with the run's result when it has one). SentinelCommand, the
- * command_not_found hook and bin/run.js (for what oclif raises itself) all report through here.
+ * init hook and main.ts (for what oclif raises itself) all report through here.
  */
 import {SentinelError} from '../errors.js'
 import {redact} from '../redact.js'
