@@ -38,7 +38,9 @@ export interface ReplicaPlan {
 
 /** The settings AWS keeps per replica: set in each replica's region. */
 const PER_REGION_ACTIONS = new Set<Action['type']>(['add-tags', 'enable-deletion-protection', 'enable-pitr'])
-const PER_REGION_DRIFT = new Set<Drift['type']>(['tag-conflict', 'tag-limit'])
+// A regional read that says the replica's table is being deleted or broken is drift too: the home
+// table's Replicas[] can still say ACTIVE, and the settings behind that state were never checked.
+const PER_REGION_DRIFT = new Set<Drift['type']>(['table-deleting', 'table-status', 'tag-conflict', 'tag-limit'])
 const PER_REGION_GAPS = new Set<EndpointGap>(['deletion protection', 'point-in-time recovery', 'tagging'])
 const PER_REGION_NOTICE = /^(Tag |Deletion protection |Point-in-time recovery )/
 

@@ -45,6 +45,18 @@ const types = (plan: {actions: {type: string}[]}) => plan.actions.map(action => 
 const replica = {region: 'eu-west-1'}
 
 describe('planReplica', () => {
+  for (const status of ['DELETING', 'INACCESSIBLE_ENCRYPTION_CREDENTIALS', 'ARCHIVED']) {
+    it(`listed ACTIVE at home but ${status} in its own region: drift, never converged`, () => {
+      const plan = planReplica(desired({kmsKey: undefined}), replica, {
+        regional: live('eu-west-1', {deletionProtection: false, pitr: 'DISABLED', status}),
+        table: withReplica('ACTIVE'),
+      })
+      const expected = status === 'DELETING' ? 'table-deleting' : 'table-status'
+      expect(plan.drift.map(drift => drift.type)).to.deep.equal([expected])
+      expect(isReplicaConverged(plan)).to.equal(false)
+    })
+  }
+
   it('a missing replica: add it, then deletion protection, PITR and tags in its region (AWS copies none)', () => {
     const plan = planReplica(desired(), replica, {table: live('us-east-1')})
     expect(plan.status).to.equal('MISSING')
