@@ -78,16 +78,13 @@ export function regionNotice(region: string): string | undefined {
 
 export function validateEndpointUrl(url: string, source: string): string {
   const fix = {suggestion: `Set ${source} to a URL such as http://localhost:8000.`}
+  // A user name or password in the URL is never echoed, not even in the error about the URL.
+  const shownUrl = url.replace(/^([^/]*\/\/)[^/@]*@/, '$1…@')
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    throw new SentinelError('INVALID_INPUT', `Invalid endpoint URL "${url}" (from ${source}).`, fix)
-  }
-
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    const message = `Invalid endpoint URL "${url}" (from ${source}): only http and https are supported.`
-    throw new SentinelError('INVALID_INPUT', message, fix)
+    throw new SentinelError('INVALID_INPUT', `Invalid endpoint URL "${shownUrl}" (from ${source}).`, fix)
   }
 
   // A user name or password in the URL would be printed in the target and every suggestion.
@@ -97,6 +94,11 @@ export function validateEndpointUrl(url: string, source: string): string {
     throw new SentinelError('INVALID_INPUT', message, {
       suggestion: `Set ${source} to ${shown} and give credentials through the AWS profile or environment.`,
     })
+  }
+
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    const message = `Invalid endpoint URL "${shownUrl}" (from ${source}): only http and https are supported.`
+    throw new SentinelError('INVALID_INPUT', message, fix)
   }
 
   return url

@@ -375,3 +375,16 @@ describe('bin/run.js without its build', () => {
     expect(run.stdout).to.equal('')
   })
 })
+
+describe('an endpoint URL with credentials in it', () => {
+  for (const url of ['ftp://ops:s3cr3t-pass@db.example.com', 'http://ops:s3cr3t-pass@[broken']) {
+    it(`${url.split(':')[0]}: refused without echoing the password, nothing sent`, async () => {
+      const run = await runCli(['init', 'sessions', '--plan', '--region', 'us-east-1', '--endpoint-url', url], {
+        env: cleanEnv(),
+      })
+      expect(run.code, run.stderr).to.equal(2)
+      expect(run.stderr).to.match(/^Error \(INVALID_INPUT\): /)
+      expect(`${run.stdout}${run.stderr}`).not.to.contain('s3cr3t')
+    })
+  }
+})
