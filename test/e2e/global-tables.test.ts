@@ -205,6 +205,17 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
       {id: `${table}:us-east-1`, to: 'aws_dynamodb_table_replica.session_eu_west_1'},
       {id: `${table}:us-east-1`, to: 'aws_dynamodb_table_replica.session_us_west_2'},
     ])
+
+    // Adopting it without naming a replica it has would remove that replica: refused, nothing printed.
+    for (const format of ['terraform', 'cloudformation']) {
+      const partial = await sessions(aws, table, ...replicaFlags.slice(0, 2), '--export', format, '--import-existing')
+      expect(partial.code, output(partial)).to.equal(2)
+      expect(partial.stdout).to.equal('')
+      expect(partial.stderr).to.contain(`Table ${table} has replicas in us-west-2 that --replica-region does not name`)
+      .and.contain('Rerun with --replica-region us-west-2')
+    }
+
+    expect(writes(aws.requests)).to.deep.equal([])
   })
 
   it(
