@@ -1,22 +1,11 @@
 import {expect} from 'chai'
 
-import {SentinelError} from '../../src/errors.js'
 import {parseReplicas} from '../../src/tables/replicas.js'
 import {parseKmsKey} from '../../src/tables/validate.js'
+import {failure} from '../support/failure.js'
 
 const KEY = '11111111-2222-3333-4444-555555555555'
 const keyArn = (region: string, partition = 'aws') => `arn:${partition}:kms:${region}:123456789012:key/${KEY}`
-
-function failure(fn: () => unknown): SentinelError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).to.be.instanceOf(SentinelError)
-    return error as SentinelError
-  }
-
-  throw new Error('expected an error')
-}
 
 describe('--replica-region and --replica-kms-key', () => {
   it('keeps the regions in the order given; no key with the AWS-managed key', () => {

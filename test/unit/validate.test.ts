@@ -2,21 +2,10 @@ import {expect} from 'chai'
 
 import {regionNotice, validateRegion} from '../../src/aws/connection.js'
 import {partitionOf} from '../../src/aws/partitions.js'
-import {SentinelError} from '../../src/errors.js'
 import {
   parseKmsKey, parseTags, validateAccountId, validateTableName,
 } from '../../src/tables/validate.js'
-
-function failure(fn: () => unknown): SentinelError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).to.be.instanceOf(SentinelError)
-    return error as SentinelError
-  }
-
-  throw new Error('expected an error')
-}
+import {failure} from '../support/failure.js'
 
 describe('input validation', () => {
   it('table names: 3-255 characters of A-Z a-z 0-9 _ . -', () => {
