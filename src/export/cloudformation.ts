@@ -8,7 +8,7 @@ import {createRequire} from 'node:module'
 
 import type {DesiredTable} from '../tables/desired.js'
 
-import {keyAttributes} from '../tables/definitions.js'
+import {indexSpec, keyAttributes} from '../tables/definitions.js'
 import {kmsKeyId} from '../tables/desired.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {
@@ -119,14 +119,7 @@ function tableProperties(table: DesiredTable, nameParameter: string): Record<str
     TableName: intrinsic('!Ref', nameParameter),
     ...(definition.indexes.length > 0
       ? {
-        GlobalSecondaryIndexes: definition.indexes.map(gsi => ({
-          IndexName: gsi.name,
-          KeySchema: [
-            {AttributeName: gsi.partitionKey, KeyType: 'HASH'},
-            {AttributeName: gsi.sortKey, KeyType: 'RANGE'},
-          ],
-          Projection: {ProjectionType: 'ALL'},
-        })),
+        GlobalSecondaryIndexes: definition.indexes.map(gsi => indexSpec(gsi)),
       }
       : {}),
     DeletionProtectionEnabled: table.deletionProtection,

@@ -21,7 +21,7 @@ import type {ReplicaPlan} from './replica-plan.js'
 
 import {standardRetrySchedule} from '../aws/request-policy.js'
 import {SentinelError} from '../errors.js'
-import {keyAttributes} from '../tables/definitions.js'
+import {indexSpec, keyAttributes} from '../tables/definitions.js'
 import {type DesiredTable, desiredTags, kmsKeyId} from '../tables/desired.js'
 import {
   describeBusy,
@@ -329,14 +329,7 @@ class TableApply {
         AttributeDefinitions: [index.partitionKey, index.sortKey]
         .map(name => ({AttributeName: name, AttributeType: 'S'})),
         GlobalSecondaryIndexUpdates: [{
-          Create: {
-            IndexName: index.name,
-            KeySchema: [
-              {AttributeName: index.partitionKey, KeyType: 'HASH'},
-              {AttributeName: index.sortKey, KeyType: 'RANGE'},
-            ],
-            Projection: {ProjectionType: 'ALL'},
-          },
+          Create: indexSpec(index),
         }],
       })
       return
@@ -484,14 +477,7 @@ class TableApply {
       DeletionProtectionEnabled: this.desired.deletionProtection,
       GlobalSecondaryIndexes: definition.indexes.length === 0
         ? undefined
-        : definition.indexes.map(gsi => ({
-          IndexName: gsi.name,
-          KeySchema: [
-            {AttributeName: gsi.partitionKey, KeyType: 'HASH'},
-            {AttributeName: gsi.sortKey, KeyType: 'RANGE'},
-          ],
-          Projection: {ProjectionType: 'ALL'},
-        })),
+        : definition.indexes.map(gsi => indexSpec(gsi)),
       KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
       SSESpecification: sseSpecification(this.desired),
       TableName: this.name,

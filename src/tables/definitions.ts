@@ -125,6 +125,21 @@ export const ALL_TABLES: readonly TableDefinition[] = [
   RATE_LIMIT_TABLE,
 ]
 
+/**
+ * An index as DynamoDB's CreateTable and UpdateTable and CloudFormation's Table spell it (the same
+ * shape in all three): said once, so the API calls and the template cannot disagree.
+ */
+export function indexSpec(gsi: IndexDefinition) {
+  return {
+    IndexName: gsi.name,
+    KeySchema: [
+      {AttributeName: gsi.partitionKey, KeyType: 'HASH' as const},
+      {AttributeName: gsi.sortKey, KeyType: 'RANGE' as const},
+    ],
+    Projection: {ProjectionType: 'ALL' as const},
+  }
+}
+
 /** Every attribute that appears in a key of the table or of an index, all of type S. */
 export function keyAttributes(definition: TableDefinition): string[] {
   const names = new Set([definition.partitionKey])
