@@ -49,5 +49,23 @@ export function renderExport(
   options: ExportOptions = {},
 ): string {
   checkExportable(tables)
+  refuseDroppingReplicas(tables, options.existing)
   return format === 'cloudformation' ? renderCloudFormation(tables, options) : renderTerraform(tables, options)
+}
+
+/**
+ * A template that adopts a global table must name every replica it has: applied, one without them
+ * removes those replicas, and their data goes with them (CloudFormation's Replicas, Terraform's
+ * replica). Nothing is printed then; the operator names them, or chooses to remove them by hand.
+ */
+function refuseDroppingReplicas(desired: readonly DesiredTable[], existing: ExistingTables | undefined): void {
+  for (const table of desired) {
+    const named = new Set((table.replicas ?? []).map(replica => replica.region))
+    const unnamed = (existing?.get(table.tableName)?.replicaRegions ?? []).filter(region => !named.has(region))
+    if (unnamed.length === 0) continue
+    const flags = unnamed.map(region => `--replica-region ${region}`).join(' ')
+    throw invalidInput(`Table ${table.tableName} has replicas in ${unnamed.join(', ')} ` +
+      'that --replica-region does not name: a template without them would remove them, and their data, ' +
+      'when applied.', `Rerun with ${flags} (and their --replica-kms-key with a customer key).`)
+  }
 }

@@ -487,7 +487,6 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
       const replicaRegions = (found.Replicas ?? []).map(replica => replica.RegionName ?? '')
       return [[table.tableName, {arn: found.TableArn, region: run.connection.region, replicaRegions}] as const]
     }))
-    refuseDroppingReplicas(run.desired, existing)
     return this.printExport(run.flags.export as ExportFormat, run.desired, existing)
   }
 
@@ -502,26 +501,6 @@ export abstract class ProvisionTableCommand extends SentinelCommand<RunResult> {
     return {
       command: this.commandId, export: {document, format}, mode: 'export', nextSteps: [], tables: [], target: null,
     }
-  }
-}
-
-/**
- * A template that adopts a global table must name every replica it has: applied, one without them
- * removes those replicas, and their data goes with them (CloudFormation's Replicas, Terraform's
- * replica). Nothing is printed then; the operator names them, or chooses to remove them by hand.
- */
-function refuseDroppingReplicas(
-  desired: DesiredTable[],
-  existing: ReadonlyMap<string, {replicaRegions: string[]}>,
-): void {
-  for (const table of desired) {
-    const named = new Set((table.replicas ?? []).map(replica => replica.region))
-    const unnamed = (existing.get(table.tableName)?.replicaRegions ?? []).filter(region => !named.has(region))
-    if (unnamed.length === 0) continue
-    const flags = unnamed.map(region => `--replica-region ${region}`).join(' ')
-    throw new SentinelError('INVALID_INPUT', `Table ${table.tableName} has replicas in ${unnamed.join(', ')} ` +
-      'that --replica-region does not name: a template without them would remove them, and their data, ' +
-      'when applied.', {suggestion: `Rerun with ${flags} (and their --replica-kms-key with a customer key).`})
   }
 }
 
