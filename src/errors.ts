@@ -81,6 +81,19 @@ export class SentinelError extends Error {
   }
 }
 
+/** A failure that still carries the run's result (drift, a partial init:all, init:status). */
+export class ResultError<R = unknown> extends SentinelError {
+  readonly result: R
+
+  constructor(error: SentinelError, result: R) {
+    // The wrapped error stays the cause, so SENTINEL_DEBUG still shows the AWS error behind it.
+    const {exitCode, suggestion} = error
+    super(error.code, error.message, {cause: error.cause ?? error, exitCode, suggestion})
+    this.aws = error.aws
+    this.result = result
+  }
+}
+
 /** Codes not listed exit 1 (ERROR). */
 const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   ACCESS_DENIED: ExitCode.ACCESS_DENIED,

@@ -3,6 +3,8 @@
  * planner applies, so an exported table is one `sentinel init:status` calls converged. Pure: no AWS
  * call here; the caller reads the live account only for Terraform's import blocks (--import-existing).
  */
+import type {TableDescription} from '@aws-sdk/client-dynamodb'
+
 import type {DesiredTable} from '../tables/desired.js'
 import type {ExistingTables} from './names.js'
 
@@ -40,6 +42,23 @@ export function checkExportable(tables: readonly DesiredTable[]): void {
       'and sentinel never turns a protection off.',
     `Leave out ${off.join(' and ')}; the exported tables keep deletion protection and point-in-time recovery on.`,
   )
+}
+
+/**
+ * For --import-existing: the tables that exist, from one DescribeTable each (undefined: not found),
+ * read in `region`, the tables' own, with the regions of their replicas.
+ */
+export function existingTables(
+  desired: readonly DesiredTable[],
+  described: readonly (TableDescription | undefined)[],
+  region: string,
+): ExistingTables {
+  return new Map(desired.flatMap((table, index) => {
+    const found = described[index]
+    if (!found) return []
+    const replicaRegions = (found.Replicas ?? []).map(replica => replica.RegionName ?? '')
+    return [[table.tableName, {arn: found.TableArn, region, replicaRegions}] as const]
+  }))
 }
 
 /** The document to print on stdout; deterministic for the same tables and options. */

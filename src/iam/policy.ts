@@ -21,6 +21,15 @@ export const POLICY_FOR = ['both', 'provisioner', 'server'] as const
 export type PolicyFor = (typeof POLICY_FOR)[number]
 
 /**
+ * What --generate-iam suggests doing with the policy: the name to create it under, and the file the
+ * run writes it to for `aws iam create-policy` (one per audience, so two can sit side by side).
+ */
+export function policyNaming(policyFor: PolicyFor): {file: string; policyName: string} {
+  const policyName = {both: 'SentinelTables', provisioner: 'SentinelProvisioner', server: 'SentinelServer'}[policyFor]
+  return {file: policyFor === 'both' ? 'policy.json' : `${policyFor}-policy.json`, policyName}
+}
+
+/**
  * What DynamoDB asks of KMS with the credentials of a principal that reads and writes items: it
  * decrypts the table key (then caches it for minutes per connection). DynamoDB generates table keys
  * itself, under the grant made when the key was chosen. (AWS KMS Developer Guide, "How Amazon

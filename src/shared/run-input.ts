@@ -5,12 +5,14 @@
 import {accessSync, constants, realpathSync} from 'node:fs'
 import {delimiter, join, relative} from 'node:path'
 
-import type {RunContext} from '../report/next-steps.js'
 import type {TableDefinition} from '../tables/definitions.js'
-import type {TableChoice, TableSettingsInput} from '../tables/desired.js'
+import type {DesiredTable, TableChoice, TableSettingsInput} from '../tables/desired.js'
 
 import {type Connection, givenRegion} from '../aws/connection.js'
 import {defaultLocalDir} from '../aws/local.js'
+import {invalidInput, SentinelError} from '../errors.js'
+import {commandLine, type RunContext, shellQuote} from '../report/next-steps.js'
+import {validateAccountId} from '../tables/validate.js'
 
 /** The flags as a provisioning command reads them; init:status has no run-mode flags. */
 export interface RunFlags {
@@ -125,4 +127,62 @@ export function invocation(bin: string, argv: readonly string[] = process.argv):
 
   const path = relative(process.cwd(), script)
   return path.startsWith('..') || path.startsWith('/') ? script : `./${path}`
+}
+
+/** Checked here rather than declared exclusive: the USAGE line keeps --local beside --endpoint-url. */
+export function refuseReplicasOnLocal(flags: RunFlags): void {
+  if (!flags.local || (flags['replica-region'] ?? []).length === 0) return
+  throw new SentinelError('INVALID_INPUT', '--replica-region cannot be used with --local: DynamoDB Local has no ' +
+    'global tables (replicas).', {suggestion: 'Leave out --replica-region, or run against AWS with --region.'})
+}
+
+/** The account a run must reach, and which flag or env var named it. */
+export interface ExpectedAccount {
+  id: string
+  source: string
+}
+
+/** The account a run must reach: --account-id, else SENTINEL_ACCOUNT_ID (for CI), checked locally. */
+export function expectedAccountOf(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): ExpectedAccount | undefined {
+  if (flags['account-id']) return {id: validateAccountId(flags['account-id']), source: '--account-id'}
+  const fromEnv = env.SENTINEL_ACCOUNT_ID
+  return fromEnv ? {id: validateAccountId(fromEnv, 'SENTINEL_ACCOUNT_ID'), source: 'SENTINEL_ACCOUNT_ID'} : undefined
+}
+
+/**
+ * DynamoDB Local has no AWS account, so an account to guard cannot be checked: said, not skipped.
+ * (With --generate-iam, --account-id only names the account in the policy's ARNs.)
+ */
+export function refuseAccountWithLocal(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): void {
+  const source = flags['account-id'] ? '--account-id' : (env.SENTINEL_ACCOUNT_ID ? 'SENTINEL_ACCOUNT_ID' : '')
+  if (!source) return
+  throw invalidInput(
+    `${source} cannot be checked with --local: DynamoDB Local has no AWS account.`,
+    source === '--account-id'
+      ? 'Leave out --account-id with --local, or leave out --local to check the account in AWS.'
+      : 'Unset SENTINEL_ACCOUNT_ID for --local runs, or leave out --local to check the account in AWS.',
+  )
+}
+
+/**
+ * What a drift fix prints for each table: AWS CLI commands and this CLI's, in the run's context.
+ * `creator` is the command that creates tables (init:status suggests init:all).
+ */
+export function withSuggestions(
+  desired: readonly DesiredTable[],
+  {connection, context, flags}: {connection: Connection; context: RunContext; flags: RunFlags},
+  creator: string,
+): DesiredTable[] {
+  const awsCliArgs = [
+    '--region',
+    connection.region,
+    ...(flags['aws-profile'] ? ['--profile', flags['aws-profile']] : []),
+    ...(flags['endpoint-url'] ? ['--endpoint-url', flags['endpoint-url']] : []),
+  ].map(part => shellQuote(part)).join(' ')
+  return desired.map(table => {
+    const renamed = context.tables.map(choice =>
+      (choice.tableName === table.tableName ? {...choice, tableName: `${table.tableName}-v2`} : choice))
+    const newTableCommand = commandLine({...context, tables: renamed}, creator)
+    return {...table, suggest: {awsCliArgs, newTableCommand}}
+  })
 }

@@ -7,23 +7,10 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {closest} from '../distance.js'
-import {ExitCode, SentinelError} from '../errors.js'
+import {ExitCode, ResultError, SentinelError} from '../errors.js'
 import {redact} from '../redact.js'
 import {isDebug} from './debug.js'
 import {errorDocument, errorLine, writeJson} from './error-output.js'
-
-/** A failure that still carries the run's result (drift, a partial init:all, init:status). */
-export class ResultError<R = unknown> extends SentinelError {
-  readonly result: R
-
-  constructor(error: SentinelError, result: R) {
-    // The wrapped error stays the cause, so SENTINEL_DEBUG still shows the AWS error behind it.
-    const {exitCode, suggestion} = error
-    super(error.code, error.message, {cause: error.cause ?? error, exitCode, suggestion})
-    this.aws = error.aws
-    this.result = result
-  }
-}
 
 export abstract class SentinelCommand<R = unknown> extends Command {
   static enableJsonFlag = true

@@ -1,7 +1,7 @@
 /**
  * Runs a real command class in-process, as sf's command tests do (`Command.run(argv, config)`):
  * oclif's Config of this project, the command's own class from src (by its id), and the one seam
- * the command has, ProvisionTableCommand.services (src/shared/services.ts), given fakes: the
+ * the command has, TableCommand.services (src/shared/services.ts), given fakes: the
  * in-memory DynamoDB (fake-dynamodb.ts), an STS that names a fixed account, a KMS that resolves
  * from a table, and a scripted answer at the prompt.
  * As @oclif/test's captureOutput does, stdout, stderr, the terminal (isTTY), the environment and
@@ -23,7 +23,7 @@ import InitRatelimit from '../../src/commands/init/ratelimit.js'
 import InitSessions from '../../src/commands/init/sessions.js'
 import InitStatus from '../../src/commands/init/status.js'
 import {SentinelError} from '../../src/errors.js'
-import {ProvisionTableCommand} from '../../src/shared/provision-table-command.js'
+import {TableCommand} from '../../src/shared/table-command.js'
 import {cleanEnv} from './cli.js'
 import {awsError} from './fake-dynamodb.js'
 
@@ -32,7 +32,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
  * The commands by id, imported as the tests import everything else (one module graph: an error the
  * fake throws is the command's SentinelError).
  */
-const COMMANDS: Record<string, typeof ProvisionTableCommand> = {
+const COMMANDS: Record<string, typeof TableCommand> = {
   'init:all': InitAll,
   'init:approvals': InitApprovals,
   'init:breakglass': InitBreakglass,

@@ -1,11 +1,16 @@
+import type {RunResult} from '../../report/report.js'
+
+import {renderEndpointGaps, renderStatus, renderTarget} from '../../report/report.js'
+import {statusVerdict} from '../../report/run-result.js'
 import {
   accountIdFlag, checkedSettingsFlags, connectionFlags, replicaFlags, tableNameFlags,
 } from '../../shared/flags.js'
-import {ProvisionTableCommand} from '../../shared/provision-table-command.js'
+import {TableCommand} from '../../shared/table-command.js'
 import {usageOf} from '../../shared/usage.js'
 import {ALL_TABLES} from '../../tables/definitions.js'
 
-export default class InitStatus extends ProvisionTableCommand {
+/** The read-only path: read every table in full, report, exit 6 unless every table matches. */
+export default class InitStatus extends TableCommand {
   static summary = 'Check all four Sentinel tables; change nothing.'
   static description = 'Reads each table (names from the flags, else the env vars the Lambda TVM reads, else the ' +
     'defaults) and reports whether it exists, its status, drift, TTL, point-in-time recovery, deletion protection, ' +
@@ -34,7 +39,26 @@ export default class InitStatus extends ProvisionTableCommand {
     ...connectionFlags, ...accountIdFlag, ...checkedSettingsFlags, ...replicaFlags,
   }
   static flags = tableNameFlags(ALL_TABLES)
-  static readOnly = true
   static tables = ALL_TABLES
   static usage = usageOf(this)
+
+  /** What makes the changes status finds missing: init:all, in every command it suggests. */
+  protected get applyCommandId(): string {
+    return 'init:all'
+  }
+
+  async run(): Promise<RunResult> {
+    const {flags} = await this.parse(InitStatus)
+    this.startRun(flags)
+    const run = await this.settle(flags, this.chooseTables(flags))
+    const {inspections, target} = await this.readTables(run, {full: true})
+    const asked = {confirmed: false, json: this.jsonEnabled()}
+    const verdict = statusVerdict(this.facts(run, target), inspections, this.applyCommandId, asked)
+    this.out(renderTarget(target))
+    for (const table of verdict.result.tables) this.out(renderStatus(table).join('\n'))
+    for (const line of renderEndpointGaps(verdict.result.endpointGaps ?? [])) this.out(line)
+    this.out(`\n${verdict.summary}`)
+    if (verdict.failure) throw verdict.failure
+    return verdict.result
+  }
 }
