@@ -1,5 +1,3 @@
-import {validateRegion} from '../aws/connection.js'
-import {ResultError, SentinelError} from '../errors.js'
 /**
  * ProvisionTableCommand owns the flags, the confirmation prompt and the orchestration of the
  * DynamoDB calls (after Heroku's PGSettingsCommand: the base owns run(), a subclass fills in a few
@@ -14,13 +12,16 @@ import {ResultError, SentinelError} from '../errors.js'
  * What the result and its errors are is the run service's (report/run-result.ts); the steps it shares
  * with init:status are TableCommand's.
  */
+import type {Inspection} from '../provisioning/provisioner.js'
+
+import {validateRegion} from '../aws/connection.js'
+import {ResultError, SentinelError} from '../errors.js'
 import {
   checkExportable, existingTables, type ExportFormat, renderExport,
 } from '../export/index.js'
 import {buildPolicy, type PolicyFor, policyNaming} from '../iam/policy.js'
 import {GlobalTables, hasPendingWork} from '../provisioning/global-table.js'
 import {describeTable} from '../provisioning/live-table.js'
-import {type Inspection} from '../provisioning/provisioner.js'
 import {commandLine, commandWords} from '../report/next-steps.js'
 import {
   makeTarget, type Outcome, renderEndpointGaps, renderOutcome, renderPlan, renderTarget, type RunResult, tableResult,
