@@ -19,39 +19,11 @@ import {
 import {
   emulatePitrAndTags, type RecordingProxy, startProxy, WRITE_ACTIONS,
 } from '../support/proxy.js'
-import {dynamoLocal, sdkClient, uniqueTable} from '../support/servers.js'
+import {
+  allTableFlags, dynamoLocal, sdkClient, type TableNames, uniqueNames,
+} from '../support/servers.js'
 
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'
-
-interface Names {
-  sessions: string
-  breakglass: string
-  approvals: string
-  ratelimit: string
-}
-
-function uniqueNames(prefix: string): Names {
-  return {
-    approvals: uniqueTable(`${prefix}-requests`),
-    breakglass: uniqueTable(`${prefix}-breakglass`),
-    ratelimit: uniqueTable(`${prefix}-ratelimit`),
-    sessions: uniqueTable(`${prefix}-sessions`),
-  }
-}
-
-/** The four name flags of init:all and init:status. */
-function nameFlags(names: Names): string[] {
-  return [
-    '--session-table',
-    names.sessions,
-    '--breakglass-table',
-    names.breakglass,
-    '--request-table',
-    names.approvals,
-    '--rate-limit-table',
-    names.ratelimit,
-  ]
-}
 
 /** The settings flags; init:status compares against the same desired state. */
 const SETTINGS = ['--kms-key', KEY_ARN, '--tag', 'team=security', '--tag', 'cost-center=42']
@@ -80,8 +52,8 @@ describe('--export round trip on DynamoDB Local (end to end)', () => {
   })
 
   /** Runs the export as an operator would; it must make no call at all. */
-  async function exportDocument(format: string, names: Names, extra: string[] = []): Promise<string> {
-    const run = await runCli(['init:all', '--export', format, ...nameFlags(names), ...SETTINGS, ...extra], {
+  async function exportDocument(format: string, names: TableNames, extra: string[] = []): Promise<string> {
+    const run = await runCli(['init:all', '--export', format, ...allTableFlags(names), ...SETTINGS, ...extra], {
       env: env({AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint}),
     })
     expect(run.code, run.stderr).to.equal(0)
@@ -90,10 +62,10 @@ describe('--export round trip on DynamoDB Local (end to end)', () => {
   }
 
   /** init:status and init:all --plan on the built tables: every table converged, nothing to do. */
-  async function expectConverged(names: Names): Promise<void> {
+  async function expectConverged(names: TableNames): Promise<void> {
     proxy.calls.length = 0
     const status = await runCli(
-      ['init:status', '--endpoint-url', proxy.endpoint, ...nameFlags(names), ...SETTINGS, '--json'],
+      ['init:status', '--endpoint-url', proxy.endpoint, ...allTableFlags(names), ...SETTINGS, '--json'],
       {
         env: env(),
       },
@@ -104,7 +76,7 @@ describe('--export round trip on DynamoDB Local (end to end)', () => {
     for (const table of statusTables) expect(table.converged, JSON.stringify(table)).to.equal(true)
 
     const plan = await runCli(
-      ['init:all', '--plan', '--endpoint-url', proxy.endpoint, ...nameFlags(names), ...SETTINGS, '--json'],
+      ['init:all', '--plan', '--endpoint-url', proxy.endpoint, ...allTableFlags(names), ...SETTINGS, '--json'],
       {
         env: env(),
       },
@@ -169,7 +141,7 @@ describe('--export round trip on DynamoDB Local (end to end)', () => {
         '--import-existing',
         '--endpoint-url',
         proxy.endpoint,
-        ...nameFlags(names),
+        ...allTableFlags(names),
         ...SETTINGS,
       ],
       {env: env()},
@@ -189,7 +161,7 @@ describe('--export round trip on DynamoDB Local (end to end)', () => {
     for (const format of ['cloudformation', 'terraform']) {
       proxy.calls.length = 0
       const names = uniqueNames('offline')
-      const run = await runCli(['init:all', '--export', format, ...nameFlags(names), '--tag', 'team=security'], {
+      const run = await runCli(['init:all', '--export', format, ...allTableFlags(names), '--tag', 'team=security'], {
         env: cleanEnv({
           AWS_ACCESS_KEY_ID: undefined,
           AWS_ENDPOINT_URL: proxy.endpoint,

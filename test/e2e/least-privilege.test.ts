@@ -13,7 +13,7 @@ import {cleanEnv, runCli} from '../support/cli.js'
 import {
   emulatePitrAndTags, type RecordingProxy, startProxy, tableNameOf,
 } from '../support/proxy.js'
-import {freshDynamoLocal, uniqueTable} from '../support/servers.js'
+import {allTableFlags, freshDynamoLocal, uniqueTable} from '../support/servers.js'
 
 const ACCOUNT = '123456789012'
 const OTHER_ACCOUNT = '210987654321'
@@ -124,16 +124,7 @@ describe('least privilege, proven with an IAM policy evaluator', function () {
     ratelimit: uniqueTable('lp-rl'),
     sessions: uniqueTable('lp-ses'),
   }
-  const tableFlags = [
-    '--session-table',
-    names.sessions,
-    '--breakglass-table',
-    names.breakglass,
-    '--request-table',
-    names.approvals,
-    '--rate-limit-table',
-    names.ratelimit,
-  ]
+  const tableFlags = allTableFlags(names)
   const arnOf = (kind: TableKind) => `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${names[kind]}`
   const kinds = Object.keys(names) as TableKind[]
 

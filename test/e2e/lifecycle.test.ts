@@ -20,7 +20,7 @@ import {
 } from '../support/cli.js'
 import {emulatePitrAndTags, startProxy, WRITE_ACTIONS} from '../support/proxy.js'
 import {
-  dynamoLocal, freshDynamoLocal, sdkClient, startDynalite, uniqueTable,
+  allTableFlags, dynamoLocal, freshDynamoLocal, sdkClient, startDynalite, uniqueNames, uniqueTable,
 } from '../support/servers.js'
 
 const env = () => cleanEnv({AWS_REGION: 'us-east-1'})
@@ -341,18 +341,9 @@ describe('reconcile in place, init:status and init:all (DynamoDB Local)', () => 
     'every CreateTable goes out before the first table is ACTIVE (dynalite, 2 s creations)', async () => {
     const dynalite = await startDynalite({createTableMs: 2000})
     const proxy = await startProxy(dynalite.endpoint)
-    const names = [
-      '--session-table',
-      uniqueTable('s'),
-      '--breakglass-table',
-      uniqueTable('b'),
-      '--request-table',
-      uniqueTable('r'),
-      '--rate-limit-table',
-      uniqueTable('l'),
-    ]
+    const tableFlags = allTableFlags(uniqueNames('par'))
     const run = await runCli(
-      ['init:all', '--endpoint-url', proxy.endpoint, ...names, '--yes', '--json', ...DYNALITE_FLAGS],
+      ['init:all', '--endpoint-url', proxy.endpoint, ...tableFlags, '--yes', '--json', ...DYNALITE_FLAGS],
       {env: env()},
     )
     expect(run.code, run.stderr).to.equal(0)
@@ -375,17 +366,9 @@ describe('reconcile in place, init:status and init:all (DynamoDB Local)', () => 
       table: failing,
       type: 'AccessDeniedException',
     })
-    const names = [
-      '--session-table',
-      uniqueTable('ok1'),
-      '--breakglass-table',
-      failing,
-      '--request-table',
-      uniqueTable('ok2'),
-      '--rate-limit-table',
-      uniqueTable('ok3'),
-    ]
-    const run = await runCli(['init:all', '--endpoint-url', proxy.endpoint, ...names, '--yes', '--json'], {env: env()})
+    const tableFlags = allTableFlags({...uniqueNames('ok'), breakglass: failing})
+    const args = ['init:all', '--endpoint-url', proxy.endpoint, ...tableFlags, '--yes', '--json']
+    const run = await runCli(args, {env: env()})
     expect(run.code).to.equal(4)
     const doc = parseJson(run.stdout)
     expect(doc.error.code).to.equal('PARTIAL_FAILURE')

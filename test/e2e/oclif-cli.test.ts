@@ -13,21 +13,14 @@ import {
 import {
   emulatePitrAndTags, type RecordingProxy, startProxy, WRITE_ACTIONS,
 } from '../support/proxy.js'
-import {dynamoLocal, uniqueTable} from '../support/servers.js'
+import {
+  allTableFlags, dynamoLocal, uniqueNames,
+} from '../support/servers.js'
 
 const env = () => cleanEnv({AWS_REGION: 'us-east-1'})
 
 function tableFlags(prefix: string): string[] {
-  return [
-    '--session-table',
-    uniqueTable(`${prefix}-s`),
-    '--breakglass-table',
-    uniqueTable(`${prefix}-b`),
-    '--request-table',
-    uniqueTable(`${prefix}-r`),
-    '--rate-limit-table',
-    uniqueTable(`${prefix}-l`),
-  ]
+  return allTableFlags(uniqueNames(prefix))
 }
 
 describe('an oclif CLI as people use one (end to end)', () => {

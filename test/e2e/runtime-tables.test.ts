@@ -23,7 +23,9 @@ import {
   tableNameOf,
   WRITE_ACTIONS,
 } from '../support/proxy.js'
-import {dynamoLocal, sdkClient, uniqueTable} from '../support/servers.js'
+import {
+  allTableFlags, dynamoLocal, sdkClient, uniqueTable,
+} from '../support/servers.js'
 
 const env = (extra: Record<string, string | undefined> = {}) => cleanEnv({AWS_REGION: 'us-east-1', ...extra})
 
@@ -275,14 +277,7 @@ describe('issue 9: the rate-limit table and the names the runtime reads (end to 
       const flags = [
         '--endpoint-url',
         proxy.endpoint,
-        '--session-table',
-        old.sessions,
-        '--breakglass-table',
-        old.breakglass,
-        '--request-table',
-        old.approvals,
-        '--rate-limit-table',
-        rateLimit,
+        ...allTableFlags({...old, ratelimit: rateLimit}),
       ]
 
       let mark = proxy.requests.length
@@ -544,14 +539,7 @@ describe('issue 9: the rate-limit table and the names the runtime reads (end to 
         'init:all',
         '--endpoint-url',
         proxy.endpoint,
-        '--session-table',
-        names.sessions,
-        '--breakglass-table',
-        names.breakglass,
-        '--request-table',
-        names.approvals,
-        '--rate-limit-table',
-        names.ratelimit,
+        ...allTableFlags(names),
         '--yes',
       ]
       const expected = [

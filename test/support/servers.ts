@@ -108,3 +108,35 @@ export function uniqueTable(prefix = 't'): string {
   tableCounter++
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${tableCounter}`
 }
+
+/** A name for each of the four tables, as init:all and init:status name them. */
+export interface TableNames {
+  sessions: string
+  breakglass: string
+  approvals: string
+  ratelimit: string
+}
+
+/** Four table names no other test uses. */
+export function uniqueNames(prefix: string): TableNames {
+  return {
+    approvals: uniqueTable(`${prefix}-r`),
+    breakglass: uniqueTable(`${prefix}-b`),
+    ratelimit: uniqueTable(`${prefix}-l`),
+    sessions: uniqueTable(`${prefix}-s`),
+  }
+}
+
+/** init:all's and init:status's four name flags, spelt as the Sentinel server spells them. */
+export function allTableFlags(names: TableNames): string[] {
+  return [
+    '--session-table',
+    names.sessions,
+    '--breakglass-table',
+    names.breakglass,
+    '--request-table',
+    names.approvals,
+    '--rate-limit-table',
+    names.ratelimit,
+  ]
+}
