@@ -27,6 +27,12 @@ export interface AdapterOptions {
   iamHint?: string
   /** Told once a request has had no answer for SILENCE_MS: the endpoint is quiet, the CLI still waits. */
   onSilence?: (line: string) => void
+  /**
+   * A replica's region: its errors name the region beside the table ("on sentinel-sessions in
+   * eu-west-1"), since the same table name is read in several regions and a failure in one must not
+   * read as the table's own.
+   */
+  replicaRegion?: boolean
 }
 
 /** After this long without an answer, the operator is told that the CLI is still waiting, and retrying. */
@@ -69,7 +75,9 @@ export async function createDynamoDbAdapter(
     watchSilence(once, state, 1, options.onSilence)
   }
 
-  const call = async <T>(operation: PortOperation, resource: string, send: () => Promise<T>): Promise<T> => {
+  const call = async <T>(operation: PortOperation, named: string, send: () => Promise<T>): Promise<T> => {
+    // An ARN names its region already.
+    const resource = options.replicaRegion && !named.startsWith('arn:') ? `${named} in ${connection.region}` : named
     const started = Date.now()
     try {
       const output = await send()

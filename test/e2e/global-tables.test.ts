@@ -269,6 +269,27 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     })
   })
 
+  it('a read refused in a replica\'s region names that region; the table is not changed (exit 4)', async () => {
+    const aws = await layer()
+    const table = uniqueTable('gt-denied')
+    const made = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes')
+    expect(made.code, output(made)).to.equal(0)
+    // A policy scoped by region: the replica in eu-west-1 can no longer be read, the table still can.
+    aws.aws.denials.push({actions: ['DescribeTable'], region: 'eu-west-1', table})
+    const denied = `Access denied: dynamodb:DescribeTable on ${table} in eu-west-1.`
+    const status = await runCli(
+      ['init:status', '--endpoint-url', aws.endpoint, '--session-table', table, '--replica-region', 'eu-west-1'],
+      {env: env()},
+    )
+    expect(status.code, output(status)).to.equal(4)
+    expect(status.stdout).to.contain(`${table} (sessions): could not be read: ${denied}`)
+    const mark = aws.requests.length
+    const rerun = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes')
+    expect(rerun.code, output(rerun)).to.equal(4)
+    expect(rerun.stderr).to.contain(denied)
+    expect(writes(aws.requests.slice(mark)), log(aws)).to.deep.equal([])
+  })
+
   it('Ctrl-C while a replica is CREATING: exit 130 at once, saying the replica is still being created', async () => {
     const aws = await layer(50)
     const table = uniqueTable('gt-sigint')

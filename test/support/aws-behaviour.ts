@@ -19,7 +19,8 @@
  * - startSilentEndpoint: a server that takes connections and requests and never answers.
  * - replicas: global-table replicas, per region as each request is signed (aws-replicas.ts).
  * - deny: AccessDeniedException, in AWS's words, for some actions on one table only (an IAM
- *   policy scoped to the other tables).
+ *   policy scoped to the other tables), or on its replica in one region only (a policy scoped by
+ *   region); AwsBehaviour.denials is the live list, so a test can change the policy between runs.
  * - state: DescribeTable reports a status AWS can show and an emulator cannot (a table whose KMS
  *   key is inaccessible, an archived table, a replica that is not authorised), and optionally the
  *   KMS key the table is encrypted with.
@@ -92,7 +93,7 @@ export interface AwsBehaviourOptions {
   /** Global-table replicas and regions (aws-replicas.ts); off unless given. */
   replicas?: ReplicaOptions
   /** AccessDeniedException for these actions on this table only (its name, or an ARN naming it). */
-  deny?: {table: string; actions: readonly string[]}[]
+  deny?: Denial[]
   /** What DescribeTable reports for a table, over what the server says. */
   state?: Record<string, TableStateOverride>
   /**
@@ -130,7 +131,16 @@ export interface Refusal {
   at: number
 }
 
+/** Actions refused on one table: in its own region, or (region) on its replica there only. */
+export interface Denial {
+  table: string
+  actions: readonly string[]
+  region?: string
+}
+
 export interface AwsBehaviour {
+  /** The denials in force (the deny option's, then any a test adds): an IAM policy changed between runs. */
+  denials: Denial[]
   /** PITR and tag state (empty maps when tags: false). */
   pitr: Map<string, boolean>
   tags: Map<string, Record<string, string>>
@@ -171,9 +181,12 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
     return open
   }
 
+  const denials = [...options.deny ?? []]
+  // A denial in a replica's region is seen before the replica emulation answers for that region.
+  installDenials(proxy, denials, denial => denial.region !== undefined)
   // First: a call for a replica's region is answered for that region before anything else sees it.
   const replicas = options.replicas ? emulateReplicas(proxy, options.replicas) : undefined
-  if (options.deny) installDenials(proxy, options.deny)
+  installDenials(proxy, denials, denial => denial.region === undefined)
   if (options.backupsUnavailableAfterCreate) installBackupsUnavailable(proxy, options.backupsUnavailableAfterCreate)
   if (options.state) installStates(proxy, options.state)
   if (options.indexCreationLimit) installIndexLimit(proxy, options, holding, refusals)
@@ -227,6 +240,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
   }
 
   return {
+    denials,
     get notFoundAnswers() {
       return notFoundAnswers
     },
@@ -241,14 +255,16 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
   }
 }
 
-function installDenials(proxy: RecordingProxy, denials: NonNullable<AwsBehaviourOptions['deny']>): void {
+function installDenials(proxy: RecordingProxy, denials: readonly Denial[], applies: (denial: Denial) => boolean): void {
   proxy.intercept(call => {
     const named = call.table ?? call.arn
     if (!named) return
     const table = tableNameOf(named)
-    const denied = denials.find(denial => denial.table === table && denial.actions.includes(call.action))
+    const denied = denials.find(denial => applies(denial) && denial.table === table &&
+      denial.actions.includes(call.action) && (denial.region === undefined || denial.region === call.region))
     if (!denied) return
-    const resource = named.startsWith('arn:') ? named : `arn:aws:dynamodb:us-east-1:${LAYER_ACCOUNT}:table/${table}`
+    const region = denied.region ?? 'us-east-1'
+    const resource = named.startsWith('arn:') ? named : `arn:aws:dynamodb:${region}:${LAYER_ACCOUNT}:table/${table}`
     return {reply: awsError('AccessDeniedException', accessDeniedMessage(call.action, resource))}
   })
 }
