@@ -104,7 +104,9 @@ export function renderCloudFormation(
     Outputs: outputs,
   }
   /* eslint-enable perfectionist/sort-objects */
-  const document = new (yaml().Document)(template, {version: '1.1'})
+  // aliasDuplicateObjects false: an object used twice (a global table's replicas share their tags) is
+  // written out each time; CloudFormation refuses a template with YAML aliases.
+  const document = new (yaml().Document)(template, {aliasDuplicateObjects: false, version: '1.1'})
   document.commentBefore = headerComment(tables, options.existing, options.statusCommand)
   // lineWidth 0: never fold a long description over several lines.
   return document.toString({lineWidth: 0})
