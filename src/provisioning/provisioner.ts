@@ -7,9 +7,9 @@
  * Apply order: CreateTable (keys, indexes, billing, encryption, deletion protection, tags: from the
  * table's description, tables/description.ts, which the exports write too) → wait for the table and
  * every index → one index per UpdateTable → encryption → deletion protection → TTL → PITR → tags.
- * Nothing is ever deleted, disabled or replaced. A table another process is
- * creating is joined; a busy table is waited for and the call sent again. CreateTable and
- * UpdateTable are never blindly re-sent: after an unclear answer the table is read first.
+ * Nothing is ever deleted, disabled or replaced. A table another process is creating is joined; a
+ * busy table is waited for and the call sent again. CreateTable and UpdateTable are never blindly
+ * re-sent: after an unclear answer the table is read first.
  */
 import type {
   CreateTableCommandInput, SSESpecification, Tag, UpdateTableCommandInput,
