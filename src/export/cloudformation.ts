@@ -8,14 +8,12 @@ import {createRequire} from 'node:module'
 
 import type {DesiredTable} from '../tables/desired.js'
 
-import {indexSpec, keyAttributes} from '../tables/definitions.js'
-import {kmsKeyId} from '../tables/desired.js'
+import {type ReplicaDescription, type TableDescription, tableDescription} from '../tables/description.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {
   type ExistingTables,
   exportNames,
   runtimeEnvVar,
-  sortedTags,
   whereSentinelReadsIt,
 } from './names.js'
 
@@ -64,7 +62,8 @@ export function renderCloudFormation(
       MaxLength: TABLE_NAME_RULE.maxLength,
       MinLength: TABLE_NAME_RULE.minLength,
     }
-    const global = (table.replicas ?? []).length > 0
+    const description = tableDescription(table)
+    const global = description.replicas.length > 0
     resources[names.cfnResource] = {
       Type: global ? 'AWS::DynamoDB::GlobalTable' : 'AWS::DynamoDB::Table',
       // DynamoDB limits how many tables with indexes may be CREATING at once, and CloudFormation's
@@ -76,8 +75,8 @@ export function renderCloudFormation(
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: global
-        ? globalTableProperties(table, names.cfnNameParameter)
-        : tableProperties(table, names.cfnNameParameter),
+        ? globalTableProperties(description, names.cfnNameParameter)
+        : tableProperties(description, names.cfnNameParameter),
     }
     if (definition.indexes.length > 0 && !imported) previousIndexedTable = names.cfnResource
     outputs[names.cfnNameOutput] = {
@@ -104,68 +103,79 @@ export function renderCloudFormation(
     Outputs: outputs,
   }
   /* eslint-enable perfectionist/sort-objects */
-  const document = new (yaml().Document)(template, {version: '1.1'})
+  // aliasDuplicateObjects false: an object used twice (a global table's replicas share their tags) is
+  // written out each time; CloudFormation refuses a template with YAML aliases.
+  const document = new (yaml().Document)(template, {aliasDuplicateObjects: false, version: '1.1'})
   document.commentBefore = headerComment(tables, options.existing, options.statusCommand)
   // lineWidth 0: never fold a long description over several lines.
   return document.toString({lineWidth: 0})
 }
 
-function tableProperties(table: DesiredTable, nameParameter: string): Record<string, unknown> {
-  const {definition} = table
+/** What AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable spell alike: keys, billing, name, indexes. */
+function keysAndIndexes(description: TableDescription, nameParameter: string): Record<string, unknown> {
   return {
-    AttributeDefinitions: keyAttributes(definition).map(name => ({AttributeName: name, AttributeType: 'S'})),
-    BillingMode: 'PAY_PER_REQUEST',
-    KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
+    AttributeDefinitions: description.attributeDefinitions,
+    BillingMode: description.billingMode,
+    KeySchema: description.keySchema,
     TableName: intrinsic('!Ref', nameParameter),
-    ...(definition.indexes.length > 0
-      ? {
-        GlobalSecondaryIndexes: definition.indexes.map(gsi => indexSpec(gsi)),
-      }
-      : {}),
-    DeletionProtectionEnabled: table.deletionProtection,
-    PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: table.pitr},
+    ...(description.indexes.length > 0 ? {GlobalSecondaryIndexes: description.indexes} : {}),
+  }
+}
+
+function timeToLive(description: TableDescription) {
+  return {AttributeName: description.ttlAttribute, Enabled: true}
+}
+
+function tableProperties(description: TableDescription, nameParameter: string): Record<string, unknown> {
+  const {encryption} = description
+  return {
+    ...keysAndIndexes(description, nameParameter),
+    DeletionProtectionEnabled: description.deletionProtection,
+    PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: description.pitr},
     // SSEType KMS without a key is the AWS-managed key (alias/aws/dynamodb), as the CLI applies it.
     SSESpecification: {
       SSEEnabled: true,
       SSEType: 'KMS',
-      ...(table.kmsKey ? {KMSMasterKeyId: kmsKeyId(table.kmsKey)} : {}),
+      ...(encryption.kind === 'customer-managed' ? {KMSMasterKeyId: encryption.kmsMasterKeyId} : {}),
     },
-    Tags: sortedTags(table).map(([Key, Value]) => ({Key, Value})),
-    TimeToLiveSpecification: {AttributeName: definition.ttlAttribute, Enabled: true},
+    Tags: description.tags,
+    TimeToLiveSpecification: timeToLive(description),
   }
 }
 
 /**
  * A global table (version 2019.11.21): keys, indexes, TTL, billing and the stream once, for every
- * replica; deletion protection, PITR, tags and the key per replica, the stack's region first.
+ * replica; deletion protection, PITR, tags and the key per replica (AWS does not copy them), the
+ * stack's region first, with the table's own.
  */
-function globalTableProperties(table: DesiredTable, nameParameter: string): Record<string, unknown> {
-  const shared = tableProperties(table, nameParameter)
-  const {DeletionProtectionEnabled, PointInTimeRecoverySpecification, Tags} = shared
-  // Set per replica (AWS does not copy them), or for every replica at once below.
-  const perReplica = ['DeletionProtectionEnabled', 'PointInTimeRecoverySpecification', 'SSESpecification', 'Tags']
-  for (const property of perReplica) {
-    delete shared[property]
-  }
-
-  const replica = (region: unknown, kmsKey: DesiredTable['kmsKey']) => ({
-    DeletionProtectionEnabled,
-    PointInTimeRecoverySpecification,
-    Region: region,
-    ...(kmsKey ? {SSESpecification: {KMSMasterKeyId: kmsKeyId(kmsKey)}} : {}),
-    Tags,
-  })
+function globalTableProperties(description: TableDescription, nameParameter: string): Record<string, unknown> {
+  // Keys in the order the template has always had them: the table's, then the global table's own.
+  /* eslint-disable perfectionist/sort-objects */
   return {
-    ...shared,
+    ...keysAndIndexes(description, nameParameter),
+    TimeToLiveSpecification: timeToLive(description),
     // Eventual consistency: strong consistency (MRSC) does not support TTL, which Sentinel needs.
     MultiRegionConsistency: 'EVENTUAL',
     Replicas: [
-      replica(intrinsic('!Ref', 'AWS::Region'), table.kmsKey),
-      ...(table.replicas ?? []).map(other => replica(other.region, other.kmsKey)),
+      replica(description, intrinsic('!Ref', 'AWS::Region')),
+      ...description.replicas.map(other => replica(other, other.region)),
     ],
     // The AWS-managed key unless each replica names its own customer-managed key.
     SSESpecification: {SSEEnabled: true, SSEType: 'KMS'},
-    StreamSpecification: {StreamViewType: 'NEW_AND_OLD_IMAGES'},
+    ...(description.stream ? {StreamSpecification: {StreamViewType: description.stream.viewType}} : {}),
+  }
+  /* eslint-enable perfectionist/sort-objects */
+}
+
+/** One entry of a global table's Replicas: a replica's own settings, in its region. */
+function replica(settings: Omit<ReplicaDescription, 'region'>, region: unknown) {
+  const {encryption} = settings
+  return {
+    DeletionProtectionEnabled: settings.deletionProtection,
+    PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: settings.pitr},
+    Region: region,
+    ...(encryption.kind === 'customer-managed' ? {SSESpecification: {KMSMasterKeyId: encryption.kmsMasterKeyId}} : {}),
+    Tags: settings.tags,
   }
 }
 

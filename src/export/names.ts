@@ -1,11 +1,9 @@
 /**
  * What both exports derive from a table's definition: the names of its parameter / variable,
- * resource and outputs, and its settings in a stable order. Kept in one place so the CloudFormation
- * and Terraform documents can never disagree about what a table is called or holds.
+ * resource and outputs. Kept in one place so the CloudFormation and Terraform documents can never
+ * disagree about what a table is called (what it holds is its TableDescription, tables/description.ts).
  */
 import type {TableDefinition} from '../tables/definitions.js'
-
-import {type DesiredTable, desiredTags} from '../tables/desired.js'
 
 /** Tables that already exist: table name -> what the live account says about it. */
 export type ExistingTables = ReadonlyMap<string, {
@@ -53,9 +51,4 @@ export function runtimeEnvVar(definition: TableDefinition): string {
 export function whereSentinelReadsIt(definition: TableDefinition): string {
   const server = definition.serverFlag ? ` and ${definition.serverFlag} (Sentinel server and CLI)` : ''
   return `${runtimeEnvVar(definition)} (Lambda TVM)${server}`
-}
-
-/** The user's tags and the sentinel:table marker, sorted by key so the output is stable. */
-export function sortedTags(table: DesiredTable): [string, string][] {
-  return [...desiredTags(table)].sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
 }

@@ -5,19 +5,20 @@
  * adopts live tables instead of Terraform trying to create them again.
  */
 import type {DesiredTable} from '../tables/desired.js'
-import type {DesiredReplica} from '../tables/replicas.js'
 
-import {keyAttributes} from '../tables/definitions.js'
+import {
+  type Encryption, keyAttribute, type ReplicaDescription, type TableDescription, tableDescription, type TagSpec,
+} from '../tables/description.js'
 import {kmsKeyId} from '../tables/desired.js'
-import {type KmsKeyRef, TABLE_NAME_RULE} from '../tables/validate.js'
+import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {
   attribute, block, call, type HclBlock, type HclBodyItem, reference, renderHcl,
 } from './hcl.js'
 import {
   type ExistingTables,
+  type ExportNames,
   exportNames,
   runtimeEnvVar,
-  sortedTags,
   whereSentinelReadsIt,
 } from './names.js'
 
@@ -107,8 +108,10 @@ export function renderTerraform(
   }
 
   for (const table of tables) {
-    items.push(tableResource(table, kmsLookups))
-    for (const replica of table.replicas ?? []) items.push(replicaResource(table, replica, replicaLookups))
+    const names = exportNames(table.definition)
+    const description = tableDescription(table)
+    items.push(tableResource(names, description, kmsLookups))
+    for (const replica of description.replicas) items.push(replicaResource(names, replica, replicaLookups))
     items.push(...importBlocks(table, options.existing))
   }
 
@@ -184,69 +187,75 @@ function replicaKeyLookups(tables: readonly DesiredTable[]): Map<string, {key: s
 }
 
 function replicaResource(
-  table: DesiredTable,
-  replica: DesiredReplica,
+  names: ExportNames,
+  replica: ReplicaDescription,
   lookups: ReadonlyMap<string, {key: string; region: string}>,
 ): HclBlock {
-  const names = exportNames(table.definition)
+  const {encryption, region} = replica
   let kmsKeyArn
-  if (replica.kmsKey?.kind === 'key-arn') kmsKeyArn = attribute('kms_key_arn', replica.kmsKey.arn)
-  else if (replica.kmsKey) {
-    const key = kmsKeyId(replica.kmsKey)
-    const [lookup] = [...lookups].find(([, known]) => known.key === key && known.region === replica.region)!
+  if (encryption.kind === 'customer-managed' && encryption.key.kind === 'key-arn') {
+    kmsKeyArn = attribute('kms_key_arn', encryption.kmsMasterKeyId)
+  } else if (encryption.kind === 'customer-managed') {
+    const key = encryption.kmsMasterKeyId
+    const [lookup] = [...lookups].find(([, known]) => known.key === key && known.region === region)!
     kmsKeyArn = attribute('kms_key_arn', reference(`data.aws_kms_key.${lookup}.arn`))
   }
 
   return block(
     'resource',
-    ['aws_dynamodb_table_replica', `${names.tfResource}_${regionName(replica.region)}`],
+    ['aws_dynamodb_table_replica', `${names.tfResource}_${regionName(region)}`],
     [
-      attribute('provider', reference(`aws.${regionName(replica.region)}`)),
+      attribute('provider', reference(`aws.${regionName(region)}`)),
       attribute('global_table_arn', reference(`aws_dynamodb_table.${names.tfResource}.arn`)),
       kmsKeyArn,
-      attribute('deletion_protection_enabled', table.deletionProtection),
-      attribute('point_in_time_recovery', table.pitr),
-      attribute('tags', Object.fromEntries(sortedTags(table))),
+      attribute('deletion_protection_enabled', replica.deletionProtection),
+      attribute('point_in_time_recovery', replica.pitr),
+      attribute('tags', tagMap(replica.tags)),
       block('lifecycle', [], [attribute('prevent_destroy', true)]),
     ],
   )
 }
 
-function tableResource(table: DesiredTable, kmsLookups: ReadonlyMap<string, string>): HclBlock {
-  const {definition} = table
-  const names = exportNames(definition)
-  const global = (table.replicas ?? []).length > 0
+function tableResource(
+  names: ExportNames,
+  description: TableDescription,
+  kmsLookups: ReadonlyMap<string, string>,
+): HclBlock {
+  const global = description.replicas.length > 0
   return block(
     'resource',
     ['aws_dynamodb_table', names.tfResource],
     [
       attribute('name', reference(`var.${names.tfNameVariable}`)),
-      attribute('billing_mode', 'PAY_PER_REQUEST'),
-      attribute('hash_key', definition.partitionKey),
-      attribute('deletion_protection_enabled', table.deletionProtection),
+      attribute('billing_mode', description.billingMode),
+      attribute('hash_key', keyAttribute(description.keySchema, 'HASH')!),
+      attribute('deletion_protection_enabled', description.deletionProtection),
       // A global table's stream, as AWS turns it on with the first replica: declared, so no perpetual diff.
-      ...(global
-        ? [attribute('stream_enabled', true), attribute('stream_view_type', 'NEW_AND_OLD_IMAGES')]
+      ...(description.stream
+        ? [attribute('stream_enabled', true), attribute('stream_view_type', description.stream.viewType)]
         : []),
-      ...keyAttributes(definition).map(name =>
-        block('attribute', [], [attribute('name', name), attribute('type', 'S')])),
+      ...description.attributeDefinitions.map(definition =>
+        block('attribute', [], [
+          attribute('name', definition.AttributeName),
+          attribute('type', definition.AttributeType),
+        ])),
       // hash_key / range_key rather than key_schema: key_schema exists only from provider 6.30 on.
-      ...definition.indexes.map(gsi =>
+      ...description.indexes.map(gsi =>
         block(
           'global_secondary_index',
           [],
           [
-            attribute('name', gsi.name),
-            attribute('hash_key', gsi.partitionKey),
-            attribute('range_key', gsi.sortKey),
-            attribute('projection_type', 'ALL'),
+            attribute('name', gsi.IndexName),
+            attribute('hash_key', keyAttribute(gsi.KeySchema, 'HASH')!),
+            attribute('range_key', keyAttribute(gsi.KeySchema, 'RANGE')!),
+            attribute('projection_type', gsi.Projection.ProjectionType),
           ],
         )),
-      block('ttl', [], [attribute('attribute_name', definition.ttlAttribute), attribute('enabled', true)]),
-      block('point_in_time_recovery', [], [attribute('enabled', table.pitr)]),
+      block('ttl', [], [attribute('attribute_name', description.ttlAttribute), attribute('enabled', true)]),
+      block('point_in_time_recovery', [], [attribute('enabled', description.pitr)]),
       // enabled = true without a key is the AWS-managed key (SSEType KMS), as the CLI applies it.
-      block('server_side_encryption', [], [attribute('enabled', true), kmsKeyArn(table.kmsKey, kmsLookups)]),
-      attribute('tags', Object.fromEntries(sortedTags(table))),
+      block('server_side_encryption', [], [attribute('enabled', true), kmsKeyArn(description.encryption, kmsLookups)]),
+      attribute('tags', tagMap(description.tags)),
       block('lifecycle', [], [
         attribute('prevent_destroy', true),
         // The replicas are aws_dynamodb_table_replica resources (the provider's documented pairing).
@@ -256,10 +265,14 @@ function tableResource(table: DesiredTable, kmsLookups: ReadonlyMap<string, stri
   )
 }
 
-function kmsKeyArn(kmsKey: KmsKeyRef | undefined, kmsLookups: ReadonlyMap<string, string>) {
-  if (!kmsKey) return
-  if (kmsKey.kind === 'key-arn') return attribute('kms_key_arn', kmsKey.arn)
-  return attribute('kms_key_arn', reference(`data.aws_kms_key.${kmsLookups.get(kmsKeyId(kmsKey))}.arn`))
+function tagMap(tags: readonly TagSpec[]): Record<string, string> {
+  return Object.fromEntries(tags.map(tag => [tag.Key, tag.Value]))
+}
+
+function kmsKeyArn(encryption: Encryption, kmsLookups: ReadonlyMap<string, string>) {
+  if (encryption.kind === 'aws-managed') return
+  if (encryption.key.kind === 'key-arn') return attribute('kms_key_arn', encryption.kmsMasterKeyId)
+  return attribute('kms_key_arn', reference(`data.aws_kms_key.${kmsLookups.get(encryption.kmsMasterKeyId)}.arn`))
 }
 
 /** One aws_kms_key data source per key given as anything but a key ARN, in order of first use. */

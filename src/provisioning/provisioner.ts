@@ -4,11 +4,12 @@
  * again and re-plans, and returns an immutable outcome — converged, or an error. It talks to AWS
  * only through the DynamoDB port and reports progress through its own per-table reporter.
  *
- * Apply order: CreateTable (keys, indexes, billing, encryption, deletion protection, tags) → wait
- * for the table and every index → one index per UpdateTable → encryption → deletion protection →
- * TTL → PITR → tags. Nothing is ever deleted, disabled or replaced. A table another process is
- * creating is joined; a busy table is waited for and the call sent again. CreateTable and
- * UpdateTable are never blindly re-sent: after an unclear answer the table is read first.
+ * Apply order: CreateTable (keys, indexes, billing, encryption, deletion protection, tags: from the
+ * table's description, tables/description.ts, which the exports write too) → wait for the table and
+ * every index → one index per UpdateTable → encryption → deletion protection → TTL → PITR → tags.
+ * Nothing is ever deleted, disabled or replaced. A table another process is creating is joined; a
+ * busy table is waited for and the call sent again. CreateTable and UpdateTable are never blindly
+ * re-sent: after an unclear answer the table is read first.
  */
 import type {
   CreateTableCommandInput, SSESpecification, Tag, UpdateTableCommandInput,
@@ -21,8 +22,11 @@ import type {ReplicaPlan} from './replica-plan.js'
 
 import {standardRetrySchedule} from '../aws/request-policy.js'
 import {SentinelError} from '../errors.js'
-import {indexSpec, keyAttributes} from '../tables/definitions.js'
-import {type DesiredTable, desiredTags, kmsKeyId} from '../tables/desired.js'
+import {indexSpec} from '../tables/definitions.js'
+import {
+  type Encryption, stringAttributes, type TableDescription, tableDescription,
+} from '../tables/description.js'
+import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {
   describeBusy,
   describeTable,
@@ -317,6 +321,11 @@ class TableApply {
     return this.desired.tableName
   }
 
+  /** What CreateTable and an encryption UpdateTable send, as the exports write it. */
+  private get description(): TableDescription {
+    return tableDescription(this.desired)
+  }
+
   private get port() {
     return this.provisioner.capabilities.port
   }
@@ -326,8 +335,7 @@ class TableApply {
     case 'add-index': {
       const {index} = action
       await this.updateTable(action, {
-        AttributeDefinitions: [index.partitionKey, index.sortKey]
-        .map(name => ({AttributeName: name, AttributeType: 'S'})),
+        AttributeDefinitions: stringAttributes([index.partitionKey, index.sortKey]),
         GlobalSecondaryIndexUpdates: [{
           Create: indexSpec(index),
         }],
@@ -368,7 +376,7 @@ class TableApply {
     }
 
     case 'set-encryption': {
-      await this.updateTable(action, {SSESpecification: sseSpecification(this.desired)})
+      await this.updateTable(action, {SSESpecification: sseSpecification(this.description.encryption)})
       return
     }
 
@@ -425,7 +433,7 @@ class TableApply {
     // Said before the call goes out, so an interrupt at any moment from here on warns.
     this.reporter.inFlight(`CreateTable is being sent: AWS may be creating table ${this.name}`)
     this.reporter.phase(`Creating table ${this.name}`)
-    const input = this.createTableInput()
+    const input = createTableInput(this.description)
     await this.sendCreate(input)
     const active = this.waitActive()
     // A creation with indexes in flight is what AWS's limit counts; refused creates wait for it.
@@ -466,22 +474,6 @@ class TableApply {
         this.reporter.phase(`Waiting to create ${this.name}: AWS creates one table with indexes at a time`)
         await this.provisioner.creationGate.waitForOthers(this.provisioner.timing.limitRetryMs)
       }
-    }
-  }
-
-  private createTableInput(): CreateTableCommandInput {
-    const {definition} = this.desired
-    return {
-      AttributeDefinitions: keyAttributes(definition).map(name => ({AttributeName: name, AttributeType: 'S'})),
-      BillingMode: 'PAY_PER_REQUEST',
-      DeletionProtectionEnabled: this.desired.deletionProtection,
-      GlobalSecondaryIndexes: definition.indexes.length === 0
-        ? undefined
-        : definition.indexes.map(gsi => indexSpec(gsi)),
-      KeySchema: [{AttributeName: definition.partitionKey, KeyType: 'HASH'}],
-      SSESpecification: sseSpecification(this.desired),
-      TableName: this.name,
-      Tags: [...desiredTags(this.desired)].map(([Key, Value]) => ({Key, Value})),
     }
   }
 
@@ -693,7 +685,26 @@ export async function sendUntilLanded(
   }
 }
 
-function sseSpecification(desired: DesiredTable): SSESpecification {
-  if (!desired.kmsKey) return {Enabled: true, SSEType: 'KMS'}
-  return {Enabled: true, KMSMasterKeyId: kmsKeyId(desired.kmsKey), SSEType: 'KMS'}
+/**
+ * The CreateTable input for a table, from its description. TTL and PITR are not CreateTable
+ * parameters: they follow as their own calls. No StreamSpecification: AWS turns a global table's
+ * stream on with the first replica (global-table.ts), and CreateTable sends no replica.
+ */
+export function createTableInput(description: TableDescription): CreateTableCommandInput {
+  return {
+    AttributeDefinitions: description.attributeDefinitions,
+    BillingMode: description.billingMode,
+    DeletionProtectionEnabled: description.deletionProtection,
+    GlobalSecondaryIndexes: description.indexes.length === 0 ? undefined : description.indexes,
+    KeySchema: description.keySchema,
+    SSESpecification: sseSpecification(description.encryption),
+    TableName: description.tableName,
+    Tags: description.tags,
+  }
+}
+
+/** SSEType KMS without a key is the AWS-managed key (alias/aws/dynamodb). */
+function sseSpecification(encryption: Encryption): SSESpecification {
+  if (encryption.kind === 'aws-managed') return {Enabled: true, SSEType: 'KMS'}
+  return {Enabled: true, KMSMasterKeyId: encryption.kmsMasterKeyId, SSEType: 'KMS'}
 }

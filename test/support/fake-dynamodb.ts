@@ -56,6 +56,8 @@ export class FakeDynamoDb implements DynamoDbPort {
   readonly endpointName = 'fake.dynamodb.local'
   readonly endpointOverride: boolean
   readonly calls: PortOperation[] = []
+  /** Each write's input as it was sent (a copy), in order: what AWS would have been asked. */
+  readonly sent: {operation: PortOperation; input: unknown}[] = []
   readonly tables = new Map<string, FakeTable>()
   private readonly scripts = new Map<PortOperation, Script[]>()
 
@@ -81,6 +83,7 @@ export class FakeDynamoDb implements DynamoDbPort {
   }
 
   async createTable(input: CreateTableCommandInput) {
+    this.sent.push({input: structuredClone(input), operation: 'createTable'})
     return this.call('createTable', input.TableName!, () => {
       if (this.tables.has(input.TableName!)) {
         throw awsError('ResourceInUseException', `Table already exists: ${input.TableName}`)
@@ -136,6 +139,7 @@ export class FakeDynamoDb implements DynamoDbPort {
   }
 
   async tagResource(input: {ResourceArn?: string; Tags?: Tag[]}) {
+    this.sent.push({input: structuredClone(input), operation: 'tagResource'})
     return this.call('tagResource', input.ResourceArn!, () => {
       const table = this.byArn(input.ResourceArn!)
       const before = {...table.tags}
@@ -154,6 +158,7 @@ export class FakeDynamoDb implements DynamoDbPort {
     PointInTimeRecoverySpecification?: {PointInTimeRecoveryEnabled?: boolean}
     TableName?: string
   }) {
+    this.sent.push({input: structuredClone(input), operation: 'updateContinuousBackups'})
     return this.call('updateContinuousBackups', input.TableName!, () => {
       this.visible(input.TableName!).pitr = Boolean(input.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled)
       return {}
@@ -164,6 +169,7 @@ export class FakeDynamoDb implements DynamoDbPort {
     TableName?: string
     TimeToLiveSpecification?: {AttributeName?: string; Enabled?: boolean}
   }) {
+    this.sent.push({input: structuredClone(input), operation: 'updateTimeToLive'})
     return this.call('updateTimeToLive', input.TableName!, () => {
       const table = this.visible(input.TableName!)
       if (table.ttl.status === 'ENABLED') throw awsError('ValidationException', 'TimeToLive is already enabled')
@@ -173,6 +179,7 @@ export class FakeDynamoDb implements DynamoDbPort {
   }
 
   async updateTable(input: UpdateTableCommandInput) {
+    this.sent.push({input: structuredClone(input), operation: 'updateTable'})
     return this.call('updateTable', input.TableName!, () => {
       const table = this.visible(input.TableName!)
       const {description} = table

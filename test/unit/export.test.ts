@@ -7,6 +7,7 @@
  */
 import {format as terraformFmt} from '@cdktf/hcl-tools'
 import {expect} from 'chai'
+import {isNode, parseDocument, visit} from 'yaml'
 
 import {SentinelError} from '../../src/errors.js'
 import {EXPORT_FORMATS, renderExport} from '../../src/export/index.js'
@@ -442,6 +443,31 @@ describe('export: one source of truth', () => {
     const fromTf = inDefinitionOrder(tablesFromTerraform(terraform))
     expect(fromTf.map(build => comparable(build))).to.deep.equal(fromCfn.map(build => comparable(build)))
     expect(EXPORT_FORMATS).to.deep.equal(['cloudformation', 'terraform'])
+  })
+})
+
+describe('export: CloudFormation global tables', () => {
+  it('are written without YAML anchors or aliases, which CloudFormation refuses', () => {
+    const text = renderExport('cloudformation', tables({
+      kmsKey: KEY_ARN,
+      replicaKmsKeys: ['eu-west-1=alias/eu', 'ap-southeast-2=alias/ap'],
+      replicaRegions: ['eu-west-1', 'ap-southeast-2'],
+      tags: ['team=security'],
+    }))
+    const document = parseDocument(text, {version: '1.1'})
+    let aliasesAndAnchors = 0
+    visit(document, {
+      Alias() {
+        aliasesAndAnchors++
+      },
+      Node(_, node) {
+        if (isNode(node) && node.anchor) aliasesAndAnchors++
+      },
+    })
+    expect(aliasesAndAnchors, text).to.equal(0)
+    const replicas = parseCloudFormation(text).Resources.SessionTable.Properties.Replicas
+    expect(replicas).to.have.length(3)
+    for (const replica of replicas) expect(replica.Tags).to.deep.include({Key: 'team', Value: 'security'})
   })
 })
 
