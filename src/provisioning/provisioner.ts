@@ -227,7 +227,7 @@ export class Provisioner {
     const {desired} = inspection
     let {plan} = inspection
     for (let round = 1; ; round++) {
-      if (plan.drift.length > 0) throw driftError(plan)
+      if (plan.drift.length > 0) throw driftError(plan, run.applied)
       for (const action of plan.actions) {
         await run.execute(action)
         // The rest of the plan was made before another process created the table: plan again.
@@ -239,7 +239,8 @@ export class Provisioner {
 
       run.reporter.inFlight(undefined)
       const live = await run.recheck()
-      plan = planner(desired, live)
+      // A table created (or switched) on a key named by alias: its key ARN is compared, as in inspect().
+      plan = planner(await this.withResolvedKey(desired, live), live)
       const remaining = plan.actions.filter(action => !run.skipped.has(action.type))
       if (plan.drift.length === 0 && remaining.length === 0) {
         const outcome = run.created ? 'created' : (run.applied.length > 0 ? 'updated' : 'unchanged')
@@ -280,16 +281,18 @@ export class Provisioner {
   }
 }
 
-export function driftError(plan: TablePlan): SentinelError {
+/** Drift refuses a table; `applied` is what this run had already done to it (drift seen after a change). */
+export function driftError(plan: TablePlan, applied: readonly string[] = []): SentinelError {
   const deleting = plan.drift.find(drift => drift.type === 'table-deleting')
   if (deleting) return new SentinelError('TABLE_DELETING', deleting.summary, {suggestion: deleting.remedy})
   const count = plan.drift.length
   const what = `${count} drift item${count === 1 ? '' : 's'}`
   const summaries = plan.drift.map(drift => drift.summary).join(' ')
   const message = `Table ${plan.tableName} has ${what} that sentinel cannot fix in place: ${summaries}`
-  return new SentinelError('DRIFT', message, {
-    suggestion: `Nothing was changed on this table. ${plan.drift[0].remedy}`,
-  })
+  const changed = applied.length === 0
+    ? 'Nothing was changed on this table.'
+    : `Done before the drift was seen: ${applied.join('; ')}; nothing more was changed.`
+  return new SentinelError('DRIFT', message, {suggestion: `${changed} ${plan.drift[0].remedy}`})
 }
 
 /** One table's apply: the actions, in order, and what they did. */

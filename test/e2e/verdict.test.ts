@@ -188,6 +188,18 @@ describe('trust the verdict (issue 16, end to end)', function () {
       })
     }
 
+    it('a new table on the key the alias names: created, exit 0; the key compared after creation', async () => {
+      const table = uniqueTable('kms-new')
+      // DynamoDB reports the ARN of the key the alias named at creation.
+      const aws = await layer({state: {[table]: {kmsKeyArn: KEY}}})
+      const stub = await kms({'alias/sentinel': KEY})
+      const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--kms-key', 'alias/sentinel']
+      const run = await runCli([...args, '--yes'], {env: env({AWS_ENDPOINT_URL_KMS: stub.endpoint})})
+      expect(run.code, output(run)).to.equal(0)
+      expect(run.stdout).to.contain(`✔ ${table}: created`)
+      expect(stub.describeKeyCalls).to.deep.equal(['alias/sentinel'])
+    })
+
     it('KMS cannot resolve the alias: never converged, the reason named, exit 6', async () => {
       const {run, stub} = await statusWith('kms-unknown', KEY, {})
       expect(run.code, output(run)).to.equal(6)

@@ -54,6 +54,11 @@ async function provision(provisioner: Provisioner, table: DesiredTable, reporter
   return {inspection, outcome: await provisioner.apply(inspection, {deadline: Date.now() + 5000, reporter})}
 }
 
+/** A KMS that refuses DescribeKey. */
+async function refusingKms(): Promise<string> {
+  throw new SentinelError('ACCESS_DENIED', 'Access denied: kms:DescribeKey on alias/sentinel.')
+}
+
 async function failure(promise: Promise<unknown>): Promise<SentinelError> {
   const error = await promise.then(() => undefined, (error_: unknown) => error_)
   expect(error, 'expected a SentinelError').to.be.instanceOf(SentinelError)
@@ -88,6 +93,36 @@ function breakglassIndex(name: string, partitionKey: string) {
 }
 
 describe('provisioning service (in-memory DynamoDB)', () => {
+  it('a new table on a key named by alias: created, then compared by the key\'s ARN, never called drift', async () => {
+    const fake = new FakeDynamoDb()
+    const asked: string[] = []
+    // DynamoDB reports the ARN of the key an alias names; KMS DescribeKey says which key that is.
+    const resolveKey = async (keyId: string) => {
+      asked.push(keyId)
+      return `arn:aws:kms:us-east-1:123456789012:key/${keyId}`
+    }
+
+    const provisioner = new Provisioner(new EndpointCapabilities(fake), {resolveKey, timing: FAST})
+    const {inspection, outcome} = await provision(provisioner, desired(SESSIONS_TABLE, {
+      kmsKey: {kind: 'alias', name: 'alias/sentinel'},
+    }))
+    expect(inspection.live).to.equal(undefined)
+    expect(outcome.outcome).to.equal('created')
+    expect(asked).to.deep.equal(['alias/sentinel'])
+  })
+
+  it('KMS refusing the alias of a new table: DRIFT after creation, saying what was done, not "nothing"', async () => {
+    const fake = new FakeDynamoDb()
+    const provisioner = new Provisioner(new EndpointCapabilities(fake), {resolveKey: refusingKms, timing: FAST})
+    const error = await failure(provision(provisioner, desired(SESSIONS_TABLE, {
+      kmsKey: {kind: 'alias', name: 'alias/sentinel'},
+    })))
+    expect(error.code).to.equal('DRIFT')
+    expect(error.message).to.contain('kms:DescribeKey')
+    expect(error.suggestion).to.match(/^Done before the drift was seen: Created table sentinel-sessions;.*; nothing more was changed\. /)
+    expect(fake.tables.has('sentinel-sessions')).to.equal(true)
+  })
+
   it('creates every table kind with its own key, TTL attribute, indexes, SSE, ' +
     'protection and tags in one CreateTable', async () => {
     for (const definition of ALL_TABLES) {
