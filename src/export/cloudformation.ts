@@ -8,7 +8,7 @@ import {createRequire} from 'node:module'
 
 import type {DesiredTable} from '../tables/desired.js'
 
-import {type ReplicaDescription, type TableDescription, tableDescription} from '../tables/description.js'
+import {type ReplicaSpec, type TableSpec, tableSpec} from '../tables/table-spec.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {
   type ExistingTables,
@@ -62,7 +62,7 @@ export function renderCloudFormation(
       MaxLength: TABLE_NAME_RULE.maxLength,
       MinLength: TABLE_NAME_RULE.minLength,
     }
-    const description = tableDescription(table)
+    const description = tableSpec(table)
     const global = description.replicas.length > 0
     resources[names.cfnResource] = {
       Type: global ? 'AWS::DynamoDB::GlobalTable' : 'AWS::DynamoDB::Table',
@@ -112,7 +112,7 @@ export function renderCloudFormation(
 }
 
 /** What AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable spell alike: keys, billing, name, indexes. */
-function keysAndIndexes(description: TableDescription, nameParameter: string): Record<string, unknown> {
+function keysAndIndexes(description: TableSpec, nameParameter: string): Record<string, unknown> {
   return {
     AttributeDefinitions: description.attributeDefinitions,
     BillingMode: description.billingMode,
@@ -122,11 +122,11 @@ function keysAndIndexes(description: TableDescription, nameParameter: string): R
   }
 }
 
-function timeToLive(description: TableDescription) {
+function timeToLive(description: TableSpec) {
   return {AttributeName: description.ttlAttribute, Enabled: true}
 }
 
-function tableProperties(description: TableDescription, nameParameter: string): Record<string, unknown> {
+function tableProperties(description: TableSpec, nameParameter: string): Record<string, unknown> {
   const {encryption} = description
   return {
     ...keysAndIndexes(description, nameParameter),
@@ -148,7 +148,7 @@ function tableProperties(description: TableDescription, nameParameter: string): 
  * replica; deletion protection, PITR, tags and the key per replica (AWS does not copy them), the
  * stack's region first, with the table's own.
  */
-function globalTableProperties(description: TableDescription, nameParameter: string): Record<string, unknown> {
+function globalTableProperties(description: TableSpec, nameParameter: string): Record<string, unknown> {
   // Keys in the order the template has always had them: the table's, then the global table's own.
   /* eslint-disable perfectionist/sort-objects */
   return {
@@ -168,7 +168,7 @@ function globalTableProperties(description: TableDescription, nameParameter: str
 }
 
 /** One entry of a global table's Replicas: a replica's own settings, in its region. */
-function replica(settings: Omit<ReplicaDescription, 'region'>, region: unknown) {
+function replica(settings: Omit<ReplicaSpec, 'region'>, region: unknown) {
   const {encryption} = settings
   return {
     DeletionProtectionEnabled: settings.deletionProtection,

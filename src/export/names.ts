@@ -1,7 +1,7 @@
 /**
  * What both exports derive from a table's definition: the names of its parameter / variable,
  * resource and outputs. Kept in one place so the CloudFormation and Terraform documents can never
- * disagree about what a table is called (what it holds is its TableDescription, tables/description.ts).
+ * disagree about what a table is called (what it holds is its TableSpec, tables/table-spec.ts).
  */
 import type {TableDefinition} from '../tables/definitions.js'
 

@@ -15,10 +15,12 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {DesiredReplica} from '../tables/replicas.js'
 
 import {SentinelError} from '../errors.js'
-import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
+import {type DesiredTable} from '../tables/desired.js'
+import {tableSpec} from '../tables/table-spec.js'
 import {describeTable, isTableActive, type LiveTable} from './live-table.js'
 import {isConverged, planTable, type TablePlan} from './plan.js'
 import {
+  AppliedThenFailed,
   type ApplyOptions,
   driftError,
   type Inspection,
@@ -28,6 +30,7 @@ import {
   sendUntilLanded,
   SILENT_REPORTER,
   type TableReporter,
+  withApplied,
 } from './provisioner.js'
 import {
   isReplicaConverged, planReplica, planReplicaSettings, REPLICA_BUSY, REPLICA_NEEDS_A_HUMAN, replicaDesired,
@@ -101,14 +104,19 @@ export class GlobalTables {
     if (named.length === 0) return homeOutcome
     // Replicas are added one after another; each one's own settings go on in its region meanwhile.
     const settings: Promise<{error?: unknown; outcome?: ReplicaOutcome}>[] = []
+    const runs: ReplicaApply[] = []
+    // A failure says what this run did first: the table's changes, then each replica's.
+    const failure = (error: unknown) =>
+      withApplied(error, [...homeOutcome.applied, ...runs.flatMap(run => run.applied)], homeOutcome.live)
     for (const replica of named) {
       const reporter = options.replicaReporter?.(replica.region) ?? SILENT_REPORTER
       const run = new ReplicaApply(this, inspection.desired, replica, {...options, reporter})
+      runs.push(run)
       try {
         await run.ensureActive()
       } catch (error) {
         await Promise.all(settings)
-        throw error
+        throw failure(error)
       }
 
       settings.push(run.settings().then(outcome => ({outcome}), (error: unknown) => ({error})))
@@ -116,7 +124,7 @@ export class GlobalTables {
 
     const settled = await Promise.all(settings)
     const failed = settled.find(result => result.error !== undefined)
-    if (failed) throw failed.error
+    if (failed) throw failure(failed.error)
     const replicas = settled.map(result => result.outcome!)
     const changed = replicas.some(replica => replica.applied.length > 0)
     return Object.freeze({
@@ -156,7 +164,7 @@ function unchanged(inspection: Inspection): ProvisionOutcome {
 
 /** One replica's apply: add it (or join its creation), wait for it, then its own settings. */
 class ReplicaApply {
-  private readonly applied: string[] = []
+  readonly applied: string[] = []
   private readonly notices: string[] = []
   /** ReplicaStatusPercentProgress as polled (and 0 % when this run sent the Create). */
   private readonly progressSeen: {at: number; percent: number}[] = []
@@ -206,13 +214,24 @@ class ReplicaApply {
     const desired = replicaDesired(this.desired, this.replica)
     const live = await this.readInRegion(provisioner)
     const plan = planReplicaSettings(desired, live)
-    if (plan.drift.length > 0) throw driftError({...plan, tableName: `${this.name} (replica in ${this.region})`})
+    if (plan.drift.length > 0) {
+      throw driftError({...plan, tableName: `${this.name} (replica in ${this.region})`}, this.applied)
+    }
+
     let final = live
     if (plan.actions.length > 0) {
+      const reporter = inRegion(this.reporter, this.region)
       const outcome = await provisioner.apply(
         {desired, live, plan},
-        {deadline: this.options.deadline, planner: planReplicaSettings, reporter: inRegion(this.reporter, this.region)},
-      )
+        {
+          comparesKey: false, deadline: this.options.deadline, planner: planReplicaSettings, reporter,
+        },
+      ).catch((error: unknown) => {
+        // What was set in the replica's region before the failure, said with the region.
+        throw error instanceof AppliedThenFailed
+          ? new AppliedThenFailed(error.failure, error.applied.map(line => `${line} in ${this.region}`))
+          : error
+      })
       this.applied.push(...outcome.applied.map(line => `${line} in ${this.region}`))
       this.notices.push(...outcome.notices)
       final = outcome.live
@@ -242,9 +261,10 @@ class ReplicaApply {
 
   /** UpdateTable ReplicaUpdates Create, once; while AWS says the table is busy, wait and send again. */
   private async create(): Promise<void> {
+    const {encryption} = tableSpec(this.desired).replicas.find(replica => replica.region === this.region)!
     const create = {
       RegionName: this.region,
-      ...(this.replica.kmsKey ? {KMSMasterKeyId: kmsKeyId(this.replica.kmsKey)} : {}),
+      ...(encryption.kind === 'customer-managed' ? {KMSMasterKeyId: encryption.kmsMasterKeyId} : {}),
     }
     this.reporter.inFlight(`UpdateTable is being sent: AWS may be adding the replica of ${this.name} in ${this.region}`)
     this.reporter.phase(`${this.name}: adding the replica in ${this.region}`)

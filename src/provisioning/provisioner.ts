@@ -5,7 +5,7 @@
  * only through the DynamoDB port and reports progress through its own per-table reporter.
  *
  * Apply order: CreateTable (keys, indexes, billing, encryption, deletion protection, tags: from the
- * table's description, tables/description.ts, which the exports write too) → wait for the table and
+ * table's spec, tables/table-spec.ts, which the exports write too) → wait for the table and
  * every index → one index per UpdateTable → encryption → deletion protection → TTL → PITR → tags.
  * Nothing is ever deleted, disabled or replaced. A table another process is creating is joined; a
  * busy table is waited for and the call sent again. CreateTable and UpdateTable are never blindly
@@ -23,10 +23,10 @@ import type {ReplicaPlan} from './replica-plan.js'
 import {standardRetrySchedule} from '../aws/request-policy.js'
 import {SentinelError} from '../errors.js'
 import {indexSpec} from '../tables/definitions.js'
-import {
-  type Encryption, stringAttributes, type TableDescription, tableDescription,
-} from '../tables/description.js'
 import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
+import {
+  type Encryption, stringAttributes, type TableSpec, tableSpec,
+} from '../tables/table-spec.js'
 import {
   describeBusy,
   describeTable,
@@ -112,6 +112,8 @@ export interface ApplyOptions {
   planner?: Planner
   /** A reporter for each replica of a global table. */
   replicaReporter?: (region: string) => TableReporter
+  /** False when the planner leaves the key out (a replica's settings): no KMS call to compare it. */
+  comparesKey?: boolean
 }
 
 /** Re-plans after applying; a table still needing work after this many rounds is being fought over. */
@@ -219,11 +221,22 @@ export class Provisioner {
     return {...desired, resolvedKmsKey: await resolved}
   }
 
-  /** Applies the plan, then re-reads and re-plans until converged; throws a SentinelError otherwise. */
+  /**
+   * Applies the plan, then re-reads and re-plans until converged; throws a SentinelError otherwise
+   * (an AppliedThenFailed when this run had changed the table first).
+   */
   async apply(inspection: Inspection, options: ApplyOptions): Promise<ProvisionOutcome> {
-    const planner = options.planner ?? planTable
     const run = new TableApply(this, inspection.desired, options.deadline, options.reporter ?? SILENT_REPORTER)
-    run.planner = planner
+    run.planner = options.planner ?? planTable
+    try {
+      return await this.converge(inspection, options, run)
+    } catch (error) {
+      throw withApplied(error, run.applied, run.lastSeen)
+    }
+  }
+
+  private async converge(inspection: Inspection, options: ApplyOptions, run: TableApply): Promise<ProvisionOutcome> {
+    const {planner} = run
     const {desired} = inspection
     let {plan} = inspection
     for (let round = 1; ; round++) {
@@ -239,8 +252,10 @@ export class Provisioner {
 
       run.reporter.inFlight(undefined)
       const live = await run.recheck()
+      run.lastSeen = live
       // A table created (or switched) on a key named by alias: its key ARN is compared, as in inspect().
-      plan = planner(await this.withResolvedKey(desired, live), live)
+      const compared = options.comparesKey === false ? desired : await this.withResolvedKey(desired, live)
+      plan = planner(compared, live)
       const remaining = plan.actions.filter(action => !run.skipped.has(action.type))
       if (plan.drift.length === 0 && remaining.length === 0) {
         const outcome = run.created ? 'created' : (run.applied.length > 0 ? 'updated' : 'unchanged')
@@ -281,6 +296,36 @@ export class Provisioner {
   }
 }
 
+/**
+ * A failure after this run had changed the table: what it did stays with the error, so that the
+ * report lists it instead of saying nothing changed. Code, message, exit code and suggestion are
+ * the failure's own.
+ */
+export class AppliedThenFailed extends SentinelError {
+  constructor(
+    readonly failure: SentinelError,
+    readonly applied: readonly string[],
+    /** The table as last read by this run, when it was. */
+    readonly live?: LiveTable,
+  ) {
+    const {exitCode, suggestion} = failure
+    super(failure.code, failure.message, {cause: failure, exitCode, suggestion})
+    this.aws = failure.aws
+  }
+}
+
+/** The error with `before` (what was done first) added to what it already says was done; as it is when nothing was. */
+export function withApplied(error: unknown, before: readonly string[], live?: LiveTable): unknown {
+  if (error instanceof AppliedThenFailed) {
+    return before.length === 0 && (error.live || !live)
+      ? error
+      : new AppliedThenFailed(error.failure, [...before, ...error.applied], error.live ?? live)
+  }
+
+  if (before.length === 0 || !(error instanceof SentinelError)) return error
+  return new AppliedThenFailed(error, before, live)
+}
+
 /** Drift refuses a table; `applied` is what this run had already done to it (drift seen after a change). */
 export function driftError(plan: TablePlan, applied: readonly string[] = []): SentinelError {
   const deleting = plan.drift.find(drift => drift.type === 'table-deleting')
@@ -299,6 +344,8 @@ export function driftError(plan: TablePlan, applied: readonly string[] = []): Se
 class TableApply {
   readonly applied: string[] = []
   readonly notices: string[] = []
+  /** The table as this run last read it after applying. */
+  lastSeen?: LiveTable
   /** Actions the endpoint cannot do; not retried. */
   readonly skipped = new Set<Action['type']>()
   created = false
@@ -325,8 +372,8 @@ class TableApply {
   }
 
   /** What CreateTable and an encryption UpdateTable send, as the exports write it. */
-  private get description(): TableDescription {
-    return tableDescription(this.desired)
+  private get description(): TableSpec {
+    return tableSpec(this.desired)
   }
 
   private get port() {
@@ -693,7 +740,7 @@ export async function sendUntilLanded(
  * parameters: they follow as their own calls. No StreamSpecification: AWS turns a global table's
  * stream on with the first replica (global-table.ts), and CreateTable sends no replica.
  */
-export function createTableInput(description: TableDescription): CreateTableCommandInput {
+export function createTableInput(description: TableSpec): CreateTableCommandInput {
   return {
     AttributeDefinitions: description.attributeDefinitions,
     BillingMode: description.billingMode,

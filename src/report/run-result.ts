@@ -8,7 +8,7 @@ import type {Inspection, ProvisionOutcome} from '../provisioning/provisioner.js'
 
 import {type ErrorCode, ResultError, SentinelError} from '../errors.js'
 import {combinedPlan, hasPendingWork} from '../provisioning/global-table.js'
-import {driftError} from '../provisioning/provisioner.js'
+import {AppliedThenFailed, driftError} from '../provisioning/provisioner.js'
 import {commandLine, nextSteps, type RunContext} from './next-steps.js'
 import {
   describeState, type Outcome, type RunResult, tableResult, type TableResult, type Target,
@@ -122,7 +122,7 @@ export function runFailure(
 
   const list = failed.map(table => `${table.table} (${table.error?.code})`).join(', ')
   const rerun = commandLine(facts.context, facts.command, asked.confirmed ? ['--yes'] : [])
-  // A table refused for drift was never tried: it is counted as refused, not as failed.
+  // A table refused for drift was never changed: it is counted as refused, not as failed.
   const refused = failed.filter(table => table.outcome === 'refused').length
   const failedOnly = failed.length - refused
   const drift = 'refused (drift sentinel cannot fix in place)'
@@ -211,6 +211,18 @@ function finalResult(inspection: Inspection, planned: TableResult, applied: Appl
   }
 
   if (typeof applied === 'string') return {...planned, outcome: applied}
+  if (applied instanceof AppliedThenFailed) {
+    // Changed, then stopped: what was done is reported, and the table counts as failed, never as untouched.
+    const {live} = applied
+    return {
+      ...planned,
+      applied: [...applied.applied],
+      error: applied.toJSON(),
+      outcome: 'failed',
+      ...(live ? {arn: live.arn ?? planned.arn, status: live.status} : {}),
+    }
+  }
+
   if (applied instanceof SentinelError) {
     return {...planned, error: applied.toJSON(), outcome: applied.code === 'DRIFT' ? 'refused' : 'failed'}
   }

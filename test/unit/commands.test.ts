@@ -134,6 +134,56 @@ describe('commands in-process (oclif Config, in-memory DynamoDB, no Java)', () =
     expect(fake.count('createTable')).to.equal(3)
   })
 
+  it('a table changed, then found drifted (its KMS alias unresolvable): failed with what was done, ' +
+    'not refused', async () => {
+    const fake = new FakeDynamoDb()
+    // KMS knows no alias/k: whether the new table is on its key cannot be checked after creating it.
+    const run = await runCommand('init:all', [...REGION, '--kms-key', 'alias/k', '--yes', '--json'], {port: fake})
+    const document = onlyJson(run.stdout)
+    expect(run.exitCode).to.equal(ExitCode.DRIFT)
+    expect(document.error.code).to.equal('PARTIAL_FAILURE')
+    expect(document.error.message).to.match(/^4 of 4 tables failed: sentinel-sessions \(DRIFT\), /)
+    const [sessions] = document.result.tables
+    expect(sessions).to.include({converged: false, outcome: 'failed', status: 'ACTIVE'})
+    expect(sessions.applied[0]).to.equal('Created table sentinel-sessions')
+    expect(sessions.error.suggestion).to.match(/^Done before the drift was seen: Created table sentinel-sessions;/)
+    expect([...fake.tables.keys()]).to.have.length(4)
+    const args = [...REGION, '--kms-key', 'alias/k', '--yes']
+    const text = await runCommand('init:sessions', args, {port: new FakeDynamoDb()})
+    expect(text.stdout).to.contain('✖ sentinel-sessions: failed: Table sentinel-sessions has 1 drift item')
+    .and.contain('  + Created table sentinel-sessions')
+    expect(text.stdout).not.to.contain('nothing changed')
+  })
+
+  it('init:all --plan with one table unread: the others planned, "Apply it" said, PARTIAL_FAILURE exit 4', async () => {
+    const fake = new FakeDynamoDb()
+    fake.script('describeTable', {kind: 'error', name: 'AccessDeniedException', table: 'sentinel-requests'})
+    const run = await runCommand('init:all', [...REGION, '--plan'], {port: fake})
+    expect(run.exitCode).to.equal(4)
+    expect(run.stdout).to.contain('Apply it: ').and.contain('init all --region us-east-1')
+    expect(run.stderr.trim().split('\n').at(-1))
+    .to.match(/^Error \(PARTIAL_FAILURE\): 1 of 4 tables failed: sentinel-requests \(ACCESS_DENIED\)\./)
+    expect(writes(fake)).to.deep.equal([])
+    fake.script('describeTable', {kind: 'error', name: 'AccessDeniedException', table: 'sentinel-requests'})
+    const json = onlyJson((await runCommand('init:all', [...REGION, '--plan', '--json'], {port: fake})).stdout)
+    expect(json.result.mode).to.equal('plan')
+    expect(json.result.nextSteps).to.have.length(1)
+    expect(json.result.nextSteps[0]).to.match(/^Apply it: /)
+    expect(json.result.tables.map((table: TableJson) => table.status))
+    .to.deep.equal(['MISSING', 'MISSING', 'UNKNOWN', 'MISSING'])
+  })
+
+  it('init:status with one table unread: never green; the others reported; exit 4', async () => {
+    const fake = new FakeDynamoDb()
+    expect((await runCommand('init:all', [...REGION, '--yes'], {port: fake})).exitCode).to.equal(0)
+    fake.script('listTagsOfResource', {kind: 'error', name: 'AccessDeniedException', table: 'sentinel-breakglass'})
+    const run = await runCommand('init:status', REGION, {port: fake})
+    expect(run.exitCode).to.equal(4)
+    expect(run.stdout).to.contain('1 of 4 tables could not be read.')
+    expect(run.stdout).not.to.contain('All 4 tables match')
+    expect(run.stdout).to.contain('✔ sentinel-sessions (sessions): ACTIVE, matches')
+  })
+
   it('init:status: green after init:all (exit 0, reads only); red with one table missing (exit 6)', async () => {
     const fake = new FakeDynamoDb()
     const made = await runCommand('init:all', [...REGION, '--yes'], {port: fake})

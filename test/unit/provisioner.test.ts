@@ -12,7 +12,7 @@ import type {DesiredTable} from '../../src/tables/desired.js'
 import {SentinelError} from '../../src/errors.js'
 import {EndpointCapabilities} from '../../src/provisioning/live-table.js'
 import {
-  CreationGate, type Inspection, Provisioner, type TableReporter,
+  AppliedThenFailed, CreationGate, type Inspection, Provisioner, type TableReporter,
 } from '../../src/provisioning/provisioner.js'
 import {
   ALL_TABLES, BREAKGLASS_TABLE, keyAttributes, RATE_LIMIT_TABLE, SESSIONS_TABLE, type TableDefinition,
@@ -119,7 +119,10 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     })))
     expect(error.code).to.equal('DRIFT')
     expect(error.message).to.contain('kms:DescribeKey')
-    expect(error.suggestion).to.match(/^Done before the drift was seen: Created table sentinel-sessions;.*; nothing more was changed\. /)
+    const done = /^Done before the drift was seen: Created table sentinel-sessions;.*; nothing more was changed\. /
+    expect(error.suggestion).to.match(done)
+    expect(error).to.be.instanceOf(AppliedThenFailed)
+    expect((error as AppliedThenFailed).applied[0]).to.equal('Created table sentinel-sessions')
     expect(fake.tables.has('sentinel-sessions')).to.equal(true)
   })
 

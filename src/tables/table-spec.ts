@@ -42,7 +42,7 @@ export interface CustomerManagedKey {
 }
 
 /** What a replica of a global table holds of its own: AWS copies none of it from the table. */
-export interface ReplicaDescription {
+export interface ReplicaSpec {
   region: string
   encryption: Encryption
   deletionProtection: boolean
@@ -50,7 +50,7 @@ export interface ReplicaDescription {
   tags: TagSpec[]
 }
 
-export interface TableDescription {
+export interface TableSpec {
   tableName: string
   attributeDefinitions: AttributeSpec[]
   /** The partition key only: Sentinel's tables have no sort key. */
@@ -66,7 +66,7 @@ export interface TableDescription {
   /** The stream a global table has (AWS turns it on with the first replica); none in one region. */
   stream?: {viewType: 'NEW_AND_OLD_IMAGES'}
   /** The replicas in other regions, in the order given; none for a table in one region. */
-  replicas: ReplicaDescription[]
+  replicas: ReplicaSpec[]
 }
 
 /** Attribute definitions for these names, all strings. */
@@ -84,7 +84,7 @@ function encryption(kmsKey: KmsKeyRef | undefined): Encryption {
 }
 
 /** The description of a desired table: everything CreateTable, CloudFormation and Terraform say of it. */
-export function tableDescription(desired: DesiredTable): TableDescription {
+export function tableSpec(desired: DesiredTable): TableSpec {
   const {definition} = desired
   const tags = [...desiredTags(desired)]
   .sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
@@ -95,7 +95,8 @@ export function tableDescription(desired: DesiredTable): TableDescription {
     encryption: encryption(replica.kmsKey),
     pitr: desired.pitr,
     region: replica.region,
-    tags,
+    // Each replica its own copy: a shared array would be one object in every output built from it.
+    tags: tags.map(tag => ({...tag})),
   }))
   return {
     attributeDefinitions: stringAttributes(keyAttributes(definition)),

@@ -11,8 +11,8 @@ import {exportNames} from '../../src/export/names.js'
 import {EndpointCapabilities} from '../../src/provisioning/live-table.js'
 import {createTableInput, Provisioner} from '../../src/provisioning/provisioner.js'
 import {ALL_TABLES, SENTINEL_TAG_KEY} from '../../src/tables/definitions.js'
-import {tableDescription} from '../../src/tables/description.js'
 import {type DesiredTable, desiredTables, type TableSettingsInput} from '../../src/tables/desired.js'
+import {tableSpec} from '../../src/tables/table-spec.js'
 import {FakeDynamoDb} from '../support/fake-dynamodb.js'
 import {parseCloudFormation, parseTerraform, terraformString} from '../support/iac.js'
 
@@ -250,7 +250,7 @@ describe('one description of a table: CreateTable, CloudFormation and Terraform 
 
   it('createTableInput reads its every value from the description', () => {
     const [table] = desired(SETTINGS['replicas with their own keys, tags'])
-    const description = tableDescription(table)
+    const description = tableSpec(table)
     const input = createTableInput(description)
     expect(input).to.deep.equal({
       AttributeDefinitions: description.attributeDefinitions,
