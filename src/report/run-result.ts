@@ -14,6 +14,12 @@ import {
   describeState, type Outcome, type RunResult, tableResult, type TableResult, type Target,
 } from './report.js'
 
+/** The account a run must reach, and which flag or env var named it (--account-id, SENTINEL_ACCOUNT_ID). */
+export interface ExpectedAccount {
+  id: string
+  source: string
+}
+
 /** Who ran and where: what every result of a run repeats. */
 export interface RunFacts {
   command: string
@@ -46,7 +52,7 @@ export function plannedResult(facts: RunFacts, mode: 'apply' | 'plan', inspectio
 }
 
 /** True when apply has something to do for any table. */
-export function pendingChanges(inspections: readonly Inspection[]): boolean {
+function pendingChanges(inspections: readonly Inspection[]): boolean {
   return inspections.some(inspection => hasPendingWork(inspection))
 }
 
@@ -63,7 +69,9 @@ export function planOnly(
   const applyLine = pendingChanges(inspections) ? `Apply it: ${commandLine(facts.context, facts.command)}` : undefined
   const result = {...planned, nextSteps: applyLine ? [applyLine] : []}
   const unread = result.tables.filter(table => table.error)
-  const failure = unread.length > 0 ? runFailure(facts, result, {asked, failed: unread}) : undefined
+  const failure = unread.length > 0
+    ? runFailure(facts, result, {asked, errors: readErrors(inspections), failed: unread})
+    : undefined
   return {applyLine, failure, result}
 }
 
@@ -90,11 +98,13 @@ export function appliedResult(
   const learnt = applied.flatMap(outcome =>
     (outcome && !(outcome instanceof SentinelError) ? [outcome.endpointGaps] : []))
   const gaps = endpointGaps([planned.endpointGaps ?? [], ...learnt])
-  return {
-    errors: applied.filter((outcome): outcome is SentinelError => outcome instanceof SentinelError),
-    // The planned gaps are among those learnt: a result with gaps keeps them where they were.
-    result: {...planned, tables, ...(gaps.length > 0 ? {endpointGaps: gaps} : {})},
-  }
+  // Each failed table's error as raised, in the tables' order: a read's, else apply's.
+  const errors = inspections.flatMap((inspection, index) => {
+    const failure = inspection.error ?? applied[index]
+    return failure instanceof SentinelError ? [failure] : []
+  })
+  // The gaps after apply include the planned ones, so a planned result's endpointGaps keeps its place.
+  return {errors, result: {...planned, tables, ...(gaps.length > 0 ? {endpointGaps: gaps} : {})}}
 }
 
 /** Which failures a run's error reports, and how the run was asked for. */
@@ -172,7 +182,7 @@ export function statusVerdict(
       ? ` Also: ${others.map(table => `${table.table} (${whatIsWrong(table)})`).join(', ')}.`
       : ''
     return {
-      failure: runFailure(facts, result, {asked, failed: unread}),
+      failure: runFailure(facts, result, {asked, errors: readErrors(inspections), failed: unread}),
       result,
       summary: `${unread.length} of ${total} could not be read.${also}`,
     }
@@ -191,6 +201,11 @@ export function statusVerdict(
     suggestion: `See the changes: ${plan}`,
   }), result)
   return {failure, result, summary: `${failing.length} of ${total} ${needs} attention. See the changes: ${plan}`}
+}
+
+/** The errors the tables that could not be read were kept with, in the tables' order. */
+function readErrors(inspections: readonly Inspection[]): SentinelError[] {
+  return inspections.flatMap(inspection => (inspection.error ? [inspection.error] : []))
 }
 
 /** Every table's gaps, each said once. */
@@ -265,7 +280,7 @@ function whatIsWrong(table: TableResult): string {
  * As Terraform's allowed_account_ids: credentials of another account, or an account that cannot be
  * confirmed, stop the run before any write, naming both. (--local with an account is refused earlier.)
  */
-export function guardAccount(expected: undefined | {id: string; source: string}, target: Target): void {
+export function guardAccount(expected: ExpectedAccount | undefined, target: Target): void {
   if (!expected || target.local || target.account === expected.id) return
   const fix = `Use credentials for account ${expected.id} (--aws-profile, AWS_PROFILE), or correct ${expected.source}.`
   if (!target.account) {
