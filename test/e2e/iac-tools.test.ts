@@ -21,7 +21,9 @@ import {type AwsLayer, requestsOf, startAwsLayer} from '../support/aws-behaviour
 import {
   cleanEnv, parseJson, runCli, scratchDir,
 } from '../support/cli.js'
-import {dynamoLocal, uniqueTable} from '../support/servers.js'
+import {
+  allTableFlags, dynamoLocal, uniqueNames,
+} from '../support/servers.js'
 
 const exec = promisify(execFile)
 
@@ -79,12 +81,8 @@ function describeAsAws(layer: AwsLayer): void {
 }
 
 function tableNames(prefix: string): {flags: string[]; names: string[]} {
-  const names = [
-    uniqueTable(`${prefix}-s`), uniqueTable(`${prefix}-b`), uniqueTable(`${prefix}-r`), uniqueTable(`${prefix}-l`),
-  ]
-  const flags = ['--session-table', '--breakglass-table', '--request-table', '--rate-limit-table']
-  .flatMap((flag, index) => [flag, names[index]])
-  return {flags, names}
+  const names = uniqueNames(prefix)
+  return {flags: allTableFlags(names), names: [names.sessions, names.breakglass, names.approvals, names.ratelimit]}
 }
 
 async function exportDocument(format: string, args: string[]): Promise<string> {

@@ -25,7 +25,7 @@ import {
 } from '../support/cli.js'
 import {WRITE_ACTIONS} from '../support/proxy.js'
 import {
-  dynamoLocal, sdkClient, startStsStub, uniqueTable,
+  allTableFlags, dynamoLocal, sdkClient, startStsStub, uniqueNames, uniqueTable,
 } from '../support/servers.js'
 
 const output = (run: CliResult) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`
@@ -33,19 +33,8 @@ const lastLine = (run: CliResult) => run.stderr.trim().split('\n').at(-1) ?? ''
 
 /** Four unique table names and the init:all / init:status flags naming them. */
 function fourTables(prefix: string) {
-  const names = {
-    approvals: uniqueTable(`${prefix}-req`),
-    breakglass: uniqueTable(`${prefix}-bg`),
-    ratelimit: uniqueTable(`${prefix}-rl`),
-    sessions: uniqueTable(`${prefix}-ses`),
-  }
-  const flags = [
-    ['--session-table', names.sessions],
-    ['--breakglass-table', names.breakglass],
-    ['--request-table', names.approvals],
-    ['--rate-limit-table', names.ratelimit],
-  ].flat()
-  return {flags, names}
+  const names = uniqueNames(prefix)
+  return {flags: allTableFlags(names), names}
 }
 
 const env = (extra: Record<string, string> = {}) => cleanEnv({AWS_REGION: 'us-east-1', ...extra})
