@@ -32,7 +32,7 @@ export interface AdapterOptions {
    * eu-west-1"), since the same table name is read in several regions and a failure in one must not
    * read as the table's own.
    */
-  replicaRegion?: boolean
+  nameRegionInErrors?: boolean
 }
 
 /** After this long without an answer, the operator is told that the CLI is still waiting, and retrying. */
@@ -77,7 +77,8 @@ export async function createDynamoDbAdapter(
 
   const call = async <T>(operation: PortOperation, named: string, send: () => Promise<T>): Promise<T> => {
     // An ARN names its region already.
-    const resource = options.replicaRegion && !named.startsWith('arn:') ? `${named} in ${connection.region}` : named
+    const inRegion = options.nameRegionInErrors && !named.startsWith('arn:')
+    const resource = inRegion ? `${named} in ${connection.region}` : named
     const started = Date.now()
     try {
       const output = await send()

@@ -63,7 +63,7 @@ export async function openSession(connection: Connection, options: SessionOption
     regionalPort(region) {
       let made = regional.get(region)
       if (!made) {
-        made = createDynamoDbAdapter({...resolved, region}, {...adapterOptions, replicaRegion: true})
+        made = createDynamoDbAdapter({...resolved, region}, {...adapterOptions, nameRegionInErrors: true})
         regional.set(region, made)
       }
 

@@ -143,12 +143,12 @@ export const replicaFlags = {
 /** How a provisioning command runs: apply (default), plan, a policy, or an export. */
 export const runModeFlags = {
   ...accountIdFlag,
-  export: Flags.string({
+  export: Flags.option({
     description: 'Print the table definition(s) as infrastructure as code and exit; ' +
       'changes nothing and needs no AWS access.',
     helpGroup: 'EXPORT',
-    options: [...EXPORT_FORMATS],
-  }),
+    options: EXPORT_FORMATS,
+  })(),
   'generate-iam': Flags.boolean({
     description: 'Print the IAM policy document for the table(s) and exit; changes nothing.',
     exclusive: ['export'],
@@ -164,13 +164,13 @@ export const runModeFlags = {
     description: 'Show what would change and change nothing.',
     exclusive: ['generate-iam', 'export'],
   }),
-  'policy-for': Flags.string({
+  'policy-for': Flags.option({
     dependsOn: ['generate-iam'],
     description: 'Whose policy: the operator running this CLI (provisioner), ' +
       'the Sentinel server / TVM role (server), or both. [default: both]',
     helpGroup: 'IAM',
-    options: [...POLICY_FOR],
-  }),
+    options: POLICY_FOR,
+  })(),
   'wait-timeout': keepingReason(Flags.integer({
     default: 600,
     description: 'Seconds to wait for the table, its indexes and its replicas to become ACTIVE (index backfill ' +

@@ -19,7 +19,7 @@ import {ResultError, SentinelError} from '../errors.js'
 import {
   checkExportable, existingTables, type ExportFormat, renderExport,
 } from '../export/index.js'
-import {buildPolicy, type PolicyFor, policyNaming} from '../iam/policy.js'
+import {buildPolicy, policyNaming} from '../iam/policy.js'
 import {GlobalTables, hasPendingWork} from '../provisioning/global-table.js'
 import {describeTable} from '../provisioning/live-table.js'
 import {commandLine, commandWords} from '../report/next-steps.js'
@@ -28,7 +28,7 @@ import {
   type Target,
 } from '../report/report.js'
 import {
-  type Applied, appliedResult, decidedResult, plannedResult, planOnly, type RunAsked, type RunFacts, runFailure,
+  type Applied, appliedResult, decidedResult, plannedResult, planOnly, type RunFacts, runFailure,
 } from '../report/run-result.js'
 import {type DesiredTable, desiredTables, type TableChoice} from '../tables/desired.js'
 import {
@@ -48,14 +48,14 @@ export abstract class ProvisionTableCommand extends TableCommand {
     this.startRun(flags)
     // 1. Everything local first: bad input never reaches AWS.
     const choices = this.chooseTables(flags)
-    if (flags.export && !flags['import-existing']) return this.exportOnly(flags, choices)
+    if (flags.export && !flags['import-existing']) return this.exportOnly(flags.export, flags, choices)
     const run = await this.settle(flags, choices)
     // 2. A policy, or an export adopting the tables that exist.
     if (flags['generate-iam']) return this.generateIam(run)
-    if (flags.export) return this.exportWithImports(run)
+    if (flags.export) return this.exportWithImports(flags.export, run)
     // 3-5.
-    const {inspections, tables, target} = await this.readTables(run, {full: false})
-    return this.planAndApply(run, tables, inspections, target)
+    const {globalTables, inspections, target} = await this.readTables(run, {full: false})
+    return this.planAndApply(run, globalTables, inspections, target)
   }
 
   protected checkDesired(flags: RunFlags, desired: readonly DesiredTable[]): void {
@@ -93,11 +93,6 @@ export abstract class ProvisionTableCommand extends TableCommand {
     const {errors, result} = appliedResult(planned, inspections, applied)
     this.progress.stop(result.tables.some(table => table.error) ? 'failed' : 'done')
     return this.report(facts, result, errors)
-  }
-
-  /** How this run was asked for: the rerun its failure suggests repeats --yes, and --json points at JSON. */
-  private asked(): RunAsked {
-    return {confirmed: this.argv.includes('--yes') || this.argv.includes('-y'), json: this.jsonEnabled()}
   }
 
   private async confirm(
@@ -166,7 +161,8 @@ export abstract class ProvisionTableCommand extends TableCommand {
   private async generateIam(run: Run): Promise<RunResult> {
     const {connection, desired, flags} = run
     const {endpoint, region} = connection
-    const accountId = run.expectedAccount?.source === '--account-id' ? run.expectedAccount.id : undefined
+    // --account-id names the policy's account (SENTINEL_ACCOUNT_ID only guards a run that reaches AWS).
+    const accountId = flags['account-id'] ? run.expectedAccount?.id : undefined
     const target = accountId ? makeTarget({account: accountId, endpoint, region}) : await this.target(connection)
     if (!target.account) {
       // Mid-sentence: "No AWS credentials…" becomes "no AWS credentials…"; "STS is…" stays as it is.
@@ -175,7 +171,7 @@ export abstract class ProvisionTableCommand extends TableCommand {
         'the policy uses "*" for it. Pass --account-id to name it.')
     }
 
-    const policyFor = (flags['policy-for'] ?? 'both') as PolicyFor
+    const policyFor = flags['policy-for'] ?? 'both'
     const policy = buildPolicy({account: target.account ?? '*', region}, desired, {policyFor})
     this.out(JSON.stringify(policy, null, 2))
     const {file, policyName} = policyNaming(policyFor)
@@ -199,20 +195,20 @@ export abstract class ProvisionTableCommand extends TableCommand {
   }
 
   /** --export without --import-existing: no credentials, no call; the region only checks a key ARN. */
-  private exportOnly(flags: RunFlags, choices: TableChoice[]): RunResult {
+  private exportOnly(format: ExportFormat, flags: RunFlags, choices: TableChoice[]): RunResult {
     const [region, source] = localRegion(flags)
     const checked = source === 'default' ? undefined : validateRegion(region, source)
-    return this.printExport(flags.export as ExportFormat, desiredTables(choices, settingsOf(flags), checked), new Map())
+    return this.printExport(format, desiredTables(choices, settingsOf(flags), checked), new Map())
   }
 
   /** --export --import-existing: one read per table, then the export adopts those that exist. */
-  private async exportWithImports(run: Run): Promise<RunResult> {
+  private async exportWithImports(format: ExportFormat, run: Run): Promise<RunResult> {
     const session = await this.connect(run)
     this.progress.status(`Reading ${run.desired.map(table => table.tableName).join(', ')}`)
     const live = await Promise.all(run.desired.map(table => describeTable(session.port, table.tableName)))
     this.progress.stop('read')
     const existing = existingTables(run.desired, live, run.connection.region)
-    return this.printExport(run.flags.export as ExportFormat, run.desired, existing)
+    return this.printExport(format, run.desired, existing)
   }
 
   private printExport(

@@ -1,3 +1,5 @@
+import type {Interfaces} from '@oclif/core'
+
 /**
  * What a provisioning command's flags mean, outside oclif: which tables (and where each name came
  * from), which settings, and the context that every suggested command repeats.
@@ -7,42 +9,32 @@ import {delimiter, join, relative} from 'node:path'
 
 import type {TableDefinition} from '../tables/definitions.js'
 import type {DesiredTable, TableChoice, TableSettingsInput} from '../tables/desired.js'
+import type {
+  connectionFlags, replicaFlags, runModeFlags, tableSettingsFlags,
+} from './flags.js'
 
 import {type Connection, givenRegion} from '../aws/connection.js'
 import {defaultLocalDir} from '../aws/local.js'
 import {invalidInput, SentinelError} from '../errors.js'
 import {commandLine, type RunContext, shellQuote} from '../report/next-steps.js'
+import {type ExpectedAccount} from '../report/run-result.js'
 import {validateAccountId} from '../tables/validate.js'
 
-/** The flags as a provisioning command reads them; init:status has no run-mode flags. */
-export interface RunFlags {
-  [name: string]: unknown
-  region?: string
-  'aws-profile'?: string
-  'endpoint-url'?: string
-  local: boolean
-  'local-dir'?: string
-  'kms-key'?: string
-  'replica-region'?: string[]
-  'replica-kms-key'?: string[]
-  tag?: string[]
-  'deletion-protection': boolean
-  pitr: boolean
-  plan?: boolean
-  yes?: boolean
-  'wait-timeout'?: number
-  'generate-iam'?: boolean
-  'policy-for'?: string
-  'account-id'?: string
-  export?: string
-  'import-existing'?: boolean
-  json?: boolean
-}
+/**
+ * The flags as a table command reads them, typed from their declarations (./flags.ts): init:status
+ * has no run-mode flags, so those are optional. The table-name flags are read by name (chooseTables).
+ */
+export type RunFlags = Interfaces.InferredFlags<
+  typeof connectionFlags & typeof replicaFlags & typeof tableSettingsFlags
+> & Partial<Interfaces.InferredFlags<typeof runModeFlags>> & {json?: boolean}
+
+/** The table-name flags as given (--table, --session-table...), by flag name. */
+export type TableNameFlags = Readonly<Record<string, unknown>>
 
 /** The tables named by --table (one-table commands) or --<kind>-table, else env vars, else defaults. */
 export function chooseTables(
   definitions: readonly TableDefinition[],
-  flags: RunFlags,
+  flags: TableNameFlags,
   env: NodeJS.ProcessEnv = process.env,
 ): TableChoice[] {
   const single = definitions.length === 1
@@ -134,12 +126,6 @@ export function refuseReplicasOnLocal(flags: RunFlags): void {
   if (!flags.local || (flags['replica-region'] ?? []).length === 0) return
   throw new SentinelError('INVALID_INPUT', '--replica-region cannot be used with --local: DynamoDB Local has no ' +
     'global tables (replicas).', {suggestion: 'Leave out --replica-region, or run against AWS with --region.'})
-}
-
-/** The account a run must reach, and which flag or env var named it. */
-export interface ExpectedAccount {
-  id: string
-  source: string
 }
 
 /** The account a run must reach: --account-id, else SENTINEL_ACCOUNT_ID (for CI), checked locally. */

@@ -16,14 +16,16 @@ import {EndpointCapabilities} from '../provisioning/live-table.js'
 import {type Inspection, Provisioner, unreadInspection} from '../provisioning/provisioner.js'
 import {commandLine, type RunContext} from '../report/next-steps.js'
 import {makeTarget, type RunResult, type Target} from '../report/report.js'
-import {guardAccount, type RunFacts} from '../report/run-result.js'
+import {
+  type ExpectedAccount, guardAccount, type RunAsked, type RunFacts,
+} from '../report/run-result.js'
 import {
   type DesiredTable, desiredTables, type TableChoice, validateChoices,
 } from '../tables/desired.js'
 import {Progress} from './progress.js'
 import {
-  chooseTables, type ExpectedAccount, expectedAccountOf, localDataDir, localRegion, refuseAccountWithLocal,
-  refuseReplicasOnLocal, runContext, type RunFlags, settingsOf, withSuggestions,
+  chooseTables, expectedAccountOf, localDataDir, localRegion, refuseAccountWithLocal, refuseReplicasOnLocal,
+  runContext, type RunFlags, settingsOf, type TableNameFlags, withSuggestions,
 } from './run-input.js'
 import {SentinelCommand, toSentinelError} from './sentinel-command.js'
 import {CLI_SERVICES, type RunServices} from './services.js'
@@ -43,7 +45,7 @@ export interface ReadState {
   inspections: Inspection[]
   target: Target
   /** The provisioning service of the table's region and of each replica's region. */
-  tables: GlobalTables
+  globalTables: GlobalTables
 }
 
 /** Where a silent Progress writes: nowhere. */
@@ -84,7 +86,7 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
   }
 
   /** The tables named (flags, env vars, defaults), checked: bad names never reach AWS. */
-  protected chooseTables(flags: RunFlags): TableChoice[] {
+  protected chooseTables(flags: RunFlags & TableNameFlags): TableChoice[] {
     refuseReplicasOnLocal(flags)
     return validateChoices(chooseTables(this.definitions, flags))
   }
@@ -117,6 +119,11 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
   /** A command's own local checks of the desired tables (an export's), before anything else is read. */
   protected checkDesired(_flags: RunFlags, _desired: readonly DesiredTable[]): void {}
 
+  /** How this run was asked for: the rerun a failure suggests repeats --yes; --json points at the JSON. */
+  protected asked(): RunAsked {
+    return {confirmed: this.argv.includes('--yes') || this.argv.includes('-y'), json: this.jsonEnabled()}
+  }
+
   /** Who ran and where, for the run service (report/run-result.ts). */
   protected facts(run: Run, target: Target): RunFacts {
     return {command: this.commandId, context: run.context, target}
@@ -135,7 +142,7 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
     // A replica's region has its own client (and KMS for its key), and its own learning of what the
     // endpoint lacks.
     const regional = new Map<string, Promise<Provisioner>>()
-    const tables = new GlobalTables(home, region => {
+    const globalTables = new GlobalTables(home, region => {
       let made = regional.get(region)
       if (!made) {
         made = session.regionalPort(region).then(port => new Provisioner(new EndpointCapabilities(port), {
@@ -149,7 +156,7 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
     this.progress.status(`Reading ${run.desired.map(table => table.tableName).join(', ')}`)
     const [target, inspections] = await Promise.all([
       this.target(session.connection),
-      Promise.all(run.desired.map(table => inspectOne(tables, table, options))),
+      Promise.all(run.desired.map(table => inspectOne(globalTables, table, options))),
     ])
     this.progress.stop('read')
     const unread = inspections.filter(inspection => inspection.error)
@@ -157,7 +164,7 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
     if (noneRead && !target.account) throw unread[0].error
     guardAccount(run.expectedAccount, target)
     if (noneRead) throw unread[0].error
-    return {inspections, tables, target}
+    return {globalTables, inspections, target}
   }
 
   /** The run's session (DynamoDB Local started for --local); closed when the command ends. */

@@ -52,8 +52,7 @@ export default class InitStatus extends TableCommand {
     this.startRun(flags)
     const run = await this.settle(flags, this.chooseTables(flags))
     const {inspections, target} = await this.readTables(run, {full: true})
-    const asked = {confirmed: false, json: this.jsonEnabled()}
-    const verdict = statusVerdict(this.facts(run, target), inspections, this.applyCommandId, asked)
+    const verdict = statusVerdict(this.facts(run, target), inspections, this.applyCommandId, this.asked())
     this.out(renderTarget(target))
     for (const table of verdict.result.tables) this.out(renderStatus(table).join('\n'))
     for (const line of renderEndpointGaps(verdict.result.endpointGaps ?? [])) this.out(line)
