@@ -227,10 +227,11 @@ class ReplicaApply {
           comparesKey: false, deadline: this.options.deadline, planner: planReplicaSettings, reporter,
         },
       ).catch((error: unknown) => {
-        // What was set in the replica's region before the failure, said with the region.
-        throw error instanceof AppliedThenFailed
-          ? new AppliedThenFailed(error.failure, error.applied.map(line => `${line} in ${this.region}`))
-          : error
+        if (!(error instanceof AppliedThenFailed)) throw error
+        // What was set in the replica's region before the failure stays with this replica, with the region;
+        // the table's failure lists every replica's (GlobalTables.apply).
+        this.applied.push(...error.applied.map(line => `${line} in ${this.region}`))
+        throw error.failure
       })
       this.applied.push(...outcome.applied.map(line => `${line} in ${this.region}`))
       this.notices.push(...outcome.notices)

@@ -309,7 +309,8 @@ export class AppliedThenFailed extends SentinelError {
     readonly live?: LiveTable,
   ) {
     const {exitCode, suggestion} = failure
-    super(failure.code, failure.message, {cause: failure, exitCode, suggestion})
+    // The cause behind the failure (the SDK's error, with its stack) is what SENTINEL_DEBUG shows.
+    super(failure.code, failure.message, {cause: failure.cause ?? failure, exitCode, suggestion})
     this.aws = failure.aws
   }
 }
@@ -322,8 +323,17 @@ export function withApplied(error: unknown, before: readonly string[], live?: Li
       : new AppliedThenFailed(error.failure, [...before, ...error.applied], error.live ?? live)
   }
 
-  if (before.length === 0 || !(error instanceof SentinelError)) return error
-  return new AppliedThenFailed(error, before, live)
+  if (before.length === 0) return error
+  return new AppliedThenFailed(error instanceof SentinelError ? error : unexpected(error), before, live)
+}
+
+/** Anything else thrown: a bug, said as one (the command layer says the same for errors it sees). */
+function unexpected(error: unknown): SentinelError {
+  const message = error instanceof Error ? error.message : String(error)
+  return new SentinelError('UNEXPECTED', `Unexpected error: ${message.split('\n')[0]}`, {
+    cause: error,
+    suggestion: 'This is a bug in sentinel: rerun with SENTINEL_DEBUG=1 for details, and report it.',
+  })
 }
 
 /** Drift refuses a table; `applied` is what this run had already done to it (drift seen after a change). */
@@ -334,9 +344,10 @@ export function driftError(plan: TablePlan, applied: readonly string[] = []): Se
   const what = `${count} drift item${count === 1 ? '' : 's'}`
   const summaries = plan.drift.map(drift => drift.summary).join(' ')
   const message = `Table ${plan.tableName} has ${what} that sentinel cannot fix in place: ${summaries}`
+  // What was done is reported with the table (its applied steps), not repeated here.
   const changed = applied.length === 0
     ? 'Nothing was changed on this table.'
-    : `Done before the drift was seen: ${applied.join('; ')}; nothing more was changed.`
+    : 'This run had changed the table before the drift was seen; what it did is listed with the table.'
   return new SentinelError('DRIFT', message, {suggestion: `${changed} ${plan.drift[0].remedy}`})
 }
 

@@ -269,6 +269,26 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     })
   })
 
+  it('tags refused in both replicas\' regions: failed, listing everything this run did in every region', async () => {
+    const aws = await layer()
+    const table = uniqueTable('gt-partly')
+    for (const region of ['eu-west-1', 'us-west-2']) aws.aws.denials.push({actions: ['TagResource'], region, table})
+    const regions = ['--replica-region', 'eu-west-1', '--replica-region', 'us-west-2']
+    const run = await sessions(aws, table, ...regions, '--yes', '--json')
+    expect(run.code, output(run)).to.equal(4)
+    const [result] = parseJson(run.stdout).result.tables
+    expect(result.outcome).to.equal('failed')
+    expect(result.error.code).to.equal('ACCESS_DENIED')
+    expect(result.applied).to.include.members([
+      `Created table ${table}`,
+      'Added the replica in eu-west-1',
+      'Added the replica in us-west-2',
+      'Turn deletion protection on in eu-west-1',
+      'Turn deletion protection on in us-west-2',
+    ])
+    expect(new Set(result.applied).size).to.equal(result.applied.length)
+  })
+
   it('a read refused in a replica\'s region names that region; the table is not changed (exit 4)', async () => {
     const aws = await layer()
     const table = uniqueTable('gt-denied')

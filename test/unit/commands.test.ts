@@ -146,7 +146,7 @@ describe('commands in-process (oclif Config, in-memory DynamoDB, no Java)', () =
     const [sessions] = document.result.tables
     expect(sessions).to.include({converged: false, outcome: 'failed', status: 'ACTIVE'})
     expect(sessions.applied[0]).to.equal('Created table sentinel-sessions')
-    expect(sessions.error.suggestion).to.match(/^Done before the drift was seen: Created table sentinel-sessions;/)
+    expect(sessions.error.suggestion).to.match(/^This run had changed the table before the drift was seen;/)
     expect([...fake.tables.keys()]).to.have.length(4)
     const args = [...REGION, '--kms-key', 'alias/k', '--yes']
     const text = await runCommand('init:sessions', args, {port: new FakeDynamoDb()})

@@ -119,7 +119,7 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     })))
     expect(error.code).to.equal('DRIFT')
     expect(error.message).to.contain('kms:DescribeKey')
-    const done = /^Done before the drift was seen: Created table sentinel-sessions;.*; nothing more was changed\. /
+    const done = /^This run had changed the table before the drift was seen; what it did is listed with the table\. /
     expect(error.suggestion).to.match(done)
     expect(error).to.be.instanceOf(AppliedThenFailed)
     expect((error as AppliedThenFailed).applied[0]).to.equal('Created table sentinel-sessions')
