@@ -82,16 +82,33 @@ export class SentinelError extends Error {
 }
 
 /** A failure that still carries the run's result (drift, a partial init:all, init:status). */
-export class ResultError<R = unknown> extends SentinelError {
-  readonly result: R
-
-  constructor(error: SentinelError, result: R) {
-    // The wrapped error stays the cause, so SENTINEL_DEBUG still shows the AWS error behind it.
-    const {exitCode, suggestion} = error
-    super(error.code, error.message, {cause: error.cause ?? error, exitCode, suggestion})
-    this.aws = error.aws
-    this.result = result
+/**
+ * A failure that carries something more (the run's result, what was applied): the same code,
+ * message, exit code, suggestion and AWS error as the failure it wraps, whose cause stays the cause,
+ * so SENTINEL_DEBUG still shows the AWS error behind it.
+ */
+export abstract class CarryingError extends SentinelError {
+  constructor(readonly failure: SentinelError) {
+    const {exitCode, suggestion} = failure
+    super(failure.code, failure.message, {cause: failure.cause ?? failure, exitCode, suggestion})
+    this.aws = failure.aws
   }
+}
+
+/** A failure that still carries the run's result (drift, a partial init:all, init:status). */
+export class ResultError<R = unknown> extends CarryingError {
+  constructor(error: SentinelError, readonly result: R) {
+    super(error)
+  }
+}
+
+/** Anything thrown that is not a SentinelError: a bug, said as one, with what was thrown as the cause. */
+export function unexpectedError(error: unknown): SentinelError {
+  const message = error instanceof Error ? error.message : String(error)
+  return new SentinelError('UNEXPECTED', `Unexpected error: ${message.split('\n')[0]}`, {
+    cause: error,
+    suggestion: 'This is a bug in sentinel: rerun with SENTINEL_DEBUG=1 for details, and report it.',
+  })
 }
 
 /** Codes not listed exit 1 (ERROR). */

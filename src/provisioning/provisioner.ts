@@ -21,7 +21,7 @@ import type {KeyResolver} from '../aws/kms.js'
 import type {ReplicaPlan} from './replica-plan.js'
 
 import {standardRetrySchedule} from '../aws/request-policy.js'
-import {SentinelError} from '../errors.js'
+import {CarryingError, SentinelError, unexpectedError} from '../errors.js'
 import {indexSpec} from '../tables/definitions.js'
 import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {
@@ -301,17 +301,14 @@ export class Provisioner {
  * report lists it instead of saying nothing changed. Code, message, exit code and suggestion are
  * the failure's own.
  */
-export class AppliedThenFailed extends SentinelError {
+export class AppliedThenFailed extends CarryingError {
   constructor(
-    readonly failure: SentinelError,
+    failure: SentinelError,
     readonly applied: readonly string[],
     /** The table as last read by this run, when it was. */
     readonly live?: LiveTable,
   ) {
-    const {exitCode, suggestion} = failure
-    // The cause behind the failure (the SDK's error, with its stack) is what SENTINEL_DEBUG shows.
-    super(failure.code, failure.message, {cause: failure.cause ?? failure, exitCode, suggestion})
-    this.aws = failure.aws
+    super(failure)
   }
 }
 
@@ -324,16 +321,7 @@ export function withApplied(error: unknown, before: readonly string[], live?: Li
   }
 
   if (before.length === 0) return error
-  return new AppliedThenFailed(error instanceof SentinelError ? error : unexpected(error), before, live)
-}
-
-/** Anything else thrown: a bug, said as one (the command layer says the same for errors it sees). */
-function unexpected(error: unknown): SentinelError {
-  const message = error instanceof Error ? error.message : String(error)
-  return new SentinelError('UNEXPECTED', `Unexpected error: ${message.split('\n')[0]}`, {
-    cause: error,
-    suggestion: 'This is a bug in sentinel: rerun with SENTINEL_DEBUG=1 for details, and report it.',
-  })
+  return new AppliedThenFailed(error instanceof SentinelError ? error : unexpectedError(error), before, live)
 }
 
 /** Drift refuses a table; `applied` is what this run had already done to it (drift seen after a change). */

@@ -7,7 +7,9 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
 import {closest} from '../distance.js'
-import {ExitCode, ResultError, SentinelError} from '../errors.js'
+import {
+  ExitCode, ResultError, SentinelError, unexpectedError,
+} from '../errors.js'
 import {redact} from '../redact.js'
 import {isDebug} from './debug.js'
 import {errorDocument, errorLine, writeJson} from './error-output.js'
@@ -280,8 +282,5 @@ export function toSentinelError(error: Error): SentinelError {
     })
   }
 
-  return new SentinelError('UNEXPECTED', `Unexpected error: ${error.message.split('\n')[0]}`, {
-    cause: error,
-    suggestion: 'This is a bug in sentinel: rerun with SENTINEL_DEBUG=1 for details, and report it.',
-  })
+  return unexpectedError(error)
 }
