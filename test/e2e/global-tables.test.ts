@@ -82,6 +82,7 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const cases: [string, string[], RegExp][] = [
       ['the table\'s own region', ['--replica-region', 'us-east-1'], /own region/],
       ['an unknown region', ['--replica-region', 'eu-west-9'], /Unknown AWS region "eu-west-9"/],
+      ['a region with a typo', ['--replica-region', 'eu-wset-1'], /"eu-wset-1" .*did you mean eu-west-1\? Pass --replica-region eu-west-1\./],
       ['a region of another partition', ['--replica-region', 'cn-north-1'], /do not cross partitions/],
       ['a region given twice', ['--replica-region', 'eu-west-1', '--replica-region', 'eu-west-1'], /twice/],
       [
