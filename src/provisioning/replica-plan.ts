@@ -88,6 +88,7 @@ function startingSettings(desired: DesiredTable): Action[] {
 }
 
 function keyDrift(
+  desired: DesiredTable,
   region: string,
   kmsKey: KmsKeyRef | undefined,
   liveArn: string | undefined,
@@ -107,10 +108,14 @@ function keyDrift(
     }
   }
 
+  // Sent to the table's own region (the run's --region, profile and endpoint), as every replica update is.
+  const update = `'Update={RegionName=${region},KMSMasterKeyId=${kmsKeyId(kmsKey)}}'`
+  const where = desired.suggest?.awsCliArgs
+  const command = ['aws dynamodb update-table --table-name', desired.tableName, '--replica-updates', update,
+    ...(where ? [where] : [])].join(' ')
   return {
-    remedy: `Check --replica-kms-key ${region}=…; sentinel does not change a replica's key. To change it ` +
-      'yourself: aws dynamodb update-table --table-name NAME ' +
-      `--replica-updates 'Update={RegionName=${region},KMSMasterKeyId=KEY}'.`,
+    remedy: `Sentinel does not change a replica's key. If the replica should be on ${kmsKeyId(kmsKey)}, change it ` +
+      `yourself: ${command}; if its key is the right one, pass --replica-kms-key ${region}=${liveArn} instead.`,
     summary: `Replica in ${region} is encrypted with ${liveArn}, not ${describeEncryption(kmsKey)}.`,
     type: 'replica-key',
   }
@@ -172,7 +177,7 @@ export function planReplica(desired: DesiredTable, replica: DesiredReplica, read
     return plan
   }
 
-  const drift = keyDrift(region, replica.kmsKey, listed.kmsKeyArn ?? regional?.encryption.kmsKeyArn, resolvedKey)
+  const drift = keyDrift(desired, region, replica.kmsKey, listed.kmsKeyArn ?? regional?.encryption.kmsKeyArn, resolvedKey)
   if (drift) plan.drift.push(drift)
   plan.arn = regional?.arn
   if (REPLICA_BUSY.has(listed.status) || !regional) {

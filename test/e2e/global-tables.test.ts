@@ -253,6 +253,11 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
       ], {env: env()})
       const replica = parseJson(status.stdout).result.tables[0].replicas[0]
       expect(replica.drift.map((drift: {type: string}) => drift.type), status.stdout).to.deep.equal(['replica-key'])
+      // The fix is copyable: this table, the key asked for, the run's region and endpoint (issue 22, item 14).
+      const wanted = keyIn('eu-west-1', '99999999-2222-3333-4444-555555555555')
+      expect(replica.drift[0].remedy).to.contain(`aws dynamodb update-table --table-name ${table} --replica-updates ` +
+        `'Update={RegionName=eu-west-1,KMSMasterKeyId=${wanted}}' --region us-east-1 --endpoint-url ${aws.endpoint};`)
+      .and.contain(`--replica-kms-key eu-west-1=${keyIn('eu-west-1')} instead`)
     },
   )
 

@@ -113,6 +113,14 @@ describe('planReplica', () => {
     const table = withReplica('ACTIVE', {kmsKeyArn: other})
     const plan = planReplica(desired(), wanted, {regional: live('eu-west-1'), table})
     expect(plan.drift.map(drift => drift.type)).to.deep.equal(['replica-key'])
+    // The fix names the table, the key, the run's region and endpoint: copyable as printed.
+    const suggest = {awsCliArgs: '--region us-east-1 --endpoint-url http://127.0.0.1:8000'}
+    const fix = planReplica(desired({suggest}), wanted, {regional: live('eu-west-1'), table}).drift[0].remedy
+    expect(fix).to.contain('aws dynamodb update-table --table-name sentinel-breakglass --replica-updates ' +
+      `'Update={RegionName=eu-west-1,KMSMasterKeyId=${keyIn('eu-west-1')}}' ` +
+      '--region us-east-1 --endpoint-url http://127.0.0.1:8000;')
+    .and.contain(`pass --replica-kms-key eu-west-1=${other} instead`)
+    expect(fix).not.to.match(/\bNAME\b|\bKEY\b|…/)
     const listed = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
     const same = planReplica(desired(), wanted, {regional: live('eu-west-1'), table: listed})
     expect(same.drift).to.deep.equal([])
