@@ -224,7 +224,11 @@ export function renderPlan(result: TableResult): string[] {
   const status = result.status === 'MISSING' ? 'does not exist' : result.status
   const lines = [`Table ${result.table} (${result.kind}): ${status}`]
   if (result.actions.length === 0 && result.drift.length === 0) {
-    lines.push('  No changes: the table matches Sentinel\'s definition.')
+    // Replica work listed below is still work: the table alone is said to match then.
+    const replicaWork = (result.replicas ?? []).some(replica => replica.actions.length > 0 || replica.drift.length > 0)
+    lines.push(replicaWork
+      ? '  No changes to the table in its own region; its replicas:'
+      : '  No changes: the table matches Sentinel\'s definition.')
   }
 
   for (const action of result.actions) lines.push(`  + ${action.summary}`)
