@@ -142,12 +142,56 @@ describe('planReplica', () => {
     expect(plan.drift.map(drift => drift.type)).to.deep.equal(['stream-view-type'])
     expect(plan.actions).to.deep.equal([])
   })
+})
 
-  it('a replica no --replica-region names: reported, left alone, never failing the gate', () => {
-    const plan = unnamedReplica({region: 'ap-south-1', status: 'ACTIVE'})
+const home = (status: string) =>
+  live('us-east-1', {replicas: [{region: 'ap-south-1', status}], stream: {viewType: 'NEW_AND_OLD_IMAGES'}})
+const entry = (status: string) => ({region: 'ap-south-1', status})
+
+describe('unnamedReplica: a replica no --replica-region names (issue 22, item 1)', () => {
+  const plain = desired({kmsKey: undefined, replicas: undefined})
+
+  it('protected as Sentinel wants: checked, converged, left alone', () => {
+    const plan = unnamedReplica(plain, entry('ACTIVE'), {regional: live('ap-south-1'), table: home('ACTIVE')})
     expect(plan).to.include({named: false, region: 'ap-south-1', status: 'ACTIVE'})
-    expect(plan.notices[0]).to.contain('left alone')
+    expect(plan.notices[0]).to.contain('checked and left alone')
+    expect(plan.nameWith).to.equal(undefined)
     expect(isReplicaConverged(plan)).to.equal(true)
+  })
+
+  it('ACTIVE without deletion protection and PITR (an interrupted run): not converged; the flags that name it', () => {
+    const regional = live('ap-south-1', {deletionProtection: false, pitr: 'DISABLED'})
+    const plan = unnamedReplica(plain, entry('ACTIVE'), {regional, table: home('ACTIVE')})
+    expect(types(plan)).to.deep.equal(['enable-deletion-protection', 'enable-pitr'])
+    expect(isReplicaConverged(plan)).to.equal(false)
+    expect(plan.nameWith).to.deep.equal(['--replica-region', 'ap-south-1'])
+    expect(plan.notices[0]).to.contain('apply leaves it alone: name it (--replica-region ap-south-1)')
+  })
+
+  it('a table on a customer key: named with the replica\'s own live key, never a placeholder', () => {
+    const kmsKey = {arn: keyIn('us-east-1'), kind: 'key-arn' as const, region: 'us-east-1'}
+    const regional = live('ap-south-1', {deletionProtection: false})
+    const onKey = desired({kmsKey, replicas: undefined})
+    const plan = unnamedReplica(onKey, entry('ACTIVE'), {regional, table: home('ACTIVE')})
+    expect(plan.nameWith).to.deep.equal([
+      '--replica-region', 'ap-south-1', '--replica-kms-key', `ap-south-1=${keyIn('ap-south-1')}`,
+    ])
+    expect(plan.drift, 'no key named for it: not compared').to.deep.equal([])
+  })
+
+  for (const status of ['INACCESSIBLE_ENCRYPTION_CREDENTIALS', 'CREATION_FAILED', 'DELETING', 'REGION_DISABLED']) {
+    it(`${status}: drift with its remedy, never converged`, () => {
+      const plan = unnamedReplica(plain, entry(status), {table: home(status)})
+      expect(plan.drift.map(drift => drift.type)).to.deep.equal(['replica-status'])
+      expect(plan.drift[0].summary).to.contain(`Replica in ap-south-1 is ${status}`)
+      expect(isReplicaConverged(plan)).to.equal(false)
+    })
+  }
+
+  it('being created by someone else: not yet checked, so not converged', () => {
+    const plan = unnamedReplica(plain, entry('CREATING'), {table: home('CREATING')})
+    expect(types(plan)[0]).to.equal('wait-for-replica')
+    expect(isReplicaConverged(plan)).to.equal(false)
   })
 })
 

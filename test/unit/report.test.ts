@@ -77,8 +77,12 @@ describe('report', () => {
       actions: [{summary: 'Turn deletion protection on', type: 'enable-deletion-protection' as const}],
       drift: [], endpointGaps: [], named: true, notices: [], region: 'eu-west-1', status: 'ACTIVE',
     }]
-    const lines = renderPlan(tableResult({desired, live: converged, plan: planTable(desired, converged), replicas},
-      'planned'))
+    const lines = renderPlan(tableResult(
+      {
+        desired, live: converged, plan: planTable(desired, converged), replicas,
+      },
+      'planned',
+    ))
     expect(lines.join('\n')).not.to.contain('matches')
     expect(lines).to.deep.equal([
       'Table sentinel-sessions (sessions): ACTIVE',
