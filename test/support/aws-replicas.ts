@@ -10,7 +10,9 @@
  *   the table, its indexes and every replica are ACTIVE (else ResourceInUseException); the table's
  *   own region and an existing replica are refused; with a customer-managed key on the table,
  *   Create needs KMSMasterKeyId. A new replica is CREATING while `creating` is open (DescribeTable
- *   calls for the table in any region count), then ACTIVE; the table reads UPDATING meanwhile.
+ *   calls for the table in any region count), then ACTIVE; the table reads UPDATING meanwhile (and
+ *   while a replica is UPDATING or DELETING, not while one is in a state that needs a human, such as
+ *   CREATION_FAILED or REGION_DISABLED: seed() or a test sets any state AWS lists).
  *   Streams turn on (NEW_AND_OLD_IMAGES) with the first replica (shown by the layer). Every action
  *   is recorded.
  * - Per replica, starting off: deletion protection (UpdateTable in the replica's region), PITR
@@ -130,8 +132,10 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     return String(Math.min(99, Math.floor(Math.max(used, elapsed) * 100)))
   }
 
+  // A replica being created, updated or removed keeps the table busy; one in a state that needs a human
+  // (CREATION_FAILED, INACCESSIBLE_ENCRYPTION_CREDENTIALS, REGION_DISABLED…) is listed with it, not worked on.
   const busy = (global: GlobalTable | undefined) =>
-    [...(global?.replicas.values() ?? [])].some(replica => replica.status !== 'ACTIVE')
+    [...(global?.replicas.values() ?? [])].some(replica => REPLICA_WORKING.has(replica.status))
 
   /** The Replicas[] DescribeTable lists in `region`: every other region of the global table. */
   const replicaList = (global: GlobalTable, region: string, tableArn: string) => {
@@ -371,6 +375,9 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
 }
 
 const INVALID = 'One or more parameter values were invalid: '
+
+/** Replica states in which AWS is working on the replica (the table reads UPDATING meanwhile). */
+const REPLICA_WORKING = new Set(['CREATING', 'DELETING', 'UPDATING'])
 
 /** One replica action per call, and nothing else in the call. */
 function shapeRefusal(body: Record<string, any>): [string, string] | undefined {
