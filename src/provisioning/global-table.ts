@@ -15,7 +15,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {DesiredReplica} from '../tables/replicas.js'
 
 import {SentinelError} from '../errors.js'
-import {type DesiredTable} from '../tables/desired.js'
+import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {tableSpec} from '../tables/table-spec.js'
 import {
   describeTable, isTableActive, type LiveReplica, type LiveTable,
@@ -110,9 +110,18 @@ export class GlobalTables {
     const provisioner = await this.regional(replica.region)
     const what = {pitr: desired.pitr || Boolean(full), tags: true}
     const regional = await provisioner.read(desired.tableName, what)
-    // An alias names a key only in KMS: resolved in the replica's region, as the table's is in its own.
-    const {resolvedKmsKey} = await provisioner.withResolvedKey(replicaDesired(desired, replica), regional)
-    return {regional, resolvedKey: resolvedKmsKey, table}
+    const {kmsKey} = replica
+    // The replica's key as its region reports it (a key ARN), else as the table lists it: Replicas[]
+    // KMSMasterKeyId may be the alias or key ID given when it was added.
+    const given = regional?.encryption.kmsKeyArn ?? entry.kmsKeyArn
+    if (!kmsKey || !given) return {regional, table}
+    // Both sides as key ARNs, resolved by KMS in the replica's region (an alias names a key only there).
+    const liveKey = isKeyArn(given) ? {arn: given} : await provisioner.resolveKeyArn(given)
+    const alias = kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn'
+    const resolvedKey = alias ? await provisioner.resolveKeyArn(kmsKeyId(kmsKey)) : undefined
+    return {
+      liveKey: liveKey && 'error' in liveKey ? {...liveKey, id: given} : liveKey, regional, resolvedKey, table,
+    }
   }
 
   /** The table first, then each named replica one after another; throws a SentinelError on failure. */
@@ -182,6 +191,11 @@ function unchanged(inspection: Inspection): ProvisionOutcome {
       ...inspection.plan.notices,
     ], outcome: 'unchanged',
   })
+}
+
+/** A KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID), not an alias, alias ARN or bare key ID. */
+function isKeyArn(key: string): boolean {
+  return /^arn:[\w-]+:kms:[\w-]+:\d{12}:key\/.+$/.test(key)
 }
 
 /** One replica's apply: add it (or join its creation), wait for it, then its own settings. */

@@ -126,6 +126,18 @@ function keyDrift(
   }
 }
 
+/** The key the table lists for the replica could not be resolved to a key ARN: never called matching. */
+function liveKeyUnverified({kmsKey, region}: DesiredReplica, liveKey: {error: string; id: string}): Drift | undefined {
+  if (!kmsKey) return undefined
+  return {
+    remedy: `Allow kms:DescribeKey on the replica's key in ${region} (the provisioner policy from --generate-iam ` +
+      'includes it); then rerun.',
+    summary: `Replica in ${region} is encrypted with ${liveKey.id}; whether that is ${kmsKeyId(kmsKey)} could not ` +
+      `be checked: ${liveKey.error.replace(/\.$/, '')}.`,
+    type: 'kms-key-unverified',
+  }
+}
+
 /** What the live state says about one replica. */
 export interface ReplicaReads {
   /** The table read in its own region; undefined: it does not exist yet. */
@@ -134,6 +146,11 @@ export interface ReplicaReads {
   regional?: LiveTable
   /** An alias --replica-kms-key, as KMS resolved it in the replica's region. */
   resolvedKey?: DesiredTable['resolvedKmsKey']
+  /**
+   * The replica's key as a key ARN (its region's read, or Replicas[] KMSMasterKeyId resolved by KMS
+   * there); `id` is what was listed when KMS could not resolve it. Undefined: compare as listed.
+   */
+  liveKey?: {arn: string} | {error: string; id: string}
 }
 
 /** A replica the table does not list: add it (unless the stream forbids), then its own settings. */
@@ -182,7 +199,10 @@ export function planReplica(desired: DesiredTable, replica: DesiredReplica, read
     return plan
   }
 
-  const drift = keyDrift(desired, replica, listed.kmsKeyArn ?? regional?.encryption.kmsKeyArn, resolvedKey)
+  const {liveKey} = reads
+  const drift = liveKey && 'error' in liveKey
+    ? liveKeyUnverified(replica, liveKey)
+    : keyDrift(desired, replica, liveKey?.arn ?? regional?.encryption.kmsKeyArn ?? listed.kmsKeyArn, resolvedKey)
   if (drift) plan.drift.push(drift)
   plan.arn = regional?.arn
   if (REPLICA_BUSY.has(listed.status) || !regional) {

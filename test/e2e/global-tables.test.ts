@@ -8,7 +8,9 @@ import {spawnSync} from 'node:child_process'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {type AwsLayer, callLog, startAwsLayer} from '../support/aws-behaviour.js'
+import {
+  type AwsLayer, callLog, startAwsLayer, startKmsStub,
+} from '../support/aws-behaviour.js'
 import {
   cleanEnv, type CliResult, parseJson, runCli, scratchDir,
 } from '../support/cli.js'
@@ -284,6 +286,69 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
       .and.contain(`--replica-kms-key eu-west-1=${keyIn('eu-west-1')} instead`)
     },
   )
+
+  it('replica keys given as an alias and a key ID: a rerun resolves both sides to key ARNs in each replica\'s ' +
+    'region and reports no drift; another key still is (issue 22, item 13)', async () => {
+    const keyId = '33333333-2222-3333-4444-555555555555'
+    const other = keyIn('eu-west-1', '99999999-2222-3333-4444-555555555555')
+    // An alias names a key per region: alias/sentinel is another key in us-east-1 than in eu-west-1.
+    const kms = await startKmsStub({}, {
+      'eu-west-1': {'alias/other': other, 'alias/sentinel': keyIn('eu-west-1')},
+      'us-east-1': {'alias/sentinel': keyIn('us-east-1', 'aaaaaaaa-2222-3333-4444-555555555555')},
+      'us-west-2': {[keyId]: keyIn('us-west-2', keyId)},
+    })
+    closers.push(() => kms.close())
+    const keyArnIn = (key: string, region: string) => ({
+      [`us-west-2 ${keyId}`]: keyIn('us-west-2', keyId), 'eu-west-1 alias/sentinel': keyIn('eu-west-1'),
+    } as Record<string, string>)[`${region} ${key}`]
+    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: 2}, keyArnIn}})
+    closers.push(() => aws.close())
+    const table = uniqueTable('gt-keys')
+    const keyFlags = (eu = 'alias/sentinel') => ['--kms-key',
+      keyIn('us-east-1'),
+      '--replica-region',
+      'eu-west-1',
+      '--replica-kms-key',
+      `eu-west-1=${eu}`,
+      '--replica-region',
+      'us-west-2',
+      '--replica-kms-key',
+      `us-west-2=${keyId}`]
+    const withKms = {env: env()}
+    withKms.env.AWS_ENDPOINT_URL_KMS = kms.endpoint
+    const made = await runCli(
+      ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, ...keyFlags(), '--yes'],
+      withKms,
+    )
+    expect(made.code, output(made)).to.equal(0)
+    const status = (eu?: string) => runCli(['init:status',
+      '--endpoint-url',
+      aws.endpoint,
+      '--session-table',
+      table,
+      ...keyFlags(eu),
+      '--json'], withKms)
+    const rerun = await runCli(['init:sessions',
+      '--endpoint-url',
+      aws.endpoint,
+      '--table',
+      table,
+      ...keyFlags(),
+      '--plan',
+      '--json'], withKms)
+    expect(rerun.code, output(rerun)).to.equal(0)
+    const replicas = parseJson(rerun.stdout).result.tables[0].replicas as {region: string; drift: unknown[]}[]
+    expect(replicas.map(replica => [replica.region, replica.drift]), rerun.stdout)
+    .to.deep.equal([['eu-west-1', []], ['us-west-2', []]])
+    // The alias was resolved in the replica's region, not the table's.
+    const asked = kms.describeKeyCalls.map((key, index) => `${kms.describeKeyRegions[index]} ${key}`)
+    expect(asked).to.include('eu-west-1 alias/sentinel').and.not.include('us-east-1 alias/sentinel')
+
+    const moved = await status('alias/other')
+    expect(moved.code, output(moved)).to.equal(6)
+    const drift = parseJson(moved.stdout).result.tables[0].replicas[0].drift as {type: string}[]
+    expect(drift.map(item => item.type)).to.deep.equal(['replica-key'])
+  })
 
   it('joins a replica another process is creating: no second Create, waits, then sets its settings', async () => {
     const aws = await layer(6)

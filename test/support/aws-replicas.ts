@@ -14,7 +14,8 @@
  *   while a replica is UPDATING or DELETING, not while one is in a state that needs a human, such as
  *   CREATION_FAILED or REGION_DISABLED: seed() or a test sets any state AWS lists).
  *   Streams turn on (NEW_AND_OLD_IMAGES) with the first replica (shown by the layer). Every action
- *   is recorded.
+ *   is recorded. Replicas[] lists each replica's KMSMasterKeyId as Create was given it (an alias or
+ *   key ID stays one); the replica's own region reports the key ARN (`keyArnIn`).
  * - Per replica, starting off: deletion protection (UpdateTable in the replica's region), PITR
  *   (Describe/UpdateContinuousBackups there) and tags (on the replica's ARN, through the tag
  *   emulation, which keys by ARN). A tag call whose ARN names another region than the request's
@@ -33,6 +34,11 @@ export interface ReplicaOptions {
   homeRegion?: string
   /** How long a new replica stays CREATING. */
   creating?: Window
+  /**
+   * The key ARN a KMSMasterKeyId (alias, key ID…) names in a region, as KMS would resolve it: the
+   * replica's own DescribeTable reports that key ARN. Without it, the key ID or alias as an ARN.
+   */
+  keyArnIn?: (keyId: string, region: string) => string | undefined
 }
 
 export interface ReplicaState {
@@ -138,7 +144,7 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     [...(global?.replicas.values() ?? [])].some(replica => REPLICA_WORKING.has(replica.status))
 
   /** The Replicas[] DescribeTable lists in `region`: every other region of the global table. */
-  const replicaList = (global: GlobalTable, region: string, tableArn: string) => {
+  const replicaList = (global: GlobalTable, region: string) => {
     const list: Record<string, unknown>[] = []
     if (global.home !== region) list.push({RegionName: global.home, ReplicaStatus: 'ACTIVE'})
     for (const [name, replica] of global.replicas) {
@@ -147,7 +153,8 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
         RegionName: name,
         ReplicaStatus: replica.status,
         ...(replica.status === 'CREATING' ? {ReplicaStatusPercentProgress: percent(replica)} : {}),
-        ...(replica.kmsKey ? {KMSMasterKeyId: kmsArn(replica.kmsKey, name, tableArn)} : {}),
+        // As it was given to Create (an alias or key ID stays one), not resolved.
+        ...(replica.kmsKey ? {KMSMasterKeyId: replica.kmsKey} : {}),
       })
     }
 
@@ -171,7 +178,7 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
         }),
       GlobalTableVersion: '2019.11.21',
       MultiRegionConsistency: global.consistency,
-      Replicas: replicaList(global, region, arn),
+      Replicas: replicaList(global, region),
     }
     if (region === global.home) {
       if (busy(global) && description.TableStatus === 'ACTIVE') decorated.TableStatus = 'UPDATING'
@@ -184,7 +191,8 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     decorated.DeletionProtectionEnabled = replica.deletionProtection
     if (replica.status !== 'ACTIVE') decorated.TableStatus = replica.status
     if (replica.kmsKey) {
-      const keyArn = kmsArn(replica.kmsKey, region, arn)
+      // The replica's own region reports the key ARN, as SSEDescription always does.
+      const keyArn = options.keyArnIn?.(replica.kmsKey, region) ?? kmsArn(replica.kmsKey, region, arn)
       decorated.SSEDescription = {KMSMasterKeyArn: keyArn, SSEType: 'KMS', Status: 'ENABLED'}
     }
 

@@ -111,11 +111,12 @@ describe('planReplica', () => {
     const wanted = {kmsKey, region: 'eu-west-1'}
     const other = keyIn('eu-west-1').replace('11111111', '99999999')
     const table = withReplica('ACTIVE', {kmsKeyArn: other})
-    const plan = planReplica(desired(), wanted, {regional: live('eu-west-1'), table})
+    const onOther = live('eu-west-1', {encryption: {kind: 'kms', kmsKeyArn: other}})
+    const plan = planReplica(desired(), wanted, {regional: onOther, table})
     expect(plan.drift.map(drift => drift.type)).to.deep.equal(['replica-key'])
     // The fix names the table, the key, the run's region and endpoint: copyable as printed.
     const suggest = {awsCliArgs: '--region us-east-1 --endpoint-url http://127.0.0.1:8000'}
-    const fix = planReplica(desired({suggest}), wanted, {regional: live('eu-west-1'), table}).drift[0].remedy
+    const fix = planReplica(desired({suggest}), wanted, {regional: onOther, table}).drift[0].remedy
     expect(fix).to.contain('aws dynamodb update-table --table-name sentinel-breakglass --replica-updates ' +
       `'Update={RegionName=eu-west-1,KMSMasterKeyId=${keyIn('eu-west-1')}}' ` +
       '--region us-east-1 --endpoint-url http://127.0.0.1:8000;')
@@ -135,6 +136,31 @@ describe('planReplica', () => {
     const failed = planReplica(desired(), wanted, {regional, resolvedKey: {error: 'AccessDeniedException'}, table})
     expect(failed.drift.map(drift => drift.type)).to.deep.equal(['kms-key-unverified'])
     expect(failed.drift[0].summary).to.contain('AccessDeniedException')
+  })
+
+  it('Replicas[] listing the alias or key ID it was added with: compared as the key ARNs KMS resolved in its ' +
+    'region, never as text (issue 22, item 13)', () => {
+    const keyArn = keyIn('eu-west-1')
+    const byAlias = {kmsKey: {kind: 'alias' as const, name: 'alias/sentinel'}, region: 'eu-west-1'}
+    const listedAlias = withReplica('ACTIVE', {kmsKeyArn: 'alias/sentinel'})
+    const same = planReplica(desired(), byAlias, {
+      liveKey: {arn: keyArn}, resolvedKey: {arn: keyArn}, table: listedAlias,
+    })
+    expect(same.drift).to.deep.equal([])
+    const byId = {kmsKey: {id: '11111111-2222-3333-4444-555555555555', kind: 'key-id' as const}, region: 'eu-west-1'}
+    const listedId = withReplica('ACTIVE', {kmsKeyArn: '11111111-2222-3333-4444-555555555555'})
+    expect(planReplica(desired(), byId, {liveKey: {arn: keyArn}, table: listedId}).drift).to.deep.equal([])
+    // Another key, once resolved, is drift; a listed key KMS could not resolve is never called matching.
+    const other = keyArn.replace('11111111', '99999999')
+    const moved = planReplica(desired(), byAlias, {
+      liveKey: {arn: other}, resolvedKey: {arn: keyArn}, table: listedAlias,
+    })
+    expect(moved.drift.map(drift => drift.type)).to.deep.equal(['replica-key'])
+    const unknown = planReplica(desired(), byId, {
+      liveKey: {error: 'AccessDeniedException', id: 'alias/other'}, table: listedId,
+    })
+    expect(unknown.drift.map(drift => drift.type)).to.deep.equal(['kms-key-unverified'])
+    expect(unknown.drift[0].summary).to.contain('alias/other').and.contain('AccessDeniedException')
   })
 
   it('a stream that does not carry NEW_AND_OLD_IMAGES: drift before any replica is added', () => {
