@@ -89,11 +89,14 @@ export class GlobalTables {
     // Every replica holds all of Sentinel's data: one no --replica-region names is checked as closely.
     const unnamed = await Promise.all(listed
     .filter(entry => !named.some(replica => replica.region === entry.region))
-    .map(async entry => unnamedReplica(
-      desired,
-      entry,
-      await this.readReplica(desired, {region: entry.region}, entry, {...options, table: inspection.live}),
-    )))
+    .map(async entry => {
+      const reads = await this.readReplica(desired, {region: entry.region}, entry, {...options, table: inspection.live})
+      .catch((error: unknown) => {
+        const key = desired.kmsKey && entry.kmsKeyArn ? ` --replica-kms-key ${entry.region}=${entry.kmsKeyArn}` : ''
+        throw unnamedReadError(error, entry.region, `--replica-region ${entry.region}${key}`)
+      })
+      return unnamedReplica(desired, entry, reads)
+    }))
     return {...inspection, replicas: [...replicas, ...unnamed]}
   }
 
@@ -191,6 +194,22 @@ function unchanged(inspection: Inspection): ProvisionOutcome {
       ...inspection.plan.notices,
     ], outcome: 'unchanged',
   })
+}
+
+/**
+ * A read denied in the region of a replica no --replica-region names: the policy the suggestion
+ * prints covers a replica's region only once it is named, so the suggestion says to name it.
+ */
+function unnamedReadError(error: unknown, region: string, flags: string): unknown {
+  if (!(error instanceof SentinelError) || error.code !== 'ACCESS_DENIED') return error
+  const named = new SentinelError(error.code, error.message, {
+    cause: error.cause,
+    exitCode: error.exitCode,
+    suggestion: `${error.suggestion ?? ''} The replica in ${region} is not named by --replica-region: add ` +
+      `${flags} to that command for a policy that covers its region.`.trim(),
+  })
+  named.aws = error.aws
+  return named
 }
 
 /** A KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID), not an alias, alias ARN or bare key ID. */

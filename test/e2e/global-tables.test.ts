@@ -560,6 +560,14 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
       // Protected now, it passes the gate without being named.
       const green = await statusOf(aws, names)
       expect(green.code, output(green)).to.equal(0)
+
+      // Unproven is not green: a read denied in its region fails the table, saying to name the region.
+      aws.aws.denials.push({actions: ['DescribeTable'], region: 'us-west-2', table})
+      const denied = await statusOf(aws, names, '--json')
+      expect(denied.code, output(denied)).to.equal(4)
+      const {error} = tableIn(denied, table)
+      expect(error.message).to.equal(`Access denied: dynamodb:DescribeTable on ${table} in us-west-2.`)
+      expect(error.suggestion).to.contain('add --replica-region us-west-2 to that command')
     })
 
     it('INACCESSIBLE_ENCRYPTION_CREDENTIALS, CREATION_FAILED, DELETING, REGION_DISABLED: init status exits 6 with ' +
