@@ -227,7 +227,7 @@ export function renderPlan(result: TableResult): string[] {
   const status = result.status === 'MISSING' ? 'does not exist' : result.status
   const lines = [`Table ${result.table} (${result.kind}): ${status}`]
   if (result.actions.length === 0 && result.drift.length === 0) {
-    // Replica work listed below is still work: the table alone is said to match then.
+    // With replica work below, only the table itself is said to need nothing: never "matches".
     const replicaWork = (result.replicas ?? []).some(replica => replica.actions.length > 0 || replica.drift.length > 0)
     lines.push(replicaWork
       ? '  No changes to the table in its own region; its replicas:'
