@@ -15,9 +15,11 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {DesiredReplica} from '../tables/replicas.js'
 
 import {SentinelError} from '../errors.js'
-import {type DesiredTable} from '../tables/desired.js'
+import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {tableSpec} from '../tables/table-spec.js'
-import {describeTable, isTableActive, type LiveTable} from './live-table.js'
+import {
+  describeTable, isTableActive, type LiveReplica, type LiveTable,
+} from './live-table.js'
 import {isConverged, planTable, type TablePlan} from './plan.js'
 import {
   AppliedThenFailed,
@@ -34,7 +36,7 @@ import {
 } from './provisioner.js'
 import {
   isReplicaConverged, planReplica, planReplicaSettings, REPLICA_BUSY, REPLICA_NEEDS_A_HUMAN, replicaDesired,
-  unnamedReplica,
+  type ReplicaReads, unnamedReplica,
 } from './replica-plan.js'
 
 /** The provisioning service for the region of each replica (a client signed for that region). */
@@ -44,13 +46,17 @@ export type RegionalProvisioners = (region: string) => Promise<Provisioner>
 export function hasPendingWork(inspection: Inspection): boolean {
   if (inspection.error) return false
   const all = combinedPlan(inspection)
-  const replicaActions = (inspection.replicas ?? []).some(replica => replica.actions.length > 0)
+  // What a replica not named lacks is not apply's to set: it is reported with the command that names it.
+  const replicaActions = (inspection.replicas ?? []).some(replica => replica.named && replica.actions.length > 0)
   return all.drift.length === 0 && (all.actions.length > 0 || replicaActions)
 }
 
-/** The table's plan with every named replica's drift added, each summary naming its region. */
+/**
+ * The table's plan with every replica's drift added, each summary naming its region. A replica not
+ * named counts too: it holds the same data, and a wait on the table fails on its state anyway.
+ */
 export function combinedPlan(inspection: Inspection): TablePlan {
-  const replicaDrift = (inspection.replicas ?? []).filter(replica => replica.named).flatMap(replica =>
+  const replicaDrift = (inspection.replicas ?? []).flatMap(replica =>
     replica.drift.map(drift => ({
       ...drift,
       summary: drift.summary.startsWith('Replica ') ? drift.summary : `Replica in ${replica.region}: ${drift.summary}`,
@@ -68,7 +74,7 @@ export class GlobalTables {
     private readonly regional: RegionalProvisioners,
   ) {}
 
-  /** The table in its region, then every named replica in its own region (in parallel), and the unnamed. */
+  /** The table in its region, then every replica in its own region (in parallel), named or not. */
   async inspect(desired: DesiredTable, options: {full?: boolean} = {}): Promise<Inspection> {
     const inspected = await this.home.inspect(desired, options)
     const inspection = {...inspected, plan: homePlan(inspected.plan, inspected.live)}
@@ -77,20 +83,48 @@ export class GlobalTables {
     if (named.length === 0 && listed.length === 0) return inspection
     const replicas = await Promise.all(named.map(async replica => {
       const entry = listed.find(candidate => candidate.region === replica.region)
-      // A replica in a state that needs a human is reported from the table's answer alone.
-      const readable = entry && (entry.status === 'ACTIVE' || REPLICA_BUSY.has(entry.status))
-      if (!readable) return planReplica(desired, replica, {table: inspection.live})
-      const provisioner = await this.regional(replica.region)
-      const what = {pitr: desired.pitr || Boolean(options.full), tags: true}
-      const regional = await provisioner.read(desired.tableName, what)
-      // An alias names a key only in KMS: resolved in the replica's region, as the table's is in its own.
-      const {resolvedKmsKey} = await provisioner.withResolvedKey(replicaDesired(desired, replica), regional)
-      return planReplica(desired, replica, {regional, resolvedKey: resolvedKmsKey, table: inspection.live})
+      const reads = await this.readReplica(desired, replica, entry, {...options, table: inspection.live})
+      return planReplica(desired, replica, reads)
     }))
-    const unnamed = listed
+    // Every replica holds all of Sentinel's data: one no --replica-region names is checked as closely.
+    const unnamed = await Promise.all(listed
     .filter(entry => !named.some(replica => replica.region === entry.region))
-    .map(entry => unnamedReplica(entry))
+    .map(async entry => {
+      const reads = await this.readReplica(desired, {region: entry.region}, entry, {...options, table: inspection.live})
+      .catch((error: unknown) => {
+        const key = desired.kmsKey && entry.kmsKeyArn ? ` --replica-kms-key ${entry.region}=${entry.kmsKeyArn}` : ''
+        throw unnamedReadError(error, entry.region, `--replica-region ${entry.region}${key}`)
+      })
+      return unnamedReplica(desired, entry, reads)
+    }))
     return {...inspection, replicas: [...replicas, ...unnamed]}
+  }
+
+  /** What a replica's plan needs: its region's read when it can be read there, its key resolved. */
+  private async readReplica(
+    desired: DesiredTable,
+    replica: DesiredReplica,
+    entry: LiveReplica | undefined,
+    {full, table}: {full?: boolean; table: LiveTable | undefined},
+  ): Promise<ReplicaReads> {
+    // A replica in a state that needs a human is reported from the table's answer alone.
+    const readable = entry && (entry.status === 'ACTIVE' || REPLICA_BUSY.has(entry.status))
+    if (!readable) return {table}
+    const provisioner = await this.regional(replica.region)
+    const what = {pitr: desired.pitr || Boolean(full), tags: true}
+    const regional = await provisioner.read(desired.tableName, what)
+    const {kmsKey} = replica
+    // The replica's key as its region reports it (a key ARN), else as the table lists it: Replicas[]
+    // KMSMasterKeyId may be the alias or key ID given when it was added.
+    const given = regional?.encryption.kmsKeyArn ?? entry.kmsKeyArn
+    if (!kmsKey || !given) return {regional, table}
+    // Both sides as key ARNs, resolved by KMS in the replica's region (an alias names a key only there).
+    const liveKey = isKeyArn(given) ? {arn: given} : await provisioner.resolveKeyArn(given)
+    const alias = kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn'
+    const resolvedKey = alias ? await provisioner.resolveKeyArn(kmsKeyId(kmsKey)) : undefined
+    return {
+      liveKey: liveKey && 'error' in liveKey ? {...liveKey, id: given} : liveKey, regional, resolvedKey, table,
+    }
   }
 
   /** The table first, then each named replica one after another; throws a SentinelError on failure. */
@@ -160,6 +194,27 @@ function unchanged(inspection: Inspection): ProvisionOutcome {
       ...inspection.plan.notices,
     ], outcome: 'unchanged',
   })
+}
+
+/**
+ * A read denied in the region of a replica no --replica-region names: the policy the suggestion
+ * prints covers a replica's region only once it is named, so the suggestion says to name it.
+ */
+function unnamedReadError(error: unknown, region: string, flags: string): unknown {
+  if (!(error instanceof SentinelError) || error.code !== 'ACCESS_DENIED') return error
+  const named = new SentinelError(error.code, error.message, {
+    cause: error.cause,
+    exitCode: error.exitCode,
+    suggestion: `${error.suggestion ?? ''} The replica in ${region} is not named by --replica-region: add ` +
+      `${flags} to that command for a policy that covers its region.`.trim(),
+  })
+  named.aws = error.aws
+  return named
+}
+
+/** A KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID), not an alias, alias ARN or bare key ID. */
+function isKeyArn(key: string): boolean {
+  return /^arn:[\w-]+:kms:[\w-]+:\d{12}:key\/.+$/.test(key)
 }
 
 /** One replica's apply: add it (or join its creation), wait for it, then its own settings. */

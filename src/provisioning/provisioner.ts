@@ -206,9 +206,18 @@ export class Provisioner {
   async withResolvedKey(desired: DesiredTable, live: LiveTable | undefined): Promise<DesiredTable> {
     const {kmsKey} = desired
     if (!kmsKey || (kmsKey.kind !== 'alias' && kmsKey.kind !== 'alias-arn')) return desired
-    if (live?.encryption.kind !== 'kms' || !this.resolveKey) return desired
-    const keyId = kmsKeyId(kmsKey)
+    if (live?.encryption.kind !== 'kms') return desired
+    const resolved = await this.resolveKeyArn(kmsKeyId(kmsKey))
+    return resolved ? {...desired, resolvedKmsKey: resolved} : desired
+  }
+
+  /**
+   * A key ID, alias or ARN as the key ARN KMS (DescribeKey, in this provisioner's region) says it
+   * names; a failure is kept, not thrown. Undefined when there is no KMS to ask.
+   */
+  async resolveKeyArn(keyId: string): Promise<DesiredTable['resolvedKmsKey']> {
     const {resolveKey} = this
+    if (!resolveKey) return undefined
     let resolved = this.resolvedKeys.get(keyId)
     if (!resolved) {
       resolved = resolveKey(keyId).then(
@@ -218,7 +227,7 @@ export class Provisioner {
       this.resolvedKeys.set(keyId, resolved)
     }
 
-    return {...desired, resolvedKmsKey: await resolved}
+    return resolved
   }
 
   /**

@@ -3,10 +3,11 @@
  * replica must be added, waited for, or is in a state sentinel cannot fix; and what it lacks of the
  * settings AWS does not copy to a replica (deletion protection, PITR, tags), set in its own region.
  * Keys, indexes, TTL, billing and streams are the table's own and are planned on the table.
- * Replicas not named are reported and left alone: removing a replica deletes its data. Pure.
+ * Replicas not named are checked as closely (each holds all of Sentinel's data: state, deletion
+ * protection, PITR, tags; not their key, which no flag names) but never changed by apply: removing a
+ * replica deletes its data, and what it lacks is set only once it is named. Pure.
  */
 import type {DesiredReplica} from '../tables/replicas.js'
-import type {KmsKeyRef} from '../tables/validate.js'
 
 import {
   describeEncryption, type DesiredTable, desiredTags, kmsKeyId,
@@ -24,8 +25,10 @@ export type ReplicaAction =
 
 export interface ReplicaPlan {
   region: string
-  /** False for a replica that no --replica-region names: reported, left alone. */
+  /** False for a replica that no --replica-region names: checked, never changed. */
   named: boolean
+  /** The flags that name it (with its live key when the table is on a customer key); for one not named. */
+  nameWith?: string[]
   /** ReplicaStatus as DescribeTable lists it, or MISSING. */
   status: string
   /** The replica table's ARN in its region, once read. */
@@ -88,8 +91,8 @@ function startingSettings(desired: DesiredTable): Action[] {
 }
 
 function keyDrift(
-  region: string,
-  kmsKey: KmsKeyRef | undefined,
+  desired: DesiredTable,
+  {kmsKey, region}: DesiredReplica,
   liveArn: string | undefined,
   resolved: DesiredTable['resolvedKmsKey'],
 ): Drift | undefined {
@@ -107,12 +110,31 @@ function keyDrift(
     }
   }
 
+  // Sent to the table's own region (the run's --region, profile and endpoint), as every replica update is.
+  const update = `'Update={RegionName=${region},KMSMasterKeyId=${kmsKeyId(kmsKey)}}'`
+  const where = desired.suggest?.awsCliArgs
+  const command = ['aws dynamodb update-table --table-name',
+    desired.tableName,
+    '--replica-updates',
+    update,
+    ...(where ? [where] : [])].join(' ')
   return {
-    remedy: `Check --replica-kms-key ${region}=…; sentinel does not change a replica's key. To change it ` +
-      'yourself: aws dynamodb update-table --table-name NAME ' +
-      `--replica-updates 'Update={RegionName=${region},KMSMasterKeyId=KEY}'.`,
+    remedy: `Sentinel does not change a replica's key. If the replica should be on ${kmsKeyId(kmsKey)}, change it ` +
+      `yourself: ${command}; if its key is the right one, pass --replica-kms-key ${region}=${liveArn} instead.`,
     summary: `Replica in ${region} is encrypted with ${liveArn}, not ${describeEncryption(kmsKey)}.`,
     type: 'replica-key',
+  }
+}
+
+/** The key the table lists for the replica could not be resolved to a key ARN: never called matching. */
+function liveKeyUnverified({kmsKey, region}: DesiredReplica, liveKey: {error: string; id: string}): Drift | undefined {
+  if (!kmsKey) return undefined
+  return {
+    remedy: `Allow kms:DescribeKey on the replica's key in ${region} (the provisioner policy from --generate-iam ` +
+      'includes it); then rerun.',
+    summary: `Replica in ${region} is encrypted with ${liveKey.id}; whether that is ${kmsKeyId(kmsKey)} could not ` +
+      `be checked: ${liveKey.error.replace(/\.$/, '')}.`,
+    type: 'kms-key-unverified',
   }
 }
 
@@ -124,6 +146,11 @@ export interface ReplicaReads {
   regional?: LiveTable
   /** An alias --replica-kms-key, as KMS resolved it in the replica's region. */
   resolvedKey?: DesiredTable['resolvedKmsKey']
+  /**
+   * The replica's key as a key ARN (its region's read, or Replicas[] KMSMasterKeyId resolved by KMS
+   * there); `id` is what was listed when KMS could not resolve it. Undefined: compare as listed.
+   */
+  liveKey?: {arn: string} | {error: string; id: string}
 }
 
 /** A replica the table does not list: add it (unless the stream forbids), then its own settings. */
@@ -172,7 +199,10 @@ export function planReplica(desired: DesiredTable, replica: DesiredReplica, read
     return plan
   }
 
-  const drift = keyDrift(region, replica.kmsKey, listed.kmsKeyArn ?? regional?.encryption.kmsKeyArn, resolvedKey)
+  const {liveKey} = reads
+  const drift = liveKey && 'error' in liveKey
+    ? liveKeyUnverified(replica, liveKey)
+    : keyDrift(desired, replica, liveKey?.arn ?? regional?.encryption.kmsKeyArn ?? listed.kmsKeyArn, resolvedKey)
   if (drift) plan.drift.push(drift)
   plan.arn = regional?.arn
   if (REPLICA_BUSY.has(listed.status) || !regional) {
@@ -193,19 +223,34 @@ export function planReplica(desired: DesiredTable, replica: DesiredReplica, read
   return plan
 }
 
-/** A replica no --replica-region names: reported, never touched. */
-export function unnamedReplica(replica: LiveReplica): ReplicaPlan {
-  return {
-    actions: [],
-    drift: [],
-    endpointGaps: [],
-    named: false,
-    notices: ['Not named by --replica-region; left alone (removing a replica deletes its data).'],
-    region: replica.region,
-    status: replica.status,
+/**
+ * A replica no --replica-region names, checked like a named one (without a key to compare): it holds
+ * all of Sentinel's data. Apply never changes it; what it lacks is set once it is named.
+ */
+export function unnamedReplica(desired: DesiredTable, entry: LiveReplica, reads: ReplicaReads): ReplicaPlan {
+  const plan = {...planReplica(desired, {region: entry.region}, reads), named: false}
+  const {region} = entry
+  const keyArn = reads.regional?.encryption.kmsKeyArn ?? entry.kmsKeyArn
+  // A table on a customer key needs each replica's key named with it: the replica's own, as it is.
+  const nameWith = ['--replica-region', region, ...(desired.kmsKey && keyArn
+    ? ['--replica-kms-key', `${region}=${keyArn}`]
+    : [])]
+  if (plan.actions.length === 0 && plan.drift.length === 0) {
+    plan.notices.unshift('Not named by --replica-region; checked and left alone (removing a replica deletes its data).')
+    return plan
   }
+
+  if (plan.drift.length > 0) {
+    plan.notices.unshift('Not named by --replica-region; apply never changes it, and refuses the table while it ' +
+      'is in this state.')
+    return plan
+  }
+
+  plan.notices.unshift(`Not named by --replica-region, so apply leaves it alone: name it (${nameWith.join(' ')}) ` +
+    'for apply to set what it lacks; a replica is never removed.')
+  return {...plan, nameWith}
 }
 
 export function isReplicaConverged(plan: ReplicaPlan): boolean {
-  return !plan.named || (plan.actions.length === 0 && plan.drift.length === 0)
+  return plan.actions.length === 0 && plan.drift.length === 0
 }

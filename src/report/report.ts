@@ -139,7 +139,8 @@ function replicaResult(plan: ReplicaPlan): ReplicaResult {
     actions: plan.actions.map(({summary, type}) => ({summary, type})),
     applied: [],
     arn: plan.arn ?? null,
-    converged: !plan.named || (plan.actions.length === 0 && plan.drift.length === 0),
+    // A replica not named is held to the same: it holds all of Sentinel's data.
+    converged: plan.actions.length === 0 && plan.drift.length === 0,
     drift: plan.drift,
     named: plan.named,
     notices: plan.notices,
@@ -157,16 +158,18 @@ function replicaHeading(replica: ReplicaResult): string {
 function replicaLines(result: TableResult, mode: 'outcome' | 'plan' | 'status'): string[] {
   const lines: string[] = []
   for (const replica of result.replicas ?? []) {
-    const mark = mode === 'status' && replica.named ? `${replica.converged ? '✔' : '✖'} ` : ''
-    const matches = mode === 'status' && replica.converged && replica.named ? ', matches' : ''
+    // After apply, a replica not named that falls short is shown as in a status: apply left it as it was.
+    const checked = mode === 'status' || (mode === 'outcome' && !replica.named && !replica.converged)
+    const mark = checked ? `${replica.converged ? '✔' : '✖'} ` : ''
+    const matches = mode === 'status' && replica.converged ? ', matches' : ''
     lines.push(`  ${mark}${replicaHeading(replica)}${matches}`)
-    if (mode === 'outcome') {
+    if (mode === 'outcome' && !checked) {
       for (const applied of replica.applied) lines.push(`    + ${applied}`)
       for (const notice of replica.notices) lines.push(`    - ${notice}`)
       continue
     }
 
-    const needs = mode === 'status' ? 'needs: ' : ''
+    const needs = mode === 'plan' ? '' : 'needs: '
     for (const action of replica.actions) lines.push(`    + ${needs}${action.summary}`)
     for (const drift of replica.drift) lines.push(`    ! Drift: ${drift.summary}`, `        Fix: ${drift.remedy}`)
     for (const notice of replica.notices) lines.push(`    - ${notice}`)
@@ -224,7 +227,11 @@ export function renderPlan(result: TableResult): string[] {
   const status = result.status === 'MISSING' ? 'does not exist' : result.status
   const lines = [`Table ${result.table} (${result.kind}): ${status}`]
   if (result.actions.length === 0 && result.drift.length === 0) {
-    lines.push('  No changes: the table matches Sentinel\'s definition.')
+    // With replica work below, only the table itself is said to need nothing: never "matches".
+    const replicaWork = (result.replicas ?? []).some(replica => replica.actions.length > 0 || replica.drift.length > 0)
+    lines.push(replicaWork
+      ? '  No changes to the table in its own region; its replicas:'
+      : '  No changes: the table matches Sentinel\'s definition.')
   }
 
   for (const action of result.actions) lines.push(`  + ${action.summary}`)
@@ -236,8 +243,13 @@ export function renderPlan(result: TableResult): string[] {
 
 export function renderOutcome(result: TableResult): string[] {
   const failure = result.outcome === 'refused' ? OUTCOME_TEXT.refused : 'failed'
-  const what = result.error ? `${failure}: ${result.error.message}` : OUTCOME_TEXT[result.outcome]
-  const lines = [`${result.error ? '✖' : '✔'} ${result.table}: ${what}`]
+  // Done as asked, but a replica not named falls short: never said to match.
+  const short = !result.error && !result.converged
+  const done = short
+    ? `${result.outcome}; a replica not named by --replica-region falls short and was left alone (below)`
+    : OUTCOME_TEXT[result.outcome]
+  const what = result.error ? `${failure}: ${result.error.message}` : done
+  const lines = [`${result.error ? '✖' : (short ? '!' : '✔')} ${result.table}: ${what}`]
   if (result.arn && !result.error) lines.push(`  ARN: ${result.arn}`)
   for (const applied of result.applied) lines.push(`  + ${applied}`)
   for (const notice of result.notices) lines.push(`  - ${notice}`)

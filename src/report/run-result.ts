@@ -38,13 +38,37 @@ export interface RunAsked {
 /** What a run applied to one table: its outcome, the error it failed with, or nothing (not pending). */
 export type Applied = ProvisionOutcome | SentinelError | undefined
 
+/**
+ * The flags that name every replica no --replica-region names and that lacks what apply sets
+ * (deletion protection, PITR, tags), each region once: apply sets them only in the regions named.
+ */
+function namingFlags(inspections: readonly Inspection[]): {flags: string[]; regions: string[]} {
+  const byRegion = new Map<string, string[]>()
+  for (const replica of inspections.flatMap(inspection => inspection.replicas ?? [])) {
+    if (replica.nameWith && !byRegion.has(replica.region)) byRegion.set(replica.region, replica.nameWith)
+  }
+
+  return {flags: [...byRegion.values()].flat(), regions: [...byRegion.keys()]}
+}
+
+/** The command that names the replicas falling short, so that it sets what they lack; undefined if none. */
+function namingStep(facts: RunFacts, inspections: readonly Inspection[], command: string, extra: string[] = []) {
+  const {flags, regions} = namingFlags(inspections)
+  if (regions.length === 0) return undefined
+  const which = `${regions.length === 1 ? 'The replica' : 'The replicas'} in ${regions.join(', ')}`
+  return `${which}, not named by --replica-region, ${regions.length === 1 ? 'lacks' : 'lack'} what apply sets ` +
+    `only in the regions named; name ${regions.length === 1 ? 'it' : 'them'} (a replica is never removed): ` +
+    commandLine(facts.context, command, [...flags, ...extra])
+}
+
 /** The result of an apply or --plan run before anything is applied: every table as planned. */
 export function plannedResult(facts: RunFacts, mode: 'apply' | 'plan', inspections: readonly Inspection[]): RunResult {
   const gaps = endpointGaps(inspections.map(inspection => inspection.plan.endpointGaps))
+  const naming = namingStep(facts, inspections, facts.command)
   return {
     command: facts.command,
     mode,
-    nextSteps: nextSteps(facts.context),
+    nextSteps: [...(naming ? [naming] : []), ...nextSteps(facts.context)],
     tables: inspections.map(inspection => tableResult(inspection, 'planned')),
     target: facts.target,
     ...(gaps.length > 0 ? {endpointGaps: gaps} : {}),
@@ -67,7 +91,8 @@ export function planOnly(
   asked: RunAsked,
 ): {applyLine?: string; failure?: ResultError<RunResult>; result: RunResult} {
   const applyLine = pendingChanges(inspections) ? `Apply it: ${commandLine(facts.context, facts.command)}` : undefined
-  const result = {...planned, nextSteps: applyLine ? [applyLine] : []}
+  const naming = namingStep(facts, inspections, facts.command, ['--plan'])
+  const result = {...planned, nextSteps: [...(applyLine ? [applyLine] : []), ...(naming ? [naming] : [])]}
   const unread = result.tables.filter(table => table.error)
   const failure = unread.length > 0
     ? runFailure(facts, result, {asked, errors: readErrors(inspections), failed: unread})
@@ -188,10 +213,16 @@ export function statusVerdict(
     }
   }
 
-  const plan = commandLine(facts.context, applyCommand, ['--plan'])
+  // Replicas not named that fall short are named in the commands, so that apply sets what they lack.
+  const {flags: naming, regions} = namingFlags(inspections)
+  const plan = commandLine(facts.context, applyCommand, [...naming, '--plan'])
   result.nextSteps = [
     `See the changes: ${plan}`,
-    `Make them: ${commandLine(facts.context, applyCommand)} (drift needs a human)`,
+    `Make them: ${commandLine(facts.context, applyCommand, naming)} (drift needs a human)`,
+    ...(regions.length > 0
+      ? [`These name the replicas in ${regions.join(', ')} with --replica-region: apply sets deletion protection, ` +
+        'PITR and tags only in the regions named, and adds a replica there to any table without one.']
+      : []),
   ]
   const needs = failing.length === 1 ? 'needs' : 'need'
   const which = failing.map(table => `${table.table} (${whatIsWrong(table)})`).join(', ')
@@ -242,15 +273,17 @@ function finalResult(inspection: Inspection, planned: TableResult, applied: Appl
     return {...planned, error: applied.toJSON(), outcome: applied.code === 'DRIFT' ? 'refused' : 'failed'}
   }
 
+  const replicas = planned.replicas ? appliedReplicas(planned.replicas, applied) : undefined
   return {
     ...planned,
     applied: [...applied.applied],
     arn: applied.live.arn ?? planned.arn,
-    converged: true,
+    // Apply leaves a replica not named as it was: the table converged only if every replica is.
+    converged: (replicas ?? []).every(replica => replica.converged),
     notices: [...applied.notices],
     outcome: applied.outcome,
     status: applied.live.status,
-    ...(planned.replicas ? {replicas: appliedReplicas(planned.replicas, applied)} : {}),
+    ...(replicas ? {replicas} : {}),
   }
 }
 
@@ -273,7 +306,12 @@ function appliedReplicas(planned: NonNullable<TableResult['replicas']>, applied:
 function whatIsWrong(table: TableResult): string {
   if (table.error) return `not read: ${table.error.code}`
   if (table.status === 'MISSING') return 'missing'
-  return table.drift.length > 0 ? 'drift' : 'needs changes'
+  const replicas = table.replicas ?? []
+  const drift = table.drift.length > 0 || replicas.some(replica => replica.drift.length > 0)
+  const what = drift ? 'drift' : 'needs changes'
+  // A replica nobody named is the one an operator would not look for: said by region.
+  const unnamed = replicas.filter(replica => !replica.named && !replica.converged).map(replica => replica.region)
+  return unnamed.length > 0 ? `${what}: replica in ${unnamed.join(', ')} not named by --replica-region` : what
 }
 
 /**

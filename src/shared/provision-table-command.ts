@@ -75,10 +75,11 @@ export abstract class ProvisionTableCommand extends TableCommand {
     this.out(renderTarget(target))
     for (const table of planned.tables) this.out(renderPlan(table).join('\n'))
     if (flags.plan) {
-      const {applyLine, failure, result} = planOnly(facts, planned, inspections, this.asked())
+      const {failure, result} = planOnly(facts, planned, inspections, this.asked())
       // Said once: a run that applies says it with the outcome.
       for (const line of renderEndpointGaps(planned.endpointGaps ?? [])) this.out(line)
-      if (applyLine) this.out(`\n${applyLine}`)
+      // The apply command, then how to name replicas that fall short, if any.
+      if (result.nextSteps.length > 0) this.out(`\n${result.nextSteps.join('\n')}`)
       if (failure) throw failure
       return result
     }
@@ -115,7 +116,8 @@ export abstract class ProvisionTableCommand extends TableCommand {
     }
 
     const count = pending.reduce((sum, inspection) => sum + inspection.plan.actions.length +
-      (inspection.replicas ?? []).reduce((replicaSum, replica) => replicaSum + replica.actions.length, 0), 0)
+      (inspection.replicas ?? []).filter(replica => replica.named)
+      .reduce((replicaSum, replica) => replicaSum + replica.actions.length, 0), 0)
     const changes = `${count} change${count === 1 ? '' : 's'}`
     // With stdout sent to a file, the target and the plan are not on the screen: show them where the
     // question is.

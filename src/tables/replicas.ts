@@ -6,6 +6,7 @@
  * all replicas use the same type of key.
  */
 import {listedRegions, partitionOf} from '../aws/partitions.js'
+import {closest} from '../distance.js'
 import {invalidInput, SentinelError} from '../errors.js'
 import {type KmsKeyRef, parseKmsKey} from './validate.js'
 
@@ -40,6 +41,16 @@ DesiredReplica[] {
   const seen = new Set<string>()
   for (const region of regions) {
     if (!listedRegion(region)) {
+      // A typo (eu-wset-1) is a letter or two from a listed region; a region newer than this data
+      // (eu-west-9) differs only in its number and gets no guess.
+      const near = closest(region, listedRegions(), 2)
+      if (near && near.replace(/\d+$/, '') !== region.replace(/\d+$/, '')) {
+        throw invalidInput(
+          `Unknown AWS region "${region}" (from ${REGION_FLAG}): did you mean ${near}?`,
+          `Pass ${REGION_FLAG} ${near}.`,
+        )
+      }
+
       throw invalidInput(
         `Unknown AWS region "${region}" (from ${REGION_FLAG}).`,
         `Pass ${REGION_FLAG} with a region code such as eu-west-1 or us-west-2.`,

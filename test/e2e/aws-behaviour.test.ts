@@ -611,6 +611,27 @@ describe('the AWS behaviour layer in front of a real emulator', function () {
       expect(unknown.name).to.equal('NotFoundException')
       expect(stub.describeKeyCalls).to.deep.equal(['alias/sentinel', 'alias/other'])
     })
+
+    it('startKmsStub: an alias names a key per region, answered by the region the request was signed for', async () => {
+      const home = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+      const replica = home.replace('us-east-1', 'eu-west-1')
+      const stub = await startKmsStub({}, {
+        'eu-west-1': {'alias/sentinel': replica}, 'us-east-1': {'alias/sentinel': home},
+      })
+      closers.push(() => stub.close())
+      const arnIn = async (region: string) => {
+        const kms = new KMSClient({
+          credentials: {accessKeyId: 'testkey', secretAccessKey: 'testsecret'}, endpoint: stub.endpoint, maxAttempts: 1,
+          region,
+        })
+        closers.push(() => kms.destroy())
+        return (await kms.send(new DescribeKeyCommand({KeyId: 'alias/sentinel'}))).KeyMetadata?.Arn
+      }
+
+      expect([await arnIn('us-east-1'), await arnIn('eu-west-1')]).to.deep.equal([home, replica])
+      expect(stub.describeKeyRegions).to.deep.equal(['us-east-1', 'eu-west-1'])
+      expect(await failure(arnIn('us-west-2'))).to.have.property('name', 'NotFoundException')
+    })
   })
 
   it('closing the layer leaves no server, socket or timer behind, even with a delayed answer pending', async () => {

@@ -2,8 +2,9 @@
  * The layer's global-table replicas (test/support/aws-replicas.ts), proven through the AWS SDK v3
  * client in front of DynamoDB Local: each request's region from its signature, one replica action
  * per call, CREATING then ACTIVE with the table UPDATING meanwhile, ResourceInUse while busy,
- * per-replica settings starting off and served to a client signed for the replica's region, and a
- * key per region for a table with a customer-managed key.
+ * per-replica settings starting off and served to a client signed for the replica's region, a key
+ * per region for a table with a customer-managed key (listed as given, reported as a key ARN in its
+ * region), and replica states that need a human (listed, not busy).
  */
 import {
   CreateTableCommand,
@@ -169,4 +170,52 @@ describe('the AWS behaviour layer: global-table replicas', function () {
     const described = (await client('eu-west-1').send(new DescribeTableCommand({TableName: table}))).Table!
     expect(described.SSEDescription?.KMSMasterKeyArn).to.equal(replicaKey)
   })
+
+  it('a replica added by alias: Replicas[] lists the alias as given, its region the key ARN it names', async () => {
+    const keyArn = KEY_ARN.replace('us-east-1', 'eu-west-1')
+    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {
+      replicas: {
+        keyArnIn: (key, region) => (key === 'alias/sentinel' && region === 'eu-west-1' ? keyArn : undefined),
+      },
+    })
+    closers.push(() => aws.close())
+    const client = (region: string) => {
+      const made = new DynamoDBClient({
+        credentials: {accessKeyId: 'testkey', secretAccessKey: 'testsecret'},
+        endpoint: aws.endpoint,
+        maxAttempts: 1,
+        region,
+      })
+      closers.push(() => made.destroy())
+      return made
+    }
+
+    const table = uniqueTable('lr-alias')
+    await createTable(client('us-east-1'), table, KEY_ARN)
+    await addReplica(client('us-east-1'), table, 'eu-west-1', 'alias/sentinel')
+    const home = (await client('us-east-1').send(new DescribeTableCommand({TableName: table}))).Table!
+    expect(home.Replicas?.[0]).to.include({KMSMasterKeyId: 'alias/sentinel', RegionName: 'eu-west-1'})
+    const replica = (await client('eu-west-1').send(new DescribeTableCommand({TableName: table}))).Table!
+    expect(replica.SSEDescription?.KMSMasterKeyArn).to.equal(keyArn)
+  })
+
+  it(
+    'a replica in a state that needs a human is listed with it, the table ACTIVE and not busy; DELETING is busy',
+    async () => {
+      const {aws, client} = await layerWithClients(0)
+      const table = uniqueTable('lr-states')
+      const home = client('us-east-1')
+      await createTable(home, table)
+      const states = [['CREATION_FAILED', false], ['REGION_DISABLED', false], ['DELETING', true]] as const
+      for (const [status, busy] of states) {
+        aws.aws.replicas!.seed(table, {'eu-west-1': {status}})
+        const described = (await home.send(new DescribeTableCommand({TableName: table}))).Table!
+        expect(described.Replicas?.[0]?.ReplicaStatus, status).to.equal(status)
+        expect(described.TableStatus, status).to.equal(busy ? 'UPDATING' : 'ACTIVE')
+        const added = addReplica(home, table, 'us-west-2')
+        expect(await errorName(added), status).to.equal(busy ? 'ResourceInUseException' : 'no error')
+        aws.aws.replicas!.tables.get(table)!.replicas.delete('us-west-2')
+      }
+    },
+  )
 })

@@ -8,7 +8,9 @@ import {spawnSync} from 'node:child_process'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {type AwsLayer, callLog, startAwsLayer} from '../support/aws-behaviour.js'
+import {
+  type AwsLayer, callLog, startAwsLayer, startKmsStub,
+} from '../support/aws-behaviour.js'
 import {
   cleanEnv, type CliResult, parseJson, runCli, scratchDir,
 } from '../support/cli.js'
@@ -64,6 +66,30 @@ const exportArgs = (format: string) => [
   'team=sec',
 ]
 
+/** The four tables as global tables with a replica in eu-west-1, converged. */
+async function fourTables(aws: AwsLayer, prefix: string) {
+  const kinds = ['session', 'breakglass', 'request', 'rate-limit']
+  const names = kinds.flatMap(kind => [`--${kind}-table`, uniqueTable(`${prefix}-${kind}`)])
+  const made = await runCli(
+    ['init:all', '--endpoint-url', aws.endpoint, ...names, '--replica-region', 'eu-west-1', '--yes'],
+    {env: env()},
+  )
+  expect(made.code, output(made)).to.equal(0)
+  return {names, table: names[1]}
+}
+
+const statusOf = (aws: AwsLayer, names: string[], ...extra: string[]) => runCli(
+  ['init:status', '--endpoint-url', aws.endpoint, ...names, '--replica-region', 'eu-west-1', ...extra],
+  {env: env()},
+)
+const tableIn = (done: CliResult, table: string) =>
+  parseJson(done.stdout).result.tables.find((entry: {table: string}) => entry.table === table)
+/** The arguments of an `init sessions` command the CLI printed (topic separator a space), after its words. */
+const sessionsArgs = (line: string) => {
+  const words = line.split(' ')
+  return words.slice(words.indexOf('sessions') + 1)
+}
+
 describe('global tables: --replica-region (issue 17, end to end)', function () {
   this.timeout(120_000)
   const closers: (() => Promise<void>)[] = []
@@ -82,6 +108,7 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const cases: [string, string[], RegExp][] = [
       ['the table\'s own region', ['--replica-region', 'us-east-1'], /own region/],
       ['an unknown region', ['--replica-region', 'eu-west-9'], /Unknown AWS region "eu-west-9"/],
+      ['a region with a typo', ['--replica-region', 'eu-wset-1'], /"eu-wset-1" .*did you mean eu-west-1\? Pass --replica-region eu-west-1\./],
       ['a region of another partition', ['--replica-region', 'cn-north-1'], /do not cross partitions/],
       ['a region given twice', ['--replica-region', 'eu-west-1', '--replica-region', 'eu-west-1'], /twice/],
       [
@@ -252,8 +279,76 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
       ], {env: env()})
       const replica = parseJson(status.stdout).result.tables[0].replicas[0]
       expect(replica.drift.map((drift: {type: string}) => drift.type), status.stdout).to.deep.equal(['replica-key'])
+      // The fix is copyable: this table, the key asked for, the run's region and endpoint (issue 22, item 14).
+      const wanted = keyIn('eu-west-1', '99999999-2222-3333-4444-555555555555')
+      expect(replica.drift[0].remedy).to.contain(`aws dynamodb update-table --table-name ${table} --replica-updates ` +
+        `'Update={RegionName=eu-west-1,KMSMasterKeyId=${wanted}}' --region us-east-1 --endpoint-url ${aws.endpoint};`)
+      .and.contain(`--replica-kms-key eu-west-1=${keyIn('eu-west-1')} instead`)
     },
   )
+
+  it('replica keys given as an alias and a key ID: a rerun resolves both sides to key ARNs in each replica\'s ' +
+    'region and reports no drift; another key still is (issue 22, item 13)', async () => {
+    const keyId = '33333333-2222-3333-4444-555555555555'
+    const other = keyIn('eu-west-1', '99999999-2222-3333-4444-555555555555')
+    // An alias names a key per region: alias/sentinel is another key in us-east-1 than in eu-west-1.
+    const kms = await startKmsStub({}, {
+      'eu-west-1': {'alias/other': other, 'alias/sentinel': keyIn('eu-west-1')},
+      'us-east-1': {'alias/sentinel': keyIn('us-east-1', 'aaaaaaaa-2222-3333-4444-555555555555')},
+      'us-west-2': {[keyId]: keyIn('us-west-2', keyId)},
+    })
+    closers.push(() => kms.close())
+    const keyArnIn = (key: string, region: string) => ({
+      [`us-west-2 ${keyId}`]: keyIn('us-west-2', keyId), 'eu-west-1 alias/sentinel': keyIn('eu-west-1'),
+    } as Record<string, string>)[`${region} ${key}`]
+    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: 2}, keyArnIn}})
+    closers.push(() => aws.close())
+    const table = uniqueTable('gt-keys')
+    const keyFlags = (eu = 'alias/sentinel') => ['--kms-key',
+      keyIn('us-east-1'),
+      '--replica-region',
+      'eu-west-1',
+      '--replica-kms-key',
+      `eu-west-1=${eu}`,
+      '--replica-region',
+      'us-west-2',
+      '--replica-kms-key',
+      `us-west-2=${keyId}`]
+    const withKms = {env: env()}
+    withKms.env.AWS_ENDPOINT_URL_KMS = kms.endpoint
+    const made = await runCli(
+      ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, ...keyFlags(), '--yes'],
+      withKms,
+    )
+    expect(made.code, output(made)).to.equal(0)
+    const status = (eu?: string) => runCli(['init:status',
+      '--endpoint-url',
+      aws.endpoint,
+      '--session-table',
+      table,
+      ...keyFlags(eu),
+      '--json'], withKms)
+    const rerun = await runCli(['init:sessions',
+      '--endpoint-url',
+      aws.endpoint,
+      '--table',
+      table,
+      ...keyFlags(),
+      '--plan',
+      '--json'], withKms)
+    expect(rerun.code, output(rerun)).to.equal(0)
+    const replicas = parseJson(rerun.stdout).result.tables[0].replicas as {region: string; drift: unknown[]}[]
+    expect(replicas.map(replica => [replica.region, replica.drift]), rerun.stdout)
+    .to.deep.equal([['eu-west-1', []], ['us-west-2', []]])
+    // The alias was resolved in the replica's region, not the table's.
+    const asked = kms.describeKeyCalls.map((key, index) => `${kms.describeKeyRegions[index]} ${key}`)
+    expect(asked).to.include('eu-west-1 alias/sentinel').and.not.include('us-east-1 alias/sentinel')
+
+    const moved = await status('alias/other')
+    expect(moved.code, output(moved)).to.equal(6)
+    const drift = parseJson(moved.stdout).result.tables[0].replicas[0].drift as {type: string}[]
+    expect(drift.map(item => item.type)).to.deep.equal(['replica-key'])
+  })
 
   it('joins a replica another process is creating: no second Create, waits, then sets its settings', async () => {
     const aws = await layer(6)
@@ -408,6 +503,96 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const refused = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes')
     expect(refused.code, output(refused)).to.equal(5)
     expect(lastLine(refused)).to.contain('MRSC')
+  })
+
+  describe('a replica no --replica-region names (issue 22, item 1)', () => {
+    it('left unprotected by an interrupted run: init status exits 6 naming it; apply leaves it alone and says ' +
+      'how to name it; the printed command sets its protections', async () => {
+      const aws = await layer()
+      const {names, table} = await fourTables(aws, 'gt-un')
+      // What a run interrupted right after adding a replica leaves: ACTIVE, deletion protection and PITR off.
+      aws.aws.replicas!.tables.get(table)!.replicas.set('us-west-2', {
+        deletionProtection: false, pitr: false, status: 'ACTIVE',
+      })
+      const status = await statusOf(aws, names, '--json')
+      expect(status.code, output(status)).to.equal(6)
+      const result = tableIn(status, table)
+      expect(result.converged).to.equal(false)
+      const unnamed = result.replicas.find((replica: {region: string}) => replica.region === 'us-west-2')
+      expect(unnamed).to.include({converged: false, named: false, status: 'ACTIVE'})
+      expect(unnamed.actions.map((action: {type: string}) => action.type))
+      .to.deep.equal(['enable-deletion-protection', 'enable-pitr', 'add-tags'])
+      expect(unnamed.notices[0]).to.contain('name it (--replica-region us-west-2)')
+      const steps = parseJson(status.stdout).result.nextSteps as string[]
+      expect(steps[1]).to.match(/^Make them: .* --replica-region eu-west-1 --replica-region us-west-2 /)
+      expect(parseJson(status.stdout).error.message).to.contain('replica in us-west-2 not named by --replica-region')
+      // Its protections were read in its own region.
+      const west = aws.requests.filter(request => request.region === 'us-west-2').map(request => request.action)
+      expect(west, log(aws)).to.include.members(['DescribeTable', 'DescribeContinuousBackups', 'ListTagsOfResource'])
+
+      const text = await statusOf(aws, names)
+      expect(text.code, output(text)).to.equal(6)
+      expect(text.stdout).to.contain('✖ Replica us-west-2: ACTIVE (not named by --replica-region)')
+      .and.contain('+ needs: Turn deletion protection on')
+
+      // The plan: the table itself has no changes, never "matches" above the replica's work (item 14).
+      const plan = await sessions(aws, table, '--replica-region', 'eu-west-1', '--plan')
+      expect(plan.code, output(plan)).to.equal(0)
+      expect(plan.stdout).not.to.contain('No changes: the table matches')
+      expect(plan.stdout).to.contain('No changes to the table in its own region; its replicas:')
+
+      const mark = aws.requests.length
+      const apply = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes')
+      expect(apply.code, output(apply)).to.equal(0)
+      expect(writes(aws.requests.slice(mark)), 'nothing written for a replica not named').to.deep.equal([])
+      expect(apply.stdout).to.contain(`! ${table}: unchanged; a replica not named by --replica-region falls short`)
+      .and.not.contain('already matches')
+      const naming = apply.stdout.split('\n').find(line => line.includes('name it (a replica is never removed): '))
+      expect(naming, apply.stdout).to.be.a('string')
+      expect(aws.aws.replicas!.tables.get(table)!.replicas.get('us-west-2')).to.include({deletionProtection: false})
+
+      // The command it prints, run as printed (with --yes): the replica's protections set in its region.
+      const named = await runCli(['init:sessions', ...sessionsArgs(naming!), '--yes'], {env: env()})
+      expect(named.code, output(named)).to.equal(0)
+      expect(aws.aws.replicas!.tables.get(table)!.replicas.get('us-west-2'))
+      .to.include({deletionProtection: true, pitr: true, status: 'ACTIVE'})
+      expect(aws.aws.replicas!.updates.filter(update => update.action !== 'Create'), 'never a Delete').to.deep.equal([])
+      // Protected now, it passes the gate without being named.
+      const green = await statusOf(aws, names)
+      expect(green.code, output(green)).to.equal(0)
+
+      // Unproven is not green: a read denied in its region fails the table, saying to name the region.
+      aws.aws.denials.push({actions: ['DescribeTable'], region: 'us-west-2', table})
+      const denied = await statusOf(aws, names, '--json')
+      expect(denied.code, output(denied)).to.equal(4)
+      const {error} = tableIn(denied, table)
+      expect(error.message).to.equal(`Access denied: dynamodb:DescribeTable on ${table} in us-west-2.`)
+      expect(error.suggestion).to.contain('add --replica-region us-west-2 to that command')
+    })
+
+    it('INACCESSIBLE_ENCRYPTION_CREDENTIALS, CREATION_FAILED, DELETING, REGION_DISABLED: init status exits 6 with ' +
+      'the state as drift; apply is refused, nothing written', async () => {
+      const aws = await layer()
+      const {names, table} = await fourTables(aws, 'gt-bad')
+      const states = ['INACCESSIBLE_ENCRYPTION_CREDENTIALS', 'CREATION_FAILED', 'DELETING', 'REGION_DISABLED']
+      for (const state of states) {
+        aws.aws.replicas!.tables.get(table)!.replicas.set('us-west-2', {
+          deletionProtection: true, pitr: true, status: state,
+        })
+        const status = await statusOf(aws, names, '--json')
+        expect(status.code, `${state}\n${output(status)}`).to.equal(6)
+        const unnamed = tableIn(status, table).replicas.find((replica: {region: string}) =>
+          replica.region === 'us-west-2')
+        expect(unnamed).to.include({converged: false, named: false, status: state})
+        expect(unnamed.drift.map((drift: {type: string}) => drift.type), state).to.deep.equal(['replica-status'])
+        expect(unnamed.drift[0].summary).to.contain(`Replica in us-west-2 is ${state}`)
+        const mark = aws.requests.length
+        const apply = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes')
+        expect(apply.code, `${state}\n${output(apply)}`).to.equal(5)
+        expect(lastLine(apply)).to.contain(`Replica in us-west-2 is ${state}`)
+        expect(writes(aws.requests.slice(mark)), state).to.deep.equal([])
+      }
+    })
   })
 
   describe('--export and --generate-iam with replicas', () => {

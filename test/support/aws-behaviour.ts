@@ -323,6 +323,8 @@ export interface KmsStub {
   endpoint: string
   /** The DescribeKey requests: the KeyId each named. */
   readonly describeKeyCalls: string[]
+  /** The region each DescribeKey was signed for, in the order of describeKeyCalls. */
+  readonly describeKeyRegions: string[]
   close(): Promise<void>
 }
 
@@ -331,8 +333,13 @@ export interface KmsStub {
  * ARN, alias name or alias ARN to the key ARN it names; anything else is NotFoundException, as KMS
  * answers for an alias that does not exist.
  */
-export async function startKmsStub(keys: Record<string, string>): Promise<KmsStub> {
+export async function startKmsStub(
+  keys: Record<string, string>,
+  /** Per region (the request's SigV4 scope), keys answered there before `keys`: an alias names a key per region. */
+  inRegion: Record<string, Record<string, string>> = {},
+): Promise<KmsStub> {
   const describeKeyCalls: string[] = []
+  const describeKeyRegions: string[] = []
   const server = createHttpServer((request, response) => {
     let text = ''
     request.on('data', (chunk: Buffer) => {
@@ -349,7 +356,10 @@ export async function startKmsStub(keys: Record<string, string>): Promise<KmsStu
       }
 
       describeKeyCalls.push(body.KeyId ?? '')
-      const arn = keys[body.KeyId ?? '']
+      // Credential=AKID/DATE/REGION/kms/aws4_request
+      const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? ''
+      describeKeyRegions.push(region)
+      const arn = inRegion[region]?.[body.KeyId ?? ''] ?? keys[body.KeyId ?? '']
       if (!arn) {
         response.writeHead(400, headers)
         const message = `Alias ${body.KeyId} is not found.`
@@ -376,6 +386,7 @@ export async function startKmsStub(keys: Record<string, string>): Promise<KmsStu
         server.close(() => resolve())
       }),
     describeKeyCalls,
+    describeKeyRegions,
     endpoint: `http://127.0.0.1:${port}`,
   }
 }

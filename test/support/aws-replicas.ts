@@ -10,9 +10,12 @@
  *   the table, its indexes and every replica are ACTIVE (else ResourceInUseException); the table's
  *   own region and an existing replica are refused; with a customer-managed key on the table,
  *   Create needs KMSMasterKeyId. A new replica is CREATING while `creating` is open (DescribeTable
- *   calls for the table in any region count), then ACTIVE; the table reads UPDATING meanwhile.
+ *   calls for the table in any region count), then ACTIVE; the table reads UPDATING meanwhile (and
+ *   while a replica is UPDATING or DELETING, not while one is in a state that needs a human, such as
+ *   CREATION_FAILED or REGION_DISABLED: seed() or a test sets any state AWS lists).
  *   Streams turn on (NEW_AND_OLD_IMAGES) with the first replica (shown by the layer). Every action
- *   is recorded.
+ *   is recorded. Replicas[] lists each replica's KMSMasterKeyId as Create was given it (an alias or
+ *   key ID stays one); the replica's own region reports the key ARN (`keyArnIn`).
  * - Per replica, starting off: deletion protection (UpdateTable in the replica's region), PITR
  *   (Describe/UpdateContinuousBackups there) and tags (on the replica's ARN, through the tag
  *   emulation, which keys by ARN). A tag call whose ARN names another region than the request's
@@ -31,6 +34,11 @@ export interface ReplicaOptions {
   homeRegion?: string
   /** How long a new replica stays CREATING. */
   creating?: Window
+  /**
+   * The key ARN a KMSMasterKeyId (alias, key ID…) names in a region, as KMS would resolve it: the
+   * replica's own DescribeTable reports that key ARN. Without it, the key ID or alias as an ARN.
+   */
+  keyArnIn?: (keyId: string, region: string) => string | undefined
 }
 
 export interface ReplicaState {
@@ -130,11 +138,13 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     return String(Math.min(99, Math.floor(Math.max(used, elapsed) * 100)))
   }
 
+  // A replica being created, updated or removed keeps the table busy; one in a state that needs a human
+  // (CREATION_FAILED, INACCESSIBLE_ENCRYPTION_CREDENTIALS, REGION_DISABLED…) is listed with it, not worked on.
   const busy = (global: GlobalTable | undefined) =>
-    [...(global?.replicas.values() ?? [])].some(replica => replica.status !== 'ACTIVE')
+    [...(global?.replicas.values() ?? [])].some(replica => REPLICA_WORKING.has(replica.status))
 
   /** The Replicas[] DescribeTable lists in `region`: every other region of the global table. */
-  const replicaList = (global: GlobalTable, region: string, tableArn: string) => {
+  const replicaList = (global: GlobalTable, region: string) => {
     const list: Record<string, unknown>[] = []
     if (global.home !== region) list.push({RegionName: global.home, ReplicaStatus: 'ACTIVE'})
     for (const [name, replica] of global.replicas) {
@@ -143,7 +153,8 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
         RegionName: name,
         ReplicaStatus: replica.status,
         ...(replica.status === 'CREATING' ? {ReplicaStatusPercentProgress: percent(replica)} : {}),
-        ...(replica.kmsKey ? {KMSMasterKeyId: kmsArn(replica.kmsKey, name, tableArn)} : {}),
+        // As it was given to Create (an alias or key ID stays one), not resolved.
+        ...(replica.kmsKey ? {KMSMasterKeyId: replica.kmsKey} : {}),
       })
     }
 
@@ -167,7 +178,7 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
         }),
       GlobalTableVersion: '2019.11.21',
       MultiRegionConsistency: global.consistency,
-      Replicas: replicaList(global, region, arn),
+      Replicas: replicaList(global, region),
     }
     if (region === global.home) {
       if (busy(global) && description.TableStatus === 'ACTIVE') decorated.TableStatus = 'UPDATING'
@@ -180,7 +191,8 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
     decorated.DeletionProtectionEnabled = replica.deletionProtection
     if (replica.status !== 'ACTIVE') decorated.TableStatus = replica.status
     if (replica.kmsKey) {
-      const keyArn = kmsArn(replica.kmsKey, region, arn)
+      // The replica's own region reports the key ARN, as SSEDescription always does.
+      const keyArn = options.keyArnIn?.(replica.kmsKey, region) ?? kmsArn(replica.kmsKey, region, arn)
       decorated.SSEDescription = {KMSMasterKeyArn: keyArn, SSEType: 'KMS', Status: 'ENABLED'}
     }
 
@@ -371,6 +383,9 @@ export function emulateReplicas(proxy: RecordingProxy, options: ReplicaOptions =
 }
 
 const INVALID = 'One or more parameter values were invalid: '
+
+/** Replica states in which AWS is working on the replica (the table reads UPDATING meanwhile). */
+const REPLICA_WORKING = new Set(['CREATING', 'DELETING', 'UPDATING'])
 
 /** One replica action per call, and nothing else in the call. */
 function shapeRefusal(body: Record<string, any>): [string, string] | undefined {

@@ -111,8 +111,17 @@ describe('planReplica', () => {
     const wanted = {kmsKey, region: 'eu-west-1'}
     const other = keyIn('eu-west-1').replace('11111111', '99999999')
     const table = withReplica('ACTIVE', {kmsKeyArn: other})
-    const plan = planReplica(desired(), wanted, {regional: live('eu-west-1'), table})
+    const onOther = live('eu-west-1', {encryption: {kind: 'kms', kmsKeyArn: other}})
+    const plan = planReplica(desired(), wanted, {regional: onOther, table})
     expect(plan.drift.map(drift => drift.type)).to.deep.equal(['replica-key'])
+    // The fix names the table, the key, the run's region and endpoint: copyable as printed.
+    const suggest = {awsCliArgs: '--region us-east-1 --endpoint-url http://127.0.0.1:8000'}
+    const fix = planReplica(desired({suggest}), wanted, {regional: onOther, table}).drift[0].remedy
+    expect(fix).to.contain('aws dynamodb update-table --table-name sentinel-breakglass --replica-updates ' +
+      `'Update={RegionName=eu-west-1,KMSMasterKeyId=${keyIn('eu-west-1')}}' ` +
+      '--region us-east-1 --endpoint-url http://127.0.0.1:8000;')
+    .and.contain(`pass --replica-kms-key eu-west-1=${other} instead`)
+    expect(fix).not.to.match(/\bNAME\b|\bKEY\b|…/)
     const listed = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
     const same = planReplica(desired(), wanted, {regional: live('eu-west-1'), table: listed})
     expect(same.drift).to.deep.equal([])
@@ -129,17 +138,86 @@ describe('planReplica', () => {
     expect(failed.drift[0].summary).to.contain('AccessDeniedException')
   })
 
+  it('Replicas[] listing the alias or key ID it was added with: compared as the key ARNs KMS resolved in its ' +
+    'region, never as text (issue 22, item 13)', () => {
+    const keyArn = keyIn('eu-west-1')
+    const byAlias = {kmsKey: {kind: 'alias' as const, name: 'alias/sentinel'}, region: 'eu-west-1'}
+    const listedAlias = withReplica('ACTIVE', {kmsKeyArn: 'alias/sentinel'})
+    const same = planReplica(desired(), byAlias, {
+      liveKey: {arn: keyArn}, resolvedKey: {arn: keyArn}, table: listedAlias,
+    })
+    expect(same.drift).to.deep.equal([])
+    const byId = {kmsKey: {id: '11111111-2222-3333-4444-555555555555', kind: 'key-id' as const}, region: 'eu-west-1'}
+    const listedId = withReplica('ACTIVE', {kmsKeyArn: '11111111-2222-3333-4444-555555555555'})
+    expect(planReplica(desired(), byId, {liveKey: {arn: keyArn}, table: listedId}).drift).to.deep.equal([])
+    // Another key, once resolved, is drift; a listed key KMS could not resolve is never called matching.
+    const other = keyArn.replace('11111111', '99999999')
+    const moved = planReplica(desired(), byAlias, {
+      liveKey: {arn: other}, resolvedKey: {arn: keyArn}, table: listedAlias,
+    })
+    expect(moved.drift.map(drift => drift.type)).to.deep.equal(['replica-key'])
+    const unknown = planReplica(desired(), byId, {
+      liveKey: {error: 'AccessDeniedException', id: 'alias/other'}, table: listedId,
+    })
+    expect(unknown.drift.map(drift => drift.type)).to.deep.equal(['kms-key-unverified'])
+    expect(unknown.drift[0].summary).to.contain('alias/other').and.contain('AccessDeniedException')
+  })
+
   it('a stream that does not carry NEW_AND_OLD_IMAGES: drift before any replica is added', () => {
     const plan = planReplica(desired(), replica, {table: live('us-east-1', {stream: {viewType: 'KEYS_ONLY'}})})
     expect(plan.drift.map(drift => drift.type)).to.deep.equal(['stream-view-type'])
     expect(plan.actions).to.deep.equal([])
   })
+})
 
-  it('a replica no --replica-region names: reported, left alone, never failing the gate', () => {
-    const plan = unnamedReplica({region: 'ap-south-1', status: 'ACTIVE'})
+const home = (status: string) =>
+  live('us-east-1', {replicas: [{region: 'ap-south-1', status}], stream: {viewType: 'NEW_AND_OLD_IMAGES'}})
+const entry = (status: string) => ({region: 'ap-south-1', status})
+
+describe('unnamedReplica: a replica no --replica-region names (issue 22, item 1)', () => {
+  const plain = desired({kmsKey: undefined, replicas: undefined})
+
+  it('protected as Sentinel wants: checked, converged, left alone', () => {
+    const plan = unnamedReplica(plain, entry('ACTIVE'), {regional: live('ap-south-1'), table: home('ACTIVE')})
     expect(plan).to.include({named: false, region: 'ap-south-1', status: 'ACTIVE'})
-    expect(plan.notices[0]).to.contain('left alone')
+    expect(plan.notices[0]).to.contain('checked and left alone')
+    expect(plan.nameWith).to.equal(undefined)
     expect(isReplicaConverged(plan)).to.equal(true)
+  })
+
+  it('ACTIVE without deletion protection and PITR (an interrupted run): not converged; the flags that name it', () => {
+    const regional = live('ap-south-1', {deletionProtection: false, pitr: 'DISABLED'})
+    const plan = unnamedReplica(plain, entry('ACTIVE'), {regional, table: home('ACTIVE')})
+    expect(types(plan)).to.deep.equal(['enable-deletion-protection', 'enable-pitr'])
+    expect(isReplicaConverged(plan)).to.equal(false)
+    expect(plan.nameWith).to.deep.equal(['--replica-region', 'ap-south-1'])
+    expect(plan.notices[0]).to.contain('apply leaves it alone: name it (--replica-region ap-south-1)')
+  })
+
+  it('a table on a customer key: named with the replica\'s own live key, never a placeholder', () => {
+    const kmsKey = {arn: keyIn('us-east-1'), kind: 'key-arn' as const, region: 'us-east-1'}
+    const regional = live('ap-south-1', {deletionProtection: false})
+    const onKey = desired({kmsKey, replicas: undefined})
+    const plan = unnamedReplica(onKey, entry('ACTIVE'), {regional, table: home('ACTIVE')})
+    expect(plan.nameWith).to.deep.equal([
+      '--replica-region', 'ap-south-1', '--replica-kms-key', `ap-south-1=${keyIn('ap-south-1')}`,
+    ])
+    expect(plan.drift, 'no key named for it: not compared').to.deep.equal([])
+  })
+
+  for (const status of ['INACCESSIBLE_ENCRYPTION_CREDENTIALS', 'CREATION_FAILED', 'DELETING', 'REGION_DISABLED']) {
+    it(`${status}: drift with its remedy, never converged`, () => {
+      const plan = unnamedReplica(plain, entry(status), {table: home(status)})
+      expect(plan.drift.map(drift => drift.type)).to.deep.equal(['replica-status'])
+      expect(plan.drift[0].summary).to.contain(`Replica in ap-south-1 is ${status}`)
+      expect(isReplicaConverged(plan)).to.equal(false)
+    })
+  }
+
+  it('being created by someone else: not yet checked, so not converged', () => {
+    const plan = unnamedReplica(plain, entry('CREATING'), {table: home('CREATING')})
+    expect(types(plan)[0]).to.equal('wait-for-replica')
+    expect(isReplicaConverged(plan)).to.equal(false)
   })
 })
 

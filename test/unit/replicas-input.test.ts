@@ -93,6 +93,14 @@ describe('--replica-region and --replica-kms-key', () => {
     })
   }
 
+  it('a region a typo away from a listed one: "did you mean" it, as --region does; a newer number: no guess', () => {
+    const typo = failure(() => parseReplicas({regions: ['eu-wset-1']}, 'us-east-1', undefined))
+    expect(typo.message).to.equal('Unknown AWS region "eu-wset-1" (from --replica-region): did you mean eu-west-1?')
+    expect(typo.suggestion).to.equal('Pass --replica-region eu-west-1.')
+    const newer = failure(() => parseReplicas({regions: ['eu-west-9']}, 'us-east-1', undefined))
+    expect(newer.message).to.equal('Unknown AWS region "eu-west-9" (from --replica-region).')
+  })
+
   it('without a home region (an export): own region and partition are not checked, keys still are', () => {
     expect(parseReplicas({regions: ['us-east-1']}, undefined, undefined)).to.deep.equal([{region: 'us-east-1'}])
     expect(() => parseReplicas(

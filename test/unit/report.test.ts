@@ -71,6 +71,27 @@ describe('report', () => {
     ])
   })
 
+  it('a plan whose only work is a replica\'s never says the table matches (issue 22, item 14)', () => {
+    const converged = live()
+    const replicas = [{
+      actions: [{summary: 'Turn deletion protection on', type: 'enable-deletion-protection' as const}],
+      drift: [], endpointGaps: [], named: true, notices: [], region: 'eu-west-1', status: 'ACTIVE',
+    }]
+    const lines = renderPlan(tableResult(
+      {
+        desired, live: converged, plan: planTable(desired, converged), replicas,
+      },
+      'planned',
+    ))
+    expect(lines.join('\n')).not.to.contain('matches')
+    expect(lines).to.deep.equal([
+      'Table sentinel-sessions (sessions): ACTIVE',
+      '  No changes to the table in its own region; its replicas:',
+      '  Replica eu-west-1: ACTIVE',
+      '    + Turn deletion protection on',
+    ])
+  })
+
   it('an outcome: refused drift is said as refused, not failed; a success shows its ARN and what was applied', () => {
     const base = tableResult({desired, live: live(), plan: planTable(desired, live())}, 'planned')
     const refused = {

@@ -194,6 +194,42 @@ describe('the run service (report/run-result.ts)', () => {
     expect(unknown.failure?.exitCode).to.equal(4)
   })
 
+  it('a replica nobody named that lacks protection: status exit 6 naming its region; the commands name it, ' +
+    'apply leaves it alone but never says the table matches (issue 22, item 1)', () => {
+    const run = facts('init:status', ALL_TABLES)
+    const asked = {confirmed: false, json: false}
+    const green = ALL_TABLES.map(definition => inspected(definition, converged(definition)))
+    const [first] = green
+    const replica = {
+      actions: [{summary: 'Turn deletion protection on', type: 'enable-deletion-protection' as const}],
+      drift: [], endpointGaps: [], named: false, nameWith: ['--replica-region', 'us-west-2'], notices: [],
+      region: 'us-west-2', status: 'ACTIVE',
+    }
+    const withUnnamed = [{...first, replicas: [replica]}, ...green.slice(1)]
+    const red = statusVerdict(run, withUnnamed, 'init:all', asked)
+    expect(red.failure?.exitCode).to.equal(6)
+    expect(red.failure?.message).to.equal('sentinel-sessions (needs changes: replica in us-west-2 not named by ' +
+      "--replica-region) does not match Sentinel's definition.")
+    expect(red.result.tables[0].replicas?.[0]).to.include({converged: false, named: false})
+    expect(red.result.nextSteps.slice(0, 2)).to.deep.equal([
+      'See the changes: sentinel init all --region eu-west-1 --replica-region us-west-2 --plan',
+      'Make them: sentinel init all --region eu-west-1 --replica-region us-west-2 (drift needs a human)',
+    ])
+
+    const apply = facts('init:sessions', [SESSIONS_TABLE])
+    const inspections = [withUnnamed[0]]
+    const planned = plannedResult(apply, 'apply', inspections)
+    expect(planned.nextSteps[0]).to.contain('name it (a replica is never removed): ' +
+      'sentinel init sessions --region eu-west-1 --replica-region us-west-2')
+    const {result} = appliedResult(planned, inspections, [undefined])
+    expect(result.tables[0]).to.include({converged: false, outcome: 'unchanged'})
+    expect(planOnly(apply, planned, inspections, asked).result.nextSteps).to.deep.equal([
+      'The replica in us-west-2, not named by --replica-region, lacks what apply sets only in the regions named; ' +
+        'name it (a replica is never removed): ' +
+        'sentinel init sessions --region eu-west-1 --replica-region us-west-2 --plan',
+    ])
+  })
+
   it('the account guard: the expected account passes; another, or none known, stops the run', () => {
     const expected = {id: '123456789012', source: '--account-id'}
     expect(() => guardAccount(expected, target)).to.not.throw()

@@ -19,8 +19,9 @@ export default class InitStatus extends TableCommand {
     'The table settings flags (--kms-key, --tag, --no-pitr, --no-deletion-protection) say what to check against, ' +
     'exactly as they would be given to init all; init status never changes them.\n\n' +
     'With --replica-region, each named replica is checked in its own region too: present, ACTIVE, deletion ' +
-    'protection, PITR, tags and key; exit 6 if any falls short. A replica not named is reported and left ' +
-    'alone; a multi-Region strongly consistent (MRSC) table is drift (MRSC does not support TTL).'
+    'protection, PITR, tags and key; exit 6 if any falls short. A replica not named is checked the same way ' +
+    '(all but its key) and the suggested commands name it; a multi-Region strongly consistent (MRSC) table is ' +
+    'drift (MRSC does not support TTL).'
   static examples = [
     {
       command: '<%= config.bin %> <%= command.id %> --region eu-west-1',
