@@ -17,8 +17,6 @@
  */
 import type {EvaluationResult, SimulatePrincipalPolicyCommandInput} from '@aws-sdk/client-iam'
 
-import {createHash} from 'node:crypto'
-
 import type {IamPort} from '../aws/iam.js'
 import type {KeyPolicyReader, KeyResolver} from '../aws/kms.js'
 import type {KmsKeyRef} from '../tables/validate.js'
@@ -548,16 +546,21 @@ class PolicyCache {
 /** Checks every role; never throws for what AWS answers: that is in each role's result. */
 export async function checkRoles(input: RoleCheckInput, ports: RoleCheckPorts): Promise<RoleResult[]> {
   const simulator = await import('@cloud-copilot/iam-simulate')
+  const {createHash} = await import('node:crypto')
+  const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 8)
   const limit = limiter(input.concurrency ?? 4)
   const policies = new PolicyCache(ports)
-  return Promise.all(input.roles.map(role => checkRole(role, input, ports, {limit, policies, simulator})))
+  return Promise.all(input.roles.map(role => checkRole(role, input, ports, {
+    hash, limit, policies, simulator,
+  })))
 }
 
 async function checkRole(
   role: RoleToCheck,
   input: RoleCheckInput,
   ports: RoleCheckPorts,
-  shared: {limit: ReturnType<typeof limiter>; policies: PolicyCache; simulator: Simulator},
+  shared: {hash: (text: string) => string; limit: ReturnType<typeof limiter>; policies: PolicyCache;
+    simulator: Simulator},
 ): Promise<RoleResult> {
   const account = arnAccount(role.arn)
   const crossAccount = account !== input.scope.account
@@ -609,7 +612,7 @@ async function checkRole(
     arn: role.arn,
     crossAccount,
     denied: denied.map(entry => entry.denial),
-    fix: buildFix(role, denied, input.awsCliArgs ?? []),
+    fix: buildFix(role, denied, {awsCliArgs: input.awsCliArgs ?? [], hash: shared.hash}),
     kind: role.kind,
     notes,
     unknown: uniqueUnknown,
@@ -679,6 +682,24 @@ function judgeResourceSide(
   }
 }
 
+/** A role that could not be checked at all, and why (never `ok`). */
+export function uncheckedRole(role: RoleToCheck, unknown: RoleUnknown, tablesAccount?: string): RoleResult {
+  const account = arnAccount(role.arn)
+  return {
+    account,
+    arn: role.arn,
+    crossAccount: tablesAccount !== undefined && account !== tablesAccount,
+    denied: [],
+    fix: {
+      commands: [], notes: [], policy: null, resourcePolicies: [],
+    },
+    kind: role.kind,
+    notes: [],
+    unknown: [unknown],
+    verdict: 'unknown',
+  }
+}
+
 /** The role's name from its ARN (role/PATH/NAME → NAME). */
 export function roleName(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1)
@@ -701,7 +722,7 @@ function commandOf(words: readonly string[]): string {
 function buildFix(
   role: RoleToCheck,
   denied: readonly {check: Check; denial: RoleDenial}[],
-  awsCliArgs: readonly string[],
+  {awsCliArgs, hash: hashOf}: {awsCliArgs: readonly string[]; hash: (text: string) => string},
 ): RoleFix {
   const commands: string[] = []
   const notes: string[] = []
@@ -729,7 +750,7 @@ function buildFix(
   const policy: null | PolicyDocument = statements.length > 0 ? {Statement: statements, Version: '2012-10-17'} : null
   if (policy) {
     const document = JSON.stringify(policy)
-    const hash = createHash('sha256').update(document).digest('hex').slice(0, 8)
+    const hash = hashOf(document)
     const kind = role.kind === 'server' ? 'Server' : 'Provisioner'
     const file = `sentinel-${role.kind}-fix-${name}.json`
     commands.push(
@@ -750,18 +771,19 @@ function buildFix(
   const resourcePolicies = resourceFixes(role, denied, awsCliArgs, commands)
   const seen = new Set<string>()
   for (const {denial} of denied) {
-    const where = `${denial.action} on ${denial.resource}`
     let note: string | undefined
     if (denial.by === 'boundary') {
-      note = `The permissions boundary of ${name} does not allow ${where}: add it to the boundary policy ` +
-        `(aws iam get-role --role-name ${name} --query Role.PermissionsBoundary.PermissionsBoundaryArn --output text ` +
-        'names it); the role\'s own policy cannot lift a boundary.'
+      const find = `aws iam get-role --role-name ${name} --query Role.PermissionsBoundary.PermissionsBoundaryArn ` +
+        '--output text'
+      note = `The permissions boundary of ${name} does not allow ${denial.action} (above): add it to the ` +
+        `boundary policy (${find} names it); the role's own policy cannot lift a boundary.`
     } else if (denial.by === 'scp') {
       note = `A service control policy of the organization denies ${denial.action} in ${denial.region}: only the ` +
         'organization\'s administrators can change it (an SCP is AWS\'s answer, not the role\'s policy).'
     } else if (denial.by === 'explicit-deny') {
-      note = `An explicit Deny${denial.policy ? ` in ${denial.policy}` : ''} denies ${where}: remove or narrow ` +
-        'that statement; no Allow overrides it.'
+      const policy = denial.policy ? ` in ${denial.policy}` : ''
+      note = `An explicit Deny${policy} denies ${denial.action} (above): remove or narrow that statement; no ` +
+        'Allow overrides it.'
     }
 
     if (note && !seen.has(note)) {

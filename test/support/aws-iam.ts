@@ -231,8 +231,7 @@ function contextOf(input: SimulatePrincipalPolicyCommandInput): Record<string, s
 }
 
 /** The IamPort in-process over a world, recording every call. */
-export function fakeIam(world: IamWorld): IamPort & {calls: IamCall[]} {
-  const calls: IamCall[] = []
+export function fakeIam(world: IamWorld, calls: IamCall[] = []): IamPort & {calls: IamCall[]} {
   const state = {requests: 0}
   return {
     calls,
