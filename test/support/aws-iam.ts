@@ -36,7 +36,7 @@ export interface IamWorld {
   scps?: Record<string, object>
   /** At most this many results a page (AWS may give fewer than MaxItems). */
   pageSize?: number
-  /** The first this many requests answer Throttling "Rate exceeded". */
+  /** The next this many requests answer Throttling "Rate exceeded" (counted down). */
   throttle?: number
   /** The caller may not call iam:SimulatePrincipalPolicy: AccessDenied. */
   callerDenied?: boolean
@@ -203,7 +203,8 @@ async function answer(
   input: SimulationRequest,
 ): Promise<{error: {code: string; message: string; status: number}} | {next?: string; page: EvaluationResult[]}> {
   state.requests++
-  if (state.requests <= (world.throttle ?? 0)) {
+  if ((world.throttle ?? 0) > 0) {
+    world.throttle = world.throttle! - 1
     return {error: {code: 'Throttling', message: 'Rate exceeded', status: 400}}
   }
 
