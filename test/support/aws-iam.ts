@@ -42,6 +42,11 @@ export interface IamWorld {
   callerDenied?: boolean
   /** One result per action and resource (the older answer) instead of ResourceSpecificResults. */
   perResource?: boolean
+  /**
+   * Decisions kept once made, so that IAM answers at once from then on (the benchmark); only for a
+   * world whose policies no longer change.
+   */
+  decisions?: Map<string, Awaited<ReturnType<typeof decide>>>
 }
 
 export interface IamCall {
@@ -63,11 +68,17 @@ const DECISION: Record<string, Decision> = {
   Allowed: 'allowed', ExplicitlyDenied: 'explicitDeny', ImplicitlyDenied: 'implicitDeny',
 }
 
+/** One question to IAM's simulator: may this role call this action on this resource, in this context? */
+interface Question {
+  role: IamRole
+  roleArn: string
+  action: string
+  resource: string
+  context: Record<string, string[]>
+}
+
 /** One action on one resource for a role, as IAM's simulator decides it. */
-async function decide(
-  world: IamWorld, role: IamRole, roleArn: string, action: string, resource: string,
-  context: Record<string, string[]>,
-) {
+async function decide(world: IamWorld, {action, context, resource, role, roleArn}: Question) {
   const contextVariables = Object.fromEntries(Object.entries(context).map(([key, values]) =>
     [key, values.length === 1 && !key.includes('Aliases') ? values[0] : values]))
   const scps = Object.entries(world.scps ?? {})
@@ -109,6 +120,20 @@ function delegateTo(account: string): object {
   }
 }
 
+/** decide(), or what it said before when the world keeps its decisions. */
+async function remembered(world: IamWorld, question: Question): ReturnType<typeof decide> {
+  if (!world.decisions) return decide(world, question)
+  const {action, context, resource, roleArn} = question
+  const key = JSON.stringify([roleArn, action, resource, context])
+  let decision = world.decisions.get(key)
+  if (!decision) {
+    decision = await decide(world, question)
+    world.decisions.set(key, decision)
+  }
+
+  return decision
+}
+
 function matched(sources: string[]) {
   return sources.map(source => ({SourcePolicyId: source, SourcePolicyType: 'user-managed' as const}))
 }
@@ -135,7 +160,11 @@ export async function simulateInWorld(
   const results: EvaluationResult[] = []
   for (const action of actions) {
     const each = await Promise.all(resources.map(async resource =>
-      ({resource, ...(await decide(world, role, roleArn, action, resource, context))})))
+      ({
+        resource, ...(await remembered(world, {
+          action, context, resource, role, roleArn,
+        })),
+      })))
     if (world.perResource) {
       for (const one of each) {
         results.push({
