@@ -181,7 +181,6 @@ const checkedRoleFlags = {
 /** How a provisioning command runs: apply (default), plan, a policy, or an export. */
 export const runModeFlags = {
   ...accountIdFlag,
-  ...checkedRoleFlags,
   export: Flags.option({
     description: 'Print the table definition(s) as infrastructure as code and exit; ' +
       'changes nothing and needs no AWS access.',
@@ -221,6 +220,7 @@ export const runModeFlags = {
     char: 'y',
     description: 'Apply without asking (needed without a terminal, and with --json).',
   }),
+  ...checkedRoleFlags,
 }
 
 /** --table on a command for one table. */
