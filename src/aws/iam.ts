@@ -10,8 +10,7 @@ import type {
   IAMClientConfig, SimulatePrincipalPolicyCommandInput, SimulatePrincipalPolicyCommandOutput,
 } from '@aws-sdk/client-iam'
 
-import type {Connection} from './connection.js'
-
+import {type Connection, serviceConfiguredEndpoint, withAwsProfile} from './connection.js'
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {boundedRequests, SILENT_LOGGER} from './request-policy.js'
@@ -19,6 +18,8 @@ import {boundedRequests, SILENT_LOGGER} from './request-policy.js'
 /** The typed port to IAM: one page of SimulatePrincipalPolicy per call. */
 export interface IamPort {
   simulatePrincipalPolicy(input: SimulatePrincipalPolicyCommandInput): Promise<SimulatePrincipalPolicyCommandOutput>
+  /** The IAM endpoint configured outside the CLI (env, profile), if any; none: the partition's own. */
+  configuredEndpoint?(): Promise<string | undefined>
   /** Releases sockets. */
   destroy(): void
 }
@@ -48,6 +49,18 @@ export function iamClientConfig(connection: Connection): IAMClientConfig {
   }
 }
 
+/** An endpoint URL as it may be shown: a user name or password in it is never printed. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url)
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.href.replace(/\/$/, '')
+  } catch {
+    return 'the configured IAM endpoint'
+  }
+}
+
 export interface IamAdapterOptions {
   /** One line per call, for SENTINEL_DEBUG. */
   debug?: (line: string) => void
@@ -59,10 +72,22 @@ export function createIamAdapter(connection: Connection, options: IamAdapterOpti
     destroy: () => void
   }
   let client: Promise<Opened> | undefined
+  let configured: string | undefined
+  /** Where the calls go, for messages: the partition's IAM host, or the configured endpoint without credentials. */
+  let endpointName = iamHost(connection.region)
   // Imported on the first call: init status without role flags never loads the IAM client.
   const open = () => {
-    client ??= import('@aws-sdk/client-iam').then(({IAMClient, SimulatePrincipalPolicyCommand}) => {
-      const sdk = new IAMClient(iamClientConfig(connection))
+    client ??= import('@aws-sdk/client-iam').then(async ({IAMClient, SimulatePrincipalPolicyCommand}) => {
+      const config = iamClientConfig(connection)
+      const probe = new IAMClient(config)
+      // The SDK reads the configured endpoint (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL, the profile's services
+      // section or endpoint_url) of the profile AWS_PROFILE names: read here for --aws-profile's, as for DynamoDB.
+      configured = await withAwsProfile(connection.profile, serviceConfiguredEndpoint(probe.config))
+      .finally(() => probe.destroy())
+      if (configured) endpointName = withoutCredentials(configured)
+      const sdk = new IAMClient(configured
+        ? {...config, endpoint: configured, ignoreConfiguredEndpointUrls: true}
+        : config)
       return {
         destroy: () => sdk.destroy(),
         send: (input: SimulatePrincipalPolicyCommandInput) => sdk.send(new SimulatePrincipalPolicyCommand(input)),
@@ -72,6 +97,10 @@ export function createIamAdapter(connection: Connection, options: IamAdapterOpti
   }
 
   return {
+    async configuredEndpoint() {
+      await open()
+      return configured
+    },
     destroy() {
       client?.then(opened => opened.destroy(), () => {})
     },
@@ -86,9 +115,7 @@ export function createIamAdapter(connection: Connection, options: IamAdapterOpti
         options.debug?.(`SimulatePrincipalPolicy ${role} ${(error as Error).name} ${Date.now() - started}ms`)
         throw classifyAwsError(error, {
           action: 'iam:SimulatePrincipalPolicy',
-          endpoint: process.env.AWS_ENDPOINT_URL_IAM
-            ? 'the IAM endpoint of AWS_ENDPOINT_URL_IAM'
-            : iamHost(connection.region),
+          endpoint: endpointName,
           resource: role,
         })
       }

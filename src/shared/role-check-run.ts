@@ -55,17 +55,17 @@ export async function checkDeployedRoles({debug, inspections, roles, run, servic
   }
 
   const {connection} = session
-  // An emulator has no IAM: its credentials are never sent to AWS's IAM, unless an IAM endpoint is named.
-  const iamEndpoint = process.env.AWS_ENDPOINT_URL_IAM || process.env.AWS_ENDPOINT_URL
-  if (connection.endpoint && isEmulatorEndpoint(connection.endpoint) && !iamEndpoint) {
-    const reason = 'IAM is not called for an emulator endpoint: set AWS_ENDPOINT_URL_IAM to check the roles'
-    return roles.map(role => uncheckedRole(role, {code: 'UNSUPPORTED_OPERATION', reason}, account))
-  }
-
-  const scope = {account, region: connection.region}
-  const keyArns = await keyArnsOf(run.desired, scope, region => services.kmsKeyResolver({...connection, region}))
   const iam = services.iam(connection, {debug})
   try {
+    // An emulator has no IAM: its credentials are never sent to AWS's IAM, unless an IAM endpoint is configured.
+    const emulator = connection.endpoint !== undefined && isEmulatorEndpoint(connection.endpoint)
+    if (emulator && !(await iam.configuredEndpoint?.().catch(() => undefined))) {
+      const reason = 'IAM is not called for an emulator endpoint: set AWS_ENDPOINT_URL_IAM to check the roles'
+      return roles.map(role => uncheckedRole(role, {code: 'UNSUPPORTED_OPERATION', reason}, account))
+    }
+
+    const scope = {account, region: connection.region}
+    const keyArns = await keyArnsOf(run.desired, scope, region => services.kmsKeyResolver({...connection, region}))
     return await checkRoles({
       awsCliArgs: run.flags['aws-profile'] ? ['--profile', run.flags['aws-profile']] : [],
       keyArns,

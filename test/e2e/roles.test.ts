@@ -6,6 +6,7 @@
  * from the CLI's own --generate-iam, or from what deployments grant (Sentinel's CDK stack).
  */
 import {expect} from 'chai'
+import {writeFileSync} from 'node:fs'
 
 import {
   type AwsLayer, type KmsStub, startAwsLayer, startKmsStub,
@@ -280,6 +281,31 @@ describe('init status --server-role / --provisioner-role: will Sentinel run? (is
     expect(text.code).to.equal(11)
     expect(text.stderr.trim().split('\n').at(-1)).to.match(/^Error \(ROLE_UNKNOWN\): 1 of 1 role could not be checked/)
   })
+
+  it(
+    'the IAM endpoint of --aws-profile\'s services section is used, as for DynamoDB (no AWS_ENDPOINT_URL_IAM)',
+    async () => {
+      world({roles: {[TVM]: {policies: {printed: await printed(globalFlags(), 'server')}}}})
+      const profileEnv = cleanEnv({AWS_ENDPOINT_URL_KMS: kms.endpoint, AWS_ENDPOINT_URL_STS: sts})
+      writeFileSync(profileEnv.AWS_CONFIG_FILE!, [
+        '[profile ops]',
+        'region = us-east-1',
+        'aws_access_key_id = testkey',
+        'aws_secret_access_key = testsecret',
+        'services = ops-endpoints',
+        '',
+        '[services ops-endpoints]',
+        'iam =',
+        `  endpoint_url = ${iam.endpoint}`,
+        '',
+      ].join('\n'))
+      const args = ['init:status', ...globalFlags(), '--aws-profile', 'ops', '--server-role', TVM, '--json']
+      const run = await runCli(args, {env: profileEnv})
+      expect(run.code, output(run)).to.equal(0)
+      expect(parseJson(run.stdout).result.roles[0].verdict).to.equal('ok')
+      expect(iam.calls.length).to.be.greaterThan(0)
+    },
+  )
 
   it(
     'a role that does not exist is unknown; a user, a malformed ARN or another partition: exit 2, nothing sent',
