@@ -326,3 +326,77 @@ describe('init status --server-role / --provisioner-role: will Sentinel run? (is
     },
   )
 })
+
+describe('the AWS-behaviour layer for roles, through the SDK (issue 23)', function () {
+  this.timeout(60_000)
+
+  it(
+    'the IAM endpoint speaks the Query protocol: per-resource results, short pages, Throttling, NoSuchEntity',
+    async () => {
+      const {IAMClient, SimulatePrincipalPolicyCommand} = await import('@aws-sdk/client-iam')
+      const role = `arn:aws:iam::${ACCOUNT}:role/r`
+      const table = arnOf(HOME, 't')
+      const statement = {Action: 'dynamodb:GetItem', Effect: 'Allow', Resource: table}
+      const policy = {Statement: [statement], Version: '2012-10-17'}
+      const iam = await startIamEndpoint({pageSize: 1, roles: {[role]: {policies: {policy}}}, throttle: 1})
+      const client = new IAMClient({
+        credentials: {accessKeyId: 'testkey', secretAccessKey: 'testsecret'}, endpoint: iam.endpoint, region: HOME,
+      })
+      try {
+        const input = {
+          ActionNames: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          ContextEntries: [{
+            ContextKeyName: 'aws:RequestedRegion', ContextKeyType: 'string' as const,
+            ContextKeyValues: [HOME],
+          }],
+          PolicySourceArn: role,
+          ResourceArns: [table, arnOf(HOME, 'other')],
+        }
+        const first = await client.send(new SimulatePrincipalPolicyCommand(input))
+        expect(first.IsTruncated).to.equal(true)
+        expect(first.EvaluationResults).to.have.length(1)
+        const [get] = first.EvaluationResults!
+        expect(get).to.deep.include({EvalActionName: 'dynamodb:GetItem', EvalDecision: 'implicitDeny'})
+        expect(get.ResourceSpecificResults?.map(each => `${each.EvalResourceName} ${each.EvalResourceDecision}`))
+        .to.deep.equal([`${table} allowed`, `${arnOf(HOME, 'other')} implicitDeny`])
+        const second = await client.send(new SimulatePrincipalPolicyCommand({...input, Marker: first.Marker}))
+        expect(second.IsTruncated).to.equal(false)
+        expect(second.EvaluationResults?.[0].EvalActionName).to.equal('dynamodb:PutItem')
+        // The first request was throttled and retried by the SDK.
+        expect(iam.calls.map(call => call.status)).to.deep.equal(['Throttling', 200, 200])
+        const missing = client.send(new SimulatePrincipalPolicyCommand({...input, PolicySourceArn: `${role}x`}))
+        await missing.then(() => expect.fail('a role that does not exist'), (error: Error) => {
+          expect(error.name).to.equal('NoSuchEntityException')
+        })
+      } finally {
+        client.destroy()
+        await iam.close()
+      }
+    },
+  )
+
+  it('GetResourcePolicy per table ARN (PolicyNotFoundException without one); KMS GetKeyPolicy', async () => {
+    const {DynamoDBClient, GetResourcePolicyCommand} = await import('@aws-sdk/client-dynamodb')
+    const {GetKeyPolicyCommand, KMSClient} = await import('@aws-sdk/client-kms')
+    const policies = new Map([[arnOf(REPLICA, 't'), '{"Version":"2012-10-17","Statement":[]}']])
+    const layer = await startAwsLayer((await dynamoLocal()).endpoint, {resourcePolicies: policies})
+    const kms = await startKmsStub({}, new Map([[KEY, '{"Statement":[]}']]))
+    const credentials = {accessKeyId: 'testkey', secretAccessKey: 'testsecret'}
+    const dynamo = new DynamoDBClient({credentials, endpoint: layer.endpoint, region: REPLICA})
+    const keys = new KMSClient({credentials, endpoint: kms.endpoint, region: HOME})
+    try {
+      const found = await dynamo.send(new GetResourcePolicyCommand({ResourceArn: arnOf(REPLICA, 't')}))
+      expect(found.Policy).to.equal('{"Version":"2012-10-17","Statement":[]}')
+      await dynamo.send(new GetResourcePolicyCommand({ResourceArn: arnOf(HOME, 't')}))
+      .then(() => expect.fail('no policy'), (error: Error) => expect(error.name).to.equal('PolicyNotFoundException'))
+      const key = await keys.send(new GetKeyPolicyCommand({KeyId: KEY, PolicyName: 'default'}))
+      expect(key.Policy).to.equal('{"Statement":[]}')
+      expect(kms.getKeyPolicyCalls).to.deep.equal([KEY])
+    } finally {
+      dynamo.destroy()
+      keys.destroy()
+      await layer.close()
+      await kms.close()
+    }
+  })
+})

@@ -105,9 +105,11 @@ describe('init status --server-role / --provisioner-role (issue 23, in-process)'
       ['--provisioner-role', 'ci'],
       ['--server-role', `arn:aws-cn:iam::${ACCOUNT}:role/x`],
       ['--server-role', TVM, '--server-role', TVM],
+      ['--local', '--server-role', TVM],
     ]) {
       const port = new FakeDynamoDb()
-      const run = await runCommand('init:status', [...REGION, ...bad], {iam: {roles: {}}, port})
+      const region = bad.includes('--local') ? [] : REGION
+      const run = await runCommand('init:status', [...region, ...bad], {iam: {roles: {}}, port})
       expect(run.exitCode, bad.join(' ')).to.equal(2)
       expect(run.stderr).to.match(/^Error \(INVALID_INPUT\): --(server|provisioner)-role/)
       expect(port.calls, bad.join(' ')).to.deep.equal([])
