@@ -249,13 +249,15 @@ export async function neededChecks(
         continue
       }
 
-      for (const resource of targets) {
-        for (const check of resourceChecks(statement, actions, pattern, resource, {input, roleAccount})) {
-          const key = `${checkKey(check.action, resource)} ${JSON.stringify(check.context)}`
-          const seen = byKey.get(key)
-          if (seen) seen.tables = [...new Set([...check.tables, ...seen.tables])]
-          else byKey.set(key, check)
-        }
+      const checks = targets.flatMap(resource =>
+        resourceChecks({
+          actions, pattern, resource, statement,
+        }, {input, roleAccount}))
+      for (const check of checks) {
+        const key = `${checkKey(check.action, check.resource)} ${JSON.stringify(check.context)}`
+        const seen = byKey.get(key)
+        if (seen) seen.tables = [...new Set([...check.tables, ...seen.tables])]
+        else byKey.set(key, check)
       }
     }
   }
@@ -265,10 +267,12 @@ export async function neededChecks(
 
 /** A statement's actions on one exact resource, each with the context the runtime's call carries. */
 function resourceChecks(
-  statement: PolicyStatement,
-  actions: readonly string[],
-  pattern: string,
-  resource: string,
+  {actions, pattern, resource, statement}: {
+    actions: readonly string[]
+    pattern: string
+    resource: string
+    statement: PolicyStatement
+  },
   {input, roleAccount}: {input: Pick<RoleCheckInput, 'keyArns' | 'scope' | 'tables'>; roleAccount: string},
 ): Check[] {
   const service = resource.split(':')[2]

@@ -151,10 +151,12 @@ const RESTRICTIVENESS: Decision[] = ['allowed', 'implicitDeny', 'explicitDeny']
 /** Every result of a simulation, in AWS's current shape (or the older one). */
 export async function simulateInWorld(
   world: IamWorld,
-  roleArn: string,
-  actions: readonly string[],
-  resources: readonly string[],
-  context: Record<string, string[]>,
+  {actions, context, resources, roleArn}: {
+    roleArn: string
+    actions: readonly string[]
+    resources: readonly string[]
+    context: Record<string, string[]>
+  },
 ): Promise<EvaluationResult[]> {
   const role = world.roles[roleArn]
   const results: EvaluationResult[] = []
@@ -248,7 +250,9 @@ async function answer(
     return {error: {code: 'NoSuchEntity', message: `The role with name ${name} cannot be found.`, status: 404}}
   }
 
-  const all = await simulateInWorld(world, input.role, input.actions, input.resources, input.context)
+  const all = await simulateInWorld(world, {
+    actions: input.actions, context: input.context, resources: input.resources, roleArn: input.role,
+  })
   const size = Math.min(world.pageSize ?? 1000, input.maxItems ?? 100)
   const start = Number(input.marker ?? 0)
   const next = start + size < all.length ? String(start + size) : undefined
