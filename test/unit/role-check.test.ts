@@ -24,12 +24,12 @@ const PROVISIONER = `arn:aws:iam::${ACCOUNT}:role/ci-deploy`
 const keyIn = (region: string) => `arn:aws:kms:${region}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`
 const scope = {account: ACCOUNT, region: HOME}
 
-function tables(options: {kms?: boolean; replicas?: string[]} = {}): DesiredTable[] {
+function tables(options: {kms?: boolean | string; replicas?: string[]} = {}): DesiredTable[] {
   const choices = ALL_TABLES.map(definition =>
     ({definition, source: 'default', tableName: definition.defaultTableName}))
   return desiredTables(choices, {
     deletionProtection: true,
-    kmsKey: options.kms ? keyIn(HOME) : undefined,
+    kmsKey: typeof options.kms === 'string' ? options.kms : (options.kms ? keyIn(HOME) : undefined),
     pitr: true,
     replicaKmsKeys: options.kms ? (options.replicas ?? []).map(region => `${region}=${keyIn(region)}`) : undefined,
     replicaRegions: options.replicas,
@@ -49,19 +49,27 @@ function rootKeyPolicy(account = ACCOUNT): string {
 
 interface Fixture {
   world: IamWorld
+  /** KMS: an alias to its key's ARN. */
+  aliases?: Record<string, string>
   keyPolicies?: Record<string, string>
   resourcePolicies?: Record<string, string>
 }
 
-async function noAlias(): Promise<string> {
-  throw new Error('no alias here')
+/** KMS DescribeKey over a table of aliases; an alias it lacks is not found. */
+function aliasResolver(aliases: Record<string, string>) {
+  return async (alias: string): Promise<string> => {
+    const arn = aliases[alias]
+    if (!arn) throw new SentinelError('AWS_ERROR', `Alias ${alias} is not found.`)
+    return arn
+  }
 }
 
 async function check(roles: RoleToCheck[], desired: DesiredTable[], fixture: Fixture) {
   const iam = fakeIam(fixture.world)
   const keyReads: string[] = []
   const resourceReads: string[] = []
-  const keyArns = await keyArnsOf(desired, scope, () => noAlias)
+  const kms = aliasResolver(fixture.aliases ?? {})
+  const keyArns = await keyArnsOf(desired, scope, () => kms)
   const input: RoleCheckInput = {
     keyArns, roles, scope, tables: desired,
   }
@@ -347,5 +355,55 @@ describe('role check: will Sentinel run? (issue 23, in-process)', function () {
     expect(bySid.SentinelRoleCheckKeyPolicy2).to.deep.include({Resource: keyIn('eu-west-1')})
     expect(buildPolicy(scope, desired, {checkedRoles: [SERVER], policyFor: 'server'}).Statement
     .some(statement => statement.Sid.startsWith('SentinelRoleCheck'))).to.equal(false)
+  })
+
+  it('a role without the printed KMS statements (a Terraform module without KMS rights) is denied Decrypt; the fix ' +
+    'is those statements, with their conditions', async () => {
+    const desired = tables({kms: true, replicas: ['eu-west-1']})
+    const withoutKms = printed('server', desired)
+    withoutKms.Statement = withoutKms.Statement.filter(statement => !statement.Sid.includes('Kms'))
+    const world: IamWorld = {roles: {[SERVER]: {policies: {terraform: withoutKms}}}}
+    const keyPolicies = Object.fromEntries([HOME, 'eu-west-1'].map(region => [keyIn(region), rootKeyPolicy()]))
+    const [result] = (await check([{arn: SERVER, kind: 'server'}], desired, {keyPolicies, world})).results
+    expect(new Set(summary(result))).to.deep.equal(new Set([HOME, 'eu-west-1'].map(region =>
+      `identity ${region} kms:Decrypt ${keyIn(region)}`)))
+    const conditions = result.fix.policy?.Statement
+    .map(statement => statement.Condition?.StringEquals['kms:ViaService'])
+    expect(new Set(conditions)).to.deep.equal(new Set(['dynamodb.eu-west-1.amazonaws.com',
+      'dynamodb.us-east-1.amazonaws.com']))
+    world.roles[SERVER].policies.fix = result.fix.policy!
+    const [fixed] = (await check([{arn: SERVER, kind: 'server'}], desired, {keyPolicies, world})).results
+    expect(fixed.verdict, JSON.stringify(fixed.denied)).to.equal('ok')
+  })
+
+  it('an explicit Deny in one of the role\'s policies: denied by explicit-deny, naming the policy', async () => {
+    const desired = tables()
+    const noScans = {
+      Statement: [{Action: 'dynamodb:Scan', Effect: 'Deny', Resource: '*'}], Version: '2012-10-17',
+    }
+    const policies = {'deny-scans': noScans, printed: printed('server', desired)}
+    const world: IamWorld = {roles: {[SERVER]: {policies}}}
+    const [result] = (await check([{arn: SERVER, kind: 'server'}], desired, {world})).results
+    expect(result.denied.map(denial => `${denial.by} ${denial.action} ${denial.policy}`)).to.deep.equal([
+      'explicit-deny dynamodb:Scan deny-scans',
+    ])
+    expect(result.fix.policy).to.equal(null)
+    expect(result.fix.notes[0]).to.include('explicit Deny in deny-scans')
+  })
+
+  it('a key named by alias is asked by its ARN, with kms:ResourceAliases: the printed policy is ok', async () => {
+    const desired = tables({kms: 'alias/sentinel'})
+    const world: IamWorld = {roles: {[PROVISIONER]: {policies: {printed: printed('provisioner', desired)}}}}
+    const fixture = {aliases: {'alias/sentinel': keyIn(HOME)}, keyPolicies: {[keyIn(HOME)]: rootKeyPolicy()}, world}
+    const {calls, results: [result]} = await check([{arn: PROVISIONER, kind: 'provisioner'}], desired, fixture)
+    expect(result.verdict, JSON.stringify(result.denied)).to.equal('ok')
+    const keyCalls = calls.filter(call => call.resources.includes(keyIn(HOME)))
+    expect(keyCalls.length).to.be.greaterThan(0)
+    for (const call of keyCalls) expect(call.context['kms:ResourceAliases']).to.deep.equal(['alias/sentinel'])
+    // Without the alias resolved, the key is not checked: unknown, never ok.
+    const [unresolved] = (await check([{arn: PROVISIONER, kind: 'provisioner'}], desired, {...fixture, aliases: {}}))
+    .results
+    expect(unresolved.verdict).to.equal('unknown')
+    expect(unresolved.unknown[0].reason).to.include('alias/sentinel could not be resolved')
   })
 })
