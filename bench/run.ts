@@ -10,7 +10,9 @@
  *   6. a silent endpoint (accepts, never answers): time to ENDPOINT_UNREACHABLE;
  *   7. global tables: init:all --yes with two replicas per table (DynamoDB Local behind the
  *      AWS-behaviour layer: tables CREATING for T, replicas for R) vs 2 × R + T + 1.5 s; how soon
- *      a replica's ACTIVE is noticed, and DescribeTable polls per second while it is awaited.
+ *      a replica's ACTIVE is noticed, and DescribeTable polls per second while it is awaited;
+ *   8. roles: what init status --server-role / --provisioner-role adds (2 roles × 4 tables × 3
+ *      regions, IAM answering at once through test/support/aws-iam.ts), and how many IAM calls.
  * Measured through the test suite's real servers and recording proxy. A benchmark, not a test.
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
@@ -24,11 +26,13 @@ import {cpus, totalmem} from 'node:os'
 import {join, resolve} from 'node:path'
 
 import {startAwsLayer, startSilentEndpoint} from '../test/support/aws-behaviour.js'
+import {startIamEndpoint} from '../test/support/aws-iam.js'
 import {BIN, cleanEnv, runCli} from '../test/support/cli.js'
 import {startProxy} from '../test/support/proxy.js'
 import {
   dynamoLocal,
   startDynalite,
+  startStsStub,
   stopAllServers,
   uniqueTable,
 } from '../test/support/servers.js'
@@ -446,9 +450,78 @@ async function globalTables(): Promise<void> {
   await layer.close()
 }
 
+/** init status with two roles over four tables in three regions vs without: the time added, the IAM calls. */
+async function roles(): Promise<void> {
+  console.error('8. roles: init status --server-role --provisioner-role, 2 roles × 4 tables × 3 regions')
+  const account = '123456789012'
+  const layer = await startAwsLayer((await dynamoLocal()).endpoint, {
+    replicas: {creating: {calls: 0}}, resourcePolicies: new Map(),
+  })
+  // Decisions kept once made: after the first run IAM answers at once.
+  const iam = await startIamEndpoint({decisions: new Map(), roles: {}})
+  const sts = await startStsStub(account)
+  const env = cleanEnv({
+    AWS_ENDPOINT_URL_IAM: iam.endpoint, AWS_ENDPOINT_URL_STS: sts.endpoint, AWS_REGION: 'us-east-1',
+  })
+  const names = ['session', 'breakglass', 'request', 'rate-limit']
+  .flatMap(kind => [`--${kind}-table`, uniqueTable('ro')])
+  const base = ['--endpoint-url',
+    layer.endpoint,
+    ...names,
+    '--replica-region',
+    'eu-west-1',
+    '--replica-region',
+    'us-west-2']
+  const made = await runCli(['init:all', ...base, '--yes'], {env})
+  if (made.code !== 0) throw new Error(made.stderr)
+  const server = `arn:aws:iam::${account}:role/sentinel-tvm`
+  const provisioner = `arn:aws:iam::${account}:role/ci-deploy`
+  for (const [arn, policyFor] of [[server, 'server'], [provisioner, 'provisioner']]) {
+    const printed = await runCli(['init:all',
+      ...base,
+      '--account-id',
+      account,
+      '--generate-iam',
+      '--policy-for',
+      policyFor], {env})
+    iam.world.roles[arn] = {policies: {printed: JSON.parse(printed.stdout)}}
+  }
+
+  const withRoles = [...base, '--server-role', server, '--provisioner-role', provisioner]
+  const runs = 5
+  const plain: number[] = []
+  const checked: number[] = []
+  const calls: number[] = []
+  // A first run makes IAM's decisions (kept), so that the measured runs get answers at once.
+  await runCli(['init:status', ...withRoles], {env})
+  for (let index = 0; index < runs; index++) {
+    const without = await runCli(['init:status', ...base], {env})
+    if (without.code !== 0) throw new Error(without.stderr)
+    plain.push(without.ms)
+    iam.calls.length = 0
+    const run = await runCli(['init:status', ...withRoles], {env})
+    if (run.code !== 0) throw new Error(run.stdout + run.stderr)
+    checked.push(run.ms)
+    calls.push(iam.calls.length)
+  }
+
+  const added = (median(checked) - median(plain)) / 1000
+  row({
+    figure: 'roles: init status --server-role --provisioner-role, 2 roles × 4 tables × 3 regions, IAM answering ' +
+      'at once',
+    ok: added < 1 && Math.max(...calls) <= 2 * 3 * 8,
+    target: '< 1 s added; a bounded number of IAM calls (a few per role and region)',
+    value: `+${added.toFixed(2)} s (median of ${runs}: ${(median(checked) / 1000).toFixed(2)} s vs ` +
+      `${(median(plain) / 1000).toFixed(2)} s without); ${Math.max(...calls)} SimulatePrincipalPolicy calls a run`,
+  })
+  await iam.close()
+  await layer.close()
+}
+
 console.error(`sentinel benchmark — node ${process.version}, ${cpus().length} cores, ` +
   `${(totalmem() / (2 ** 30)).toFixed(0)} GiB; ${awsNote}`)
-// BENCH_ONLY=parallel (or startup, waiting, reruns, silent, global-tables; comma-separated) runs only those sections.
+// BENCH_ONLY=parallel (or startup, waiting, reruns, silent, global-tables, roles; comma-separated) runs only those
+// sections.
 const only = process.env.BENCH_ONLY?.split(',')
 const sections: [string, () => Promise<void>][] = [
   ['startup', startup],
@@ -457,6 +530,7 @@ const sections: [string, () => Promise<void>][] = [
   ['reruns', reruns],
   ['silent', silentEndpoint],
   ['global-tables', globalTables],
+  ['roles', roles],
 ]
 try {
   for (const [name, section] of sections) if (!only || only.includes(name)) await section()

@@ -10,6 +10,10 @@ export const ExitCode = {
   ERROR: 1,
   NOT_CONVERGED: 6,
   OK: 0,
+  /** init status --server-role / --provisioner-role: a role may not do what Sentinel needs. */
+  ROLE_DENIED: 10,
+  /** init status: a role could not be checked (never reported as able). */
+  ROLE_UNKNOWN: 11,
   SIGINT: 130,
   SIGTERM: 143,
   UNREACHABLE: 7,
@@ -36,6 +40,8 @@ export type ErrorCode =
   | 'NON_INTERACTIVE'
   | 'NOT_CONVERGED'
   | 'PARTIAL_FAILURE'
+  | 'ROLE_DENIED'
+  | 'ROLE_UNKNOWN'
   | 'SSO_EXPIRED'
   | 'TABLE_DELETING'
   | 'THROTTLED'
@@ -127,6 +133,8 @@ const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   NO_REGION: ExitCode.CONFIG,
   NON_INTERACTIVE: ExitCode.USAGE,
   NOT_CONVERGED: ExitCode.NOT_CONVERGED,
+  ROLE_DENIED: ExitCode.ROLE_DENIED,
+  ROLE_UNKNOWN: ExitCode.ROLE_UNKNOWN,
   SSO_EXPIRED: ExitCode.CONFIG,
   UNKNOWN_PROFILE: ExitCode.CONFIG,
   WAIT_TIMEOUT: ExitCode.WAIT_TIMEOUT,

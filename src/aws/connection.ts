@@ -177,7 +177,7 @@ let profileReads: Promise<unknown> = Promise.resolve()
  * process and read() awaits, so two such reads at once (several regions, tests) would see each
  * other's profile or restore the wrong one: they are run one after another.
  */
-async function withAwsProfile<T>(profile: string | undefined, read: () => Promise<T>): Promise<T> {
+export async function withAwsProfile<T>(profile: string | undefined, read: () => Promise<T>): Promise<T> {
   const run = async () => {
     const saved = process.env.AWS_PROFILE
     if (profile === undefined || profile === saved) return read()

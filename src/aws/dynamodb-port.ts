@@ -19,6 +19,8 @@ import type {
   DescribeTableCommandOutput,
   DescribeTimeToLiveCommandInput,
   DescribeTimeToLiveCommandOutput,
+  GetResourcePolicyCommandInput,
+  GetResourcePolicyCommandOutput,
   ListTagsOfResourceCommandInput,
   ListTagsOfResourceCommandOutput,
   TagResourceCommandInput,
@@ -43,6 +45,8 @@ export interface DynamoDbPort {
   ): Promise<DescribeContinuousBackupsCommandOutput>
   describeTable(input: DescribeTableCommandInput): Promise<DescribeTableCommandOutput>
   describeTimeToLive(input: DescribeTimeToLiveCommandInput): Promise<DescribeTimeToLiveCommandOutput>
+  /** Read by init:status's role check only (PolicyNotFoundException: the table has none). */
+  getResourcePolicy(input: GetResourcePolicyCommandInput): Promise<GetResourcePolicyCommandOutput>
   listTagsOfResource(input: ListTagsOfResourceCommandInput): Promise<ListTagsOfResourceCommandOutput>
   tagResource(input: TagResourceCommandInput): Promise<TagResourceCommandOutput>
   updateContinuousBackups(input: UpdateContinuousBackupsCommandInput): Promise<UpdateContinuousBackupsCommandOutput>
@@ -59,6 +63,7 @@ export const PORT_ACTIONS = {
   describeContinuousBackups: 'DescribeContinuousBackups',
   describeTable: 'DescribeTable',
   describeTimeToLive: 'DescribeTimeToLive',
+  getResourcePolicy: 'GetResourcePolicy',
   listTagsOfResource: 'ListTagsOfResource',
   tagResource: 'TagResource',
   updateContinuousBackups: 'UpdateContinuousBackups',
@@ -71,5 +76,12 @@ export type PortOperation = keyof typeof PORT_ACTIONS
 /** A DynamoDB action the CLI calls. */
 export type DynamoAction = (typeof PORT_ACTIONS)[PortOperation]
 
-/** Every action the CLI calls, in name order: the provisioner policy lists exactly these. */
-export const DYNAMO_ACTIONS: readonly DynamoAction[] = Object.values(PORT_ACTIONS).sort()
+/**
+ * What only the role check reads (init:status --server-role / --provisioner-role): granted by its
+ * own statement, for the CI role that runs the check, not by the provisioning statement.
+ */
+export const ROLE_CHECK_DYNAMO_ACTIONS: readonly DynamoAction[] = ['GetResourcePolicy']
+
+/** Every action provisioning calls, in name order: the provisioner policy lists exactly these. */
+export const DYNAMO_ACTIONS: readonly DynamoAction[] = Object.values(PORT_ACTIONS)
+.filter(action => !ROLE_CHECK_DYNAMO_ACTIONS.includes(action)).sort()

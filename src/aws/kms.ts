@@ -39,3 +39,37 @@ export function kmsKeyResolver(connection: Connection): KeyResolver {
     }
   }
 }
+
+/** The typed port to a key's policy: the key's ARN in, its key policy (`default`, the only one) as JSON text out. */
+export type KeyPolicyReader = (keyArn: string) => Promise<string>
+
+/**
+ * kms:GetKeyPolicy, in the key's own region (the ARN names it): the role check evaluates the key
+ * policy, which IAM's simulator does not weigh for a role.
+ */
+export function kmsKeyPolicyReader(connection: Connection): KeyPolicyReader {
+  return async keyArn => {
+    const region = keyArn.split(':')[3] || connection.region
+    const {GetKeyPolicyCommand, KMSClient} = await import('@aws-sdk/client-kms')
+    const client = new KMSClient({
+      credentials: connection.credentials,
+      logger: SILENT_LOGGER,
+      maxAttempts: KMS_MAX_ATTEMPTS,
+      profile: connection.profile,
+      region,
+      requestHandler: boundedRequests(KMS_REQUEST_TIMEOUT_MS),
+    })
+    try {
+      const {Policy} = await client.send(new GetKeyPolicyCommand({KeyId: keyArn, PolicyName: 'default'}))
+      if (!Policy) throw new Error(`KMS GetKeyPolicy gave no policy for ${keyArn}`)
+      return Policy
+    } catch (error) {
+      const endpoint = process.env.AWS_ENDPOINT_URL_KMS
+        ? 'the KMS endpoint of AWS_ENDPOINT_URL_KMS'
+        : `kms.${region}.${partitionOf(region).dnsSuffix}`
+      throw classifyAwsError(error, {action: 'kms:GetKeyPolicy', endpoint, resource: keyArn})
+    } finally {
+      client.destroy()
+    }
+  }
+}

@@ -124,6 +124,11 @@ export async function createDynamoDbAdapter(
       return state.host
     },
     endpointOverride: Boolean(connection.endpoint),
+    getResourcePolicy: input => call(
+      'getResourcePolicy',
+      resourceArnOf(input),
+      () => retrying.send(new sdk.GetResourcePolicyCommand(input)),
+    ),
     listTagsOfResource: input => call(
       'listTagsOfResource',
       resourceArnOf(input),

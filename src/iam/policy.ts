@@ -102,6 +102,11 @@ export interface PolicyScope {
 export interface PolicyOptions {
   /** Default both. */
   policyFor?: PolicyFor
+  /**
+   * The roles init:status --server-role / --provisioner-role checks: the policy of whoever runs that
+   * check (provisioner, both) gets what it reads, as statements of their own.
+   */
+  checkedRoles?: readonly string[]
 }
 
 export interface PolicyStatement {
@@ -142,7 +147,61 @@ export function buildPolicy(
     statements.push(replicationRoleStatement(scope))
   }
 
+  if (policyFor !== 'server' && (options.checkedRoles ?? []).length > 0) {
+    statements.push(...roleCheckStatements(scope, tables, options.checkedRoles ?? []))
+  }
+
   return {Statement: statements, Version: '2012-10-17'}
+}
+
+/**
+ * What init:status's role check reads: IAM's simulator for those roles only, each table's resource
+ * policy in every region it has, and each customer key's key policy (the simulator weighs neither).
+ */
+function roleCheckStatements(
+  scope: PolicyScope,
+  tables: readonly PolicyTable[],
+  roles: readonly string[],
+): PolicyStatement[] {
+  const tableArns = tables.flatMap(table => [
+    tableArn(scope, table.tableName),
+    ...(table.replicas ?? []).map(replica => tableArn({...scope, region: replica.region}, table.tableName)),
+  ])
+  const statements: PolicyStatement[] = [
+    {
+      Action: ['iam:SimulatePrincipalPolicy'],
+      Effect: 'Allow',
+      Resource: roles.length === 1 ? roles[0] : [...roles],
+      Sid: 'SentinelRoleCheckSimulate',
+    },
+    {
+      Action: ['dynamodb:GetResourcePolicy'],
+      Effect: 'Allow',
+      Resource: tableArns.length === 1 ? tableArns[0] : tableArns,
+      Sid: 'SentinelRoleCheckTablePolicies',
+    },
+  ]
+  const keys = new Map<string, {condition?: Record<string, Record<string, string>>; resource: string}>()
+  for (const table of tables) {
+    if (table.kmsKey) keys.set(JSON.stringify(keyScope(scope, table.kmsKey)), keyScope(scope, table.kmsKey))
+    for (const replica of table.replicas ?? []) {
+      if (!replica.kmsKey) continue
+      const key = keyScope({...scope, region: replica.region}, replica.kmsKey)
+      keys.set(JSON.stringify(key), key)
+    }
+  }
+
+  for (const [index, {condition, resource}] of [...keys.values()].entries()) {
+    statements.push({
+      Action: ['kms:GetKeyPolicy'],
+      ...(condition ? {Condition: condition} : {}),
+      Effect: 'Allow',
+      Resource: resource,
+      Sid: `SentinelRoleCheckKeyPolicy${index === 0 ? '' : index + 1}`,
+    })
+  }
+
+  return statements
 }
 
 /** The service-linked role DynamoDB replication runs as, made once per account; only that role. */

@@ -3,6 +3,7 @@ import type {SentinelError} from '../errors.js'
  * What a run reports: the typed result behind --json, and its rendering as text. Pure functions.
  */
 import type {PolicyDocument} from '../iam/policy.js'
+import type {RoleResult} from '../iam/role-check.js'
 import type {ReplicaPlan} from '../provisioning/replica-plan.js'
 import type {TableKind} from '../tables/definitions.js'
 import type {DesiredTable} from '../tables/desired.js'
@@ -75,6 +76,8 @@ export interface RunResult {
   /** What the endpoint does not implement (an emulator), so was not checked: said once. */
   endpointGaps?: string[]
   policy?: PolicyDocument
+  /** init:status --server-role / --provisioner-role: what each role may do (issue 23). */
+  roles?: RoleResult[]
   /** --export: the format and the document printed. */
   export?: {format: string; document: string}
   nextSteps: string[]

@@ -140,6 +140,44 @@ export const replicaFlags = {
   }),
 }
 
+/**
+ * The deployed roles init:status proves (issue 23): the server roles (the Lambda TVM's execution
+ * role, the credential server's) and the provisioner roles (the CI role that runs init).
+ */
+export const roleFlags = {
+  'provisioner-role': Flags.string({
+    description: 'Check that this role (the CI role that runs init) may do what provisioning needs, as ' +
+      '--generate-iam --policy-for provisioner prints it, in every region (repeatable; a role ARN).',
+    helpGroup: 'ROLES',
+    multiple: true,
+  }),
+  'server-role': Flags.string({
+    description: 'Check that this role (the Lambda TVM\'s execution role, the credential server\'s role) may do ' +
+      'what the runtime needs, as --generate-iam --policy-for server prints it, in every region (repeatable; a ' +
+      'role ARN).',
+    helpGroup: 'ROLES',
+    multiple: true,
+  }),
+}
+
+/** With --generate-iam: the roles init:status will check, so the policy grants what that check reads. */
+const checkedRoleFlags = {
+  'provisioner-role': Flags.string({
+    dependsOn: ['generate-iam'],
+    description: 'With --generate-iam: a provisioner role init status will check (repeatable); the policy then ' +
+      'grants what that check reads (iam:SimulatePrincipalPolicy on the roles, kms:GetKeyPolicy, ' +
+      'dynamodb:GetResourcePolicy).',
+    helpGroup: 'IAM',
+    multiple: true,
+  }),
+  'server-role': Flags.string({
+    dependsOn: ['generate-iam'],
+    description: 'With --generate-iam: a server role init status will check (repeatable); as --provisioner-role.',
+    helpGroup: 'IAM',
+    multiple: true,
+  }),
+}
+
 /** How a provisioning command runs: apply (default), plan, a policy, or an export. */
 export const runModeFlags = {
   ...accountIdFlag,
@@ -182,6 +220,7 @@ export const runModeFlags = {
     char: 'y',
     description: 'Apply without asking (needed without a terminal, and with --json).',
   }),
+  ...checkedRoleFlags,
 }
 
 /** --table on a command for one table. */

@@ -34,7 +34,9 @@ import {type DesiredTable, desiredTables, type TableChoice} from '../tables/desi
 import {
   connectionFlags, replicaFlags, runModeFlags, tableSettingsFlags,
 } from './flags.js'
-import {localRegion, type RunFlags, settingsOf} from './run-input.js'
+import {
+  localRegion, rolesOf, type RunFlags, settingsOf,
+} from './run-input.js'
 import {toSentinelError} from './sentinel-command.js'
 import {type Run, TableCommand} from './table-command.js'
 
@@ -163,6 +165,8 @@ export abstract class ProvisionTableCommand extends TableCommand {
   private async generateIam(run: Run): Promise<RunResult> {
     const {connection, desired, flags} = run
     const {endpoint, region} = connection
+    // The roles init status will check (checked before any call): the policy grants what that check reads.
+    const roles = rolesOf(flags, region)
     // --account-id names the policy's account (SENTINEL_ACCOUNT_ID only guards a run that reaches AWS).
     const accountId = flags['account-id'] ? run.expectedAccount?.id : undefined
     const target = accountId ? makeTarget({account: accountId, endpoint, region}) : await this.target(connection)
@@ -174,7 +178,8 @@ export abstract class ProvisionTableCommand extends TableCommand {
     }
 
     const policyFor = flags['policy-for'] ?? 'both'
-    const policy = buildPolicy({account: target.account ?? '*', region}, desired, {policyFor})
+    const checkedRoles = roles.map(role => role.arn)
+    const policy = buildPolicy({account: target.account ?? '*', region}, desired, {checkedRoles, policyFor})
     this.out(JSON.stringify(policy, null, 2))
     const {file, policyName} = policyNaming(policyFor)
     // Copyable as it is, also under --json (where no policy.json was written): this run, without
@@ -183,6 +188,7 @@ export abstract class ProvisionTableCommand extends TableCommand {
       '--generate-iam',
       ...(flags['policy-for'] ? ['--policy-for', flags['policy-for']] : []),
       ...(accountId ? ['--account-id', accountId] : []),
+      ...roles.flatMap(role => [`--${role.kind}-role`, role.arn]),
     ])
     return {
       command: this.commandId,

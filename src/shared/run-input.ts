@@ -16,6 +16,7 @@ import type {
 import {type Connection, givenRegion} from '../aws/connection.js'
 import {defaultLocalDir} from '../aws/local.js'
 import {invalidInput, SentinelError} from '../errors.js'
+import {parseRoleArn, type RoleToCheck} from '../iam/role-check.js'
 import {commandLine, type RunContext, shellQuote} from '../report/next-steps.js'
 import {type ExpectedAccount} from '../report/run-result.js'
 import {validateAccountId} from '../tables/validate.js'
@@ -171,4 +172,34 @@ export function withSuggestions(
     const newTableCommand = commandLine({...context, tables: renamed}, creator)
     return {...table, suggest: {awsCliArgs, newTableCommand}}
   })
+}
+
+/**
+ * The roles --server-role and --provisioner-role name, checked locally (exit 2, nothing sent): each an
+ * IAM role ARN of the region's partition, none given twice for one kind, and not with --local
+ * (DynamoDB Local has no IAM).
+ */
+export function rolesOf(flags: RunFlags, region: string): RoleToCheck[] {
+  const roles: RoleToCheck[] = []
+  for (const kind of ['server', 'provisioner'] as const) {
+    const flag = `--${kind}-role`
+    const given = flags[`${kind}-role`] ?? []
+    if (given.length > 0 && flags.local) {
+      throw invalidInput(
+        `${flag} cannot be used with --local: DynamoDB Local has no IAM roles.`,
+        `Leave out ${flag}, or check the roles in AWS with --region.`,
+      )
+    }
+
+    for (const [index, arn] of given.entries()) {
+      parseRoleArn(arn, flag, region)
+      if (given.indexOf(arn) !== index) {
+        throw invalidInput(`${flag} "${arn}" is given twice.`, 'Give each role once.')
+      }
+
+      roles.push({arn, kind})
+    }
+  }
+
+  return roles
 }

@@ -59,7 +59,8 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
   protected progress = new Progress('silent', writeNothing)
   /** For --local: where DynamoDB Local keeps this run's data (an interrupt says so, not "AWS"). */
   private localDir?: string
-  private session?: AwsSession
+  /** The run's session, once connected (init:status's role check reads table policies through it). */
+  protected session?: AwsSession
 
   protected get definitions(): readonly TableDefinition[] {
     return (this.constructor as typeof TableCommand).tables

@@ -616,7 +616,7 @@ describe('the AWS behaviour layer in front of a real emulator', function () {
       const home = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
       const replica = home.replace('us-east-1', 'eu-west-1')
       const stub = await startKmsStub({}, {
-        'eu-west-1': {'alias/sentinel': replica}, 'us-east-1': {'alias/sentinel': home},
+        inRegion: {'eu-west-1': {'alias/sentinel': replica}, 'us-east-1': {'alias/sentinel': home}},
       })
       closers.push(() => stub.close())
       const arnIn = async (region: string) => {

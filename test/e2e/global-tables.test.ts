@@ -293,9 +293,11 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const other = keyIn('eu-west-1', '99999999-2222-3333-4444-555555555555')
     // An alias names a key per region: alias/sentinel is another key in us-east-1 than in eu-west-1.
     const kms = await startKmsStub({}, {
-      'eu-west-1': {'alias/other': other, 'alias/sentinel': keyIn('eu-west-1')},
-      'us-east-1': {'alias/sentinel': keyIn('us-east-1', 'aaaaaaaa-2222-3333-4444-555555555555')},
-      'us-west-2': {[keyId]: keyIn('us-west-2', keyId)},
+      inRegion: {
+        'eu-west-1': {'alias/other': other, 'alias/sentinel': keyIn('eu-west-1')},
+        'us-east-1': {'alias/sentinel': keyIn('us-east-1', 'aaaaaaaa-2222-3333-4444-555555555555')},
+        'us-west-2': {[keyId]: keyIn('us-west-2', keyId)},
+      },
     })
     closers.push(() => kms.close())
     const keyArnIn = (key: string, region: string) => ({

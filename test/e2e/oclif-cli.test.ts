@@ -133,7 +133,8 @@ describe('an oclif CLI as people use one (end to end)', () => {
       expect(usage, command).to.contain('[--account-id <value>]')
       if (command === 'status') continue
       expect(usage, command).to.contain('[--export cloudformation|terraform [--import-existing] | ' +
-        '--generate-iam [--policy-for both|provisioner|server] | --plan]')
+        '--generate-iam [--policy-for both|provisioner|server] [--provisioner-role <value>...] ' +
+        '[--server-role <value>...] | --plan]')
     }
   })
 })

@@ -24,7 +24,10 @@
  * - state: DescribeTable reports a status AWS can show and an emulator cannot (a table whose KMS
  *   key is inaccessible, an archived table, a replica that is not authorised), and optionally the
  *   KMS key the table is encrypted with.
- * - startKmsStub: a KMS endpoint answering DescribeKey for the keys and aliases it is given.
+ * - startKmsStub: a KMS endpoint answering DescribeKey for the keys and aliases it is given, and
+ *   GetKeyPolicy for the key policies it is given.
+ * - resourcePolicies: GetResourcePolicy per table ARN (an ARN names its region: the table's own, or
+ *   a replica's), PolicyNotFoundException for a table without one, as DynamoDB answers.
  *
  * Nothing here starts a timer: windows are checked when a call comes, so closing the proxy leaves
  * nothing behind.
@@ -102,6 +105,11 @@ export interface AwsBehaviourOptions {
    * backups for a new table. Needs the PITR emulation (tags not false).
    */
   backupsUnavailableAfterCreate?: Window
+  /**
+   * DynamoDB resource policies by table ARN (JSON text), answered to GetResourcePolicy; a live map, so a
+   * test can change a policy between runs. Every other ARN: PolicyNotFoundException.
+   */
+  resourcePolicies?: Map<string, string>
 }
 
 export interface TableStateOverride {
@@ -181,6 +189,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
     return open
   }
 
+  if (options.resourcePolicies) installResourcePolicies(proxy, options.resourcePolicies)
   const denials = [...options.deny ?? []]
   // A denial in a replica's region is seen before the replica emulation answers for that region.
   installDenials(proxy, denials, denial => denial.region !== undefined)
@@ -255,6 +264,21 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
   }
 }
 
+/** GetResourcePolicy by ARN, before anything else sees it (no emulator implements resource policies). */
+function installResourcePolicies(proxy: RecordingProxy, policies: ReadonlyMap<string, string>): void {
+  proxy.intercept(call => {
+    if (call.action !== 'GetResourcePolicy') return
+    const arn = String(call.body.ResourceArn ?? '')
+    const policy = policies.get(arn)
+    if (!policy) {
+      const message = `Resource-based policy not found for the provided ResourceArn: ${arn}`
+      return {reply: awsError('PolicyNotFoundException', message)}
+    }
+
+    return {reply: {body: {Policy: policy, RevisionId: '1700000000000'}, status: 200}}
+  })
+}
+
 function installDenials(proxy: RecordingProxy, denials: readonly Denial[], applies: (denial: Denial) => boolean): void {
   proxy.intercept(call => {
     const named = call.table ?? call.arn
@@ -325,6 +349,10 @@ export interface KmsStub {
   readonly describeKeyCalls: string[]
   /** The region each DescribeKey was signed for, in the order of describeKeyCalls. */
   readonly describeKeyRegions: string[]
+  /** The GetKeyPolicy requests: the KeyId each named. */
+  readonly getKeyPolicyCalls: string[]
+  /** Key policies by key ARN (JSON text), answered to GetKeyPolicy; a live map. */
+  readonly keyPolicies: Map<string, string>
   close(): Promise<void>
 }
 
@@ -335,11 +363,17 @@ export interface KmsStub {
  */
 export async function startKmsStub(
   keys: Record<string, string>,
-  /** Per region (the request's SigV4 scope), keys answered there before `keys`: an alias names a key per region. */
-  inRegion: Record<string, Record<string, string>> = {},
+  options: {
+    /** Per region (the request's SigV4 scope), keys answered there before `keys`: an alias names a key per region. */
+    inRegion?: Record<string, Record<string, string>>
+    /** Key policies by key ARN (JSON text), answered to GetKeyPolicy. */
+    keyPolicies?: Map<string, string>
+  } = {},
 ): Promise<KmsStub> {
+  const {inRegion = {}, keyPolicies = new Map<string, string>()} = options
   const describeKeyCalls: string[] = []
   const describeKeyRegions: string[] = []
+  const getKeyPolicyCalls: string[] = []
   const server = createHttpServer((request, response) => {
     let text = ''
     request.on('data', (chunk: Buffer) => {
@@ -347,8 +381,18 @@ export async function startKmsStub(
     })
     request.on('end', () => {
       const target = String(request.headers['x-amz-target'] ?? '')
-      const body = JSON.parse(text || '{}') as {KeyId?: string}
+      const body = JSON.parse(text || '{}') as {KeyId?: string; PolicyName?: string}
       const headers = {'content-type': 'application/x-amz-json-1.1'}
+      if (target === 'TrentService.GetKeyPolicy') {
+        getKeyPolicyCalls.push(body.KeyId ?? '')
+        const policy = keyPolicies.get(body.KeyId ?? '')
+        response.writeHead(policy && body.PolicyName === 'default' ? 200 : 400, headers)
+        response.end(JSON.stringify(policy && body.PolicyName === 'default'
+          ? {Policy: policy, PolicyName: 'default'}
+          : {__type: 'NotFoundException', message: `Key '${body.KeyId}' does not exist`}))
+        return
+      }
+
       if (target !== 'TrentService.DescribeKey') {
         response.writeHead(400, headers)
         response.end(JSON.stringify({__type: 'UnknownOperationException', message: target}))
@@ -388,6 +432,8 @@ export async function startKmsStub(
     describeKeyCalls,
     describeKeyRegions,
     endpoint: `http://127.0.0.1:${port}`,
+    getKeyPolicyCalls,
+    keyPolicies,
   }
 }
 

@@ -24,6 +24,7 @@ import InitSessions from '../../src/commands/init/sessions.js'
 import InitStatus from '../../src/commands/init/status.js'
 import {SentinelError} from '../../src/errors.js'
 import {TableCommand} from '../../src/shared/table-command.js'
+import {fakeIam, type IamCall, type IamWorld} from './aws-iam.js'
 import {cleanEnv} from './cli.js'
 import {awsError} from './fake-dynamodb.js'
 
@@ -51,6 +52,10 @@ export interface FakeWorld {
   keys?: Record<string, string>
   /** The answer typed at the prompt; a run that asks without one fails the test. */
   answer?: boolean
+  /** IAM's simulator for the role check (aws-iam.ts); without it, an IAM call fails the test. */
+  iam?: IamWorld
+  /** KMS key policies by key ARN. */
+  keyPolicies?: Record<string, string>
 }
 
 export interface Asked {
@@ -80,6 +85,8 @@ export interface CommandResult {
   sessions: {closed: number; opened: number}
   /** Every key KMS was asked to resolve. */
   keyLookups: string[]
+  /** Every SimulatePrincipalPolicy call. */
+  iamCalls: IamCall[]
   /** What the command's run() returned (undefined after an error). */
   returned?: RunResult
 }
@@ -98,9 +105,25 @@ export interface RunningCommand {
   signal(signal: NodeJS.Signals): Interrupted
 }
 
+/** KMS GetKeyPolicy from the world's key policies; a key it lacks is NotFoundException. */
+function keyPolicyOf(world: FakeWorld) {
+  return async (keyArn: string): Promise<string> => {
+    const policy = world.keyPolicies?.[keyArn]
+    if (policy) return policy
+    throw classifyAwsError(awsError('NotFoundException', `Key '${keyArn}' does not exist`), {
+      action: 'kms:GetKeyPolicy', endpoint: 'kms', resource: keyArn,
+    })
+  }
+}
+
 /** The seam given fakes, recording into `result`. */
 function fakeServices(world: FakeWorld, result: CommandResult): RunServices {
   return {
+    iam() {
+      if (!world.iam) throw new Error('The test gave no IAM world, and the command called IAM')
+      return fakeIam(world.iam, result.iamCalls)
+    },
+    kmsKeyPolicyReader: () => keyPolicyOf(world),
     kmsKeyResolver: connection => async keyId => {
       result.keyLookups.push(keyId)
       const arn = world.keys?.[keyId]
@@ -158,7 +181,7 @@ function override<T extends object>(target: T, key: keyof T & string, value: unk
  */
 export function startCommand(id: string, argv: string[], world: FakeWorld, options: RunOptions = {}): RunningCommand {
   const result: CommandResult = {
-    asked: [], exitCode: 0, keyLookups: [], sessions: {closed: 0, opened: 0}, stderr: '', stdout: '',
+    asked: [], exitCode: 0, iamCalls: [], keyLookups: [], sessions: {closed: 0, opened: 0}, stderr: '', stdout: '',
   }
   const restore: (() => void)[] = []
   const savedEnv = {...process.env}

@@ -121,6 +121,21 @@ export class FakeDynamoDb implements DynamoDbPort {
     })
   }
 
+  /** Resource policies by table ARN (as DynamoDB keeps them: JSON text); none answers PolicyNotFoundException. */
+  readonly resourcePolicies = new Map<string, string>()
+
+  async getResourcePolicy(input: {ResourceArn?: string}) {
+    return this.call('getResourcePolicy', input.ResourceArn!, () => {
+      const policy = this.resourcePolicies.get(input.ResourceArn!)
+      if (!policy) {
+        throw awsError('PolicyNotFoundException', `Resource-based policy not found for the provided ResourceArn: ${
+          input.ResourceArn}`)
+      }
+
+      return {Policy: policy, RevisionId: '1'}
+    })
+  }
+
   async listTagsOfResource(input: {NextToken?: string; ResourceArn?: string}) {
     return this.call('listTagsOfResource', input.ResourceArn!, () => {
       const table = this.byArn(input.ResourceArn!)

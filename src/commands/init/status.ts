@@ -1,10 +1,13 @@
 import type {RunResult} from '../../report/report.js'
 
 import {renderEndpointGaps, renderStatus, renderTarget} from '../../report/report.js'
+import {renderRole, rolesFailure, rolesSummary} from '../../report/roles.js'
 import {statusVerdict} from '../../report/run-result.js'
 import {
-  accountIdFlag, checkedSettingsFlags, connectionFlags, replicaFlags, tableNameFlags,
+  accountIdFlag, checkedSettingsFlags, connectionFlags, replicaFlags, roleFlags, tableNameFlags,
 } from '../../shared/flags.js'
+import {checkDeployedRoles} from '../../shared/role-check-run.js'
+import {rolesOf} from '../../shared/run-input.js'
 import {TableCommand} from '../../shared/table-command.js'
 import {usageOf} from '../../shared/usage.js'
 import {ALL_TABLES} from '../../tables/definitions.js'
@@ -21,7 +24,12 @@ export default class InitStatus extends TableCommand {
     'With --replica-region, each named replica is checked in its own region too: present, ACTIVE, deletion ' +
     'protection, PITR, tags and key; exit 6 if any falls short. A replica not named is checked the same way ' +
     '(all but its key) and the suggested commands name it; a multi-Region strongly consistent (MRSC) table is ' +
-    'drift (MRSC does not support TTL).'
+    'drift (MRSC does not support TTL).\n\n' +
+    'With --server-role / --provisioner-role, each role is proven able to do what Sentinel needs, as ' +
+    '--generate-iam --policy-for server|provisioner prints it, on the exact ARNs, in the table\'s region and every ' +
+    '--replica-region: IAM\'s policy simulator weighs its policies, permissions boundary and SCPs; key and table ' +
+    'policies are read and evaluated for it. Verdict per role: ok, denied (exit 10, with the fix) or unknown ' +
+    '(exit 11, with the reason). Nothing is attached or changed.'
   static examples = [
     {
       command: '<%= config.bin %> <%= command.id %> --region eu-west-1',
@@ -35,9 +43,14 @@ export default class InitStatus extends TableCommand {
       command: '<%= config.bin %> <%= command.id %> --region eu-west-1 --json',
       description: 'Gate a CI job on the tables being correct.',
     },
+    {
+      command: '<%= config.bin %> <%= command.id %> --region us-east-1 --replica-region eu-west-1 ' +
+        '--server-role arn:aws:iam::123456789012:role/sentinel-tvm',
+      description: 'Also prove that the Lambda TVM\'s role may do what it needs, in both regions.',
+    },
   ]
   static baseFlags = {
-    ...connectionFlags, ...accountIdFlag, ...checkedSettingsFlags, ...replicaFlags,
+    ...connectionFlags, ...accountIdFlag, ...checkedSettingsFlags, ...replicaFlags, ...roleFlags,
   }
   static flags = tableNameFlags(ALL_TABLES)
   static tables = ALL_TABLES
@@ -52,13 +65,34 @@ export default class InitStatus extends TableCommand {
     const {flags} = await this.parse(InitStatus)
     this.startRun(flags)
     const run = await this.settle(flags, this.chooseTables(flags))
+    // Checked before any call: a bad role ARN never reaches AWS.
+    const roles = rolesOf(flags, run.connection.region)
     const {inspections, target} = await this.readTables(run, {full: true})
     const verdict = statusVerdict(this.facts(run, target), inspections, this.applyCommandId, this.asked())
+    if (roles.length > 0 && this.session) {
+      this.progress.status(`Checking ${roles.length} role${roles.length === 1 ? '' : 's'}`)
+      verdict.result.roles = await checkDeployedRoles({
+        debug: line => this.debugLine(line),
+        inspections,
+        roles,
+        run,
+        services: this.services,
+        session: this.session,
+        target,
+      })
+      this.progress.stop('checked')
+    }
+
     this.out(renderTarget(target))
     for (const table of verdict.result.tables) this.out(renderStatus(table).join('\n'))
     for (const line of renderEndpointGaps(verdict.result.endpointGaps ?? [])) this.out(line)
+    for (const role of verdict.result.roles ?? []) this.out(renderRole(role).join('\n'))
     this.out(`\n${verdict.summary}`)
+    if (verdict.result.roles) this.out(rolesSummary(verdict.result.roles))
+    // The tables first: a role is proven against tables that are as Sentinel needs them.
     if (verdict.failure) throw verdict.failure
+    const rolesError = rolesFailure(verdict.result.roles ?? [], verdict.result, this.jsonEnabled())
+    if (rolesError) throw rolesError
     return verdict.result
   }
 }
