@@ -7,6 +7,7 @@ import type {CreateTableCommandInput} from '@aws-sdk/client-dynamodb'
 
 import {expect} from 'chai'
 
+import type {KeyResolver} from '../../src/aws/kms.js'
 import type {DesiredTable} from '../../src/tables/desired.js'
 
 import {SentinelError} from '../../src/errors.js'
@@ -17,7 +18,7 @@ import {
 import {
   ALL_TABLES, BREAKGLASS_TABLE, keyAttributes, RATE_LIMIT_TABLE, SESSIONS_TABLE, type TableDefinition,
 } from '../../src/tables/definitions.js'
-import {FakeDynamoDb, type FakeOptions} from '../support/fake-dynamodb.js'
+import {FakeDynamoDb, fakeKms, type FakeOptions} from '../support/fake-dynamodb.js'
 
 const FAST = {
   limitRetryMs: 5,
@@ -45,7 +46,7 @@ function desired(
 /** A fake DynamoDB and a provisioner on it, with pauses of milliseconds. */
 function harness(options: FakeOptions = {}, gate?: CreationGate) {
   const fake = new FakeDynamoDb(options)
-  const provisioner = new Provisioner(new EndpointCapabilities(fake), {gate, timing: FAST})
+  const provisioner = new Provisioner(new EndpointCapabilities(fake), {gate, resolveKey: fakeKms(), timing: FAST})
   return {fake, provisioner}
 }
 
@@ -55,7 +56,7 @@ async function provision(provisioner: Provisioner, table: DesiredTable, reporter
 }
 
 /** A KMS that refuses DescribeKey. */
-async function refusingKms(): Promise<string> {
+const refusingKms: KeyResolver = async () => {
   throw new SentinelError('ACCESS_DENIED', 'Access denied: kms:DescribeKey on alias/sentinel.')
 }
 
@@ -97,11 +98,7 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     const fake = new FakeDynamoDb()
     const asked: string[] = []
     // DynamoDB reports the ARN of the key an alias names; KMS DescribeKey says which key that is.
-    const resolveKey = async (keyId: string) => {
-      asked.push(keyId)
-      return `arn:aws:kms:us-east-1:123456789012:key/${keyId}`
-    }
-
+    const resolveKey = fakeKms('Enabled', asked)
     const provisioner = new Provisioner(new EndpointCapabilities(fake), {resolveKey, timing: FAST})
     const {inspection, outcome} = await provision(provisioner, desired(SESSIONS_TABLE, {
       kmsKey: {kind: 'alias', name: 'alias/sentinel'},
