@@ -23,8 +23,10 @@
  *   region); AwsBehaviour.denials is the live list, so a test can change the policy between runs.
  * - state: DescribeTable reports a status AWS can show and an emulator cannot (a table whose KMS
  *   key is inaccessible, an archived table, a replica that is not authorised), and optionally the
- *   KMS key the table is encrypted with.
- * - startKmsStub: a KMS endpoint answering DescribeKey for the keys and aliases it is given.
+ *   KMS key the table is encrypted with (and a change of key under way: SSE UPDATING), and an
+ *   on-demand throughput cap (OnDemandThroughput).
+ * - startKmsStub: a KMS endpoint answering DescribeKey for the keys and aliases it is given, each
+ *   in its key state (Enabled, Disabled, PendingDeletion...).
  *
  * Nothing here starts a timer: windows are checked when a call comes, so closing the proxy leaves
  * nothing behind.
@@ -113,6 +115,12 @@ export interface TableStateOverride {
   kmsKeyArn?: string
   /** Replicas[], e.g. [{RegionName: 'eu-west-1', ReplicaStatus: 'REGION_DISABLED'}]. */
   replicas?: {RegionName: string; ReplicaStatus: string}[]
+  /** SSEDescription.Status with kmsKeyArn, e.g. UPDATING (a change of key under way); default ENABLED. */
+  sseStatus?: string
+  /** sseStatus is shown in this many DescribeTable answers, then ENABLED (default: always). */
+  sseStatusDescribes?: number
+  /** OnDemandThroughput, e.g. {MaxReadRequestUnits: 1, MaxWriteRequestUnits: 1} (a cap AWS enforces). */
+  onDemandThroughput?: {MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number}
 }
 
 /** The account the layer's AccessDenied messages name. */
@@ -305,8 +313,12 @@ function installStates(proxy: RecordingProxy, states: Record<string, TableStateO
         seen.set(table, count)
         const reported = {...answer.body.Table}
         if (state.kmsKeyArn) {
-          reported.SSEDescription = {KMSMasterKeyArn: state.kmsKeyArn, SSEType: 'KMS', Status: 'ENABLED'}
+          const changing = state.sseStatus && count <= (state.sseStatusDescribes ?? Number.POSITIVE_INFINITY)
+          const status = changing ? state.sseStatus : 'ENABLED'
+          reported.SSEDescription = {KMSMasterKeyArn: state.kmsKeyArn, SSEType: 'KMS', Status: status}
         }
+
+        if (state.onDemandThroughput) reported.OnDemandThroughput = state.onDemandThroughput
 
         if (count > (state.afterDescribes ?? 0)) {
           if (state.tableStatus) reported.TableStatus = state.tableStatus
@@ -326,12 +338,19 @@ export interface KmsStub {
   close(): Promise<void>
 }
 
+/** A key as the KMS stub describes it: its ARN, its KeyState (default Enabled), its custom key store. */
+export interface StubKey {
+  arn: string
+  state?: string
+  customKeyStoreId?: string
+}
+
 /**
  * A KMS endpoint (JSON protocol, TrentService) answering DescribeKey: `keys` maps a key ID, key
- * ARN, alias name or alias ARN to the key ARN it names; anything else is NotFoundException, as KMS
- * answers for an alias that does not exist.
+ * ARN, alias name or alias ARN to the key ARN it names (or the key with its state); anything else
+ * is NotFoundException, as KMS answers for an alias that does not exist.
  */
-export async function startKmsStub(keys: Record<string, string>): Promise<KmsStub> {
+export async function startKmsStub(keys: Record<string, string | StubKey>): Promise<KmsStub> {
   const describeKeyCalls: string[] = []
   const server = createHttpServer((request, response) => {
     let text = ''
@@ -349,8 +368,9 @@ export async function startKmsStub(keys: Record<string, string>): Promise<KmsStu
       }
 
       describeKeyCalls.push(body.KeyId ?? '')
-      const arn = keys[body.KeyId ?? '']
-      if (!arn) {
+      const named = keys[body.KeyId ?? '']
+      const key = typeof named === 'string' ? {arn: named} : named
+      if (!key) {
         response.writeHead(400, headers)
         const message = `Alias ${body.KeyId} is not found.`
         response.end(JSON.stringify({__type: 'NotFoundException', message}))
@@ -358,9 +378,15 @@ export async function startKmsStub(keys: Record<string, string>): Promise<KmsStu
       }
 
       response.writeHead(200, headers)
+      const state = key.state ?? 'Enabled'
       response.end(JSON.stringify({
         KeyMetadata: {
-          Arn: arn, Enabled: true, KeyId: arn.split('/').pop(), KeyManager: 'CUSTOMER', KeyState: 'Enabled',
+          Arn: key.arn,
+          ...(key.customKeyStoreId ? {CustomKeyStoreId: key.customKeyStoreId} : {}),
+          Enabled: state === 'Enabled',
+          KeyId: key.arn.split('/').pop(),
+          KeyManager: 'CUSTOMER',
+          KeyState: state,
         },
       }))
     })
