@@ -317,6 +317,43 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     expect(fake.count('tagResource')).to.equal(1)
   })
 
+  it('a tag given with another value: set with one TagResource, the new value waited for in stale reads', async () => {
+    const {fake, provisioner} = harness({staleTagCalls: 3})
+    fake.seed(handMade(BREAKGLASS_TABLE, BREAKGLASS_TABLE.indexes), {
+      pitr: true,
+      tags: {'sentinel:table': 'breakglass', team: 'security'},
+      ttl: {attribute: 'ttl', status: 'ENABLED'},
+    })
+    const seeded = fake.tables.get('sentinel-breakglass')!
+    seeded.description.DeletionProtectionEnabled = true
+    seeded.description.SSEDescription = {SSEType: 'KMS', Status: 'ENABLED'}
+    // Stale only after TagResource: ListTagsOfResource then shows the old value a while.
+    delete seeded.staleTags
+    const {inspection, outcome} = await provision(provisioner, desired(BREAKGLASS_TABLE, {tags: {team: 'platform'}}))
+    expect(inspection.plan.actions.map(action => action.type)).to.deep.equal(['set-tag-values'])
+    expect(outcome.outcome).to.equal('updated')
+    expect(outcome.applied).to.deep.equal(['Set tag team=platform (now team=security)'])
+    expect(fake.count('tagResource')).to.equal(1)
+    expect(fake.tables.get('sentinel-breakglass')!.tags.team).to.equal('platform')
+  })
+
+  it('a key pending deletion: a new table is refused before any write; an Enabled one is described once', async () => {
+    const fake = new FakeDynamoDb()
+    const asked: string[] = []
+    const kmsKey = {arn: 'arn:aws:kms:us-east-1:123456789012:key/k-1', kind: 'key-arn', region: 'us-east-1'} as const
+    const refusing = new Provisioner(new EndpointCapabilities(fake), {
+      resolveKey: fakeKms('PendingDeletion', asked), timing: FAST,
+    })
+    const error = await failure(provision(refusing, desired(SESSIONS_TABLE, {kmsKey})))
+    expect(error.code).to.equal('DRIFT')
+    expect(error.message).to.contain(`KMS key ${kmsKey.arn} (--kms-key) is PendingDeletion`)
+    expect(fake.sent).to.deep.equal([])
+    const resolveKey = fakeKms('Enabled', asked)
+    const enabled = new Provisioner(new EndpointCapabilities(fake), {resolveKey, timing: FAST})
+    expect((await provision(enabled, desired(SESSIONS_TABLE, {kmsKey}))).outcome.outcome).to.equal('created')
+    expect(asked).to.deep.equal([kmsKey.arn, kmsKey.arn])
+  })
+
   it('reads every page of tags: a conflicting sentinel:table tag on page 2 is drift, ' +
     'and nothing is written', async () => {
     const {fake, provisioner} = harness({tagPageSize: 10})
