@@ -1,3 +1,4 @@
+import {SentinelError} from '../errors.js'
 /**
  * The customer-managed key behind --kms-key, from KMS DescribeKey: an alias names a key only in
  * KMS, so comparing a table's key ARN with an alias needs this one read, and a key's state
@@ -6,9 +7,7 @@
  * (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, the profile's services section or endpoint_url), never
  * the DynamoDB endpoint override.
  */
-import type {Connection} from './connection.js'
-
-import {SentinelError} from '../errors.js'
+import {type Connection, serviceConfiguredEndpoint} from './connection.js'
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {
@@ -30,14 +29,6 @@ export type KeyResolver = (keyId: string) => Promise<KeyDescription>
 
 export function kmsKeyResolver(connection: Connection): KeyResolver {
   return async keyId => {
-    const kmsEndpoint = process.env.AWS_ENDPOINT_URL_KMS || undefined
-    // As for STS: an emulator's made-up credentials are never sent to AWS's KMS.
-    if (connection.local || (connection.endpoint && isEmulatorEndpoint(connection.endpoint) && !kmsEndpoint)) {
-      throw new SentinelError('UNSUPPORTED_OPERATION', 'KMS is not called for an emulator endpoint.', {
-        suggestion: 'Set AWS_ENDPOINT_URL_KMS to a KMS endpoint, or leave out --kms-key.',
-      })
-    }
-
     const {DescribeKeyCommand, KMSClient} = await import('@aws-sdk/client-kms')
     const client = new KMSClient({
       credentials: connection.credentials,
@@ -47,7 +38,31 @@ export function kmsKeyResolver(connection: Connection): KeyResolver {
       region: connection.region,
       requestHandler: boundedRequests(KMS_REQUEST_TIMEOUT_MS),
     })
-    const endpoint = kmsEndpoint ?? `kms.${connection.region}.${partitionOf(connection.region).dnsSuffix}`
+    // KMS's endpoint as this client will resolve it: AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, the profile.
+    const configured = await serviceConfiguredEndpoint(client.config)().catch(() => undefined)
+    // As for STS: an emulator's made-up credentials are never sent to AWS's KMS.
+    if (connection.local || (connection.endpoint && isEmulatorEndpoint(connection.endpoint) && !configured)) {
+      client.destroy()
+      throw new SentinelError('UNSUPPORTED_OPERATION', 'KMS is not called for an emulator endpoint.', {
+        suggestion: 'Set AWS_ENDPOINT_URL_KMS to a KMS endpoint, or leave out --kms-key.',
+      })
+    }
+
+    // The host the SDK really called (AWS_ENDPOINT_URL or a profile's services section may send it
+    // elsewhere than AWS_ENDPOINT_URL_KMS or KMS's regional endpoint), so that an error names it.
+    let endpoint = configured ?? `kms.${connection.region}.${partitionOf(connection.region).dnsSuffix}`
+    client.middlewareStack.add(
+      next => async args => {
+        const request = args.request as {hostname?: string; port?: number; protocol?: string}
+        if (request.hostname) {
+          const host = `${request.hostname}${request.port ? `:${request.port}` : ''}`
+          endpoint = request.protocol === 'http:' ? `http://${host}` : host
+        }
+
+        return next(args)
+      },
+      {name: 'sentinelRecordKmsHost', step: 'finalizeRequest'},
+    )
     try {
       const {KeyMetadata} = await client.send(new DescribeKeyCommand({KeyId: keyId}))
       if (!KeyMetadata?.Arn) throw new Error(`KMS DescribeKey gave no ARN for ${keyId}`)

@@ -97,23 +97,23 @@ export function describeFailedState(failed: FailedState): string {
 export const KEY_STATES: Readonly<Record<string, {meaning: string}>> = {
   Creating: {meaning: 'KMS is still making this multi-Region replica key; it cannot be used until it is Enabled'},
   Disabled: {
-    meaning: 'DynamoDB cannot use a disabled key: a table on it becomes unreadable within minutes ' +
+    meaning: 'DynamoDB cannot use a disabled key; a table on it becomes unreadable within minutes ' +
       '(INACCESSIBLE_ENCRYPTION_CREDENTIALS), and is archived after seven days',
   },
   PendingDeletion: {
-    meaning: 'the key is scheduled for deletion: DynamoDB cannot use it now, and once it is deleted every table ' +
+    meaning: 'the key is scheduled for deletion; DynamoDB cannot use it now, and once it is deleted every table ' +
       'on it is unreadable for good',
   },
   PendingImport: {
-    meaning: 'the key has no key material (imported material was never imported, was deleted or expired): ' +
-      'DynamoDB cannot use it',
+    meaning: 'the key has no key material (it was never imported, or was deleted or expired), ' +
+      'so DynamoDB cannot use it',
   },
   PendingReplicaDeletion: {
-    meaning: 'this multi-Region key is scheduled for deletion and waits for its replica keys to go: DynamoDB ' +
+    meaning: 'this multi-Region key is scheduled for deletion and waits for its replica keys to go; DynamoDB ' +
       'cannot use it, and once it is deleted every table on it is unreadable for good',
   },
   Unavailable: {
-    meaning: 'its custom key store is disconnected: DynamoDB cannot use the key until the store is connected again',
+    meaning: 'its custom key store is disconnected, so DynamoDB cannot use it until the store is connected again',
   },
   Updating: {meaning: 'KMS is changing this multi-Region key\'s primary Region; wait until it is Enabled again'},
 }

@@ -5,6 +5,7 @@
  * way, an on-demand throughput cap, and a KMS endpoint that cannot be reached.
  */
 import {expect} from 'chai'
+import {writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 
 import {
@@ -145,21 +146,46 @@ describe('no false green at the edges: key state, tag values, SSE changes, throu
       expect(stub.describeKeyCalls).to.deep.equal([KEY])
     })
 
-    it('KMS unreachable: never converged; the fix names the endpoint and AWS_ENDPOINT_URL_KMS, not IAM', async () => {
-      const {args} = await oneTable('key-net', {kmsKeyArn: KEY})
+    it('KMS unreachable at the endpoint a profile\'s services section names: that endpoint is named', async () => {
+      const {args} = await oneTable('key-prof', {kmsKeyArn: KEY})
       const closed = await closedPort()
-      const run = await runCli([...args, '--kms-key', KEY, '--plan', '--json'], {
-        env: env({AWS_ENDPOINT_URL_KMS: closed}),
-      })
+      const environment = env({AWS_PROFILE: 'lab'})
+      // A named profile brings its own credentials: the SDK then ignores the environment's.
+      const config = [
+        '[profile lab]',
+        'services = edges',
+        'aws_access_key_id = labkey',
+        'aws_secret_access_key = labsecret',
+        '',
+        '[services edges]',
+        'kms =',
+        `  endpoint_url = ${closed}`,
+        '',
+      ]
+      writeFileSync(environment.AWS_CONFIG_FILE!, config.join('\n'))
+      const run = await runCli([...args, '--kms-key', KEY, '--plan', '--json'], {env: environment})
       expect(run.code, output(run)).to.equal(0)
       const [table] = parseJson(run.stdout).result.tables as TableJson[]
-      expect(table.converged).to.equal(false)
       expect(table.drift.map(drift => drift.type)).to.deep.equal(['kms-key-unverified'])
-      expect(table.drift[0].summary).to.contain(`could not be checked: Cannot reach ${closed} (ECONNREFUSED) calling ` +
-        'kms:DescribeKey')
-      expect(table.drift[0].remedy).to.equal(`Check the network to ${closed}, or set AWS_ENDPOINT_URL_KMS to a KMS ` +
-        'endpoint this machine can reach (such as a VPC endpoint for KMS); then rerun.')
+      expect(table.drift[0].summary).to.contain(`Cannot reach ${closed} (ECONNREFUSED)`)
+      expect(table.drift[0].remedy).to.contain(`Check the network to ${closed}`)
     })
+
+    for (const variable of ['AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL']) {
+      it(`KMS unreachable at ${variable}: never converged; the fix names that endpoint, not IAM`, async () => {
+        const {args} = await oneTable('key-net', {kmsKeyArn: KEY})
+        const closed = await closedPort()
+        const run = await runCli([...args, '--kms-key', KEY, '--plan', '--json'], {env: env({[variable]: closed})})
+        expect(run.code, output(run)).to.equal(0)
+        const [table] = parseJson(run.stdout).result.tables as TableJson[]
+        expect(table.converged).to.equal(false)
+        expect(table.drift.map(drift => drift.type)).to.deep.equal(['kms-key-unverified'])
+        expect(table.drift[0].summary).to.contain(`could not be checked: Cannot reach ${closed} (ECONNREFUSED) ` +
+          'calling kms:DescribeKey')
+        expect(table.drift[0].remedy).to.equal(`Check the network to ${closed}, or set AWS_ENDPOINT_URL_KMS to a ` +
+          'KMS endpoint this machine can reach (such as a VPC endpoint for KMS); then rerun.')
+      })
+    }
   })
 
   describe('a tag given is an expectation', () => {

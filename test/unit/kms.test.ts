@@ -67,6 +67,21 @@ describe('KMS DescribeKey for --kms-key (mocked client, issue 22)', () => {
     const local = await failure(kmsKeyResolver({...aws, local: true})(KEY))
     expect(local.code).to.equal('UNSUPPORTED_OPERATION')
   })
+
+  it('an emulator endpoint with AWS_ENDPOINT_URL (as LocalStack is set up): KMS is asked there', async () => {
+    delete process.env.AWS_ENDPOINT_URL_KMS
+    const saved = process.env.AWS_ENDPOINT_URL
+    process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:4566'
+    try {
+      mock.on(DescribeKeyCommand).resolves({KeyMetadata: {Arn: KEY, KeyId: 'k', KeyState: 'Enabled'}})
+      expect(await kmsKeyResolver({...aws, endpoint: 'http://127.0.0.1:4566'})(KEY)).to.deep.equal({
+        arn: KEY, state: 'Enabled',
+      })
+    } finally {
+      if (saved === undefined) delete process.env.AWS_ENDPOINT_URL
+      else process.env.AWS_ENDPOINT_URL = saved
+    }
+  })
 })
 
 describe('DescribeTable: a change of key under way, an on-demand cap (issue 22)', () => {
