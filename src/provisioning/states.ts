@@ -139,14 +139,17 @@ export function keyStateFix(
   }
 
   case 'PendingImport': {
-    return 'Import the key material again (aws kms get-parameters-for-import, then aws kms import-key-material; ' +
-      `see ${kms('describe-key', '--key-id', key.arn)}), then rerun.`
+    const wrapping = ['--wrapping-algorithm', 'RSAES_OAEP_SHA_256', '--wrapping-key-spec', 'RSA_2048']
+    const parameters = kms('get-parameters-for-import', '--key-id', key.arn, ...wrapping)
+    return `Import the key material again: ${parameters} gives a public key and an import token; wrap the ` +
+      'same key material with that public key and import it with aws kms import-key-material; then rerun.'
   }
 
   case 'Unavailable': {
+    // Every key in a custom key store names it; the listing is the fallback should one not.
     const store = key.customKeyStoreId
       ? kms('connect-custom-key-store', '--custom-key-store-id', key.customKeyStoreId)
-      : 'aws kms connect-custom-key-store'
+      : kms('describe-custom-key-stores')
     return `Connect its custom key store again (${store}), then rerun.`
   }
 

@@ -243,7 +243,8 @@ describe('planTable', () => {
       ['Disabled', `aws kms enable-key --key-id ${arn} ${where}`],
       ['PendingDeletion',
         `aws kms cancel-key-deletion --key-id ${arn} ${where} && aws kms enable-key --key-id ${arn} ${where}`],
-      ['PendingImport', 'aws kms import-key-material'],
+      ['PendingImport', `aws kms get-parameters-for-import --key-id ${arn} --wrapping-algorithm RSAES_OAEP_SHA_256 ` +
+        `--wrapping-key-spec RSA_2048 ${where} gives`],
       ['Unavailable', `aws kms connect-custom-key-store --custom-key-store-id cks-1234 ${where}`],
     ]
     for (const [state, fix] of fixes) {
