@@ -929,7 +929,7 @@ export async function keyArnsOf(
 
     default: {
       try {
-        return [region, await resolverFor(region)(key.kind === 'alias' ? key.name : key.arn)]
+        return [region, (await resolverFor(region)(key.kind === 'alias' ? key.name : key.arn)).arn]
       } catch (error) {
         const reason = error instanceof SentinelError ? error : new SentinelError('AWS_ERROR', String(error))
         const named = key.kind === 'alias' ? key.name : key.arn

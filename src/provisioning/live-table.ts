@@ -20,6 +20,14 @@ export interface LiveIndex {
   sortKey?: string
   projectionType?: string
   status?: string
+  /** OnDemandThroughput's caps (read, write request units), when set (AWS reports -1 for none). */
+  onDemandCap?: OnDemandCap
+}
+
+/** An on-demand table's or index's maximum request units, only those set (a positive number). */
+export interface OnDemandCap {
+  maxRead?: number
+  maxWrite?: number
 }
 
 export interface LiveTable {
@@ -36,7 +44,9 @@ export interface LiveTable {
    * aws-owned: DynamoDB's default key; kms: a KMS key (AWS-managed and customer-managed keys look
    * the same in DescribeTable); unreported: an emulator that says nothing about SSE.
    */
-  encryption: {kind: 'aws-owned' | 'kms' | 'unreported'; kmsKeyArn?: string}
+  encryption: {kind: 'aws-owned' | 'kms' | 'unreported'; kmsKeyArn?: string; status?: string}
+  /** The table's OnDemandThroughput caps, when set. */
+  onDemandCap?: OnDemandCap
   deletionProtection: boolean | typeof UNSUPPORTED
   ttl: {attribute?: string; status: string}
   pitr: string
@@ -210,7 +220,7 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
   const kms = sse && (sse.Status === 'ENABLED' || sse.Status === 'ENABLING' || sse.Status === 'UPDATING')
   // AWS omits SSEDescription for the AWS-owned key; the emulators omit it always.
   const encryption: LiveTable['encryption'] = kms
-    ? {kind: 'kms', kmsKeyArn: sse.KMSMasterKeyArn}
+    ? {kind: 'kms', kmsKeyArn: sse.KMSMasterKeyArn, status: sse.Status}
     : {kind: emulator ? 'unreported' : 'aws-owned'}
 
   // Real DynamoDB always says whether deletion protection is on; dynalite says nothing.
@@ -229,18 +239,28 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
       projectionType: gsi.Projection?.ProjectionType,
       sortKey: keyOf(gsi.KeySchema, 'RANGE'),
       status: gsi.IndexStatus,
+      ...onDemandCapOf(gsi.OnDemandThroughput),
     })).sort((a, b) => a.name.localeCompare(b.name)),
     itemCount: table.ItemCount,
     localIndexes: (table.LocalSecondaryIndexes ?? []).map(lsi => lsi.IndexName ?? ''),
     name: table.TableName ?? '',
     partitionKey: keyOf(table.KeySchema, 'HASH'),
     pitr: UNREAD,
+    ...onDemandCapOf(table.OnDemandThroughput),
     ...globalTableState(table),
     sortKey: keyOf(table.KeySchema, 'RANGE'),
     status: table.TableStatus ?? 'ACTIVE',
     tags: UNREAD,
     ttl: {status: 'DISABLED'},
   }
+}
+
+/** OnDemandThroughput as a cap: only a positive maximum limits anything (-1 or absent: no limit). */
+function onDemandCapOf(throughput: undefined | {MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number}) {
+  const read = throughput?.MaxReadRequestUnits ?? 0
+  const write = throughput?.MaxWriteRequestUnits ?? 0
+  if (read <= 0 && write <= 0) return {}
+  return {onDemandCap: {...(read > 0 ? {maxRead: read} : {}), ...(write > 0 ? {maxWrite: write} : {})}}
 }
 
 /** Replicas, consistency and stream: what makes a table global (absent for a table in one region). */
@@ -268,13 +288,25 @@ export function describeBusy(table: TableDescription, indexName?: string): strin
   .filter(gsi => gsi.IndexStatus !== 'ACTIVE')
   .map(gsi => `index ${gsi.IndexName} ${gsi.IndexStatus}${gsi.Backfilling ? ' (backfilling)' : ''}`)
   if (indexName && !indexes.some(gsi => gsi.IndexName === indexName)) busy.push(`index ${indexName} not listed yet`)
+  if (isEncryptionChanging(table)) busy.unshift(`encryption ${table.SSEDescription?.Status}`)
   if (table.TableStatus !== 'ACTIVE') busy.unshift(`table ${table.TableStatus}`)
   return busy.join(', ') || 'ACTIVE'
 }
 
-/** True when the table and every index are ACTIVE (and, if named, the index exists). */
+/** SSE ENABLING or UPDATING: a change of key (or to KMS) is under way; the table is not settled yet. */
+export const ENCRYPTION_CHANGING = new Set(['ENABLING', 'UPDATING'])
+
+function isEncryptionChanging(table: TableDescription): boolean {
+  return ENCRYPTION_CHANGING.has(table.SSEDescription?.Status ?? '')
+}
+
+/**
+ * True when the table and every index are ACTIVE (and, if named, the index exists), and no change of
+ * encryption key is under way.
+ */
 export function isTableActive(table: TableDescription, indexName?: string): boolean {
   const indexes = table.GlobalSecondaryIndexes ?? []
   if (indexName && !indexes.some(gsi => gsi.IndexName === indexName)) return false
-  return table.TableStatus === 'ACTIVE' && indexes.every(gsi => gsi.IndexStatus === 'ACTIVE')
+  return table.TableStatus === 'ACTIVE' && indexes.every(gsi => gsi.IndexStatus === 'ACTIVE') &&
+    !isEncryptionChanging(table)
 }

@@ -12,12 +12,15 @@ import {
 import {
   describeEncryption, type DesiredTable, desiredTags, kmsKeyId,
 } from '../tables/desired.js'
-import {type LiveTable, UNREAD, UNSUPPORTED} from './live-table.js'
-import {FAILED_TABLE_STATES} from './states.js'
+import {
+  ENCRYPTION_CHANGING, type LiveTable, type OnDemandCap, UNREAD, UNSUPPORTED,
+} from './live-table.js'
+import {FAILED_TABLE_STATES, KEY_STATES, keyStateFix} from './states.js'
 
 export type Action =
   | {index: IndexDefinition; summary: string; type: 'add-index'}
   | {summary: string; tags: ReadonlyMap<string, string>; type: 'add-tags'}
+  | {summary: string; tags: ReadonlyMap<string, string>; type: 'set-tag-values'}
   | {summary: string; type: 'create-table'}
   | {summary: string; type: 'enable-deletion-protection'}
   | {summary: string; type: 'enable-pitr'}
@@ -31,8 +34,10 @@ export type DriftType =
   | 'index-keys'
   | 'index-projection'
   | 'key-schema'
+  | 'kms-key-state'
   | 'kms-key-unverified'
   | 'multi-region-strong'
+  | 'on-demand-cap'
   | 'replica-key'
   | 'replica-status'
   | 'stream-view-type'
@@ -89,6 +94,9 @@ export function planTable(desired: DesiredTable, live: LiveTable | undefined): T
       `deletion protection ${desired.deletionProtection ? 'on' : 'off'}, tags ${formatTags(desiredTags(desired))}`
     plan.actions.push({summary, type: 'create-table'}, enableTtl(definition))
     if (desired.pitr) plan.actions.push(enablePitr())
+    // A table is never created on a key KMS is about to delete, or cannot use.
+    const keyState = keyStateDrift(desired)
+    if (keyState) plan.drift.push(keyState)
     return plan
   }
 
@@ -118,6 +126,13 @@ export function planTable(desired: DesiredTable, live: LiveTable | undefined): T
       : `table (${live.status})`
     plan.actions.push({
       summary: `Wait for the ${what} to become ACTIVE (another process is changing it)`,
+      type: 'wait-for-table',
+    })
+  } else if (ENCRYPTION_CHANGING.has(live.encryption.status ?? '')) {
+    // A change of key under way is not converged yet: waited for, then the key is compared.
+    const to = live.encryption.kmsKeyArn ? ` (to ${live.encryption.kmsKeyArn})` : ''
+    plan.actions.push({
+      summary: `Wait for the change of encryption key under way${to} to finish (SSE ${live.encryption.status})`,
       type: 'wait-for-table',
     })
   }
@@ -207,6 +222,7 @@ function planSettings(desired: DesiredTable, live: LiveTable, plan: TablePlan): 
     })
   }
 
+  planOnDemandCaps(desired, live, plan)
   planEncryption(desired, live, plan)
   if (live.multiRegionConsistency === 'STRONG') {
     plan.drift.push({
@@ -279,24 +295,106 @@ function planEncryption(desired: DesiredTable, live: LiveTable, plan: TablePlan)
   }
 
   const {resolvedKmsKey} = desired
-  if (encryption.kind === 'kms' && kmsKeyMatches(kmsKey, encryption.kmsKeyArn, resolvedKmsKey)) return
-  const alias = kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn'
-  // An alias KMS could not resolve: the table's key cannot be compared, so it is never called converged.
-  if (encryption.kind === 'kms' && alias && !(resolvedKmsKey && 'arn' in resolvedKmsKey)) {
-    const why = resolvedKmsKey && 'error' in resolvedKmsKey ? resolvedKmsKey.error : 'KMS was not asked'
-    plan.drift.push({
-      remedy: 'Allow kms:DescribeKey on the key (the provisioner policy from --generate-iam includes it), ' +
-        'or pass --kms-key as the key ARN; then rerun.',
-      summary: `Encrypted with ${encryption.kmsKeyArn}; whether ${kmsKeyId(kmsKey)} names that key ` +
-        `could not be checked: ${why.replace(/\.$/, '')}.`,
-      type: 'kms-key-unverified',
-    })
+  // The key changes under way: compared once it is done (the wait is planned above).
+  if (encryption.kind === 'kms' && ENCRYPTION_CHANGING.has(encryption.status ?? '')) return
+  const keyState = keyStateDrift(desired)
+  if (keyState) plan.drift.push(keyState)
+  const described = resolvedKmsKey && 'arn' in resolvedKmsKey
+  if (encryption.kind === 'kms' && kmsKeyMatches(kmsKey, encryption.kmsKeyArn, resolvedKmsKey)) {
+    // The table is on the key named; whether KMS still lets DynamoDB use it is part of the verdict.
+    if (!described) plan.drift.push(unverifiedKey(desired, kmsKey, encryption.kmsKeyArn, 'state'))
     return
   }
 
-  const resolved = alias && resolvedKmsKey && 'arn' in resolvedKmsKey ? ` (${resolvedKmsKey.arn})` : ''
+  const alias = kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn'
+  // An alias KMS could not resolve: the table's key cannot be compared, so it is never called converged.
+  if (encryption.kind === 'kms' && alias && !described) {
+    plan.drift.push(unverifiedKey(desired, kmsKey, encryption.kmsKeyArn, 'alias'))
+    return
+  }
+
+  const resolved = alias && described ? ` (${resolvedKmsKey.arn})` : ''
   const now = encryption.kind === 'kms' ? `; now ${encryption.kmsKeyArn}` : '; now the AWS-owned key'
   plan.actions.push({summary: `Encrypt with ${describeEncryption(kmsKey)}${resolved}${now}`, type: 'set-encryption'})
+}
+
+/**
+ * The table's key could not be described by KMS: whether an alias names it, or (a key named by ARN
+ * or ID) whether KMS still lets DynamoDB use it. The fix follows the cause: a permission for a
+ * denial, the endpoint for an unreachable KMS.
+ */
+function unverifiedKey(
+  desired: DesiredTable,
+  kmsKey: KmsKeyRef,
+  liveArn: string | undefined,
+  what: 'alias' | 'state',
+): Drift {
+  const failure = desired.resolvedKmsKey && 'error' in desired.resolvedKmsKey ? desired.resolvedKmsKey : undefined
+  const why = (failure?.error ?? 'KMS was not asked').replace(/\.$/, '')
+  const question = what === 'alias'
+    ? `whether ${kmsKeyId(kmsKey)} names that key`
+    : 'whether KMS still lets DynamoDB use that key (its state)'
+  const permission = failure?.code === undefined || failure.code === 'ACCESS_DENIED' || failure.code === 'AWS_ERROR'
+  return {
+    remedy: permission || !failure?.suggestion
+      ? 'Allow kms:DescribeKey on the key (the provisioner policy from --generate-iam includes it), ' +
+        'and check that the key exists in the table\'s region; then rerun.'
+      : failure.suggestion,
+    summary: `Encrypted with ${liveArn}; ${question} could not be checked: ${why}.`,
+    type: 'kms-key-unverified',
+  }
+}
+
+/** The key --kms-key names, in a state that keeps DynamoDB from using it: what it means and the fix. */
+function keyStateDrift(desired: DesiredTable): Drift | undefined {
+  const key = desired.resolvedKmsKey
+  if (!key || !('arn' in key) || key.state === undefined || key.state === 'Enabled') return undefined
+  const known = Object.hasOwn(KEY_STATES, key.state) ? KEY_STATES[key.state] : undefined
+  const where = desired.suggest?.kmsCliArgs ?? ''
+  return {
+    remedy: keyStateFix(key.state, {
+      arn: key.arn, customKeyStoreId: key.customKeyStoreId, where,
+    }),
+    summary: `KMS key ${key.arn} (--kms-key) is ${key.state}: ` +
+      `${known?.meaning ?? 'DynamoDB can use only an Enabled key'}.`,
+    type: 'kms-key-state',
+  }
+}
+
+/**
+ * OnDemandThroughput caps on the table or an index: nobody asked Sentinel for them, and a low cap
+ * throttles the TVM. Reported, not lifted: a cap is a spending limit someone set on purpose, and
+ * lifting it is theirs to decide, as switching billing mode is.
+ */
+function planOnDemandCaps(desired: DesiredTable, live: LiveTable, plan: TablePlan): void {
+  const capped = [
+    ...(live.onDemandCap ? [{cap: live.onDemandCap, name: undefined}] : []),
+    ...live.indexes.filter(gsi => gsi.onDemandCap).map(gsi => ({cap: gsi.onDemandCap!, name: gsi.name})),
+  ]
+  if (capped.length === 0) return
+  const noLimit = 'MaxReadRequestUnits=-1,MaxWriteRequestUnits=-1'
+  const fixes = capped.map(({name}) => awsDynamodb(desired, 'update-table', name === undefined
+    ? ['--table-name', desired.tableName, '--on-demand-throughput', noLimit]
+    : ['--table-name',
+      desired.tableName,
+      '--global-secondary-index-updates',
+      `'Update={IndexName=${name},OnDemandThroughput={${noLimit}}}'`]))
+  const what = capped.map(({cap, name}) => `${name === undefined ? 'the table' : `index ${name}`} ${formatCap(cap)}`)
+  plan.drift.push({
+    remedy: `Remove the cap yourself once you have checked the cost (-1 means no limit): ${fixes.join('; ')}; ` +
+      'then rerun.',
+    summary: `On-demand throughput is capped (${what.join(', ')}); Sentinel's tables are not capped, and requests ` +
+      'over a cap are throttled (the TVM fails them).',
+    type: 'on-demand-cap',
+  })
+}
+
+function formatCap(cap: OnDemandCap): string {
+  const parts = [
+    ...(cap.maxRead === undefined ? [] : [`at most ${cap.maxRead} read request units a second`]),
+    ...(cap.maxWrite === undefined ? [] : [`at most ${cap.maxWrite} write request units a second`]),
+  ]
+  return parts.join(' and ')
 }
 
 /** The table's key is the one named: by key ARN, by key ID, or (an alias) by the ARN KMS resolved it to. */
@@ -319,6 +417,8 @@ function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
   }
 
   const missing = new Map<string, string>()
+  const changed = new Map<string, string>()
+  const was: string[] = []
   for (const [key, value] of desiredTags(desired)) {
     const current = live.tags.get(key)
     if (current === undefined) {
@@ -334,8 +434,16 @@ function planTags(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
         type: 'tag-conflict',
       })
     } else if (current !== value) {
-      plan.notices.push(`Tag ${key} is "${current}", not "${value}"; existing tags are never changed.`)
+      // A tag given is an expectation: another value is drift, set in place (TagResource removes nothing).
+      changed.set(key, value)
+      was.push(`${key}=${current}`)
     }
+  }
+
+  if (changed.size > 0) {
+    plan.actions.push({
+      summary: `Set tag ${formatTags(changed)} (now ${was.join(', ')})`, tags: changed, type: 'set-tag-values',
+    })
   }
 
   // AWS-assigned aws: tags do not count toward the limit.

@@ -170,7 +170,7 @@ export class Provisioner {
   /** Shared by every table of one run (init:all). */
   readonly creationGate: CreationGate
   readonly timing: ProvisionerTiming
-  /** KMS DescribeKey, for an alias in --kms-key; without it an alias cannot be compared. */
+  /** KMS DescribeKey, for --kms-key; without it an alias cannot be compared nor a key's state known. */
   private readonly resolveKey?: KeyResolver
   /** One DescribeKey per key for the whole run (init:all names one key for four tables). */
   private readonly resolvedKeys = new Map<string, Promise<NonNullable<DesiredTable['resolvedKmsKey']>>>()
@@ -199,21 +199,22 @@ export class Provisioner {
   }
 
   /**
-   * An alias names a key only in KMS: when a table is on a KMS key and --kms-key is an alias, the
-   * alias is resolved (DescribeKey) so the plan compares key ARNs. A failure is kept, not thrown:
-   * the plan then refuses to call the table converged.
+   * --kms-key described by KMS (DescribeKey, once per key per run): an alias names a key only in KMS,
+   * so the plan compares key ARNs; and a key's state (Disabled, PendingDeletion...) decides whether
+   * a table on it, or about to be put on it, stays readable. Asked when the table is missing or
+   * reports its encryption (an emulator that says nothing about SSE is not compared). A failure is
+   * kept, not thrown: the plan then refuses to call the table converged.
    */
   async withResolvedKey(desired: DesiredTable, live: LiveTable | undefined): Promise<DesiredTable> {
     const {kmsKey} = desired
-    if (!kmsKey || (kmsKey.kind !== 'alias' && kmsKey.kind !== 'alias-arn')) return desired
-    if (live?.encryption.kind !== 'kms') return desired
+    if (!kmsKey || live?.encryption.kind === 'unreported') return desired
     const resolved = await this.resolveKeyArn(kmsKeyId(kmsKey))
     return resolved ? {...desired, resolvedKmsKey: resolved} : desired
   }
 
   /**
-   * A key ID, alias or ARN as the key ARN KMS (DescribeKey, in this provisioner's region) says it
-   * names; a failure is kept, not thrown. Undefined when there is no KMS to ask.
+   * A key ID, alias or ARN as KMS (DescribeKey, in this provisioner's region, once per key per run)
+   * describes it: its key ARN and state; a failure is kept, not thrown. Undefined with no KMS to ask.
    */
   async resolveKeyArn(keyId: string): Promise<DesiredTable['resolvedKmsKey']> {
     const {resolveKey} = this
@@ -221,8 +222,11 @@ export class Provisioner {
     let resolved = this.resolvedKeys.get(keyId)
     if (!resolved) {
       resolved = resolveKey(keyId).then(
-        arn => ({arn}),
-        (error: Error) => ({error: error.message}),
+        key => key,
+        (error: Error) => ({
+          error: error.message,
+          ...(error instanceof SentinelError ? {code: error.code, suggestion: error.suggestion} : {}),
+        }),
       )
       this.resolvedKeys.set(keyId, resolved)
     }
@@ -401,7 +405,9 @@ class TableApply {
       return
     }
 
-    case 'add-tags': {
+    // TagResource sets a tag's value whether or not the tag is there, and removes nothing.
+    case 'add-tags':
+    case 'set-tag-values': {
       const arn = await this.tableArn()
       const tags: Tag[] = [...action.tags].map(([Key, Value]) => ({Key, Value}))
       const done = await this.optional(
@@ -471,7 +477,7 @@ class TableApply {
 
       const liveTags = live.tags
       if (liveTags === UNREAD || liveTags === UNSUPPORTED) return live
-      const unseen = [...this.writtenTags.keys()].filter(key => !liveTags.has(key))
+      const unseen = [...this.writtenTags].filter(([key, value]) => liveTags.get(key) !== value).map(([key]) => key)
       if (unseen.length === 0) return live
       // An emulator is consistent at once: one that does not list a tag never will (dynalite
       // drops CreateTable's tags), so there is nothing to wait for.
@@ -479,7 +485,7 @@ class TableApply {
         const who = isEmulatorArn(live.arn) ? 'The endpoint' : 'AWS'
         this.notices.push(`${who} does not list tag ${unseen.join(', ')} yet; ` +
           'the write was accepted, so it was not sent again.')
-        return {...live, tags: new Map([...this.writtenTags, ...liveTags])}
+        return {...live, tags: new Map([...liveTags, ...this.writtenTags])}
       }
 
       this.reporter.progress(`Waiting for the new tags on ${this.name} to show`)

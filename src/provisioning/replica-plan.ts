@@ -40,7 +40,9 @@ export interface ReplicaPlan {
 }
 
 /** The settings AWS keeps per replica: set in each replica's region. */
-const PER_REGION_ACTIONS = new Set<Action['type']>(['add-tags', 'enable-deletion-protection', 'enable-pitr'])
+const PER_REGION_ACTIONS = new Set<Action['type']>([
+  'add-tags', 'enable-deletion-protection', 'enable-pitr', 'set-tag-values',
+])
 // A regional read that says the replica's table is being deleted or broken is drift too: the home
 // table's Replicas[] can still say ACTIVE, and the settings behind that state were never checked.
 const PER_REGION_DRIFT = new Set<Drift['type']>(['table-deleting', 'table-status', 'tag-conflict', 'tag-limit'])

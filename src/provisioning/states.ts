@@ -87,3 +87,75 @@ export function describeFailedState(failed: FailedState): string {
   const subject = failed.subject.charAt(0).toUpperCase() + failed.subject.slice(1)
   return `${subject} is ${failed.state}: ${failed.meaning}.`
 }
+
+/**
+ * KMS key states (DescribeKey KeyMetadata.KeyState) other than Enabled, for the key --kms-key names:
+ * DynamoDB can use only an Enabled key, and a table on a key it cannot use becomes
+ * INACCESSIBLE_ENCRYPTION_CREDENTIALS, then is archived after seven days (AWS KMS Developer Guide,
+ * "Key states of AWS KMS keys"; DynamoDB Developer Guide, "Inaccessible KMS key").
+ */
+export const KEY_STATES: Readonly<Record<string, {meaning: string}>> = {
+  Creating: {meaning: 'KMS is still making this multi-Region replica key; it cannot be used until it is Enabled'},
+  Disabled: {
+    meaning: 'DynamoDB cannot use a disabled key; a table on it becomes unreadable within minutes ' +
+      '(INACCESSIBLE_ENCRYPTION_CREDENTIALS), and is archived after seven days',
+  },
+  PendingDeletion: {
+    meaning: 'the key is scheduled for deletion; DynamoDB cannot use it now, and once it is deleted every table ' +
+      'on it is unreadable for good',
+  },
+  PendingImport: {
+    meaning: 'the key has no key material (it was never imported, or was deleted or expired), ' +
+      'so DynamoDB cannot use it',
+  },
+  PendingReplicaDeletion: {
+    meaning: 'this multi-Region key is scheduled for deletion and waits for its replica keys to go; DynamoDB ' +
+      'cannot use it, and once it is deleted every table on it is unreadable for good',
+  },
+  Unavailable: {
+    meaning: 'its custom key store is disconnected, so DynamoDB cannot use it until the store is connected again',
+  },
+  Updating: {meaning: 'KMS is changing this multi-Region key\'s primary Region; wait until it is Enabled again'},
+}
+
+/** The AWS CLI commands that bring a key back to Enabled, copyable as printed; `where` is --region (--profile). */
+export function keyStateFix(
+  state: string,
+  key: {arn: string; customKeyStoreId?: string; where: string},
+): string {
+  const kms = (command: string, ...args: string[]) =>
+    ['aws', 'kms', command, ...args, ...(key.where ? [key.where] : [])].join(' ')
+  const enable = kms('enable-key', '--key-id', key.arn)
+  switch (state) {
+  case 'Disabled': {
+    return `Enable the key (${enable}), then rerun.`
+  }
+
+  case 'PendingDeletion':
+  case 'PendingReplicaDeletion': {
+    // CancelKeyDeletion leaves the key Disabled: it must be enabled too.
+    return `Cancel the deletion and enable the key (${kms('cancel-key-deletion', '--key-id', key.arn)} && ` +
+      `${enable}), then rerun.`
+  }
+
+  case 'PendingImport': {
+    const wrapping = ['--wrapping-algorithm', 'RSAES_OAEP_SHA_256', '--wrapping-key-spec', 'RSA_2048']
+    const parameters = kms('get-parameters-for-import', '--key-id', key.arn, ...wrapping)
+    return `Import the key material again: ${parameters} gives a public key and an import token; wrap the ` +
+      'same key material with that public key and import it with aws kms import-key-material; then rerun.'
+  }
+
+  case 'Unavailable': {
+    // Every key in a custom key store names it; the listing is the fallback should one not.
+    const store = key.customKeyStoreId
+      ? kms('connect-custom-key-store', '--custom-key-store-id', key.customKeyStoreId)
+      : kms('describe-custom-key-stores')
+    return `Connect its custom key store again (${store}), then rerun.`
+  }
+
+  default: {
+    return `Wait until the key is Enabled (${kms('describe-key', '--key-id', key.arn)} shows its KeyState), ` +
+      'then rerun; or pass --kms-key naming an Enabled key.'
+  }
+  }
+}

@@ -181,6 +181,9 @@ function replicaLines(result: TableResult, mode: 'outcome' | 'plan' | 'status'):
   return lines
 }
 
+/** " (UPDATING)" while a change of encryption key is under way; nothing once it is ENABLED. */
+const changing = (status: string | undefined) => (status && status !== 'ENABLED' ? ` (${status})` : '')
+
 export function describeState(live: LiveTable): TableState {
   const text = (value: string) =>
     (value === UNSUPPORTED ? 'not supported by endpoint' : (value === UNREAD ? 'not read' : value))
@@ -190,7 +193,7 @@ export function describeState(live: LiveTable): TableState {
       ? text(UNSUPPORTED)
       : (live.deletionProtection ? 'ENABLED' : 'DISABLED'),
     encryption: live.encryption.kind === 'kms'
-      ? `KMS ${live.encryption.kmsKeyArn ?? ''}`.trim()
+      ? `KMS ${live.encryption.kmsKeyArn ?? ''}${changing(live.encryption.status)}`.trim()
       : (live.encryption.kind === 'unreported' ? 'not reported by endpoint' : 'AWS-owned key'),
     indexes: live.indexes.map(gsi => ({name: gsi.name, status: gsi.status ?? 'UNKNOWN'})),
     itemCount: live.itemCount ?? null,

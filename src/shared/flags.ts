@@ -75,7 +75,7 @@ export const tableSettingsFlags = {
     helpGroup: 'TABLE SETTINGS',
   }),
   tag: Flags.string({
-    description: 'Tag to add, as key=value (repeatable). Tags are added, never removed or changed.',
+    description: 'Tag to set, as key=value (repeatable): added, or its value set if another; never removed.',
     helpGroup: 'TABLE SETTINGS',
     multiple: true,
   }),
@@ -100,7 +100,7 @@ export const checkedSettingsFlags = {
     helpGroup: 'CHECKED AGAINST',
   }),
   tag: Flags.string({
-    description: 'Expect this tag, as key=value (repeatable), besides sentinel:table.',
+    description: 'Expect this tag with this value, as key=value (repeatable), besides sentinel:table.',
     helpGroup: 'CHECKED AGAINST',
     multiple: true,
   }),

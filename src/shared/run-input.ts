@@ -160,17 +160,16 @@ export function withSuggestions(
   {connection, context, flags}: {connection: Connection; context: RunContext; flags: RunFlags},
   creator: string,
 ): DesiredTable[] {
-  const awsCliArgs = [
-    '--region',
-    connection.region,
-    ...(flags['aws-profile'] ? ['--profile', flags['aws-profile']] : []),
-    ...(flags['endpoint-url'] ? ['--endpoint-url', flags['endpoint-url']] : []),
-  ].map(part => shellQuote(part)).join(' ')
+  const kmsArgs = ['--region', connection.region, ...(flags['aws-profile'] ? ['--profile', flags['aws-profile']] : [])]
+  const awsCliArgs = [...kmsArgs, ...(flags['endpoint-url'] ? ['--endpoint-url', flags['endpoint-url']] : [])]
+  .map(part => shellQuote(part)).join(' ')
+  // The AWS CLI takes KMS's own endpoint from AWS_ENDPOINT_URL_KMS; --endpoint-url is DynamoDB's.
+  const kmsCliArgs = kmsArgs.map(part => shellQuote(part)).join(' ')
   return desired.map(table => {
     const renamed = context.tables.map(choice =>
       (choice.tableName === table.tableName ? {...choice, tableName: `${table.tableName}-v2`} : choice))
     const newTableCommand = commandLine({...context, tables: renamed}, creator)
-    return {...table, suggest: {awsCliArgs, newTableCommand}}
+    return {...table, suggest: {awsCliArgs, kmsCliArgs, newTableCommand}}
   })
 }
 

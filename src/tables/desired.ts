@@ -16,10 +16,13 @@ export interface DesiredTable {
   /** A customer-managed key; undefined means the AWS-managed key for DynamoDB. */
   kmsKey?: KmsKeyRef
   /**
-   * An alias in kmsKey, resolved by KMS DescribeKey (set by the provisioning service when a table's
-   * key must be compared): the key's ARN, or why it could not be resolved.
+   * kmsKey as KMS DescribeKey describes it (set by the provisioning service when a table's key must
+   * be compared or used): the key's ARN and state, or why it could not be described (the error's
+   * code and suggestion, so a fix matches the cause).
    */
-  resolvedKmsKey?: {arn: string} | {error: string}
+  resolvedKmsKey?: {arn: string; customKeyStoreId?: string; state?: string} | {
+    code?: string; error: string; suggestion?: string
+  }
   deletionProtection: boolean
   pitr: boolean
   /** User tags; the Sentinel marker tag is added by desiredTags(). */
@@ -28,10 +31,11 @@ export interface DesiredTable {
   replicas?: readonly DesiredReplica[]
   /**
    * Set by the command, so that a drift fix prints commands that can be copied as they are: the AWS
-   * CLI flags reaching the same place (--region, --profile, --endpoint-url; shell-quoted), and this
-   * run again with the table's own name flag naming a new table.
+   * CLI flags reaching the same place (--region, --profile, --endpoint-url; shell-quoted), the same
+   * for `aws kms` (--region, --profile: the DynamoDB endpoint is not KMS's), and this run again
+   * with the table's own name flag naming a new table.
    */
-  suggest?: {awsCliArgs: string; newTableCommand?: string}
+  suggest?: {awsCliArgs: string; kmsCliArgs?: string; newTableCommand?: string}
 }
 
 /** A table a command works on, with where its name came from (a flag, an env var, the default). */

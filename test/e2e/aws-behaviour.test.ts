@@ -583,6 +583,27 @@ describe('the AWS behaviour layer in front of a real emulator', function () {
       expect(later.Replicas).to.deep.equal(replicas)
     })
 
+    it('state: SSE UPDATING for N answers, then ENABLED; an on-demand cap in every answer', async () => {
+      const table = uniqueTable('sse')
+      const kmsKeyArn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+      const onDemandThroughput = {MaxReadRequestUnits: 1, MaxWriteRequestUnits: 1}
+      const aws = await layer({
+        state: {
+          [table]: {
+            kmsKeyArn, onDemandThroughput, sseStatus: 'UPDATING', sseStatusDescribes: 1,
+          },
+        },
+      })
+      const sdk = client(aws.endpoint)
+      await sdk.create(table)
+      const first = (await sdk.describeTable(table)).Table!
+      expect(first.SSEDescription).to.include({KMSMasterKeyArn: kmsKeyArn, Status: 'UPDATING'})
+      expect(first.OnDemandThroughput).to.deep.equal(onDemandThroughput)
+      const later = (await sdk.describeTable(table)).Table!
+      expect(later.SSEDescription?.Status).to.equal('ENABLED')
+      expect(later.OnDemandThroughput).to.deep.equal(onDemandThroughput)
+    })
+
     it('backupsUnavailableAfterCreate: first UpdateContinuousBackups refused, as on AWS, then accepted', async () => {
       const table = uniqueTable('backups')
       const aws = await layer({backupsUnavailableAfterCreate: {calls: 1}})
@@ -631,6 +652,21 @@ describe('the AWS behaviour layer in front of a real emulator', function () {
       expect([await arnIn('us-east-1'), await arnIn('eu-west-1')]).to.deep.equal([home, replica])
       expect(stub.describeKeyRegions).to.deep.equal(['us-east-1', 'eu-west-1'])
       expect(await failure(arnIn('us-west-2'))).to.have.property('name', 'NotFoundException')
+    })
+
+    it('startKmsStub: a key in the state given (PendingDeletion), with its custom key store', async () => {
+      const arn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+      const stub = await startKmsStub({[arn]: {arn, customKeyStoreId: 'cks-1', state: 'PendingDeletion'}})
+      closers.push(() => stub.close())
+      const kms = new KMSClient({
+        credentials: {accessKeyId: 'testkey', secretAccessKey: 'testsecret'}, endpoint: stub.endpoint, maxAttempts: 1,
+        region: 'us-east-1',
+      })
+      closers.push(() => kms.destroy())
+      const {KeyMetadata} = await kms.send(new DescribeKeyCommand({KeyId: arn}))
+      expect(KeyMetadata).to.include({
+        Arn: arn, CustomKeyStoreId: 'cks-1', Enabled: false, KeyState: 'PendingDeletion',
+      })
     })
   })
 

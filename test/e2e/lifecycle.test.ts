@@ -15,6 +15,7 @@ import {mkdtempSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {SESSIONS_TABLE} from '../../src/tables/definitions.js'
+import {startKmsStub} from '../support/aws-behaviour.js'
 import {
   cleanEnv, parseJson, runCli, runInTerminal, scratchDir,
 } from '../support/cli.js'
@@ -385,6 +386,9 @@ describe('--kms-key: a customer-managed key, switched in place', () => {
 
   it('plans and applies the switch with one UpdateTable, never downgrades, and a rerun is unchanged', async () => {
     const proxy = await startProxy((await dynamoLocal()).endpoint)
+    // Both keys Enabled: a key named by ARN is described too (its state is part of the verdict).
+    const kms = await startKmsStub({[keyA]: keyA, [keyB]: keyB})
+    const env = () => cleanEnv({AWS_ENDPOINT_URL_KMS: kms.endpoint, AWS_REGION: 'us-east-1'})
     const table = uniqueTable('kms')
     const base = ['init:sessions', '--endpoint-url', proxy.endpoint, '--table', table]
     expect((await runCli([...base, '--yes', '--kms-key', keyA], {env: env()})).code).to.equal(0)
@@ -422,6 +426,8 @@ describe('--kms-key: a customer-managed key, switched in place', () => {
     const rerun = await runCli([...base, '--kms-key', keyB, '--json'], {env: env()})
     expect(parseJson(rerun.stdout).result.tables[0].outcome).to.equal('unchanged')
     expect(sseUpdates).to.have.length(1)
+    expect(kms.describeKeyCalls).to.include(keyA).and.include(keyB)
+    await kms.close()
     await proxy.close()
   })
 })

@@ -23,9 +23,11 @@
  *   region); AwsBehaviour.denials is the live list, so a test can change the policy between runs.
  * - state: DescribeTable reports a status AWS can show and an emulator cannot (a table whose KMS
  *   key is inaccessible, an archived table, a replica that is not authorised), and optionally the
- *   KMS key the table is encrypted with.
- * - startKmsStub: a KMS endpoint answering DescribeKey for the keys and aliases it is given, and
- *   GetKeyPolicy for the key policies it is given.
+ *   KMS key the table is encrypted with (and a change of key under way: SSE UPDATING), and an
+ *   on-demand throughput cap (OnDemandThroughput).
+ * - startKmsStub: a KMS endpoint answering DescribeKey for the keys and aliases it is given, each
+ *   in its key state (Enabled, Disabled, PendingDeletion...), and GetKeyPolicy for the key policies
+ *   it is given.
  * - resourcePolicies: GetResourcePolicy per table ARN (an ARN names its region: the table's own, or
  *   a replica's), PolicyNotFoundException for a table without one, as DynamoDB answers.
  *
@@ -121,6 +123,12 @@ export interface TableStateOverride {
   kmsKeyArn?: string
   /** Replicas[], e.g. [{RegionName: 'eu-west-1', ReplicaStatus: 'REGION_DISABLED'}]. */
   replicas?: {RegionName: string; ReplicaStatus: string}[]
+  /** SSEDescription.Status with kmsKeyArn, e.g. UPDATING (a change of key under way); default ENABLED. */
+  sseStatus?: string
+  /** sseStatus is shown in this many DescribeTable answers, then ENABLED (default: always). */
+  sseStatusDescribes?: number
+  /** OnDemandThroughput, e.g. {MaxReadRequestUnits: 1, MaxWriteRequestUnits: 1} (a cap AWS enforces). */
+  onDemandThroughput?: {MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number}
 }
 
 /** The account the layer's AccessDenied messages name. */
@@ -329,8 +337,12 @@ function installStates(proxy: RecordingProxy, states: Record<string, TableStateO
         seen.set(table, count)
         const reported = {...answer.body.Table}
         if (state.kmsKeyArn) {
-          reported.SSEDescription = {KMSMasterKeyArn: state.kmsKeyArn, SSEType: 'KMS', Status: 'ENABLED'}
+          const changing = state.sseStatus && count <= (state.sseStatusDescribes ?? Number.POSITIVE_INFINITY)
+          const status = changing ? state.sseStatus : 'ENABLED'
+          reported.SSEDescription = {KMSMasterKeyArn: state.kmsKeyArn, SSEType: 'KMS', Status: status}
         }
+
+        if (state.onDemandThroughput) reported.OnDemandThroughput = state.onDemandThroughput
 
         if (count > (state.afterDescribes ?? 0)) {
           if (state.tableStatus) reported.TableStatus = state.tableStatus
@@ -356,16 +368,23 @@ export interface KmsStub {
   close(): Promise<void>
 }
 
+/** A key as the KMS stub describes it: its ARN, its KeyState (default Enabled), its custom key store. */
+export interface StubKey {
+  arn: string
+  state?: string
+  customKeyStoreId?: string
+}
+
 /**
  * A KMS endpoint (JSON protocol, TrentService) answering DescribeKey: `keys` maps a key ID, key
- * ARN, alias name or alias ARN to the key ARN it names; anything else is NotFoundException, as KMS
- * answers for an alias that does not exist.
+ * ARN, alias name or alias ARN to the key ARN it names (or the key with its state); anything else
+ * is NotFoundException, as KMS answers for an alias that does not exist.
  */
 export async function startKmsStub(
-  keys: Record<string, string>,
+  keys: Record<string, string | StubKey>,
   options: {
     /** Per region (the request's SigV4 scope), keys answered there before `keys`: an alias names a key per region. */
-    inRegion?: Record<string, Record<string, string>>
+    inRegion?: Record<string, Record<string, string | StubKey>>
     /** Key policies by key ARN (JSON text), answered to GetKeyPolicy. */
     keyPolicies?: Map<string, string>
   } = {},
@@ -374,6 +393,41 @@ export async function startKmsStub(
   const describeKeyCalls: string[] = []
   const describeKeyRegions: string[] = []
   const getKeyPolicyCalls: string[] = []
+  const headers = {'content-type': 'application/x-amz-json-1.1'}
+  type Answer = {body: object; status: number}
+  const notFound = (message: string): Answer => ({body: {__type: 'NotFoundException', message}, status: 400})
+  const getKeyPolicy = (body: {KeyId?: string; PolicyName?: string}): Answer => {
+    getKeyPolicyCalls.push(body.KeyId ?? '')
+    const policy = keyPolicies.get(body.KeyId ?? '')
+    return policy && body.PolicyName === 'default'
+      ? {body: {Policy: policy, PolicyName: 'default'}, status: 200}
+      : notFound(`Key '${body.KeyId}' does not exist`)
+  }
+
+  const describeKey = (body: {KeyId?: string}, authorization: string): Answer => {
+    describeKeyCalls.push(body.KeyId ?? '')
+    // Credential=AKID/DATE/REGION/kms/aws4_request
+    const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(authorization)?.[1] ?? ''
+    describeKeyRegions.push(region)
+    const named = inRegion[region]?.[body.KeyId ?? ''] ?? keys[body.KeyId ?? '']
+    const key = typeof named === 'string' ? {arn: named} : named
+    if (!key) return notFound(`Alias ${body.KeyId} is not found.`)
+    const state = key.state ?? 'Enabled'
+    return {
+      body: {
+        KeyMetadata: {
+          Arn: key.arn,
+          ...(key.customKeyStoreId ? {CustomKeyStoreId: key.customKeyStoreId} : {}),
+          Enabled: state === 'Enabled',
+          KeyId: key.arn.split('/').pop(),
+          KeyManager: 'CUSTOMER',
+          KeyState: state,
+        },
+      },
+      status: 200,
+    }
+  }
+
   const server = createHttpServer((request, response) => {
     let text = ''
     request.on('data', (chunk: Buffer) => {
@@ -382,41 +436,13 @@ export async function startKmsStub(
     request.on('end', () => {
       const target = String(request.headers['x-amz-target'] ?? '')
       const body = JSON.parse(text || '{}') as {KeyId?: string; PolicyName?: string}
-      const headers = {'content-type': 'application/x-amz-json-1.1'}
-      if (target === 'TrentService.GetKeyPolicy') {
-        getKeyPolicyCalls.push(body.KeyId ?? '')
-        const policy = keyPolicies.get(body.KeyId ?? '')
-        response.writeHead(policy && body.PolicyName === 'default' ? 200 : 400, headers)
-        response.end(JSON.stringify(policy && body.PolicyName === 'default'
-          ? {Policy: policy, PolicyName: 'default'}
-          : {__type: 'NotFoundException', message: `Key '${body.KeyId}' does not exist`}))
-        return
+      const answers: Record<string, () => Answer> = {
+        'TrentService.DescribeKey': () => describeKey(body, String(request.headers.authorization ?? '')),
+        'TrentService.GetKeyPolicy': () => getKeyPolicy(body),
       }
-
-      if (target !== 'TrentService.DescribeKey') {
-        response.writeHead(400, headers)
-        response.end(JSON.stringify({__type: 'UnknownOperationException', message: target}))
-        return
-      }
-
-      describeKeyCalls.push(body.KeyId ?? '')
-      // Credential=AKID/DATE/REGION/kms/aws4_request
-      const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? ''
-      describeKeyRegions.push(region)
-      const arn = inRegion[region]?.[body.KeyId ?? ''] ?? keys[body.KeyId ?? '']
-      if (!arn) {
-        response.writeHead(400, headers)
-        const message = `Alias ${body.KeyId} is not found.`
-        response.end(JSON.stringify({__type: 'NotFoundException', message}))
-        return
-      }
-
-      response.writeHead(200, headers)
-      response.end(JSON.stringify({
-        KeyMetadata: {
-          Arn: arn, Enabled: true, KeyId: arn.split('/').pop(), KeyManager: 'CUSTOMER', KeyState: 'Enabled',
-        },
-      }))
+      const answer = answers[target]?.() ?? {body: {__type: 'UnknownOperationException', message: target}, status: 400}
+      response.writeHead(answer.status, headers)
+      response.end(JSON.stringify(answer.body))
     })
   })
   await new Promise<void>(resolve => {

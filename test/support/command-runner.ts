@@ -50,6 +50,8 @@ export interface FakeWorld {
   account?: SentinelError | string
   /** KMS: a key ID or alias to the key's ARN; anything else is NotFoundException. */
   keys?: Record<string, string>
+  /** KMS KeyState by key ARN (Enabled unless given). */
+  keyStates?: Record<string, string>
   /** The answer typed at the prompt; a run that asks without one fails the test. */
   answer?: boolean
   /** IAM's simulator for the role check (aws-iam.ts); without it, an IAM call fails the test. */
@@ -127,7 +129,7 @@ function fakeServices(world: FakeWorld, result: CommandResult): RunServices {
     kmsKeyResolver: connection => async keyId => {
       result.keyLookups.push(keyId)
       const arn = world.keys?.[keyId]
-      if (arn) return arn
+      if (arn) return {arn, state: world.keyStates?.[arn] ?? 'Enabled'}
       const endpoint = `kms.${connection.region}.amazonaws.com`
       throw classifyAwsError(awsError('NotFoundException', `Alias ${keyId} is not found.`), {
         action: 'kms:DescribeKey', endpoint, resource: keyId,

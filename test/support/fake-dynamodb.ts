@@ -337,6 +337,17 @@ export function awsError(
   })
 }
 
+/**
+ * An in-memory KMS beside the fake DynamoDB: DescribeKey of a key ID, key ARN or alias gives the ARN
+ * the fake reports for a table on it, in `state` (Enabled unless a test says otherwise).
+ */
+export function fakeKms(state = 'Enabled', asked: string[] = []) {
+  return async (keyId: string) => {
+    asked.push(keyId)
+    return {arn: kmsArn(keyId), state}
+  }
+}
+
 function kmsArn(keyId: string | undefined): string {
   if (keyId?.startsWith('arn:')) return keyId
   return `arn:aws:kms:us-east-1:123456789012:key/${keyId ?? 'aws-managed-dynamodb'}`

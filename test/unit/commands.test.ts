@@ -212,6 +212,42 @@ describe('commands in-process (oclif Config, in-memory DynamoDB, no Java)', () =
     expect(writes(fake)).to.deep.equal([])
   })
 
+  it('init:status --kms-key <key ARN>: green while the key is Enabled, exit 6 once it is PendingDeletion ' +
+    '(issue 22)', async () => {
+    const fake = new FakeDynamoDb()
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+    const world = {keys: {[key]: key}, keyStates: {} as Record<string, string>, port: fake}
+    const args = [...REGION, '--kms-key', key]
+    expect((await runCommand('init:all', [...args, '--yes'], world)).exitCode).to.equal(0)
+    expect((await runCommand('init:status', args, world)).exitCode).to.equal(0)
+    world.keyStates[key] = 'PendingDeletion'
+    fake.calls.length = 0
+    const red = await runCommand('init:status', [...args, '--json'], world)
+    expect(red.exitCode).to.equal(ExitCode.NOT_CONVERGED)
+    type Drifted = {drift: {type: string; remedy: string}[]}
+    const drift = onlyJson(red.stdout).result.tables.map((table: Drifted) => table.drift)
+    for (const [item] of drift) {
+      expect(item.type).to.equal('kms-key-state')
+      expect(item.remedy).to.contain(`aws kms cancel-key-deletion --key-id ${key} --region us-east-1 && `)
+    }
+
+    expect(writes(fake)).to.deep.equal([])
+  })
+
+  it('init:status --tag team=platform on tables tagged team=security: exit 6; apply sets it (issue 22)', async () => {
+    const fake = new FakeDynamoDb()
+    expect((await runCommand('init:all', [...REGION, '--tag', 'team=security', '--yes'], {port: fake})).exitCode)
+    .to.equal(0)
+    const expecting = [...REGION, '--tag', 'team=platform']
+    const red = await runCommand('init:status', expecting, {port: fake})
+    expect(red.exitCode).to.equal(ExitCode.NOT_CONVERGED)
+    expect(red.stdout).to.contain('+ needs: Set tag team=platform (now team=security)')
+    fake.calls.length = 0
+    expect((await runCommand('init:all', [...expecting, '--yes'], {port: fake})).exitCode).to.equal(0)
+    expect(writes(fake)).to.deep.equal(['tagResource', 'tagResource', 'tagResource', 'tagResource'])
+    expect((await runCommand('init:status', expecting, {port: fake})).exitCode).to.equal(0)
+  })
+
   it('Ctrl-C while a table is being created: exit 130, names what is left in AWS, says a rerun continues', async () => {
     const fake = new HeldAfterCreate()
     const running = startCommand('init:ratelimit', [...REGION, '--yes'], {port: fake})

@@ -183,11 +183,15 @@ describe('planTable', () => {
     .to.deep.equal(['tag-conflict'])
   })
 
-  it('an existing tag with another value is mentioned, not changed', () => {
-    const live = converged({tags: {'sentinel:table': 'breakglass', team: 'ops'}})
-    const plan = planTable(desired({tags: {team: 'sec'}}), live)
-    expect(plan.actions).to.be.empty
-    expect(plan.notices.join(',')).to.contain('Tag team is "ops"')
+  it('a tag given with another value live is drift, set in place with TagResource (issue 22)', () => {
+    const live = converged({tags: {'sentinel:table': 'breakglass', team: 'security'}})
+    const plan = planTable(desired({tags: {team: 'platform'}}), live)
+    expect(isConverged(plan)).to.equal(false)
+    expect(types(plan)).to.deep.equal(['set-tag-values'])
+    expect(plan.actions[0].summary).to.equal('Set tag team=platform (now team=security)')
+    const action = plan.actions[0] as {tags: ReadonlyMap<string, string>}
+    expect([...action.tags]).to.deep.equal([['team', 'platform']])
+    expect(plan.notices).to.deep.equal([])
   })
 
   it('what an emulator does not implement is a gap of the endpoint, not an action nor a per-table notice', () => {
@@ -217,11 +221,96 @@ describe('planTable', () => {
     const arn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
     const sameId = '11111111-2222-3333-4444-555555555555'
     const otherId = '99999999-2222-3333-4444-555555555555'
-    expect(isConverged(planTable(desired({kmsKey: {arn, kind: 'key-arn', region: 'us-east-1'}}), converged())))
-    .to.equal(true)
-    expect(isConverged(planTable(desired({kmsKey: {id: sameId, kind: 'key-id'}}), converged()))).to.equal(true)
-    expect(types(planTable(desired({kmsKey: {id: otherId, kind: 'key-id'}}), converged())))
+    const enabled = {arn, state: 'Enabled'}
+    const byArn = desired({kmsKey: {arn, kind: 'key-arn', region: 'us-east-1'}, resolvedKmsKey: enabled})
+    expect(isConverged(planTable(byArn, converged()))).to.equal(true)
+    const byId = desired({kmsKey: {id: sameId, kind: 'key-id'}, resolvedKmsKey: enabled})
+    expect(isConverged(planTable(byId, converged()))).to.equal(true)
+    const other = {arn: arn.replace(sameId, otherId), state: 'Enabled'}
+    expect(types(planTable(desired({kmsKey: {id: otherId, kind: 'key-id'}, resolvedKmsKey: other}), converged())))
     .to.deep.equal(['set-encryption'])
+  })
+
+  describe('the state of the key --kms-key names (KMS DescribeKey KeyState, issue 22)', () => {
+    const arn = 'arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555'
+    const where = '--region us-east-1 --profile prod'
+    const onKey = (state: string, extra: object = {}) => desired({
+      kmsKey: {arn, kind: 'key-arn', region: 'us-east-1'},
+      resolvedKmsKey: {arn, state, ...extra},
+      suggest: {awsCliArgs: `${where} --endpoint-url https://vpce.example.com`, kmsCliArgs: where},
+    })
+    const fixes: [string, string][] = [
+      ['Disabled', `aws kms enable-key --key-id ${arn} ${where}`],
+      ['PendingDeletion',
+        `aws kms cancel-key-deletion --key-id ${arn} ${where} && aws kms enable-key --key-id ${arn} ${where}`],
+      ['PendingImport', `aws kms get-parameters-for-import --key-id ${arn} --wrapping-algorithm RSAES_OAEP_SHA_256 ` +
+        `--wrapping-key-spec RSA_2048 ${where} gives`],
+      ['Unavailable', `aws kms connect-custom-key-store --custom-key-store-id cks-1234 ${where}`],
+    ]
+    for (const [state, fix] of fixes) {
+      it(`a table on a key that is ${state}: drift naming the state, what it means and the command`, () => {
+        const plan = planTable(onKey(state, {customKeyStoreId: 'cks-1234'}), converged())
+        expect(isConverged(plan)).to.equal(false)
+        expect(driftTypes(plan)).to.deep.equal(['kms-key-state'])
+        expect(plan.drift[0].summary).to.contain(`KMS key ${arn} (--kms-key) is ${state}: `)
+        expect(plan.drift[0].remedy).to.contain(fix).and.not.contain('--endpoint-url')
+      })
+    }
+
+    it('a new table, or a switch, onto a key pending deletion is refused before anything is sent', () => {
+      expect(driftTypes(planTable(onKey('PendingDeletion'), undefined))).to.deep.equal(['kms-key-state'])
+      const switching = planTable(onKey('Disabled'), converged({encryption: {kind: 'aws-owned'}}))
+      expect(driftTypes(switching)).to.deep.equal(['kms-key-state'])
+    })
+
+    it('an Enabled key is converged; a key ARN KMS could not describe is not, with a fix for the cause', () => {
+      expect(isConverged(planTable(onKey('Enabled'), converged()))).to.equal(true)
+      const denied = {code: 'ACCESS_DENIED', error: 'Access denied: kms:DescribeKey on the key.'}
+      const unreachable = {
+        code: 'ENDPOINT_UNREACHABLE',
+        error: 'Cannot reach kms.us-east-1.amazonaws.com (ETIMEDOUT) calling kms:DescribeKey.',
+        suggestion: 'Check the network to kms.us-east-1.amazonaws.com, or set AWS_ENDPOINT_URL_KMS to a KMS ' +
+          'endpoint this machine can reach (such as a VPC endpoint for KMS); then rerun.',
+      }
+      const plan = (resolvedKmsKey: DesiredTable['resolvedKmsKey']) =>
+        planTable(desired({kmsKey: {arn, kind: 'key-arn', region: 'us-east-1'}, resolvedKmsKey}), converged())
+      for (const failure of [denied, unreachable, undefined]) {
+        expect(driftTypes(plan(failure)), JSON.stringify(failure)).to.deep.equal(['kms-key-unverified'])
+      }
+
+      expect(plan(denied).drift[0].remedy).to.contain('Allow kms:DescribeKey')
+      expect(plan(unreachable).drift[0].summary).to.contain('its state) could not be checked: Cannot reach kms.')
+      expect(plan(unreachable).drift[0].remedy).to.contain('AWS_ENDPOINT_URL_KMS').and.not.contain('Allow kms:')
+    })
+
+    it('no --kms-key: the AWS-managed key needs no state', () => {
+      expect(isConverged(planTable(desired(), converged()))).to.equal(true)
+    })
+  })
+
+  it('encryption UPDATING (a change of key under way) is not converged: waited for, then compared', () => {
+    const arn = 'arn:aws:kms:us-east-1:123456789012:key/99999999-2222-3333-4444-555555555555'
+    const plan = planTable(desired(), converged({encryption: {kind: 'kms', kmsKeyArn: arn, status: 'UPDATING'}}))
+    expect(isConverged(plan)).to.equal(false)
+    expect(types(plan)).to.deep.equal(['wait-for-table'])
+    expect(plan.actions[0].summary).to.contain(`(to ${arn})`).and.contain('SSE UPDATING')
+  })
+
+  it('an on-demand throughput cap on the table or an index is drift, with the command that lifts it', () => {
+    const where = '--region us-east-1'
+    const live = converged({
+      indexes: converged().indexes.map(gsi => (gsi.name === 'gsi-status' ? {...gsi, onDemandCap: {maxRead: 5}} : gsi)),
+      onDemandCap: {maxRead: 1, maxWrite: 1},
+    })
+    const plan = planTable(desired({suggest: {awsCliArgs: where}}), live)
+    expect(driftTypes(plan)).to.deep.equal(['on-demand-cap'])
+    expect(plan.drift[0].summary).to.contain('the table at most 1 read request units a second and at most 1 write')
+    .and.contain('index gsi-status at most 5 read')
+    expect(plan.drift[0].remedy)
+    .to.contain('aws dynamodb update-table --table-name sentinel-breakglass --on-demand-throughput ' +
+      `MaxReadRequestUnits=-1,MaxWriteRequestUnits=-1 ${where}`)
+    .and.contain("--global-secondary-index-updates 'Update={IndexName=gsi-status,OnDemandThroughput=" +
+      `{MaxReadRequestUnits=-1,MaxWriteRequestUnits=-1}}' ${where}`)
   })
 
   it('an alias: compared by the key ARN KMS resolved it to; unresolved is never converged (issue 16)', () => {

@@ -7,6 +7,7 @@ import type {CreateTableCommandInput} from '@aws-sdk/client-dynamodb'
 
 import {expect} from 'chai'
 
+import type {KeyResolver} from '../../src/aws/kms.js'
 import type {DesiredTable} from '../../src/tables/desired.js'
 
 import {SentinelError} from '../../src/errors.js'
@@ -17,7 +18,7 @@ import {
 import {
   ALL_TABLES, BREAKGLASS_TABLE, keyAttributes, RATE_LIMIT_TABLE, SESSIONS_TABLE, type TableDefinition,
 } from '../../src/tables/definitions.js'
-import {FakeDynamoDb, type FakeOptions} from '../support/fake-dynamodb.js'
+import {FakeDynamoDb, fakeKms, type FakeOptions} from '../support/fake-dynamodb.js'
 
 const FAST = {
   limitRetryMs: 5,
@@ -45,7 +46,7 @@ function desired(
 /** A fake DynamoDB and a provisioner on it, with pauses of milliseconds. */
 function harness(options: FakeOptions = {}, gate?: CreationGate) {
   const fake = new FakeDynamoDb(options)
-  const provisioner = new Provisioner(new EndpointCapabilities(fake), {gate, timing: FAST})
+  const provisioner = new Provisioner(new EndpointCapabilities(fake), {gate, resolveKey: fakeKms(), timing: FAST})
   return {fake, provisioner}
 }
 
@@ -55,7 +56,7 @@ async function provision(provisioner: Provisioner, table: DesiredTable, reporter
 }
 
 /** A KMS that refuses DescribeKey. */
-async function refusingKms(): Promise<string> {
+const refusingKms: KeyResolver = async () => {
   throw new SentinelError('ACCESS_DENIED', 'Access denied: kms:DescribeKey on alias/sentinel.')
 }
 
@@ -97,11 +98,7 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     const fake = new FakeDynamoDb()
     const asked: string[] = []
     // DynamoDB reports the ARN of the key an alias names; KMS DescribeKey says which key that is.
-    const resolveKey = async (keyId: string) => {
-      asked.push(keyId)
-      return `arn:aws:kms:us-east-1:123456789012:key/${keyId}`
-    }
-
+    const resolveKey = fakeKms('Enabled', asked)
     const provisioner = new Provisioner(new EndpointCapabilities(fake), {resolveKey, timing: FAST})
     const {inspection, outcome} = await provision(provisioner, desired(SESSIONS_TABLE, {
       kmsKey: {kind: 'alias', name: 'alias/sentinel'},
@@ -318,6 +315,43 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     const {outcome} = await provision(provisioner, desired(BREAKGLASS_TABLE, {tags: {team: 'sec'}}))
     expect(outcome.outcome).to.equal('updated')
     expect(fake.count('tagResource')).to.equal(1)
+  })
+
+  it('a tag given with another value: set with one TagResource, the new value waited for in stale reads', async () => {
+    const {fake, provisioner} = harness({staleTagCalls: 3})
+    fake.seed(handMade(BREAKGLASS_TABLE, BREAKGLASS_TABLE.indexes), {
+      pitr: true,
+      tags: {'sentinel:table': 'breakglass', team: 'security'},
+      ttl: {attribute: 'ttl', status: 'ENABLED'},
+    })
+    const seeded = fake.tables.get('sentinel-breakglass')!
+    seeded.description.DeletionProtectionEnabled = true
+    seeded.description.SSEDescription = {SSEType: 'KMS', Status: 'ENABLED'}
+    // Stale only after TagResource: ListTagsOfResource then shows the old value a while.
+    delete seeded.staleTags
+    const {inspection, outcome} = await provision(provisioner, desired(BREAKGLASS_TABLE, {tags: {team: 'platform'}}))
+    expect(inspection.plan.actions.map(action => action.type)).to.deep.equal(['set-tag-values'])
+    expect(outcome.outcome).to.equal('updated')
+    expect(outcome.applied).to.deep.equal(['Set tag team=platform (now team=security)'])
+    expect(fake.count('tagResource')).to.equal(1)
+    expect(fake.tables.get('sentinel-breakglass')!.tags.team).to.equal('platform')
+  })
+
+  it('a key pending deletion: a new table is refused before any write; an Enabled one is described once', async () => {
+    const fake = new FakeDynamoDb()
+    const asked: string[] = []
+    const kmsKey = {arn: 'arn:aws:kms:us-east-1:123456789012:key/k-1', kind: 'key-arn', region: 'us-east-1'} as const
+    const refusing = new Provisioner(new EndpointCapabilities(fake), {
+      resolveKey: fakeKms('PendingDeletion', asked), timing: FAST,
+    })
+    const error = await failure(provision(refusing, desired(SESSIONS_TABLE, {kmsKey})))
+    expect(error.code).to.equal('DRIFT')
+    expect(error.message).to.contain(`KMS key ${kmsKey.arn} (--kms-key) is PendingDeletion`)
+    expect(fake.sent).to.deep.equal([])
+    const resolveKey = fakeKms('Enabled', asked)
+    const enabled = new Provisioner(new EndpointCapabilities(fake), {resolveKey, timing: FAST})
+    expect((await provision(enabled, desired(SESSIONS_TABLE, {kmsKey}))).outcome.outcome).to.equal('created')
+    expect(asked).to.deep.equal([kmsKey.arn, kmsKey.arn])
   })
 
   it('reads every page of tags: a conflicting sentinel:table tag on page 2 is drift, ' +

@@ -13,7 +13,7 @@ import {createTableInput, Provisioner} from '../../src/provisioning/provisioner.
 import {ALL_TABLES, SENTINEL_TAG_KEY} from '../../src/tables/definitions.js'
 import {type DesiredTable, desiredTables, type TableSettingsInput} from '../../src/tables/desired.js'
 import {tableSpec} from '../../src/tables/table-spec.js'
-import {FakeDynamoDb} from '../support/fake-dynamodb.js'
+import {FakeDynamoDb, fakeKms} from '../support/fake-dynamodb.js'
 import {parseCloudFormation, parseTerraform, terraformString} from '../support/iac.js'
 
 type Json = any
@@ -73,7 +73,9 @@ function desired(settings: Partial<TableSettingsInput>): DesiredTable[] {
 /** What the provisioning service sends for a new table: CreateTable, then UpdateTimeToLive and PITR. */
 async function fromProvisioning(table: DesiredTable): Promise<Omit<Settings, 'replicas'>> {
   const fake = new FakeDynamoDb()
-  const provisioner = new Provisioner(new EndpointCapabilities(fake), {timing: {pollMs: 1, rereadMs: 1}})
+  const provisioner = new Provisioner(new EndpointCapabilities(fake), {
+    resolveKey: fakeKms(), timing: {pollMs: 1, rereadMs: 1},
+  })
   // Replicas are added after the table (global-table.ts); the table in its own region is what is created.
   // An alias comes resolved (as KMS would, to the ARN the in-memory DynamoDB reports), so the check
   // after CreateTable can compare the key: resolving it is not what this test is about.

@@ -72,6 +72,18 @@ describe('waiting (issue 16)', () => {
     expect(Math.max(...fake.sleeps)).to.be.at.most(MAX_POLL_INTERVAL_MS)
   })
 
+  it('an ACTIVE table whose encryption key is changing (SSE UPDATING) is waited for until SSE is ENABLED', async () => {
+    const key = 'arn:aws:kms:us-east-1:123456789012:key/k'
+    const updating = table('ACTIVE', {SSEDescription: {KMSMasterKeyArn: key, Status: 'UPDATING'}})
+    const enabled = table('ACTIVE', {SSEDescription: {...updating.SSEDescription, Status: 'ENABLED'}})
+    const fake = scripted([updating, updating, enabled])
+    const done = await waitForActive(fake.port, {
+      deadline: fake.now() + 600_000, now: fake.now, sleep: fake.sleep, tableName: 't-1',
+    })
+    expect(done.SSEDescription?.Status).to.equal('ENABLED')
+    expect(fake.calls).to.equal(3)
+  })
+
   for (const state of Object.keys(FAILED_TABLE_STATES)) {
     it(`a table ${state} fails at once with its meaning and what to do`, async () => {
       const fake = scripted([table('UPDATING'), table(state)])
