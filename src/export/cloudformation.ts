@@ -10,6 +10,7 @@ import type {DesiredTable} from '../tables/desired.js'
 
 import {type ReplicaSpec, type TableSpec, tableSpec} from '../tables/table-spec.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
+import {adoptedSpec} from './adopt.js'
 import {
   type ExistingTables,
   exportNames,
@@ -62,7 +63,7 @@ export function renderCloudFormation(
       MaxLength: TABLE_NAME_RULE.maxLength,
       MinLength: TABLE_NAME_RULE.minLength,
     }
-    const description = tableSpec(table)
+    const description = adoptedSpec(tableSpec(table), options.existing?.get(table.tableName)?.live)
     const global = description.replicas.length > 0
     resources[names.cfnResource] = {
       Type: global ? 'AWS::DynamoDB::GlobalTable' : 'AWS::DynamoDB::Table',
@@ -138,6 +139,8 @@ function tableProperties(description: TableSpec, nameParameter: string): Record<
       SSEType: 'KMS',
       ...(encryption.kind === 'customer-managed' ? {KMSMasterKeyId: encryption.kmsMasterKeyId} : {}),
     },
+    // A stream someone turned on, on a table in one region that --import-existing adopts.
+    ...(description.stream ? {StreamSpecification: {StreamViewType: description.stream.viewType}} : {}),
     Tags: description.tags,
     TimeToLiveSpecification: timeToLive(description),
   }

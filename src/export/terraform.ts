@@ -10,6 +10,7 @@ import {
   type Encryption, keyAttribute, type ReplicaSpec, type TableSpec, tableSpec, type TagSpec,
 } from '../tables/table-spec.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
+import {adoptedSpec} from './adopt.js'
 import {
   attribute, block, call, type HclBlock, type HclBodyItem, reference, renderHcl,
 } from './hcl.js'
@@ -57,7 +58,7 @@ export function renderTerraform(
   tables: readonly DesiredTable[],
   options: {existing?: ExistingTables; statusCommand?: string} = {},
 ): string {
-  const specs = tables.map(table => tableSpec(table))
+  const specs = tables.map(table => adoptedSpec(tableSpec(table), options.existing?.get(table.tableName)?.live))
   const kmsLookups = kmsKeyLookups(specs)
   const regions = replicaRegions(specs)
   const replicaLookups = replicaKeyLookups(specs)
@@ -238,7 +239,8 @@ function tableResource(
       attribute('billing_mode', description.billingMode),
       attribute('hash_key', keyAttribute(description.keySchema, 'HASH')!),
       attribute('deletion_protection_enabled', description.deletionProtection),
-      // A global table's stream, as AWS turns it on with the first replica: declared, so no perpetual diff.
+      // A global table's stream, as AWS turns it on with the first replica, or one an adopted table has:
+      // declared, so no perpetual diff and nothing turned off.
       ...(description.stream
         ? [attribute('stream_enabled', true), attribute('stream_view_type', description.stream.viewType)]
         : []),
@@ -255,8 +257,11 @@ function tableResource(
           [
             attribute('name', gsi.IndexName),
             attribute('hash_key', keyAttribute(gsi.KeySchema, 'HASH')!),
-            attribute('range_key', keyAttribute(gsi.KeySchema, 'RANGE')!),
+            rangeKey(gsi.KeySchema),
             attribute('projection_type', gsi.Projection.ProjectionType),
+            gsi.Projection.NonKeyAttributes
+              ? attribute('non_key_attributes', gsi.Projection.NonKeyAttributes)
+              : undefined,
           ],
         )),
       block('ttl', [], [attribute('attribute_name', description.ttlAttribute), attribute('enabled', true)]),
@@ -271,6 +276,12 @@ function tableResource(
       ]),
     ],
   )
+}
+
+/** An index someone added to an adopted table may have no sort key. */
+function rangeKey(schema: TableSpec['keySchema']) {
+  const name = keyAttribute(schema, 'RANGE')
+  return name === undefined ? undefined : attribute('range_key', name)
 }
 
 function tagMap(tags: readonly TagSpec[]): Record<string, string> {

@@ -19,6 +19,8 @@ export interface LiveIndex {
   partitionKey?: string
   sortKey?: string
   projectionType?: string
+  /** With projection INCLUDE: the attributes projected besides the keys. */
+  nonKeyAttributes?: string[]
   status?: string
 }
 
@@ -227,6 +229,7 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
       name: gsi.IndexName ?? '',
       partitionKey: keyOf(gsi.KeySchema, 'HASH'),
       projectionType: gsi.Projection?.ProjectionType,
+      ...(gsi.Projection?.NonKeyAttributes ? {nonKeyAttributes: gsi.Projection.NonKeyAttributes} : {}),
       sortKey: keyOf(gsi.KeySchema, 'RANGE'),
       status: gsi.IndexStatus,
     })).sort((a, b) => a.name.localeCompare(b.name)),

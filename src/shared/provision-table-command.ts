@@ -21,7 +21,7 @@ import {
 } from '../export/index.js'
 import {buildPolicy, policyNaming} from '../iam/policy.js'
 import {GlobalTables, hasPendingWork} from '../provisioning/global-table.js'
-import {describeTable} from '../provisioning/live-table.js'
+import {EndpointCapabilities, failureAtDeadline, readLiveTable} from '../provisioning/live-table.js'
 import {commandLine, commandWords} from '../report/next-steps.js'
 import {
   makeTarget, type Outcome, renderEndpointGaps, renderOutcome, renderPlan, renderTarget, type RunResult, tableResult,
@@ -201,11 +201,16 @@ export abstract class ProvisionTableCommand extends TableCommand {
     return this.printExport(format, desiredTables(choices, settingsOf(flags), checked), new Map())
   }
 
-  /** --export --import-existing: one read per table, then the export adopts those that exist. */
+  /** --export --import-existing: the tables read as the plan reads them, then the export adopts those that exist. */
   private async exportWithImports(format: ExportFormat, run: Run): Promise<RunResult> {
     const session = await this.connect(run)
     this.progress.status(`Reading ${run.desired.map(table => table.tableName).join(', ')}`)
-    const live = await Promise.all(run.desired.map(table => describeTable(session.port, table.tableName)))
+    // As the plan reads them (tags and TTL too): the export carries what the plan leaves alone.
+    const capabilities = new EndpointCapabilities(session.port)
+    const live = await Promise.all(run.desired.map(table =>
+      readLiveTable(capabilities, table.tableName, {pitr: false, tags: true}).catch(error => {
+        throw failureAtDeadline(error)
+      })))
     this.progress.stop('read')
     const existing = existingTables(run.desired, live, run.connection.region)
     return this.printExport(format, run.desired, existing)
