@@ -36,7 +36,10 @@ export function adoptedSpec(spec: TableSpec, live: LiveFacts | undefined): Table
   return {
     ...spec,
     attributeDefinitions,
-    indexes: [...spec.indexes, ...extraIndexes.map(gsi => indexOf(gsi))],
+    indexes: [
+      ...spec.indexes.map(own => withThroughput(own, live.indexes.find(gsi => gsi.name === own.IndexName))),
+      ...extraIndexes.map(gsi => withThroughput(indexOf(gsi), gsi)),
+    ],
     ...(spec.stream ?? liveStream ? {stream: spec.stream ?? liveStream} : {}),
     tags: adoptedTags(spec, live),
   }
@@ -197,6 +200,23 @@ function indexOf(gsi: LiveFacts['indexes'][number]): IndexSpec {
     Projection: {
       ...(gsi.nonKeyAttributes?.length ? {NonKeyAttributes: [...gsi.nonKeyAttributes]} : {}),
       ProjectionType: projectionType,
+    },
+  }
+}
+
+/**
+ * The index with the maximum on-demand throughput DynamoDB reports for it, as reported: Terraform
+ * compares each index as a whole, so one the template leaves it out of would be planned as removed
+ * and added again.
+ */
+function withThroughput(index: IndexSpec, live: LiveFacts['indexes'][number] | undefined): IndexSpec {
+  const throughput = live?.onDemandThroughput
+  if (!throughput) return index
+  return {
+    ...index,
+    OnDemandThroughput: {
+      ...(throughput.maxReadRequestUnits === undefined ? {} : {MaxReadRequestUnits: throughput.maxReadRequestUnits}),
+      ...(throughput.maxWriteRequestUnits === undefined ? {} : {MaxWriteRequestUnits: throughput.maxWriteRequestUnits}),
     },
   }
 }

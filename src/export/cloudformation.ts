@@ -8,7 +8,9 @@ import {createRequire} from 'node:module'
 
 import type {DesiredTable} from '../tables/desired.js'
 
-import {type ReplicaSpec, type TableSpec, tableSpec} from '../tables/table-spec.js'
+import {
+  type IndexSpec, type ReplicaSpec, type TableSpec, tableSpec,
+} from '../tables/table-spec.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {adoptedSpec} from './adopt.js'
 import {
@@ -119,8 +121,19 @@ function keysAndIndexes(description: TableSpec, nameParameter: string): Record<s
     BillingMode: description.billingMode,
     KeySchema: description.keySchema,
     TableName: intrinsic('!Ref', nameParameter),
-    ...(description.indexes.length > 0 ? {GlobalSecondaryIndexes: description.indexes} : {}),
+    ...(description.indexes.length > 0 ? {GlobalSecondaryIndexes: description.indexes.map(gsi => cfnIndex(gsi))} : {}),
   }
+}
+
+/**
+ * An index as CloudFormation takes it: a maximum on-demand throughput of -1 (none, as DynamoDB
+ * reports it) is left out, since CloudFormation's minimum is 1 and it compares templates, not the
+ * live table.
+ */
+function cfnIndex(gsi: IndexSpec): IndexSpec {
+  const {OnDemandThroughput: throughput, ...index} = gsi
+  const limits = Object.fromEntries(Object.entries(throughput ?? {}).filter(([, value]) => value >= 1))
+  return Object.keys(limits).length > 0 ? {...index, OnDemandThroughput: limits} : index
 }
 
 function timeToLive(description: TableSpec) {

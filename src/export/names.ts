@@ -31,6 +31,7 @@ export interface LiveFacts {
     sortKey?: string
     projectionType?: string
     nonKeyAttributes?: readonly string[]
+    onDemandThroughput?: {maxReadRequestUnits?: number; maxWriteRequestUnits?: number}
   }[]
   localIndexes: readonly string[]
   billingMode: string

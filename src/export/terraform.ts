@@ -7,7 +7,7 @@
 import type {DesiredTable} from '../tables/desired.js'
 
 import {
-  type Encryption, keyAttribute, type ReplicaSpec, type TableSpec, tableSpec, type TagSpec,
+  type Encryption, type IndexSpec, keyAttribute, type ReplicaSpec, type TableSpec, tableSpec, type TagSpec,
 } from '../tables/table-spec.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {adoptedSpec} from './adopt.js'
@@ -34,6 +34,14 @@ export const AWS_PROVIDER_VERSION = '>= 5.0, < 7.0'
  * is checked with `terraform validate` against 5.100.0 (the provider this machine image mirrors).
  */
 export const AWS_PROVIDER_VERSION_REPLICAS = '>= 5.100.0, < 7.0'
+
+/**
+ * Replicas, or an adopted index's on_demand_throughput (an argument of later 5.x providers), need the
+ * provider the export is checked against with `terraform validate` and `terraform plan` (5.100.0).
+ */
+function needsNewerProvider(specs: readonly TableSpec[], regions: readonly string[]): boolean {
+  return regions.length > 0 || specs.some(spec => spec.indexes.some(gsi => gsi.OnDemandThroughput))
+}
 
 /** "eu-west-1" -> "eu_west_1": a provider alias, and a part of resource names. */
 function regionName(region: string): string {
@@ -92,7 +100,7 @@ export function renderTerraform(
         attribute('required_version', TERRAFORM_REQUIRED_VERSION),
         block('required_providers', [], [attribute('aws', {
           source: 'hashicorp/aws',
-          version: regions.length > 0 ? AWS_PROVIDER_VERSION_REPLICAS : AWS_PROVIDER_VERSION,
+          version: needsNewerProvider(specs, regions) ? AWS_PROVIDER_VERSION_REPLICAS : AWS_PROVIDER_VERSION,
         })]),
       ],
     ),
@@ -262,6 +270,7 @@ function tableResource(
             gsi.Projection.NonKeyAttributes
               ? attribute('non_key_attributes', gsi.Projection.NonKeyAttributes)
               : undefined,
+            onDemandThroughput(gsi.OnDemandThroughput),
           ],
         )),
       block('ttl', [], [attribute('attribute_name', description.ttlAttribute), attribute('enabled', true)]),
@@ -276,6 +285,19 @@ function tableResource(
       ]),
     ],
   )
+}
+
+/** An adopted index's maximum on-demand throughput, as live (-1: none); provider >= 5.100.0 (see above). */
+function onDemandThroughput(throughput: IndexSpec['OnDemandThroughput']) {
+  if (!throughput) return
+  return block('on_demand_throughput', [], [
+    throughput.MaxReadRequestUnits === undefined
+      ? undefined
+      : attribute('max_read_request_units', throughput.MaxReadRequestUnits),
+    throughput.MaxWriteRequestUnits === undefined
+      ? undefined
+      : attribute('max_write_request_units', throughput.MaxWriteRequestUnits),
+  ])
 }
 
 /** An index someone added to an adopted table may have no sort key. */

@@ -21,6 +21,8 @@ export interface LiveIndex {
   projectionType?: string
   /** With projection INCLUDE: the attributes projected besides the keys. */
   nonKeyAttributes?: string[]
+  /** An on-demand index's maximum throughput, as DescribeTable reports it (-1: no maximum). */
+  onDemandThroughput?: {maxReadRequestUnits?: number; maxWriteRequestUnits?: number}
   status?: string
 }
 
@@ -230,6 +232,14 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
       partitionKey: keyOf(gsi.KeySchema, 'HASH'),
       projectionType: gsi.Projection?.ProjectionType,
       ...(gsi.Projection?.NonKeyAttributes ? {nonKeyAttributes: gsi.Projection.NonKeyAttributes} : {}),
+      ...(gsi.OnDemandThroughput
+        ? {
+          onDemandThroughput: {
+            maxReadRequestUnits: gsi.OnDemandThroughput.MaxReadRequestUnits,
+            maxWriteRequestUnits: gsi.OnDemandThroughput.MaxWriteRequestUnits,
+          },
+        }
+        : {}),
       sortKey: keyOf(gsi.KeySchema, 'RANGE'),
       status: gsi.IndexStatus,
     })).sort((a, b) => a.name.localeCompare(b.name)),

@@ -34,6 +34,8 @@ export interface IndexSpec {
   IndexName: string
   KeySchema: KeyElement[]
   Projection: {NonKeyAttributes?: string[]; ProjectionType: 'ALL' | 'INCLUDE' | 'KEYS_ONLY'}
+  /** An adopted table's index's maximum on-demand throughput, as DescribeTable reports it (-1: none). */
+  OnDemandThroughput?: {MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number}
 }
 
 /** A tag as DynamoDB's Tags and CloudFormation's Tags take it. */

@@ -64,7 +64,12 @@ function handChanged(desired: readonly DesiredTable[]) {
         name: 'by-region', nonKeyAttributes: ['requester', 'status'], partitionKey: 'region', projectionType: 'INCLUDE',
       },
       {
-        name: 'by-region-amount', partitionKey: 'region', projectionType: 'KEYS_ONLY', sortKey: 'amount',
+        name: 'by-region-amount',
+        // As DynamoDB may report an index of an on-demand table: -1 is no maximum.
+        onDemandThroughput: {maxReadRequestUnits: -1, maxWriteRequestUnits: 100},
+        partitionKey: 'region',
+        projectionType: 'KEYS_ONLY',
+        sortKey: 'amount',
       },
     ],
     stream: {viewType: 'NEW_IMAGE'},
@@ -102,6 +107,8 @@ describe('export --import-existing: what the plan leaves alone is carried (issue
       {
         IndexName: 'by-region-amount',
         KeySchema: [{AttributeName: 'region', KeyType: 'HASH'}, {AttributeName: 'amount', KeyType: 'RANGE'}],
+        // CloudFormation's minimum is 1: -1 (no maximum) is left out, a maximum is kept.
+        OnDemandThroughput: {MaxWriteRequestUnits: 100},
         Projection: {ProjectionType: 'KEYS_ONLY'},
       },
     ])
@@ -129,15 +136,30 @@ describe('export --import-existing: what the plan leaves alone is carried (issue
         hash_key: 'region', name: 'by-region', non_key_attributes: ['requester', 'status'], projection_type: 'INCLUDE',
       },
       {
-        hash_key: 'region', name: 'by-region-amount', projection_type: 'KEYS_ONLY', range_key: 'amount',
+        hash_key: 'region',
+        name: 'by-region-amount',
+        on_demand_throughput: [{max_read_request_units: -1, max_write_request_units: 100}],
+        projection_type: 'KEYS_ONLY',
+        range_key: 'amount',
       },
     ])
+    // on_demand_throughput came with later 5.x providers: the constraint admits those the export is planned with.
+    expect(config.terraform[0].required_providers[0].aws.version).to.equal('>= 5.100.0, < 7.0')
     /* eslint-enable camelcase */
     expect(approval.attribute).to.deep.include.members([{name: 'region', type: 'S'}, {name: 'amount', type: 'N'}])
     expect(approval.attribute).to.have.length(7)
     expect(config.resource.aws_dynamodb_table.session[0]).not.to.have.property('stream_enabled')
+    expect(terraformProblems(config, providerSchemas()['6.47.0'], ALLOWED_DEPRECATIONS)).to.deep.equal([])
+    // Without it, every provider the usual constraint admits takes the adopted indexes.
+    const noThroughput = handChanged(desired)
+    for (const table of noThroughput.values()) {
+      table.live = {...table.live, indexes: table.live.indexes.map(({onDemandThroughput: _dropped, ...gsi}) => gsi)}
+    }
+
+    const older = await parseTerraform(renderExport('terraform', desired, {existing: noThroughput}))
+    expect(older.terraform[0].required_providers[0].aws.version).to.equal('>= 5.0, < 7.0')
     for (const [version, schema] of Object.entries(providerSchemas())) {
-      expect(terraformProblems(config, schema, ALLOWED_DEPRECATIONS), version).to.deep.equal([])
+      expect(terraformProblems(older, schema, ALLOWED_DEPRECATIONS), version).to.deep.equal([])
     }
 
     // A table as sentinel made it comes out as when nothing was read of it.
