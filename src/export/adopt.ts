@@ -47,12 +47,13 @@ export function adoptedSpec(spec: TableSpec, live: LiveFacts | undefined): Table
 
 /**
  * Refuses, before anything is printed, the tables the template cannot adopt as they are: one
- * sentence per table naming each difference and what applying the template would do about it.
+ * sentence per table naming each difference and what applying the template would do about it, and
+ * the check (`checkCommand`) that reports the same drift with its remedies.
  */
 export function refuseUnadoptable(
   specs: readonly TableSpec[],
   existing: ExistingTables | undefined,
-  statusCommand = 'sentinel init status',
+  checkCommand = 'sentinel init status',
 ): void {
   const refused = specs.flatMap(spec => {
     const live = existing?.get(spec.tableName)?.live
@@ -64,8 +65,7 @@ export function refuseUnadoptable(
   throw invalidInput(
     `--import-existing cannot adopt ${one ? 'a table' : `${refused.length} tables`} as the template ` +
       `describes ${one ? 'it' : 'them'}: ${refused.join(' ')}`,
-    `Nothing was printed. ${statusCommand} with the same flags says how to resolve each difference; ` +
-      'then rerun this export.',
+    `Nothing was printed. To see each difference and how to resolve it, then export again: ${checkCommand}`,
   )
 }
 

@@ -19,6 +19,8 @@ export const EXPORT_FORMATS = ['cloudformation', 'terraform'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 export interface ExportOptions {
+  /** For a refused adoption: the command that shows each difference and its remedy, with the run's flags. */
+  checkCommand?: string
   /** Tables that already exist (name -> live info): import blocks (Terraform), import advice (CloudFormation). */
   existing?: ExistingTables
   /** The command that checks the tables, as the running CLI spells it (default `sentinel init status`). */
@@ -76,7 +78,11 @@ export function renderExport(
 ): string {
   checkExportable(tables)
   refuseDroppingReplicas(tables, options.existing)
-  refuseUnadoptable(tables.map(table => tableSpec(table)), options.existing, options.statusCommand)
+  refuseUnadoptable(
+    tables.map(table => tableSpec(table)),
+    options.existing,
+    options.checkCommand ?? options.statusCommand,
+  )
   return format === 'cloudformation' ? renderCloudFormation(tables, options) : renderTerraform(tables, options)
 }
 

@@ -213,16 +213,22 @@ export abstract class ProvisionTableCommand extends TableCommand {
       })))
     this.progress.stop('read')
     const existing = existingTables(run.desired, live, run.connection.region)
-    return this.printExport(format, run.desired, existing)
+    // What a refused adoption suggests: the check that shows each difference and its remedy, as for this run.
+    const {context} = run
+    const checkCommand = context.multiTable
+      ? commandLine(context, 'init:status')
+      : commandLine(context, this.commandId, ['--plan'])
+    return this.printExport(format, run.desired, existing, checkCommand)
   }
 
   private printExport(
     format: ExportFormat,
     desired: DesiredTable[],
     existing: ReadonlyMap<string, {arn?: string}>,
+    checkCommand?: string,
   ): RunResult {
     const statusCommand = [this.config.bin, ...commandWords('init:status', this.config.topicSeparator)].join(' ')
-    const document = renderExport(format, desired, {existing, statusCommand})
+    const document = renderExport(format, desired, {checkCommand, existing, statusCommand})
     if (!this.jsonEnabled()) process.stdout.write(document.endsWith('\n') ? document : `${document}\n`)
     return {
       command: this.commandId, export: {document, format}, mode: 'export', nextSteps: [], tables: [], target: null,
