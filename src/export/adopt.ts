@@ -41,6 +41,11 @@ export function adoptedSpec(spec: TableSpec, live: LiveFacts | undefined): Table
       ...extraIndexes.map(gsi => withThroughput(indexOf(gsi), gsi)),
     ],
     ...(spec.stream ?? liveStream ? {stream: spec.stream ?? liveStream} : {}),
+    // A replica keeps its own tags (AWS copies none): those set by hand in its region are carried too.
+    replicas: spec.replicas.map(replica => ({
+      ...replica,
+      tags: mergedTags(replica.tags, live.replicaTags?.get(replica.region) ?? ''),
+    })),
     tags: adoptedTags(spec, live),
   }
 }
@@ -161,18 +166,32 @@ function settingProblems(spec: TableSpec, live: LiveFacts): string[] {
 }
 
 function tagProblems(spec: TableSpec, live: LiveFacts): string[] {
-  if (typeof live.tags === 'string') return []
-  const marker = spec.tags.find(tag => tag.Key === SENTINEL_TAG_KEY)?.Value
-  const liveMarker = live.tags.get(SENTINEL_TAG_KEY)
+  return [
+    ...tagSetProblems(undefined, spec.tags, live.tags),
+    ...spec.replicas.flatMap(replica =>
+      tagSetProblems(replica.region, replica.tags, live.replicaTags?.get(replica.region) ?? '')),
+  ]
+}
+
+/** A marker of another kind, or too many tags, on the table or (`region`) on one of its replicas. */
+function tagSetProblems(
+  region: string | undefined,
+  tags: TableSpec['tags'],
+  liveTags: ReadonlyMap<string, string> | string,
+): string[] {
+  if (typeof liveTags === 'string') return []
+  const marker = tags.find(tag => tag.Key === SENTINEL_TAG_KEY)?.Value
+  const liveMarker = liveTags.get(SENTINEL_TAG_KEY)
   if (marker !== undefined && liveMarker !== undefined && liveMarker !== marker) {
-    return [`is tagged ${SENTINEL_TAG_KEY}=${liveMarker}, the template's ${SENTINEL_TAG_KEY}=${marker}: ` +
-      'it is another kind of Sentinel table, so check the table names given']
+    return [`${region ? `has its replica in ${region}` : 'is'} tagged ${SENTINEL_TAG_KEY}=${liveMarker}, ` +
+      `the template's ${SENTINEL_TAG_KEY}=${marker}: it is another kind of Sentinel table, ` +
+      'so check the table names given']
   }
 
-  const count = adoptedTags(spec, live).filter(tag => countsTowardTagLimit(tag.Key)).length
+  const count = mergedTags(tags, liveTags).filter(tag => countsTowardTagLimit(tag.Key)).length
   if (count <= MAX_TAGS_PER_RESOURCE) return []
-  return [`would have ${count} tags with the template's added to its own; ` +
-    `DynamoDB allows ${MAX_TAGS_PER_RESOURCE}, so applying the template would fail`]
+  return [`would have ${count} tags${region ? ` on its replica in ${region}` : ''} with the template's added to ` +
+    `its own; DynamoDB allows ${MAX_TAGS_PER_RESOURCE}, so applying the template would fail`]
 }
 
 /**
@@ -180,9 +199,14 @@ function tagProblems(spec: TableSpec, live: LiveFacts): string[] {
  * value stays (the CLI never changes an existing tag). AWS's own aws: tags are left to AWS.
  */
 function adoptedTags(spec: TableSpec, live: LiveFacts): TableSpec['tags'] {
-  if (typeof live.tags === 'string') return spec.tags
-  const tags = new Map(spec.tags.map(tag => [tag.Key, tag.Value]))
-  for (const [key, value] of live.tags) if (!isAwsTag(key)) tags.set(key, value)
+  return mergedTags(spec.tags, live.tags)
+}
+
+/** Tags the template writes with the live ones over them (a string: none read). */
+function mergedTags(template: TableSpec['tags'], live: ReadonlyMap<string, string> | string): TableSpec['tags'] {
+  if (typeof live === 'string') return template
+  const tags = new Map(template.map(tag => [tag.Key, tag.Value]))
+  for (const [key, value] of live) if (!isAwsTag(key)) tags.set(key, value)
   return [...tags]
   .sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
   .map(([Key, Value]) => ({Key, Value}))

@@ -41,6 +41,8 @@ export interface LiveFacts {
   multiRegionConsistency?: string
   /** The table's stream, if one is on. */
   stream?: {viewType?: string}
+  /** The tags of each replica the template names that exists (region -> tags), read in its region. */
+  replicaTags?: ReadonlyMap<string, ReadonlyMap<string, string> | string>
 }
 
 export interface ExportNames {

@@ -250,6 +250,33 @@ describe('export --import-existing: a table the template would replace or rebuil
       'the template\'s NEW_AND_OLD_IMAGES (replicas need it)')
   })
 
+  it('a global table: the tags set by hand on a replica, in its region, are carried to that replica', async () => {
+    const desired = tables({replicaRegions: ['eu-west-1']})
+    const existing = new Map(desired.map(table => {
+      const made = madeBySentinel(table, {stream: {viewType: 'NEW_AND_OLD_IMAGES'}})
+      const replicaTags = new Map([['eu-west-1', new Map([...made.tags as Map<string, string>, ['owner', 'eu-ops']])]])
+      return [table.tableName, {live: {...made, replicaTags}, region: 'us-east-1', replicaRegions: ['eu-west-1']}]
+    }))
+    const config = await parseTerraform(renderExport('terraform', desired, {existing}))
+    expect(config.resource.aws_dynamodb_table_replica.session_eu_west_1[0].tags)
+    .to.deep.equal({owner: 'eu-ops', 'sentinel:table': 'sessions', team: 'security'})
+    expect(config.resource.aws_dynamodb_table.session[0].tags).not.to.have.property('owner')
+    const template = parseCloudFormation(renderExport('cloudformation', desired, {existing}))
+    const [home, europe] = template.Resources.SessionTable.Properties.Replicas
+    expect(europe.Tags).to.deep.include({Key: 'owner', Value: 'eu-ops'})
+    expect(home.Tags).not.to.deep.include({Key: 'owner', Value: 'eu-ops'})
+    // A replica tagged as another kind of table is refused like the table itself.
+    const wrong = new Map([...existing].map(([name, table]) => [name, {
+      ...table,
+      live: {...table.live, replicaTags: new Map([['eu-west-1', new Map([['sentinel:table', 'approvals']])]])},
+    }]))
+    expect(() => renderExport('cloudformation', desired.slice(0, 1), {existing: wrong})).to.throw(
+      SentinelError,
+      'Table sentinel-sessions has its replica in eu-west-1 tagged sentinel:table=approvals, ' +
+        'the template\'s sentinel:table=sessions',
+    )
+  })
+
   it('what the plan only notes (a tag with another value, TTL off) is carried or applied, not refused', async () => {
     const desired = tables()
     const existing = new Map(desired.map(table => [table.tableName, {
