@@ -8,8 +8,11 @@ import {createRequire} from 'node:module'
 
 import type {DesiredTable} from '../tables/desired.js'
 
-import {type ReplicaSpec, type TableSpec, tableSpec} from '../tables/table-spec.js'
+import {
+  type IndexSpec, type ReplicaSpec, type TableSpec, tableSpec,
+} from '../tables/table-spec.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
+import {adoptedSpec} from './adopt.js'
 import {
   type ExistingTables,
   exportNames,
@@ -62,7 +65,7 @@ export function renderCloudFormation(
       MaxLength: TABLE_NAME_RULE.maxLength,
       MinLength: TABLE_NAME_RULE.minLength,
     }
-    const description = tableSpec(table)
+    const description = adoptedSpec(tableSpec(table), options.existing?.get(table.tableName)?.live)
     const global = description.replicas.length > 0
     resources[names.cfnResource] = {
       Type: global ? 'AWS::DynamoDB::GlobalTable' : 'AWS::DynamoDB::Table',
@@ -118,8 +121,19 @@ function keysAndIndexes(description: TableSpec, nameParameter: string): Record<s
     BillingMode: description.billingMode,
     KeySchema: description.keySchema,
     TableName: intrinsic('!Ref', nameParameter),
-    ...(description.indexes.length > 0 ? {GlobalSecondaryIndexes: description.indexes} : {}),
+    ...(description.indexes.length > 0 ? {GlobalSecondaryIndexes: description.indexes.map(gsi => cfnIndex(gsi))} : {}),
   }
+}
+
+/**
+ * An index as CloudFormation takes it: a maximum on-demand throughput of -1 (none, as DynamoDB
+ * reports it) is left out, since CloudFormation's minimum is 1 and it compares templates, not the
+ * live table.
+ */
+function cfnIndex(gsi: IndexSpec): IndexSpec {
+  const {OnDemandThroughput: throughput, ...index} = gsi
+  const limits = Object.fromEntries(Object.entries(throughput ?? {}).filter(([, value]) => value >= 1))
+  return Object.keys(limits).length > 0 ? {...index, OnDemandThroughput: limits} : index
 }
 
 function timeToLive(description: TableSpec) {
@@ -138,6 +152,8 @@ function tableProperties(description: TableSpec, nameParameter: string): Record<
       SSEType: 'KMS',
       ...(encryption.kind === 'customer-managed' ? {KMSMasterKeyId: encryption.kmsMasterKeyId} : {}),
     },
+    // A stream someone turned on, on a table in one region that --import-existing adopts.
+    ...(description.stream ? {StreamSpecification: {StreamViewType: description.stream.viewType}} : {}),
     Tags: description.tags,
     TimeToLiveSpecification: timeToLive(description),
   }

@@ -1,23 +1,26 @@
 /**
  * --export: the tables as CloudFormation or Terraform, derived from the same DesiredTable values the
  * planner applies, so an exported table is one `sentinel init:status` calls converged. Pure: no AWS
- * call here; the caller reads the live account only for Terraform's import blocks (--import-existing).
+ * call here; for --import-existing the caller reads the tables that exist, as the plan reads them, and
+ * the export adopts them as they are (adopt.ts).
  */
-import type {TableDescription} from '@aws-sdk/client-dynamodb'
-
 import type {DesiredTable} from '../tables/desired.js'
-import type {ExistingTables} from './names.js'
+import type {ExistingTables, LiveFacts} from './names.js'
 
 import {invalidInput} from '../errors.js'
+import {tableSpec} from '../tables/table-spec.js'
+import {refuseUnadoptable} from './adopt.js'
 import {renderCloudFormation} from './cloudformation.js'
 import {renderTerraform} from './terraform.js'
 
-export {type ExistingTables} from './names.js'
+export {type ExistingTables, type LiveFacts} from './names.js'
 
 export const EXPORT_FORMATS = ['cloudformation', 'terraform'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
 
 export interface ExportOptions {
+  /** For a refused adoption: the command that shows each difference and its remedy, with the run's flags. */
+  checkCommand?: string
   /** Tables that already exist (name -> live info): import blocks (Terraform), import advice (CloudFormation). */
   existing?: ExistingTables
   /** The command that checks the tables, as the running CLI spells it (default `sentinel init status`). */
@@ -44,20 +47,26 @@ export function checkExportable(tables: readonly DesiredTable[]): void {
   )
 }
 
+/** A live table as the plan reads it, with its ARN and replicas (the provisioning layer's LiveTable). */
+export type LiveTableFacts = LiveFacts & {arn?: string; replicas?: readonly {region: string}[]}
+
 /**
- * For --import-existing: the tables that exist, from one DescribeTable each (undefined: not found),
- * read in `region`, the tables' own, with the regions of their replicas.
+ * For --import-existing: the tables that exist, as the plan reads them (undefined: not found), read
+ * in `region`, the tables' own, with the regions of their replicas.
  */
 export function existingTables(
   desired: readonly DesiredTable[],
-  described: readonly (TableDescription | undefined)[],
+  read: readonly (LiveTableFacts | undefined)[],
   region: string,
 ): ExistingTables {
   return new Map(desired.flatMap((table, index) => {
-    const found = described[index]
+    const found = read[index]
     if (!found) return []
-    const replicaRegions = (found.Replicas ?? []).map(replica => replica.RegionName ?? '')
-    return [[table.tableName, {arn: found.TableArn, region, replicaRegions}] as const]
+    const {arn, replicas, ...live} = found
+    const replicaRegions = (replicas ?? []).map(replica => replica.region)
+    return [[table.tableName, {
+      arn, live, region, replicaRegions,
+    }] as const]
   }))
 }
 
@@ -69,6 +78,11 @@ export function renderExport(
 ): string {
   checkExportable(tables)
   refuseDroppingReplicas(tables, options.existing)
+  refuseUnadoptable(
+    tables.map(table => tableSpec(table)),
+    options.existing,
+    options.checkCommand ?? options.statusCommand,
+  )
   return format === 'cloudformation' ? renderCloudFormation(tables, options) : renderTerraform(tables, options)
 }
 

@@ -11,7 +11,39 @@ export type ExistingTables = ReadonlyMap<string, {
   /** The region the table was read in (its own), and the regions of its replicas. */
   region?: string
   replicaRegions?: readonly string[]
+  /** What the table holds that the template must keep, or refuse over (adopt.ts); absent: not read. */
+  live?: LiveFacts
 }>
+
+/**
+ * A live table as the plan reads it (DescribeTable, DescribeTimeToLive, ListTagsOfResource),
+ * normalised: what an export adopting the table compares with its template. The provisioning
+ * layer's LiveTable has this shape, so the plan and the export read the same facts.
+ */
+export interface LiveFacts {
+  partitionKey?: string
+  sortKey?: string
+  /** Attribute name -> type (S, N, B), for every key attribute of the table and its indexes. */
+  attributeTypes: Readonly<Record<string, string>>
+  indexes: readonly {
+    name: string
+    partitionKey?: string
+    sortKey?: string
+    projectionType?: string
+    nonKeyAttributes?: readonly string[]
+    onDemandThroughput?: {maxReadRequestUnits?: number; maxWriteRequestUnits?: number}
+  }[]
+  localIndexes: readonly string[]
+  billingMode: string
+  ttl: {attribute?: string; status: string}
+  /** The table's tags; a string when they were not read or the endpoint has no tagging. */
+  tags: ReadonlyMap<string, string> | string
+  multiRegionConsistency?: string
+  /** The table's stream, if one is on. */
+  stream?: {viewType?: string}
+  /** The tags of each replica the template names that exists (region -> tags), read in its region. */
+  replicaTags?: ReadonlyMap<string, ReadonlyMap<string, string> | string>
+}
 
 export interface ExportNames {
   /** CloudFormation logical IDs: SessionTable, SessionTableName (parameter and output), SessionTableArn. */

@@ -7,9 +7,10 @@
 import type {DesiredTable} from '../tables/desired.js'
 
 import {
-  type Encryption, keyAttribute, type ReplicaSpec, type TableSpec, tableSpec, type TagSpec,
+  type Encryption, type IndexSpec, keyAttribute, type ReplicaSpec, type TableSpec, tableSpec, type TagSpec,
 } from '../tables/table-spec.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
+import {adoptedSpec} from './adopt.js'
 import {
   attribute, block, call, type HclBlock, type HclBodyItem, reference, renderHcl,
 } from './hcl.js'
@@ -34,6 +35,14 @@ export const AWS_PROVIDER_VERSION = '>= 5.0, < 7.0'
  */
 export const AWS_PROVIDER_VERSION_REPLICAS = '>= 5.100.0, < 7.0'
 
+/**
+ * Replicas, or an adopted index's on_demand_throughput (an argument of later 5.x providers), need the
+ * provider the export is checked against with `terraform validate` and `terraform plan` (5.100.0).
+ */
+function needsNewerProvider(specs: readonly TableSpec[], regions: readonly string[]): boolean {
+  return regions.length > 0 || specs.some(spec => spec.indexes.some(gsi => gsi.OnDemandThroughput))
+}
+
 /** "eu-west-1" -> "eu_west_1": a provider alias, and a part of resource names. */
 function regionName(region: string): string {
   return region.replaceAll('-', '_')
@@ -57,7 +66,7 @@ export function renderTerraform(
   tables: readonly DesiredTable[],
   options: {existing?: ExistingTables; statusCommand?: string} = {},
 ): string {
-  const specs = tables.map(table => tableSpec(table))
+  const specs = tables.map(table => adoptedSpec(tableSpec(table), options.existing?.get(table.tableName)?.live))
   const kmsLookups = kmsKeyLookups(specs)
   const regions = replicaRegions(specs)
   const replicaLookups = replicaKeyLookups(specs)
@@ -91,7 +100,7 @@ export function renderTerraform(
         attribute('required_version', TERRAFORM_REQUIRED_VERSION),
         block('required_providers', [], [attribute('aws', {
           source: 'hashicorp/aws',
-          version: regions.length > 0 ? AWS_PROVIDER_VERSION_REPLICAS : AWS_PROVIDER_VERSION,
+          version: needsNewerProvider(specs, regions) ? AWS_PROVIDER_VERSION_REPLICAS : AWS_PROVIDER_VERSION,
         })]),
       ],
     ),
@@ -238,7 +247,8 @@ function tableResource(
       attribute('billing_mode', description.billingMode),
       attribute('hash_key', keyAttribute(description.keySchema, 'HASH')!),
       attribute('deletion_protection_enabled', description.deletionProtection),
-      // A global table's stream, as AWS turns it on with the first replica: declared, so no perpetual diff.
+      // A global table's stream, as AWS turns it on with the first replica, or one an adopted table has:
+      // declared, so no perpetual diff and nothing turned off.
       ...(description.stream
         ? [attribute('stream_enabled', true), attribute('stream_view_type', description.stream.viewType)]
         : []),
@@ -255,8 +265,12 @@ function tableResource(
           [
             attribute('name', gsi.IndexName),
             attribute('hash_key', keyAttribute(gsi.KeySchema, 'HASH')!),
-            attribute('range_key', keyAttribute(gsi.KeySchema, 'RANGE')!),
+            rangeKey(gsi.KeySchema),
             attribute('projection_type', gsi.Projection.ProjectionType),
+            gsi.Projection.NonKeyAttributes
+              ? attribute('non_key_attributes', gsi.Projection.NonKeyAttributes)
+              : undefined,
+            onDemandThroughput(gsi.OnDemandThroughput),
           ],
         )),
       block('ttl', [], [attribute('attribute_name', description.ttlAttribute), attribute('enabled', true)]),
@@ -271,6 +285,25 @@ function tableResource(
       ]),
     ],
   )
+}
+
+/** An adopted index's maximum on-demand throughput, as live (-1: none); provider >= 5.100.0 (see above). */
+function onDemandThroughput(throughput: IndexSpec['OnDemandThroughput']) {
+  if (!throughput) return
+  return block('on_demand_throughput', [], [
+    throughput.MaxReadRequestUnits === undefined
+      ? undefined
+      : attribute('max_read_request_units', throughput.MaxReadRequestUnits),
+    throughput.MaxWriteRequestUnits === undefined
+      ? undefined
+      : attribute('max_write_request_units', throughput.MaxWriteRequestUnits),
+  ])
+}
+
+/** An index someone added to an adopted table may have no sort key. */
+function rangeKey(schema: TableSpec['keySchema']) {
+  const name = keyAttribute(schema, 'RANGE')
+  return name === undefined ? undefined : attribute('range_key', name)
 }
 
 function tagMap(tags: readonly TagSpec[]): Record<string, string> {

@@ -19,6 +19,10 @@ export interface LiveIndex {
   partitionKey?: string
   sortKey?: string
   projectionType?: string
+  /** With projection INCLUDE: the attributes projected besides the keys. */
+  nonKeyAttributes?: string[]
+  /** An on-demand index's maximum throughput, as DescribeTable reports it (-1: no maximum). */
+  onDemandThroughput?: {maxReadRequestUnits?: number; maxWriteRequestUnits?: number}
   status?: string
   /** OnDemandThroughput's caps (read, write request units), when set (AWS reports -1 for none). */
   onDemandCap?: OnDemandCap
@@ -237,6 +241,15 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
       name: gsi.IndexName ?? '',
       partitionKey: keyOf(gsi.KeySchema, 'HASH'),
       projectionType: gsi.Projection?.ProjectionType,
+      ...(gsi.Projection?.NonKeyAttributes ? {nonKeyAttributes: gsi.Projection.NonKeyAttributes} : {}),
+      ...(gsi.OnDemandThroughput
+        ? {
+          onDemandThroughput: {
+            maxReadRequestUnits: gsi.OnDemandThroughput.MaxReadRequestUnits,
+            maxWriteRequestUnits: gsi.OnDemandThroughput.MaxWriteRequestUnits,
+          },
+        }
+        : {}),
       sortKey: keyOf(gsi.KeySchema, 'RANGE'),
       status: gsi.IndexStatus,
       ...onDemandCapOf(gsi.OnDemandThroughput),

@@ -1,3 +1,4 @@
+import type {AwsSession} from '../aws/session.js'
 /**
  * ProvisionTableCommand owns the flags, the confirmation prompt and the orchestration of the
  * DynamoDB calls (after Heroku's PGSettingsCommand: the base owns run(), a subclass fills in a few
@@ -21,7 +22,9 @@ import {
 } from '../export/index.js'
 import {buildPolicy, policyNaming} from '../iam/policy.js'
 import {GlobalTables, hasPendingWork} from '../provisioning/global-table.js'
-import {describeTable} from '../provisioning/live-table.js'
+import {
+  EndpointCapabilities, failureAtDeadline, readLiveTable, UNREAD,
+} from '../provisioning/live-table.js'
 import {commandLine, commandWords} from '../report/next-steps.js'
 import {
   makeTarget, type Outcome, renderEndpointGaps, renderOutcome, renderPlan, renderTarget, type RunResult, tableResult,
@@ -209,28 +212,64 @@ export abstract class ProvisionTableCommand extends TableCommand {
     return this.printExport(format, desiredTables(choices, settingsOf(flags), checked), new Map())
   }
 
-  /** --export --import-existing: one read per table, then the export adopts those that exist. */
+  /** --export --import-existing: the tables read as the plan reads them, then the export adopts those that exist. */
   private async exportWithImports(format: ExportFormat, run: Run): Promise<RunResult> {
     const session = await this.connect(run)
     this.progress.status(`Reading ${run.desired.map(table => table.tableName).join(', ')}`)
-    const live = await Promise.all(run.desired.map(table => describeTable(session.port, table.tableName)))
+    const live = await readForAdoption(session, run.desired)
     this.progress.stop('read')
     const existing = existingTables(run.desired, live, run.connection.region)
-    return this.printExport(format, run.desired, existing)
+    // What a refused adoption suggests: the check that shows each difference and its remedy, as for this run.
+    const {context} = run
+    const checkCommand = context.multiTable
+      ? commandLine(context, 'init:status')
+      : commandLine(context, this.commandId, ['--plan'])
+    return this.printExport(format, run.desired, existing, checkCommand)
   }
 
   private printExport(
     format: ExportFormat,
     desired: DesiredTable[],
     existing: ReadonlyMap<string, {arn?: string}>,
+    checkCommand?: string,
   ): RunResult {
     const statusCommand = [this.config.bin, ...commandWords('init:status', this.config.topicSeparator)].join(' ')
-    const document = renderExport(format, desired, {existing, statusCommand})
+    const document = renderExport(format, desired, {checkCommand, existing, statusCommand})
     if (!this.jsonEnabled()) process.stdout.write(document.endsWith('\n') ? document : `${document}\n`)
     return {
       command: this.commandId, export: {document, format}, mode: 'export', nextSteps: [], tables: [], target: null,
     }
   }
+}
+
+/**
+ * The tables as the plan reads them (tags and TTL too), so the export carries what the plan leaves
+ * alone; and the tags of each replica the template names, read in its region (AWS copies none).
+ */
+async function readForAdoption(session: AwsSession, desired: readonly DesiredTable[]) {
+  const home = new EndpointCapabilities(session.port)
+  const regional = new Map<string, Promise<EndpointCapabilities>>()
+  const inRegion = (region: string) => {
+    if (!regional.has(region)) {
+      regional.set(region, session.regionalPort(region).then(port => new EndpointCapabilities(port)))
+    }
+
+    return regional.get(region)!
+  }
+
+  const read = async (table: DesiredTable) => {
+    const found = await readLiveTable(home, table.tableName, {pitr: false, tags: true})
+    const named = (table.replicas ?? []).filter(({region}) => found?.replicas?.some(live => live.region === region))
+    const replicaTags = new Map(await Promise.all(named.map(async ({region}) => {
+      const replica = await readLiveTable(await inRegion(region), table.tableName, {pitr: false, tags: true})
+      return [region, replica?.tags ?? UNREAD] as const
+    })))
+    return found && {...found, replicaTags}
+  }
+
+  return Promise.all(desired.map(table => read(table).catch(error => {
+    throw failureAtDeadline(error)
+  })))
 }
 
 /** Where the prompt says the change goes: DynamoDB Local, or the account, region and endpoint. */

@@ -5,15 +5,20 @@
  * CloudFormation and (in snake case) Terraform share (KeySchema, AttributeDefinitions, an index)
  * are kept in DynamoDB's spelling; what differs per target stays with the target.
  */
+import type {StreamViewType} from '@aws-sdk/client-dynamodb'
+
 import type {KmsKeyRef} from './validate.js'
 
 import {indexSpec, keyAttributes} from './definitions.js'
 import {type DesiredTable, desiredTags, kmsKeyId} from './desired.js'
 
-/** An attribute definition: every key attribute of Sentinel's tables is a string. */
+/**
+ * An attribute definition: every key attribute of Sentinel's tables is a string; an export adopting
+ * a live table also carries the attributes of the indexes someone added to it, of any type.
+ */
 export interface AttributeSpec {
   AttributeName: string
-  AttributeType: 'S'
+  AttributeType: 'B' | 'N' | 'S'
 }
 
 export interface KeyElement {
@@ -21,8 +26,17 @@ export interface KeyElement {
   KeyType: 'HASH' | 'RANGE'
 }
 
-/** An index as DynamoDB, CloudFormation's Table and (in snake case) Terraform take it. */
-export type IndexSpec = ReturnType<typeof indexSpec>
+/**
+ * An index as DynamoDB, CloudFormation's Table and (in snake case) Terraform take it. Sentinel's own
+ * have both keys and project ALL; one someone added to a live table, carried by an export, may not.
+ */
+export interface IndexSpec {
+  IndexName: string
+  KeySchema: KeyElement[]
+  Projection: {NonKeyAttributes?: string[]; ProjectionType: 'ALL' | 'INCLUDE' | 'KEYS_ONLY'}
+  /** An adopted table's index's maximum on-demand throughput, as DescribeTable reports it (-1: none). */
+  OnDemandThroughput?: {MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number}
+}
 
 /** A tag as DynamoDB's Tags and CloudFormation's Tags take it. */
 export interface TagSpec {
@@ -63,8 +77,11 @@ export interface TableSpec {
   encryption: Encryption
   /** The user's tags and the sentinel:table marker, sorted by key: the one order every output uses. */
   tags: TagSpec[]
-  /** The stream a global table has (AWS turns it on with the first replica); none in one region. */
-  stream?: {viewType: 'NEW_AND_OLD_IMAGES'}
+  /**
+   * The stream a global table has (AWS turns it on with the first replica); none in one region, unless
+   * an export adopts a live table whose stream someone turned on.
+   */
+  stream?: {viewType: StreamViewType}
   /** The replicas in other regions, in the order given; none for a table in one region. */
   replicas: ReplicaSpec[]
 }

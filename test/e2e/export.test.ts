@@ -4,6 +4,7 @@
  * generator), then `init:status` and `init:all --plan` must find nothing to change. DynamoDB Local
  * has no PITR or tags: the recording proxy emulates both, so they are set and read through it.
  */
+import {CreateTableCommand} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 
 import {cleanEnv, parseJson, runCli} from '../support/cli.js'
@@ -155,6 +156,39 @@ describe('--export round trip on DynamoDB Local (end to end)', () => {
       {id: names.ratelimit, to: 'aws_dynamodb_table.rate_limit'},
     ])
     expect(imports).to.have.length(2)
+  })
+
+  it('--import-existing refuses a table whose key schema contradicts the template, naming it (issue 22)', async () => {
+    const names = uniqueNames('wrongkey')
+    const client = sdkClient(proxy.endpoint)
+    try {
+      // The rate-limit table made by hand with a sort key: a template adopting it would replace it.
+      await client.send(new CreateTableCommand({
+        AttributeDefinitions: [{AttributeName: 'PK', AttributeType: 'S'}, {AttributeName: 'SK', AttributeType: 'S'}],
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{AttributeName: 'PK', KeyType: 'HASH'}, {AttributeName: 'SK', KeyType: 'RANGE'}],
+        TableName: names.ratelimit,
+      }))
+    } finally {
+      client.destroy()
+    }
+
+    proxy.calls.length = 0
+    const flags = ['--import-existing', '--endpoint-url', proxy.endpoint, ...allTableFlags(names)]
+    for (const format of ['terraform', 'cloudformation']) {
+      const run = await runCli(['init:all', '--export', format, ...flags], {env: env()})
+      expect(run.code, run.stderr).to.equal(2)
+      expect(run.stdout).to.equal('')
+      // The last line (before it, the progress line saying what is read): one line, the whole reason.
+      const refusal = 'Error (INVALID_INPUT): --import-existing cannot adopt a table as the template describes it: ' +
+        `Table ${names.ratelimit} has key schema (PK, SK), the template's (PK): a key schema cannot change in ` +
+        'place, so applied, the template would replace the table with a new, empty one. Nothing was printed. ' +
+        'To see each difference and how to resolve it, then export again: ./bin/run.js init status ' +
+        `${allTableFlags(names).join(' ')} --endpoint-url ${proxy.endpoint}`
+      expect(run.stderr.trim().split('\n').at(-1), run.stderr).to.equal(refusal)
+    }
+
+    expect(proxy.calls.filter(action => WRITE_ACTIONS.has(action))).to.deep.equal([])
   })
 
   it('--export needs no credentials and no region, and makes no call', async () => {

@@ -3,6 +3,7 @@
  * DynamoDB Local behind the AWS-behaviour layer, which answers for replicas per signed region as AWS
  * documents (test/support/aws-replicas.ts). Each test checks the calls made, and in which region.
  */
+import {DescribeTableCommand, DynamoDBClient, TagResourceCommand} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, writeFileSync} from 'node:fs'
@@ -221,12 +222,28 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     expect([...regions].sort(), log(aws)).to.deep.equal(['eu-west-1', 'us-east-1', 'us-west-2'])
     expect(aws.aws.replicas!.updates).to.have.length(2)
 
+    // A tag set by hand on the replica in eu-west-1, in its region: adopting the table keeps it (issue 22).
+    const europe = new DynamoDBClient({
+      credentials: {accessKeyId: 'testkey', secretAccessKey: 'testsecret'}, endpoint: aws.endpoint, maxAttempts: 1,
+      region: 'eu-west-1',
+    })
+    try {
+      const {Table: replica} = await europe.send(new DescribeTableCommand({TableName: table}))
+      const tags = [{Key: 'owner', Value: 'eu-ops'}]
+      await europe.send(new TagResourceCommand({ResourceArn: replica!.TableArn, Tags: tags}))
+    } finally {
+      europe.destroy()
+    }
+
     // Terraform adopting it: an import block for the table and one per replica (table-name:main-region).
     aws.requests.length = 0
     const exportFlags = ['--export', 'terraform', '--import-existing']
     const adopt = await sessions(aws, table, ...replicaFlags.slice(0, 4), ...exportFlags)
     expect(adopt.code, output(adopt)).to.equal(0)
     expect(writes(aws.requests)).to.deep.equal([])
+    const adopted = (await parseTerraform(adopt.stdout)).resource.aws_dynamodb_table_replica
+    expect(adopted.session_eu_west_1[0].tags).to.include({owner: 'eu-ops'})
+    expect(adopted.session_us_west_2[0].tags).not.to.have.property('owner')
     expect(importsFromTerraform(await parseTerraform(adopt.stdout))).to.deep.equal([
       {id: table, to: 'aws_dynamodb_table.session'},
       {id: `${table}:us-east-1`, to: 'aws_dynamodb_table_replica.session_eu_west_1'},

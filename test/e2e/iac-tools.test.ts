@@ -9,20 +9,25 @@
  */
 import type {Context} from 'mocha'
 
+import {
+  DescribeTableCommand, ListTagsOfResourceCommand, TagResourceCommand, UpdateTableCommand,
+} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
 import {
   copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync,
 } from 'node:fs'
 import {delimiter, join} from 'node:path'
+import {setTimeout} from 'node:timers/promises'
 import {promisify} from 'node:util'
 
 import {type AwsLayer, requestsOf, startAwsLayer} from '../support/aws-behaviour.js'
 import {
   cleanEnv, parseJson, runCli, scratchDir,
 } from '../support/cli.js'
+import {parseCloudFormation} from '../support/iac.js'
 import {
-  allTableFlags, dynamoLocal, uniqueNames,
+  allTableFlags, dynamoLocal, freshDynamoLocal, sdkClient, type TableNames, uniqueNames,
 } from '../support/servers.js'
 
 const exec = promisify(execFile)
@@ -85,6 +90,74 @@ function tableNames(prefix: string): {flags: string[]; names: string[]} {
   return {flags: allTableFlags(names), names: [names.sessions, names.breakglass, names.approvals, names.ratelimit]}
 }
 
+/** What an operator did by hand to tables sentinel made, which `init status` leaves alone. */
+const BY_HAND = {
+  index: {name: 'by-region', nonKeyAttribute: 'device_id', partitionKey: 'region'},
+  stream: 'NEW_IMAGE',
+  tag: {Key: 'owner', Value: 'data-platform'},
+} as const
+
+/**
+ * Makes the four tables with sentinel through `endpoint` (an AWS-behaviour layer: DynamoDB Local has
+ * no tagging), then by hand: a tag on the approvals table, an index on the sessions table, a stream
+ * on the rate-limit table. Returns the approvals table's ARN.
+ */
+async function tablesChangedByHand(endpoint: string, names: TableNames): Promise<string> {
+  const made = await runCli(
+    ['init', 'all', '--endpoint-url', endpoint, ...allTableFlags(names), ...SETTINGS, '--yes'],
+    {env: cleanEnv({AWS_REGION: 'us-east-1'})},
+  )
+  expect(made.code, made.stderr).to.equal(0)
+  const client = sdkClient(endpoint)
+  try {
+    const {Table: approvals} = await client.send(new DescribeTableCommand({TableName: names.approvals}))
+    await client.send(new TagResourceCommand({ResourceArn: approvals!.TableArn, Tags: [BY_HAND.tag]}))
+    const {index} = BY_HAND
+    await client.send(new UpdateTableCommand({
+      AttributeDefinitions: [{AttributeName: index.partitionKey, AttributeType: 'S'}],
+      GlobalSecondaryIndexUpdates: [{
+        Create: {
+          IndexName: index.name,
+          KeySchema: [{AttributeName: index.partitionKey, KeyType: 'HASH'}],
+          Projection: {NonKeyAttributes: [index.nonKeyAttribute], ProjectionType: 'INCLUDE'},
+        },
+      }],
+      TableName: names.sessions,
+    }))
+    // DynamoDB Local builds the index for a moment; till it is ACTIVE, the plan waits for it (not converged).
+    for (let polls = 0; ; polls++) {
+      const {Table: sessions} = await client.send(new DescribeTableCommand({TableName: names.sessions}))
+      const statuses = sessions?.GlobalSecondaryIndexes?.map(gsi => `${gsi.IndexName} ${gsi.IndexStatus}`)
+      if (statuses?.every(status => status.endsWith(' ACTIVE'))) break
+      expect(polls, `polls for the added index to become ACTIVE: ${statuses?.join(', ')}`).to.be.below(600)
+      await setTimeout(100)
+    }
+
+    await client.send(new UpdateTableCommand({
+      StreamSpecification: {StreamEnabled: true, StreamViewType: BY_HAND.stream},
+      TableName: names.ratelimit,
+    }))
+    return approvals!.TableArn!
+  } finally {
+    client.destroy()
+  }
+}
+
+/** The hand-made changes are all still there. */
+async function expectChangesByHandKept(endpoint: string, names: TableNames, approvalsArn: string): Promise<void> {
+  const client = sdkClient(endpoint)
+  try {
+    const {Tags: tags} = await client.send(new ListTagsOfResourceCommand({ResourceArn: approvalsArn}))
+    expect(tags).to.deep.include(BY_HAND.tag)
+    const {Table: sessions} = await client.send(new DescribeTableCommand({TableName: names.sessions}))
+    expect(sessions!.GlobalSecondaryIndexes?.map(gsi => gsi.IndexName)).to.include(BY_HAND.index.name)
+    const {Table: rateLimit} = await client.send(new DescribeTableCommand({TableName: names.ratelimit}))
+    expect(rateLimit!.StreamSpecification).to.deep.equal({StreamEnabled: true, StreamViewType: BY_HAND.stream})
+  } finally {
+    client.destroy()
+  }
+}
+
 async function exportDocument(format: string, args: string[]): Promise<string> {
   const run = await runCli(['init', 'all', '--export', format, ...args], {env: cleanEnv({AWS_REGION: 'us-east-1'})})
   expect(run.code, run.stderr).to.equal(0)
@@ -133,6 +206,41 @@ describe('the exports under the real tools (end to end)', function () {
     })
   })
 
+  describe('cfn-lint, adopting tables changed by hand', () => {
+    const cfnLint = findTool('cfn-lint', ['/root/.pyenv/shims/cfn-lint'])
+    let layer: AwsLayer | undefined
+
+    before(function () {
+      skipWithout(this, 'cfn-lint', cfnLint)
+    })
+
+    after(() => layer?.close())
+
+    it('--import-existing keeps a hand-set tag, an added index and a stream; cfn-lint finds nothing', async () => {
+      // A DynamoDB Local of its own: with ten or more tables, it never finishes an index added by UpdateTable.
+      layer = await startAwsLayer((await freshDynamoLocal()).endpoint)
+      const names = uniqueNames('cfnadopt')
+      await tablesChangedByHand(layer.endpoint, names)
+      const document = await exportDocument('cloudformation', [
+        '--import-existing', '--endpoint-url', layer.endpoint, ...allTableFlags(names), ...SETTINGS,
+      ])
+      const template = parseCloudFormation(document)
+      expect(template.Resources.ApprovalTable.Properties.Tags).to.deep.include(BY_HAND.tag)
+      expect(template.Resources.SessionTable.Properties.GlobalSecondaryIndexes).to.deep.include({
+        IndexName: BY_HAND.index.name,
+        KeySchema: [{AttributeName: BY_HAND.index.partitionKey, KeyType: 'HASH'}],
+        Projection: {NonKeyAttributes: [BY_HAND.index.nonKeyAttribute], ProjectionType: 'INCLUDE'},
+      })
+      expect(template.Resources.RateLimitTable.Properties.StreamSpecification)
+      .to.deep.equal({StreamViewType: BY_HAND.stream})
+      const file = join(mkdtempSync(join(scratchDir(), 'cfn-adopt-')), 'import-existing.yaml')
+      writeFileSync(file, document)
+      const lint = await exec(cfnLint!, ['--', file]).catch(error => error)
+      expect(lint.code ?? 0, `${lint.stdout}${lint.stderr}`).to.equal(0)
+      expect(lint.stdout).to.equal('')
+    })
+  })
+
   describe('terraform', () => {
     const terraform = findTool('terraform')
     let layer: AwsLayer
@@ -168,7 +276,7 @@ describe('the exports under the real tools (end to end)', function () {
     after(() => layer?.close())
 
     /** A root module: the export, and the provider pointed at DynamoDB Local through the layer. */
-    function workingFolder(name: string, document: string): string {
+    function workingFolder(name: string, document: string, endpoint = layer.endpoint): string {
       const dir = join(root, name)
       mkdirSync(dir)
       writeFileSync(join(dir, 'sentinel-tables.tf'), document)
@@ -181,7 +289,7 @@ describe('the exports under the real tools (end to end)', function () {
         '  skip_metadata_api_check     = true',
         '  skip_requesting_account_id  = true',
         '  skip_region_validation      = true',
-        `  endpoints {\n    dynamodb = "${layer.endpoint}"\n  }`,
+        `  endpoints {\n    dynamodb = "${endpoint}"\n  }`,
         '}',
         '',
       ].join('\n'))
@@ -200,15 +308,15 @@ describe('the exports under the real tools (end to end)', function () {
       }
     }
 
-    async function expectConverged(flags: string[]): Promise<void> {
+    async function expectConverged(flags: string[], endpoint = layer.endpoint): Promise<void> {
       const status = await runCli(
-        ['init', 'status', '--endpoint-url', layer.endpoint, ...flags, ...SETTINGS, '--json'],
+        ['init', 'status', '--endpoint-url', endpoint, ...flags, ...SETTINGS, '--json'],
         {env: cleanEnv({AWS_REGION: 'us-east-1'})},
       )
       expect(status.code, `${status.stdout}\n${status.stderr}`).to.equal(0)
       const tables = parseJson(status.stdout).result.tables as {converged: boolean; table: string}[]
       expect(tables).to.have.length(4)
-      for (const table of tables) expect(table.converged, JSON.stringify(table)).to.equal(true)
+      for (const table of tables) expect(table.converged, JSON.stringify(table).slice(0, 1500)).to.equal(true)
     }
 
     it('validate, then apply onto DynamoDB Local: init status finds every table converged', async () => {
@@ -249,6 +357,37 @@ describe('the exports under the real tools (end to end)', function () {
       }, plan).to.deep.equal({
         adds: 0, changes: 0, destroys: 0, imports: 4,
       })
+    })
+
+    it('--import-existing of tables changed by hand (tag, index, stream): imported, nothing removed', async () => {
+      // A DynamoDB Local of its own: with ten or more tables, it never finishes an index added by UpdateTable.
+      const own = await startAwsLayer((await freshDynamoLocal()).endpoint)
+      try {
+        describeAsAws(own)
+        const names = uniqueNames('tfadopt')
+        const approvalsArn = await tablesChangedByHand(own.endpoint, names)
+        // The plan leaves the changes alone: every table is converged.
+        await expectConverged(allTableFlags(names), own.endpoint)
+        const document = await exportDocument('terraform', [
+          '--import-existing', '--endpoint-url', own.endpoint, ...allTableFlags(names), ...SETTINGS,
+        ])
+        const dir = workingFolder('adopt', document, own.endpoint)
+        const plan = await tf(dir, ['plan', '-input=false'])
+        const summary = /Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\./.exec(plan)
+        expect(summary, plan).to.not.equal(null)
+        const [imports, adds, changes, destroys] = summary!.slice(1).map(Number)
+        expect({
+          adds, changes, destroys, imports,
+        }, plan).to.deep.equal({
+          adds: 0, changes: 0, destroys: 0, imports: 4,
+        })
+        const applied = await tf(dir, ['apply', '-auto-approve', '-input=false'])
+        expect(applied).to.contain('Apply complete! Resources: 4 imported, 0 added, 0 changed, 0 destroyed.')
+        await expectChangesByHandKept(own.endpoint, names, approvalsArn)
+        expect(await tf(dir, ['plan', '-input=false'])).to.contain('No changes.')
+      } finally {
+        await own.close()
+      }
     })
   })
 })

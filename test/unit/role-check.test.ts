@@ -1,10 +1,12 @@
+import {expect} from 'chai'
+
 /**
  * Issue 23, in-process: the role check (src/iam/role-check.ts) against IAM's simulator as AWS answers
  * it (test/support/aws-iam.ts: the same evaluator, identity policies, a boundary, SCPs, short pages,
  * throttling), key policies and table resource policies. Each test builds the roles from the policy
  * --generate-iam prints, or from what real deployments grant (Sentinel's CDK stack: no index/*).
  */
-import {expect} from 'chai'
+import type {KeyDescription} from '../../src/aws/kms.js'
 
 import {SentinelError} from '../../src/errors.js'
 import {buildPolicy, type PolicyDocument} from '../../src/iam/policy.js'
@@ -57,10 +59,10 @@ interface Fixture {
 
 /** KMS DescribeKey over a table of aliases; an alias it lacks is not found. */
 function aliasResolver(aliases: Record<string, string>) {
-  return async (alias: string): Promise<string> => {
+  return async (alias: string): Promise<KeyDescription> => {
     const arn = aliases[alias]
     if (!arn) throw new SentinelError('AWS_ERROR', `Alias ${alias} is not found.`)
-    return arn
+    return {arn, state: 'Enabled'}
   }
 }
 
