@@ -171,13 +171,24 @@ export async function readLiveTable(
   return live
 }
 
+/**
+ * Pages of ListTagsOfResource read at most: 50 tags a resource, 10 a page on AWS, and AWS-assigned
+ * aws: tags beside them. An endpoint that pages past this is broken, not a table with that many tags.
+ */
+export const MAX_TAG_PAGES = 100
+
 /** Every page of ListTagsOfResource: a conflicting tag on page 2 is as real as one on page 1. */
 async function readTags(capabilities: EndpointCapabilities, arn: string): Promise<LiveTable['tags']> {
   // A Map: a live tag named __proto__ or constructor is kept like any other.
   const tags = new Map<string, string>()
+  const seen = new Set<string>()
   let nextToken: string | undefined
   do {
     const token = nextToken
+    // A token answered twice (or pages without end) would loop for ever: stop, the tags are unproven.
+    if (token !== undefined && seen.has(token)) throw endlessTags(capabilities, arn, 'answered one NextToken twice')
+    if (seen.size >= MAX_TAG_PAGES) throw endlessTags(capabilities, arn, `gave more than ${MAX_TAG_PAGES} pages`)
+    if (token !== undefined) seen.add(token)
     const page = await capabilities.optional(
       'ListTagsOfResource',
       () => capabilities.port.listTagsOfResource({NextToken: token, ResourceArn: arn}),
@@ -189,6 +200,14 @@ async function readTags(capabilities: EndpointCapabilities, arn: string): Promis
   } while (nextToken)
 
   return tags
+}
+
+/** Tags an endpoint pages without end: not read, so never called converged. */
+function endlessTags(capabilities: EndpointCapabilities, arn: string, why: string): SentinelError {
+  return new SentinelError('AWS_ERROR', `ListTagsOfResource for ${arn} at ${capabilities.port.endpointName} ` +
+    `${why}, so its pages never end and the table's tags could not be read.`, {
+    suggestion: 'The endpoint (or a proxy in front of it) pages tags wrongly: fix or bypass it, then rerun.',
+  })
 }
 
 /**

@@ -449,6 +449,8 @@ export interface TagOptions {
   busyWhileStale?: boolean
   /** Take CreateTable's Tags into the store, as AWS does (default); false drops them. */
   createTableTags?: boolean
+  /** A broken endpoint: every ListTagsOfResource page answers the first page's NextToken again. */
+  repeatNextToken?: boolean
 }
 
 export interface PitrAndTags {
@@ -573,6 +575,7 @@ export function emulatePitrAndTags(proxy: RecordingProxy, options: TagOptions = 
     const size = options.pageSize ?? Math.max(all.length, 1)
     const page = all.slice(offset, offset + size)
     const next = offset + size < all.length ? {NextToken: tokenFor(arn, offset + size)} : {}
+    if (options.repeatNextToken) return {body: {NextToken: tokenFor(arn, size), Tags: all.slice(0, size)}}
     return {body: {Tags: page, ...next}}
   })
   proxy.emulate('TagResource', body => {

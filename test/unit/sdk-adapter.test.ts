@@ -8,13 +8,14 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
+  ListTagsOfResourceCommand,
 } from '@aws-sdk/client-dynamodb'
 import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {createDynamoDbAdapter} from '../../src/aws/sdk-dynamodb.js'
 import {SentinelError} from '../../src/errors.js'
-import {EndpointCapabilities, readLiveTable} from '../../src/provisioning/live-table.js'
+import {EndpointCapabilities, MAX_TAG_PAGES, readLiveTable} from '../../src/provisioning/live-table.js'
 import {waitForActive} from '../../src/provisioning/wait.js'
 
 const unknownOperation = () => Object.assign(new Error('An unknown operation was requested.'), {
@@ -78,6 +79,21 @@ describe('SDK adapter and live-state reader (mocked client)', () => {
   afterEach(() => mock.reset())
 
   after(() => mock.restore())
+
+  it('tags paged without end (a new NextToken every page): stopped at the page cap with a clear error', async () => {
+    mock.on(DescribeTableCommand).resolves(table('ACTIVE'))
+    mock.on(DescribeTimeToLiveCommand).resolves({TimeToLiveDescription: {TimeToLiveStatus: 'DISABLED'}})
+    let page = 0
+    mock.on(ListTagsOfResourceCommand).callsFake(() => ({NextToken: `page-${++page}`, Tags: []}))
+    const aws = await createDynamoDbAdapter({credentials, region: 'us-east-1', regionSource: 'test'})
+    const error = await readLiveTable(new EndpointCapabilities(aws), 't-1', {pitr: false, tags: true})
+    .catch((error_: unknown) => error_)
+    aws.destroy()
+    expect(error).to.be.instanceOf(SentinelError)
+    expect((error as SentinelError).code).to.equal('AWS_ERROR')
+    expect((error as SentinelError).message).to.contain(`more than ${MAX_TAG_PAGES} pages`)
+    expect(page).to.equal(MAX_TAG_PAGES + 1)
+  })
 
   it('an operation the endpoint lacks: a notice against an endpoint override, an error against AWS', async () => {
     mock.on(DescribeTableCommand).resolves(table('ACTIVE'))
