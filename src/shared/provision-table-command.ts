@@ -28,7 +28,7 @@ import {
   type Target,
 } from '../report/report.js'
 import {
-  type Applied, appliedResult, decidedResult, plannedResult, planOnly, type RunFacts, runFailure,
+  type Applied, appliedResult, decidedResult, guardAccount, plannedResult, planOnly, type RunFacts, runFailure,
 } from '../report/run-result.js'
 import {type DesiredTable, desiredTables, type TableChoice} from '../tables/desired.js'
 import {
@@ -201,12 +201,22 @@ export abstract class ProvisionTableCommand extends TableCommand {
     return this.printExport(format, desiredTables(choices, settingsOf(flags), checked), new Map())
   }
 
-  /** --export --import-existing: one read per table, then the export adopts those that exist. */
+  /**
+   * --export --import-existing: one read per table, then the export adopts those that exist. It prints
+   * what an account holds, so SENTINEL_ACCOUNT_ID guards it as it guards a run: checked beside the reads.
+   */
   private async exportWithImports(format: ExportFormat, run: Run): Promise<RunResult> {
     const session = await this.connect(run)
     this.progress.status(`Reading ${run.desired.map(table => table.tableName).join(', ')}`)
-    const live = await Promise.all(run.desired.map(table => describeTable(session.port, table.tableName)))
+    const reads = Promise.all(run.desired.map(table => describeTable(session.port, table.tableName)))
+    const [target, read] = await Promise.all([
+      run.expectedAccount ? this.target(run.connection) : undefined,
+      reads.then(live => ({live}), (error: unknown) => ({error})),
+    ])
     this.progress.stop('read')
+    if (target) guardAccount(run.expectedAccount, target)
+    if ('error' in read) throw read.error
+    const {live} = read
     const existing = existingTables(run.desired, live, run.connection.region)
     return this.printExport(format, run.desired, existing)
   }

@@ -93,13 +93,15 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
 
   /** Region, profile, endpoint, settings and the account to guard, all checked locally: no AWS call. */
   protected async settle(flags: RunFlags, choices: TableChoice[]): Promise<Run> {
-    if (flags.local && !flags['generate-iam'] && !flags.export) refuseAccountWithLocal(flags)
+    // --export --import-existing reads the account's tables too: guarded like a run (plain --export never gets here).
+    if (flags.local && !flags['generate-iam']) refuseAccountWithLocal(flags)
+    // Checked first: an empty --account-id must not fall through to a lookup it would have skipped.
+    const expectedAccount = expectedAccountOf(flags)
     const connection = await this.resolveTarget(flags)
     const unknownRegion = regionNotice(connection.region)
     if (unknownRegion) this.info(`Warning: ${unknownRegion}`)
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
     this.checkDesired(flags, desired)
-    const expectedAccount = expectedAccountOf(flags)
     const command = {
       bin: this.config.bin,
       id: this.commandId,

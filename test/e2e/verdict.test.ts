@@ -343,6 +343,24 @@ describe('trust the verdict (issue 16, end to end)', function () {
       .and.contain('STS is not called for an emulator endpoint')
     })
 
+    it('SENTINEL_ACCOUNT_ID guards --export --import-existing, which reads the account: WRONG_ACCOUNT, exit 3, ' +
+      'no export printed', async () => {
+      const sts = await startStsStub('111111111111')
+      const aws = await layer({})
+      const table = uniqueTable('acct-export')
+      const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table]
+      args.push('--export', 'terraform', '--import-existing')
+      const guarded = (account: string) => env({AWS_ENDPOINT_URL_STS: sts.endpoint, SENTINEL_ACCOUNT_ID: account})
+      const run = await runCli(args, {env: guarded('123456789012')})
+      expect(run.code, output(run)).to.equal(3)
+      expect(lastLine(run)).to.match(/^Error \(WRONG_ACCOUNT\): The credentials belong to account 111111111111, not /)
+      expect(run.stdout, 'nothing of the account is printed').to.equal('')
+      expect(sts.calls).to.equal(1)
+      const right = await runCli(args, {env: guarded('111111111111')})
+      expect(right.code, output(right)).to.equal(0)
+      expect(right.stdout).to.contain('resource "aws_dynamodb_table"')
+    })
+
     it('a VPC endpoint is real AWS: the account comes from STS, not "*"', async () => {
       const sts = await startStsStub('210987654321')
       const run = await runCli([
