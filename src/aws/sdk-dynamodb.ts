@@ -129,6 +129,7 @@ export async function createDynamoDbAdapter(
       resourceArnOf(input),
       () => retrying.send(new sdk.ListTagsOfResourceCommand(input)),
     ),
+    local: Boolean(connection.local),
     tagResource: input => call(
       'tagResource',
       resourceArnOf(input),

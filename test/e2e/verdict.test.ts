@@ -93,6 +93,26 @@ describe('trust the verdict (issue 16, end to end)', function () {
     return {names, run, stub}
   }
 
+  /**
+   * The four tables as sentinel made them, behind a layer whose ARNs name a real account (a VPC
+   * endpoint or a proxy in front of AWS) confirmed by STS, reporting KMS encryption as AWS does.
+   */
+  async function realAccount(prefix: string, options: AwsBehaviourOptions) {
+    const {flags, names, over} = await madeTables(prefix)
+    const state = Object.fromEntries(Object.values(names).map(name =>
+      [name, {kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/aws-managed'}]))
+    const aws = await over({...options, account: {id: '123456789012', region: 'us-east-1'}, state})
+    for (const [arn, tags] of aws.aws.tags) {
+      aws.aws.tags.set(arn.replace(':ddblocal:000000000000:', ':us-east-1:123456789012:'), tags)
+    }
+
+    const sts = await startStsStub('123456789012')
+    closers.push(() => sts.close())
+    const args = ['init:status', '--endpoint-url', aws.endpoint, ...flags, '--account-id', '123456789012']
+    const run = await runCli(args, {env: env({AWS_ENDPOINT_URL_STS: sts.endpoint})})
+    return {aws, names, run}
+  }
+
   describe('one table that cannot be read does not end the run', () => {
     it(
       'init:all: DescribeTable denied on one table; the other three are created; PARTIAL_FAILURE, exit 4',
@@ -294,6 +314,38 @@ describe('trust the verdict (issue 16, end to end)', function () {
       closers.push(() => client.destroy())
       const {Table} = await client.send(new DescribeTableCommand({TableName: names.sessions}))
       expect(Table?.DeletionProtectionEnabled).to.equal(true)
+    })
+  })
+
+  describe('what an endpoint lacks is excused only on an emulator (DynamoDB Local), never on a real account', () => {
+    it(
+      'point-in-time recovery answered UnknownOperationException on a real account: an error, never green',
+      async () => {
+        const unknown = ['DescribeContinuousBackups', 'UpdateContinuousBackups']
+        const {aws, run} = await realAccount('no-pitr', {unknownOperations: unknown})
+        expect(requestsOf(aws.requests, 'DescribeContinuousBackups', {status: 400}), callLog(aws.requests))
+        .to.have.length.greaterThan(0)
+        expect(run.code, output(run)).to.equal(1)
+        expect(lastLine(run)).to.match(/^Error \(AWS_ERROR\): /).and.contain('UnknownOperationException')
+        expect(run.stdout + run.stderr).not.to.contain('does not implement')
+      },
+    )
+
+    it('DeletionProtectionEnabled left out of DescribeTable on a real account: not proven on, exit 6', async () => {
+      const {aws, names, run} = await realAccount('no-dp', {})
+      expect(run.code, output(run)).to.equal(0)
+      aws.transform('DescribeTable', body => {
+        delete body.Table?.DeletionProtectionEnabled
+        return body
+      })
+      const args = ['init:status', '--endpoint-url', aws.endpoint, ...allTableFlags(names), '--json']
+      const unsaid = await runCli(args, {env: env()})
+      expect(unsaid.code, output(unsaid)).to.equal(6)
+      const doc = parseJson(unsaid.stdout)
+      expect(doc.result.endpointGaps ?? []).not.to.include('deletion protection')
+      for (const table of doc.result.tables as {actions: {type: string}[]}[]) {
+        expect(table.actions.map(action => action.type)).to.include('enable-deletion-protection')
+      }
     })
   })
 

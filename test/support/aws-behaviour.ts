@@ -25,6 +25,8 @@
  *   key is inaccessible, an archived table, a replica that is not authorised), and optionally the
  *   KMS key the table is encrypted with.
  * - startKmsStub: a KMS endpoint answering DescribeKey for the keys and aliases it is given.
+ * - account: ARNs naming a real account and region instead of DynamoDB Local's (a VPC endpoint or a
+ *   proxy in front of AWS); unknownOperations: operations that endpoint answers it lacks.
  *
  * Nothing here starts a timer: windows are checked when a call comes, so closing the proxy leaves
  * nothing behind.
@@ -102,6 +104,13 @@ export interface AwsBehaviourOptions {
    * backups for a new table. Needs the PITR emulation (tags not false).
    */
   backupsUnavailableAfterCreate?: Window
+  /**
+   * The account and region the answers' ARNs name, as AWS's do (DynamoDB Local's name region ddblocal
+   * and account 000000000000): a real account behind an endpoint override (a VPC endpoint, a proxy).
+   */
+  account?: {id: string; region: string}
+  /** UnknownOperationException for these actions: an endpoint that lacks them. */
+  unknownOperations?: readonly string[]
 }
 
 export interface TableStateOverride {
@@ -181,6 +190,8 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
     return open
   }
 
+  if (options.account) installAccount(proxy, options.account)
+  if (options.unknownOperations) installUnknownOperations(proxy, options.unknownOperations)
   const denials = [...options.deny ?? []]
   // A denial in a replica's region is seen before the replica emulation answers for that region.
   installDenials(proxy, denials, denial => denial.region !== undefined)
@@ -266,6 +277,26 @@ function installDenials(proxy: RecordingProxy, denials: readonly Denial[], appli
     const region = denied.region ?? 'us-east-1'
     const resource = named.startsWith('arn:') ? named : `arn:aws:dynamodb:${region}:${LAYER_ACCOUNT}:table/${table}`
     return {reply: awsError('AccessDeniedException', accessDeniedMessage(call.action, resource))}
+  })
+}
+
+/** Every answer's DynamoDB Local ARNs named in the account and region given, as AWS names them. */
+function installAccount(proxy: RecordingProxy, account: {id: string; region: string}): void {
+  const local = 'arn:aws:dynamodb:ddblocal:000000000000:'
+  const real = `arn:aws:dynamodb:${account.region}:${account.id}:`
+  proxy.intercept(() => ({
+    after(answer) {
+      const text = answer.body === undefined ? '' : JSON.stringify(answer.body)
+      if (!text.includes(local)) return
+      return {body: JSON.parse(text.replaceAll(local, real)), status: answer.status}
+    },
+  }))
+}
+
+function installUnknownOperations(proxy: RecordingProxy, actions: readonly string[]): void {
+  proxy.intercept(call => {
+    if (!actions.includes(call.action)) return
+    return {reply: awsError('UnknownOperationException', 'An unknown operation was requested.')}
   })
 }
 

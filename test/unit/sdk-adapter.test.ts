@@ -95,34 +95,48 @@ describe('SDK adapter and live-state reader (mocked client)', () => {
     expect(page).to.equal(MAX_TAG_PAGES + 1)
   })
 
-  it('an operation the endpoint lacks: a notice against an endpoint override, an error against AWS', async () => {
-    mock.on(DescribeTableCommand).resolves(table('ACTIVE'))
-    mock.on(DescribeTimeToLiveCommand).resolves({
-      TimeToLiveDescription: {AttributeName: 'ttl', TimeToLiveStatus: 'ENABLED'},
-    })
-    mock.on(DescribeContinuousBackupsCommand).rejects(unknownOperation())
+  it(
+    'an operation the endpoint lacks: a notice on DynamoDB Local, an error against AWS (also behind an override)',
+    async () => {
+      const local = table('ACTIVE')
+      local.Table.TableArn = 'arn:aws:dynamodb:ddblocal:000000000000:table/t-1'
+      mock.on(DescribeTableCommand).resolves(local)
+      mock.on(DescribeTimeToLiveCommand).resolves({
+        TimeToLiveDescription: {AttributeName: 'ttl', TimeToLiveStatus: 'ENABLED'},
+      })
+      mock.on(DescribeContinuousBackupsCommand).rejects(unknownOperation())
 
-    const emulator = await createDynamoDbAdapter({
-      credentials,
-      endpoint: 'http://127.0.0.1:1',
-      region: 'us-east-1',
-      regionSource: 'test',
-    })
-    const emulatorCapabilities = new EndpointCapabilities(emulator)
-    const live = await readLiveTable(emulatorCapabilities, 't-1', {pitr: true, tags: false})
-    expect(live?.pitr).to.equal('UNSUPPORTED')
-    expect(emulatorCapabilities.lacking.has('DescribeContinuousBackups')).to.equal(true)
+      const emulator = await createDynamoDbAdapter({
+        credentials,
+        endpoint: 'http://127.0.0.1:1',
+        region: 'us-east-1',
+        regionSource: 'test',
+      })
+      const emulatorCapabilities = new EndpointCapabilities(emulator)
+      const live = await readLiveTable(emulatorCapabilities, 't-1', {pitr: true, tags: false})
+      expect(live?.pitr).to.equal('UNSUPPORTED')
+      expect(emulatorCapabilities.lacking.has('DescribeContinuousBackups')).to.equal(true)
 
-    const aws = await createDynamoDbAdapter({credentials, region: 'us-east-1', regionSource: 'test'})
-    const error = await readLiveTable(new EndpointCapabilities(aws), 't-1', {pitr: true, tags: false})
-    .catch((error_: unknown) => error_)
-    expect(error).to.be.instanceOf(SentinelError)
-    expect((error as SentinelError).message)
-    .to.contain('dynamodb:DescribeContinuousBackups')
-    .and.contain('UnknownOperationException')
-    emulator.destroy()
-    aws.destroy()
-  })
+      // A real account's table, directly and behind an endpoint override (a VPC endpoint, a proxy).
+      mock.on(DescribeTableCommand).resolves(table('ACTIVE'))
+      const aws = await createDynamoDbAdapter({credentials, region: 'us-east-1', regionSource: 'test'})
+      const proxied = await createDynamoDbAdapter({
+        credentials, endpoint: 'http://127.0.0.1:1', region: 'us-east-1', regionSource: 'test',
+      })
+      for (const port of [aws, proxied]) {
+        const error = await readLiveTable(new EndpointCapabilities(port), 't-1', {pitr: true, tags: false})
+        .catch((error_: unknown) => error_)
+        expect(error).to.be.instanceOf(SentinelError)
+        expect((error as SentinelError).message)
+        .to.contain('dynamodb:DescribeContinuousBackups')
+        .and.contain('UnknownOperationException')
+      }
+
+      emulator.destroy()
+      aws.destroy()
+      proxied.destroy()
+    },
+  )
 
   it('waitForActive notices ACTIVE at the next poll, polls at most 4 times a second, ' +
     'waits for every index', async () => {
