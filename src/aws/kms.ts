@@ -9,7 +9,7 @@ import type {Connection} from './connection.js'
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {
-  boundedRequests, KMS_MAX_ATTEMPTS, KMS_REQUEST_TIMEOUT_MS, SILENT_LOGGER,
+  boundedRequests, KMS_MAX_ATTEMPTS, KMS_REQUEST_TIMEOUT_MS, redactResolvedCredentials, SILENT_LOGGER,
 } from './request-policy.js'
 
 /** The typed port to KMS: a key ID, key ARN, alias name or alias ARN in, the key's ARN out. */
@@ -26,6 +26,7 @@ export function kmsKeyResolver(connection: Connection): KeyResolver {
       region: connection.region,
       requestHandler: boundedRequests(KMS_REQUEST_TIMEOUT_MS),
     })
+    redactResolvedCredentials(client)
     try {
       const {KeyMetadata} = await client.send(new DescribeKeyCommand({KeyId: keyId}))
       if (!KeyMetadata?.Arn) throw new Error(`KMS DescribeKey gave no ARN for ${keyId}`)

@@ -27,6 +27,7 @@
  * - startKmsStub: a KMS endpoint answering DescribeKey for the keys and aliases it is given.
  * - account: ARNs naming a real account and region instead of DynamoDB Local's (a VPC endpoint or a
  *   proxy in front of AWS); unknownOperations: operations that endpoint answers it lacks.
+ * - echoSessionToken: every call refused with its session token in the message (a misbehaving endpoint).
  *
  * Nothing here starts a timer: windows are checked when a call comes, so closing the proxy leaves
  * nothing behind.
@@ -111,6 +112,11 @@ export interface AwsBehaviourOptions {
   account?: {id: string; region: string}
   /** UnknownOperationException for these actions: an endpoint that lacks them. */
   unknownOperations?: readonly string[]
+  /**
+   * Every call refused with the request's session token (X-Amz-Security-Token) in the error message,
+   * as a misbehaving endpoint or proxy may echo it. `echoedTokens` lists what was echoed.
+   */
+  echoSessionToken?: boolean
 }
 
 export interface TableStateOverride {
@@ -161,6 +167,8 @@ export interface AwsBehaviour {
   readonly notFoundAnswers: number
   /** Replica state and every ReplicaUpdates action, with the replicas option. */
   replicas?: Replicas
+  /** The session tokens echoed in error messages, with the echoSessionToken option. */
+  echoedTokens: string[]
 }
 
 const PITR_ACTIONS = new Set(['DescribeContinuousBackups', 'UpdateContinuousBackups'])
@@ -192,6 +200,8 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
 
   if (options.account) installAccount(proxy, options.account)
   if (options.unknownOperations) installUnknownOperations(proxy, options.unknownOperations)
+  const echoedTokens: string[] = []
+  if (options.echoSessionToken) installTokenEcho(proxy, echoedTokens)
   const denials = [...options.deny ?? []]
   // A denial in a replica's region is seen before the replica emulation answers for that region.
   installDenials(proxy, denials, denial => denial.region !== undefined)
@@ -252,6 +262,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
 
   return {
     denials,
+    echoedTokens,
     get notFoundAnswers() {
       return notFoundAnswers
     },
@@ -297,6 +308,15 @@ function installUnknownOperations(proxy: RecordingProxy, actions: readonly strin
   proxy.intercept(call => {
     if (!actions.includes(call.action)) return
     return {reply: awsError('UnknownOperationException', 'An unknown operation was requested.')}
+  })
+}
+
+function installTokenEcho(proxy: RecordingProxy, echoed: string[]): void {
+  proxy.intercept(call => {
+    const token = String(call.headers['x-amz-security-token'] ?? '')
+    if (!token) return
+    echoed.push(token)
+    return {reply: awsError('ValidationException', `The session token ${token} is not valid for this endpoint.`)}
   })
 }
 

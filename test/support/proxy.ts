@@ -40,6 +40,8 @@ export interface ProxiedCall {
   arn?: string
   /** The region the request was signed for (SigV4 credential scope), as AWS routes it. */
   region?: string
+  /** The request's HTTP headers, as the client sent them. */
+  headers: IncomingHttpHeaders
   /** Sends a call of the layer's own to the real server (with this call's headers); not recorded. */
   upstream(action: string, body: object): Promise<{status: number; body: any}>
 }
@@ -287,6 +289,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
       action,
       arn: body.ResourceArn,
       body,
+      headers,
       region,
       table: body.TableName,
       async upstream(ownAction, ownBody) {
