@@ -381,6 +381,7 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     expect(outcome.endpointGaps).to.include('point-in-time recovery')
     expect(outcome.notices.join(' ')).not.to.contain('point-in-time')
     const aws = harness({lacking: ['describeContinuousBackups']})
+    aws.fake.seed(handMade(BREAKGLASS_TABLE))
     const error = await failure(aws.provisioner.inspect(desired()).then((inspection: Inspection) => inspection))
     expect(error.message).to.contain('UnknownOperationException')
     // Behind an endpoint override (a VPC endpoint, a proxy) whose ARNs name a real account: still AWS.
