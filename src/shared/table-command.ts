@@ -31,6 +31,12 @@ import {SentinelCommand, toSentinelError} from './sentinel-command.js'
 import {CLI_SERVICES, type RunServices} from './services.js'
 
 /** Everything a run has settled locally, before any AWS call. */
+
+/**
+ * How long a command without --wait-timeout (init status) waits for another --local run to finish
+ * with the data folder: a read-only check does not sit behind a run held at its prompt for minutes.
+ */
+export const STATUS_FOLDER_WAIT_S = 30
 export interface Run {
   flags: RunFlags
   connection: Connection
@@ -175,7 +181,8 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
       debug: line => this.debugLine(line),
       iamHint: commandLine(run.context, this.applyCommandId, ['--generate-iam', '--policy-for', 'provisioner']),
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
-      localWaitMs: (run.flags['wait-timeout'] ?? 600) * 1000,
+      // init status has no --wait-timeout: a gate waits a bounded while for another run, then says so.
+      localWaitMs: (run.flags['wait-timeout'] ?? STATUS_FOLDER_WAIT_S) * 1000,
       onLocalNotice: line => this.info(line),
       onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
       onLocalWaiting: line => this.progress.status(line),
