@@ -33,10 +33,19 @@ const hook: Hook.Init = async function (options) {
 function ownPluginName(config: Interfaces.Config): string | undefined {
   const here = realpathSync(fileURLToPath(import.meta.url))
   const containing = [...config.plugins.values()]
-  .map(plugin => ({name: plugin.name, root: realpathSync(plugin.root)}))
+  .map(plugin => ({name: plugin.name, root: realRoot(plugin.root)}))
   .filter(plugin => here.startsWith(`${plugin.root}${sep}`))
   .sort((a, b) => b.root.length - a.root.length)
   return containing[0]?.name
+}
+
+/** A plugin's root with links resolved; as given if it cannot be (a plugin whose folder is gone). */
+function realRoot(root: string): string {
+  try {
+    return realpathSync(root)
+  } catch {
+    return root
+  }
 }
 
 export default hook
