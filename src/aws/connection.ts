@@ -221,6 +221,12 @@ export async function profileUsesSso(profile: string | undefined): Promise<boole
   }
 }
 
+/**
+ * Endpoints besides DynamoDB's that the CLI's clients may take from the environment: STS's
+ * (GetCallerIdentity), KMS's (DescribeKey for --kms-key), and the one for every service.
+ */
+const OTHER_ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL'] as const
+
 /** Resolves profile, region and endpoint the way the AWS CLI does, and checks them. */
 export async function resolveConnection(input: ConnectionInput): Promise<Connection> {
   const {env} = process
@@ -232,6 +238,12 @@ export async function resolveConnection(input: ConnectionInput): Promise<Connect
     ? [input.endpointUrl, '--endpoint-url'] as const
     : (input.needsEndpoint === false ? undefined : await configuredEndpoint(profile))
   const endpoint = configured ? validateEndpointUrl(configured[0], configured[1]) : undefined
+  // The other endpoints the CLI may call (and name in an error or the target) are held to the same rule.
+  for (const name of OTHER_ENDPOINT_VARIABLES) {
+    const url = env[name]
+    if (url) validateEndpointUrl(url, name)
+  }
+
   return {
     endpoint,
     endpointSource: configured?.[1],

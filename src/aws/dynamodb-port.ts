@@ -38,6 +38,8 @@ export interface DynamoDbPort {
   readonly endpointName: string
   /** True when the endpoint was overridden (--endpoint-url, env, profile, --local). */
   readonly endpointOverride: boolean
+  /** True for --local: the CLI's own DynamoDB Local, an emulator (what it lacks is excused). */
+  readonly local: boolean
 
   createTable(input: CreateTableCommandInput): Promise<CreateTableCommandOutput>
   describeContinuousBackups(
@@ -57,6 +59,9 @@ export interface DynamoDbPort {
   destroy(): void
 }
 
+/** What a port is besides its operations. */
+type PortProperty = 'destroy' | 'endpointName' | 'endpointOverride' | 'local'
+
 /** Which port method carries which IAM action: the policy and the port cannot drift apart. */
 export const PORT_ACTIONS = {
   createTable: 'CreateTable',
@@ -69,7 +74,7 @@ export const PORT_ACTIONS = {
   updateContinuousBackups: 'UpdateContinuousBackups',
   updateTable: 'UpdateTable',
   updateTimeToLive: 'UpdateTimeToLive',
-} as const satisfies Record<Exclude<keyof DynamoDbPort, 'destroy' | 'endpointName' | 'endpointOverride'>, string>
+} as const satisfies Record<Exclude<keyof DynamoDbPort, PortProperty>, string>
 
 export type PortOperation = keyof typeof PORT_ACTIONS
 

@@ -11,7 +11,7 @@ import {type Connection, serviceConfiguredEndpoint} from './connection.js'
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {
-  boundedRequests, KMS_MAX_ATTEMPTS, KMS_REQUEST_TIMEOUT_MS, SILENT_LOGGER,
+  boundedRequests, KMS_MAX_ATTEMPTS, KMS_REQUEST_TIMEOUT_MS, redactResolvedCredentials, SILENT_LOGGER,
 } from './request-policy.js'
 import {isEmulatorEndpoint} from './sts.js'
 
@@ -63,6 +63,7 @@ export function kmsKeyResolver(connection: Connection): KeyResolver {
       },
       {name: 'sentinelRecordKmsHost', step: 'finalizeRequest'},
     )
+    redactResolvedCredentials(client)
     try {
       const {KeyMetadata} = await client.send(new DescribeKeyCommand({KeyId: keyId}))
       if (!KeyMetadata?.Arn) throw new Error(`KMS DescribeKey gave no ARN for ${keyId}`)

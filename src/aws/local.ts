@@ -119,7 +119,8 @@ function portTaken(port: number): SentinelError {
 export async function startLocalDynamo(dataDir: string | undefined, options: StartOptions = {}): Promise<LocalDynamo> {
   const timeoutMs = options.timeoutMs ?? 30_000
   try {
-    if (dataDir) mkdirSync(dataDir, {recursive: true})
+    // Only its owner may read what the tables hold: the folder 0700 (each one made), DynamoDB Local's files 0600.
+    if (dataDir) mkdirSync(dataDir, {mode: 0o700, recursive: true})
   } catch (error) {
     const message = `Cannot create the --local data directory ${dataDir}: ${(error as Error).message}.`
     throw new SentinelError('LOCAL_START_FAILED', message, {
@@ -137,20 +138,29 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
     : undefined
   const port = options.port ?? await freePort()
   const storage = dataDir ? ['-dbPath', dataDir] : ['-inMemory']
-  const child = spawn(
-    process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java',
-    [
-      `-Djava.library.path=${libraryPath}`,
-      '-jar',
-      jar,
-      '-sharedDb',
-      ...storage,
-      '-port',
-      String(port),
-      '-disableTelemetry',
-    ],
-    {stdio: ['ignore', 'ignore', 'pipe']},
-  )
+  // DynamoDB Local creates its SQLite file with the umask it inherits: 077 gives 0600. Set only
+  // around spawn (synchronous), so the rest of this process keeps its own.
+  const umask = process.umask(0o077)
+  let child: ChildProcess
+  try {
+    child = spawn(
+      process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java',
+      [
+        `-Djava.library.path=${libraryPath}`,
+        '-jar',
+        jar,
+        '-sharedDb',
+        ...storage,
+        '-port',
+        String(port),
+        '-disableTelemetry',
+      ],
+      {stdio: ['ignore', 'ignore', 'pipe']},
+    )
+  } finally {
+    process.umask(umask)
+  }
+
   if (child.pid) lock?.recordServer(child.pid)
   const killOnExit = () => {
     child.kill('SIGKILL')

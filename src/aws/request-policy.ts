@@ -1,8 +1,12 @@
 /**
  * How every AWS call of this CLI is bounded and retried, in one place below the adapters and the
  * provisioning service: attempts, connection and request timeouts, the SDK's logger silenced, and
- * the SDK's standard retry strategy for the calls the provisioning service resends itself.
+ * the SDK's standard retry strategy for the calls the provisioning service resends itself, and the
+ * credentials each client resolves kept out of what the CLI prints.
  */
+import type {AwsCredentialIdentity, DeserializeMiddleware, MiddlewareStack} from '@smithy/types'
+
+import {rememberSecrets} from '../redact.js'
 
 /**
  * With these, a silent endpoint fails in at most 4 attempts × 8 s plus backoff, well under 45 s;
@@ -62,4 +66,27 @@ export async function standardRetrySchedule(): Promise<RetrySchedule> {
       return token.getRetryDelay()
     },
   }
+}
+
+/**
+ * Remembers (redact.ts) every credential the client's SDK resolved, from whichever provider (the
+ * environment, a credentials file, SSO, a role), once a request is signed: an endpoint may echo a
+ * session token in its error message, and no secret is ever printed. The provider is memoised, so
+ * asking it again costs nothing.
+ */
+export function redactResolvedCredentials<I extends object, O extends object>(client: {
+  config: object
+  middlewareStack: MiddlewareStack<I, O>
+}): void {
+  const middleware: DeserializeMiddleware<I, O> = next => async args => {
+    const provider = (client.config as {credentials?: unknown}).credentials
+    if (typeof provider === 'function') {
+      const resolved = await (provider as () => Promise<AwsCredentialIdentity>)().catch(() => undefined)
+      rememberSecrets(resolved?.accessKeyId, resolved?.secretAccessKey, resolved?.sessionToken)
+    }
+
+    return next(args)
+  }
+
+  client.middlewareStack.add(middleware, {name: 'sentinelRedactCredentials', step: 'deserialize'})
 }

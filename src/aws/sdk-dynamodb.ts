@@ -17,7 +17,7 @@ import {PORT_ACTIONS} from './dynamodb-port.js'
 import {awsErrorName, classifyAwsError, isCredentialsError} from './errors.js'
 import {dynamoDbHost} from './partitions.js'
 import {
-  boundedRequests, DYNAMODB_REQUEST_TIMEOUT_MS, MAX_ATTEMPTS, SILENT_LOGGER,
+  boundedRequests, DYNAMODB_REQUEST_TIMEOUT_MS, MAX_ATTEMPTS, redactResolvedCredentials, SILENT_LOGGER,
 } from './request-policy.js'
 
 export interface AdapterOptions {
@@ -69,7 +69,11 @@ export async function createDynamoDbAdapter(
   // CreateTable and UpdateTable go out once: the provisioning service reads before any resend.
   const once = new sdk.DynamoDBClient({...config, maxAttempts: 1})
   const state = {host: connection.endpoint ?? dynamoDbHost(connection.region)}
-  for (const client of [retrying, once]) recordHost(client, state)
+  for (const client of [retrying, once]) {
+    recordHost(client, state)
+    redactResolvedCredentials(client)
+  }
+
   if (options.onSilence) {
     watchSilence(retrying, state, MAX_ATTEMPTS, options.onSilence)
     watchSilence(once, state, 1, options.onSilence)
@@ -134,6 +138,7 @@ export async function createDynamoDbAdapter(
       resourceArnOf(input),
       () => retrying.send(new sdk.ListTagsOfResourceCommand(input)),
     ),
+    local: Boolean(connection.local),
     tagResource: input => call(
       'tagResource',
       resourceArnOf(input),

@@ -6,7 +6,7 @@ import {type Connection, profileUsesSso} from './connection.js'
 import {classifyAwsError, isCredentialsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {
-  boundedRequests, SILENT_LOGGER, STS_MAX_ATTEMPTS, STS_REQUEST_TIMEOUT_MS,
+  boundedRequests, redactResolvedCredentials, SILENT_LOGGER, STS_MAX_ATTEMPTS, STS_REQUEST_TIMEOUT_MS,
 } from './request-policy.js'
 
 /** The typed port to STS: the one call this CLI makes. */
@@ -56,6 +56,7 @@ export const lookupAccount: AccountLookup = async connection => {
 
   const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
   const client = new STSClient(stsClientConfig(connection, stsEndpoint))
+  redactResolvedCredentials(client)
   try {
     const identity = await client.send(new GetCallerIdentityCommand({}))
     return identity.Account ?? '*'

@@ -25,10 +25,27 @@ const hook: Hook.Init = async function (options) {
   process.exit(error.exitCode)
 }
 
-/** The plugin this file belongs to: sentinel itself, or sentinel loaded as a plugin of a host CLI. */
+/**
+ * The plugin this file belongs to: sentinel itself, or sentinel loaded as a plugin of a host CLI.
+ * Installed from npm, sentinel lives inside the host (host/node_modules/sentinel-infra), so the host's
+ * root contains this file too: the plugin whose root is closest to the file (the longest) is sentinel.
+ */
 function ownPluginName(config: Interfaces.Config): string | undefined {
   const here = realpathSync(fileURLToPath(import.meta.url))
-  return [...config.plugins.values()].find(plugin => here.startsWith(`${realpathSync(plugin.root)}${sep}`))?.name
+  const containing = [...config.plugins.values()]
+  .map(plugin => ({name: plugin.name, root: realRoot(plugin.root)}))
+  .filter(plugin => here.startsWith(`${plugin.root}${sep}`))
+  .sort((a, b) => b.root.length - a.root.length)
+  return containing[0]?.name
+}
+
+/** A plugin's root with links resolved; as given if it cannot be (a plugin whose folder is gone). */
+function realRoot(root: string): string {
+  try {
+    return realpathSync(root)
+  } catch {
+    return root
+  }
 }
 
 export default hook

@@ -79,7 +79,11 @@ export const REPLICA_CREATION_ACTIONS = [
   'BatchWriteItem',
 ] as const
 
-/** What the CLI calls in a replica's region: reads, and the settings AWS does not copy to a replica. */
+/**
+ * What the CLI calls in a replica's region: reads, and the settings AWS does not copy to a replica.
+ * UpdateTimeToLive too: TTL is one setting for all replicas, and AWS ("Using IAM with global tables")
+ * needs the permission in every Region that has a replica, or a TTL repair on a global table is denied.
+ */
 export const REPLICA_SETTINGS_ACTIONS = [
   'DescribeTable',
   'DescribeTimeToLive',
@@ -88,6 +92,7 @@ export const REPLICA_SETTINGS_ACTIONS = [
   'UpdateTable',
   'UpdateContinuousBackups',
   'TagResource',
+  'UpdateTimeToLive',
 ] as const
 
 /** DynamoDB's replication service, whose service-linked role the first replica of an account creates. */

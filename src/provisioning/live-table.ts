@@ -81,18 +81,31 @@ export class EndpointCapabilities {
   constructor(readonly port: DynamoDbPort) {}
 
   /**
-   * Runs an operation the endpoint may lack. Against an endpoint override, UnknownOperationException
-   * means it lacks the operation (remembered, UNSUPPORTED); against AWS it is an error. A missing
-   * table is undefined.
+   * Whether what this endpoint lacks is excused: only an emulator's, known as one by --local or by a
+   * table ARN naming DynamoDB Local's region and account. Anywhere else (AWS, also behind a VPC
+   * endpoint or a proxy, whose ARNs name a real account) a missing operation is a failure, never a pass.
    */
-  async optional<T>(action: DynamoAction, send: () => Promise<T>): Promise<T | typeof UNSUPPORTED | undefined> {
+  excuses(arn: string | undefined): boolean {
+    return this.port.local || (this.port.endpointOverride && isDynamoDbLocalArn(arn))
+  }
+
+  /**
+   * Runs an operation the endpoint may lack. On an emulator (excuses), UnknownOperationException means
+   * it lacks the operation (remembered, UNSUPPORTED); anywhere else it is an error. A missing table is
+   * undefined. `arnOf` gives the table's ARN (it may still be being read) when the answer is in doubt.
+   */
+  async optional<T>(
+    action: DynamoAction,
+    send: () => Promise<T>,
+    arnOf: () => Promise<string | undefined>,
+  ): Promise<T | typeof UNSUPPORTED | undefined> {
     if (this.lacking.has(action)) return UNSUPPORTED
     try {
       return await send()
     } catch (error) {
       if (isNotFound(error)) return undefined
       const unknownOperation = error instanceof SentinelError && error.awsName === 'UnknownOperationException'
-      if (this.port.endpointOverride && unknownOperation) {
+      if (unknownOperation && this.excuses(await arnOf().catch(() => undefined))) {
         this.lacking.add(action)
         return UNSUPPORTED
       }
@@ -100,6 +113,12 @@ export class EndpointCapabilities {
       throw error
     }
   }
+}
+
+/** DynamoDB Local's ARNs: region ddblocal, account 000000000000 (no AWS region or account is either). */
+export function isDynamoDbLocalArn(arn: string | undefined): boolean {
+  const parts = arn?.split(':') ?? []
+  return parts[3] === 'ddblocal' && parts[4] === '000000000000'
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -158,16 +177,25 @@ export async function readLiveTable(
   read: ReadOptions,
 ): Promise<LiveTable | undefined> {
   const {port} = capabilities
-  const [table, ttl, backups] = await Promise.all([
-    describeTable(port, tableName),
-    capabilities.optional('DescribeTimeToLive', () => port.describeTimeToLive({TableName: tableName})),
-    read.pitr
-      ? capabilities.optional('DescribeContinuousBackups', () => port.describeContinuousBackups({TableName: tableName}))
-      : Promise.resolve(UNREAD as typeof UNREAD),
+  const described = describeTable(port, tableName)
+  // Still one round trip: an operation the endpoint lacks is judged by the ARN this DescribeTable brings.
+  const arnOf = () => described.then(table => table?.TableArn)
+  // A missing table has no ARN to judge by, and nothing to read: its companions' answers do not count.
+  const [table, ttlRead, backupsRead] = await Promise.all([
+    described,
+    settled(capabilities.optional('DescribeTimeToLive', () => port.describeTimeToLive({TableName: tableName}), arnOf)),
+    settled<BackupsRead>(read.pitr
+      ? capabilities.optional(
+        'DescribeContinuousBackups',
+        () => port.describeContinuousBackups({TableName: tableName}),
+        arnOf,
+      )
+      : Promise.resolve(UNREAD)),
   ])
   if (!table) return undefined
+  const [ttl, backups] = [unsettled(ttlRead), unsettled(backupsRead)]
   if (ttl === undefined || backups === undefined) throw new NotVisibleYet(tableName)
-  const live = describeLive(table, port.endpointOverride)
+  const live = describeLive(table, capabilities.excuses(table.TableArn))
   live.ttl = ttl === UNSUPPORTED || capabilities.lacking.has('UpdateTimeToLive')
     ? {status: UNSUPPORTED}
     : {
@@ -185,16 +213,43 @@ export async function readLiveTable(
   return live
 }
 
+/**
+ * Pages of ListTagsOfResource read at most: 50 tags a resource, 10 a page on AWS, and AWS-assigned
+ * aws: tags beside them. An endpoint that pages past this is broken, not a table with that many tags.
+ */
+export const MAX_TAG_PAGES = 100
+
+type BackupsRead = Awaited<ReturnType<DynamoDbPort['describeContinuousBackups']>> | typeof UNREAD | typeof UNSUPPORTED
+  | undefined
+
+type Settled<T> = {error: unknown} | {value: T}
+
+/** A read's outcome held until it is known whether it counts. */
+function settled<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(value => ({value}), (error: unknown) => ({error}))
+}
+
+function unsettled<T>(outcome: Settled<T>): T {
+  if ('error' in outcome) throw outcome.error
+  return outcome.value
+}
+
 /** Every page of ListTagsOfResource: a conflicting tag on page 2 is as real as one on page 1. */
 async function readTags(capabilities: EndpointCapabilities, arn: string): Promise<LiveTable['tags']> {
   // A Map: a live tag named __proto__ or constructor is kept like any other.
   const tags = new Map<string, string>()
+  const seen = new Set<string>()
   let nextToken: string | undefined
   do {
     const token = nextToken
+    // A token answered twice (or pages without end) would loop for ever: stop, the tags are unproven.
+    if (token !== undefined && seen.has(token)) throw endlessTags(capabilities, arn, 'answered one NextToken twice')
+    if (seen.size >= MAX_TAG_PAGES) throw endlessTags(capabilities, arn, `gave more than ${MAX_TAG_PAGES} pages`)
+    if (token !== undefined) seen.add(token)
     const page = await capabilities.optional(
       'ListTagsOfResource',
       () => capabilities.port.listTagsOfResource({NextToken: token, ResourceArn: arn}),
+      async () => arn,
     )
     if (page === UNSUPPORTED || capabilities.lacking.has('TagResource')) return UNSUPPORTED
     if (page === undefined) throw new NotVisibleYet(arn)
@@ -203,6 +258,14 @@ async function readTags(capabilities: EndpointCapabilities, arn: string): Promis
   } while (nextToken)
 
   return tags
+}
+
+/** Tags an endpoint pages without end: not read, so never called converged. */
+function endlessTags(capabilities: EndpointCapabilities, arn: string, why: string): SentinelError {
+  return new SentinelError('AWS_ERROR', `ListTagsOfResource for ${arn} at ${capabilities.port.endpointName} ` +
+    `${why}, so its pages never end and the table's tags could not be read.`, {
+    suggestion: 'The endpoint (or a proxy in front of it) pages tags wrongly: fix or bypass it, then rerun.',
+  })
 }
 
 /**
@@ -217,9 +280,11 @@ export function isEmulatorArn(arn: string | undefined): boolean {
 const keyOf = (schema: undefined | {AttributeName?: string; KeyType?: string}[], type: string) =>
   schema?.find(key => key.KeyType === type)?.AttributeName
 
-/** The parts of a DescribeTable answer the plan compares, normalised. */
-export function describeLive(table: TableDescription, endpointOverride: boolean): LiveTable {
-  const emulator = endpointOverride && isEmulatorArn(table.TableArn)
+/**
+ * The parts of a DescribeTable answer the plan compares, normalised. `emulator`: what the answer leaves
+ * out is the emulator's gap (EndpointCapabilities.excuses); elsewhere it is what AWS means by leaving it out.
+ */
+export function describeLive(table: TableDescription, emulator: boolean): LiveTable {
   const sse = table.SSEDescription
   const kms = sse && (sse.Status === 'ENABLED' || sse.Status === 'ENABLING' || sse.Status === 'UPDATING')
   // AWS omits SSEDescription for the AWS-owned key; the emulators omit it always.
@@ -227,8 +292,9 @@ export function describeLive(table: TableDescription, endpointOverride: boolean)
     ? {kind: 'kms', kmsKeyArn: sse.KMSMasterKeyArn, status: sse.Status}
     : {kind: emulator ? 'unreported' : 'aws-owned'}
 
-  // Real DynamoDB always says whether deletion protection is on; dynalite says nothing.
-  const deletionProtection = table.DeletionProtectionEnabled ?? (endpointOverride ? UNSUPPORTED : false)
+  // Real DynamoDB always says whether deletion protection is on; dynalite says nothing. Unsaid on a
+  // real account it is not proven on: planned to be turned on, never a pass.
+  const deletionProtection = table.DeletionProtectionEnabled ?? (emulator ? UNSUPPORTED : false)
   const provisioned = (table.ProvisionedThroughput?.ReadCapacityUnits ?? 0) > 0
   return {
     arn: table.TableArn,

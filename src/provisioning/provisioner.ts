@@ -677,7 +677,7 @@ class TableApply {
         const result = await capabilities.optional(operation, async () => {
           await send()
           return true
-        })
+        }, () => this.tableArn())
         if (result === UNSUPPORTED) {
           this.skipped.add(action.type)
           return false

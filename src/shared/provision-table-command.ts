@@ -31,7 +31,7 @@ import {
   type Target,
 } from '../report/report.js'
 import {
-  type Applied, appliedResult, decidedResult, plannedResult, planOnly, type RunFacts, runFailure,
+  type Applied, appliedResult, decidedResult, guardAccount, plannedResult, planOnly, type RunFacts, runFailure,
 } from '../report/run-result.js'
 import {type DesiredTable, desiredTables, type TableChoice} from '../tables/desired.js'
 import {
@@ -212,12 +212,22 @@ export abstract class ProvisionTableCommand extends TableCommand {
     return this.printExport(format, desiredTables(choices, settingsOf(flags), checked), new Map())
   }
 
-  /** --export --import-existing: the tables read as the plan reads them, then the export adopts those that exist. */
+  /**
+   * --export --import-existing: the tables read as the plan reads them, then the export adopts those
+   * that exist. It prints what an account holds, so SENTINEL_ACCOUNT_ID guards it as it guards a run:
+   * checked beside the reads.
+   */
   private async exportWithImports(format: ExportFormat, run: Run): Promise<RunResult> {
     const session = await this.connect(run)
     this.progress.status(`Reading ${run.desired.map(table => table.tableName).join(', ')}`)
-    const live = await readForAdoption(session, run.desired)
+    const [target, read] = await Promise.all([
+      run.expectedAccount ? this.target(run.connection) : undefined,
+      readForAdoption(session, run.desired).then(live => ({live}), (error: unknown) => ({error})),
+    ])
     this.progress.stop('read')
+    if (target) guardAccount(run.expectedAccount, target)
+    if ('error' in read) throw read.error
+    const {live} = read
     const existing = existingTables(run.desired, live, run.connection.region)
     // What a refused adoption suggests: the check that shows each difference and its remedy, as for this run.
     const {context} = run

@@ -129,11 +129,16 @@ export function refuseReplicasOnLocal(flags: RunFlags): void {
     'global tables (replicas).', {suggestion: 'Leave out --replica-region, or run against AWS with --region.'})
 }
 
-/** The account a run must reach: --account-id, else SENTINEL_ACCOUNT_ID (for CI), checked locally. */
+/**
+ * The account a run must reach: --account-id, else SENTINEL_ACCOUNT_ID (for CI), checked locally.
+ * Given but empty (`--account-id ""`, or a CI variable that expanded to nothing) is bad input, never
+ * the guard switched off.
+ */
 export function expectedAccountOf(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): ExpectedAccount | undefined {
-  if (flags['account-id']) return {id: validateAccountId(flags['account-id']), source: '--account-id'}
+  if (flags['account-id'] !== undefined) return {id: validateAccountId(flags['account-id']), source: '--account-id'}
   const fromEnv = env.SENTINEL_ACCOUNT_ID
-  return fromEnv ? {id: validateAccountId(fromEnv, 'SENTINEL_ACCOUNT_ID'), source: 'SENTINEL_ACCOUNT_ID'} : undefined
+  if (fromEnv === undefined) return undefined
+  return {id: validateAccountId(fromEnv, 'SENTINEL_ACCOUNT_ID'), source: 'SENTINEL_ACCOUNT_ID'}
 }
 
 /**
@@ -141,7 +146,8 @@ export function expectedAccountOf(flags: RunFlags, env: NodeJS.ProcessEnv = proc
  * (With --generate-iam, --account-id only names the account in the policy's ARNs.)
  */
 export function refuseAccountWithLocal(flags: RunFlags, env: NodeJS.ProcessEnv = process.env): void {
-  const source = flags['account-id'] ? '--account-id' : (env.SENTINEL_ACCOUNT_ID ? 'SENTINEL_ACCOUNT_ID' : '')
+  const fromEnv = env.SENTINEL_ACCOUNT_ID === undefined ? '' : 'SENTINEL_ACCOUNT_ID'
+  const source = flags['account-id'] === undefined ? fromEnv : '--account-id'
   if (!source) return
   throw invalidInput(
     `${source} cannot be checked with --local: DynamoDB Local has no AWS account.`,

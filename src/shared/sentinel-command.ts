@@ -19,6 +19,9 @@ export abstract class SentinelCommand<R = unknown> extends Command {
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = []
 
   async init(): Promise<void> {
+    // The AWS SDK warns about Node 20 on stderr at its first client; operators cannot act on it.
+    // bin/run.js says so too, but inside a host CLI the host's entry point runs instead.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
     await super.init()
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       const handler = () => this.interrupted(signal)

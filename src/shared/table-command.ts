@@ -31,6 +31,12 @@ import {SentinelCommand, toSentinelError} from './sentinel-command.js'
 import {CLI_SERVICES, type RunServices} from './services.js'
 
 /** Everything a run has settled locally, before any AWS call. */
+
+/**
+ * How long a command without --wait-timeout (init status) waits for another --local run to finish
+ * with the data folder: a read-only check does not sit behind a run held at its prompt for minutes.
+ */
+export const STATUS_FOLDER_WAIT_S = 30
 export interface Run {
   flags: RunFlags
   connection: Connection
@@ -94,13 +100,15 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
 
   /** Region, profile, endpoint, settings and the account to guard, all checked locally: no AWS call. */
   protected async settle(flags: RunFlags, choices: TableChoice[]): Promise<Run> {
-    if (flags.local && !flags['generate-iam'] && !flags.export) refuseAccountWithLocal(flags)
+    // --export --import-existing reads the account's tables too: guarded like a run (plain --export never gets here).
+    if (flags.local && !flags['generate-iam']) refuseAccountWithLocal(flags)
+    // Checked first: an empty --account-id must not fall through to a lookup it would have skipped.
+    const expectedAccount = expectedAccountOf(flags)
     const connection = await this.resolveTarget(flags)
     const unknownRegion = regionNotice(connection.region)
     if (unknownRegion) this.info(`Warning: ${unknownRegion}`)
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
     this.checkDesired(flags, desired)
-    const expectedAccount = expectedAccountOf(flags)
     const command = {
       bin: this.config.bin,
       id: this.commandId,
@@ -174,7 +182,8 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
       debug: line => this.debugLine(line),
       iamHint: commandLine(run.context, this.applyCommandId, ['--generate-iam', '--policy-for', 'provisioner']),
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
-      localWaitMs: (run.flags['wait-timeout'] ?? 600) * 1000,
+      // init status has no --wait-timeout: a gate waits a bounded while for another run, then says so.
+      localWaitMs: (run.flags['wait-timeout'] ?? STATUS_FOLDER_WAIT_S) * 1000,
       onLocalNotice: line => this.info(line),
       onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
       onLocalWaiting: line => this.progress.status(line),

@@ -57,6 +57,13 @@ export function validateTableName(name: string, source = '--table'): string {
 export function validateAccountId(accountId: string, source = '--account-id'): string {
   if (!ACCOUNT_ID.test(accountId)) {
     const fix = source.startsWith('--') ? `Pass ${source} with` : `Set ${source} to`
+    if (accountId.trim() === '') {
+      throw invalidInput(
+        `${source} is empty: no account to check the credentials against.`,
+        `${fix} the 12-digit account number, e.g. 123456789012${source.startsWith('--') ? '' : ', or unset it'}.`,
+      )
+    }
+
     throw invalidInput(
       `Invalid AWS account ID "${accountId}" (from ${source}): it must be exactly 12 digits.`,
       `${fix} the 12-digit account number, e.g. 123456789012.`,

@@ -6,6 +6,7 @@ import {
 } from 'node:fs'
 import {join, resolve} from 'node:path'
 
+import {startAwsLayer} from '../support/aws-behaviour.js'
 import {
   cleanEnv, parseJson, runCli, scratchDir,
 } from '../support/cli.js'
@@ -167,6 +168,11 @@ describe('errors operators meet (end to end)', () => {
     ['--account-id with --local (status)', ['init:status', '--local', '--account-id', '123456789012'], {}, 'INVALID_INPUT', 2],
     ['--account-id with --local --plan', ['init:sessions', '--local', '--plan', '--account-id', '123456789012'], {}, 'INVALID_INPUT', 2],
     ['SENTINEL_ACCOUNT_ID with --local', ['init:all', '--local', '--yes'], {SENTINEL_ACCOUNT_ID: '123456789012'}, 'INVALID_INPUT', 2],
+    ['empty --account-id (the guard is not switched off)', ['init:sessions', '--yes', '--account-id', '', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
+    ['empty --account-id=', ['init:sessions', '--yes', '--account-id=', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
+    ['empty --account-id with --generate-iam', ['init:sessions', '--generate-iam', '--account-id', '', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
+    ['empty SENTINEL_ACCOUNT_ID (a CI variable that expanded to nothing)', ['init:status', '--region', 'us-east-1'], {SENTINEL_ACCOUNT_ID: ''}, 'INVALID_INPUT', 2],
+    ['SENTINEL_ACCOUNT_ID with --local --export --import-existing', ['init:sessions', '--local', '--export', 'terraform', '--import-existing'], {SENTINEL_ACCOUNT_ID: '123456789012'}, 'INVALID_INPUT', 2],
     ['bad --wait-timeout', ['init:sessions', '--wait-timeout', '0', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
     ['bad --kms-key', ['init:sessions', '--kms-key', 'nope', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
     ['KMS key in another region', ['init:sessions', '--kms-key', 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555', '--region', 'us-east-1'], {}, 'INVALID_INPUT', 2],
@@ -387,4 +393,51 @@ describe('an endpoint URL with credentials in it', () => {
       expect(`${run.stdout}${run.stderr}`).not.to.contain('s3cr3t')
     })
   }
+
+  // The other endpoints the CLI calls and names: STS's in the target line and its error, KMS's in its error.
+  for (const [variable, extra] of [
+    ['AWS_ENDPOINT_URL_STS', []],
+    ['AWS_ENDPOINT_URL_KMS', ['--kms-key', 'alias/sentinel']],
+    ['AWS_ENDPOINT_URL', []],
+  ] as const) {
+    it(`${variable} with a password: refused without echoing it, under --json and not, nothing sent`, async () => {
+      const proxy = await startProxy((await dynamoLocal()).endpoint)
+      const args = ['init', 'status', '--region', 'us-east-1', '--endpoint-url', proxy.endpoint, ...extra]
+      const environment = cleanEnv({[variable]: 'http://ops:s3cr3t-pass@127.0.0.1:1'})
+      const text = await runCli(args, {env: environment})
+      const json = await runCli([...args, '--json'], {env: environment})
+      await proxy.close()
+      for (const run of [text, json]) {
+        expect(run.code, run.stdout + run.stderr).to.equal(2)
+        expect(`${run.stdout}${run.stderr}`).not.to.contain('s3cr3t')
+      }
+
+      expectOneLineError(text.stderr, 'INVALID_INPUT')
+      expect(text.stderr).to.contain(variable).and.contain('http://127.0.0.1:1')
+      expect(parseJson(json.stdout).error.code).to.equal('INVALID_INPUT')
+      expect(proxy.calls).to.deep.equal([])
+    })
+  }
+
+  it('a session token from ~/.aws/credentials that the endpoint echoes in its error is never printed', async () => {
+    const token = 'FwoGZXIvYXdzEXAMPLEfromTheCredentialsFileOnly0123456789'
+    const environment = cleanEnv({AWS_ACCESS_KEY_ID: undefined, AWS_PROFILE: 'ci', AWS_SECRET_ACCESS_KEY: undefined})
+    writeFileSync(environment.AWS_SHARED_CREDENTIALS_FILE!, '[ci]\naws_access_key_id = fileaccesskey\n' +
+      `aws_secret_access_key = filesecretkey0123456789\naws_session_token = ${token}\n`)
+    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {echoSessionToken: true})
+    const args = ['init', 'sessions', '--plan', '--region', 'us-east-1', '--endpoint-url', aws.endpoint]
+    args.push('--table', uniqueTable('echo'))
+    const runs = [
+      await runCli(args, {env: environment}),
+      await runCli([...args, '--json'], {env: environment}),
+      await runCli(args, {env: {...environment, SENTINEL_DEBUG: '1'}}),
+    ]
+    await aws.close()
+    expect(aws.aws.echoedTokens, 'the endpoint did echo the token').to.include(token)
+    for (const run of runs) {
+      expect(run.code, run.stdout + run.stderr).to.equal(1)
+      expect(`${run.stdout}${run.stderr}`).not.to.contain(token)
+      expect(`${run.stdout}${run.stderr}`).to.contain('The session token **** is not valid')
+    }
+  })
 })

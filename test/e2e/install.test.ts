@@ -9,7 +9,7 @@
 import {expect} from 'chai'
 import {execFile} from 'node:child_process'
 import {
-  existsSync, mkdtempSync, readdirSync, readFileSync,
+  existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync,
 } from 'node:fs'
 import {delimiter, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
@@ -103,6 +103,38 @@ describe('installed from the packed tarball (npm pack, npm install -g)', functio
     expect(answers['sentinel init st']).to.equal('status')
     expect(answers['sentinel init status --re'].split(' '))
     .to.have.members(['--region', '--replica-kms-key', '--replica-region', '--request-table'])
+  })
+
+  it('installed into a host oclif CLI\'s node_modules from the tarball (npm, offline): the topic guard holds and ' +
+    'no SDK warning reaches the terminal', async () => {
+    // A team's CLI (bin `platform`, topics separated by a colon) that npm-installs sentinel as a plugin:
+    // the package is then a real folder inside the host (host/node_modules/sentinel-infra), not a link.
+    const host = join(mkdtempSync(join(scratchDir(), 'host-installed-')), 'host')
+    await run('cp', ['-R', resolve('test/fixtures/host-cli'), host])
+    // About 20 s here: every dependency comes from npm's cache (filled by npm ci), none from the network.
+    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], {
+      cwd: host, env: process.env, maxBuffer: 16 * 1024 * 1024,
+    })
+    expect(lstatSync(join(host, 'node_modules', 'sentinel-infra')).isSymbolicLink()).to.equal(false)
+    const platform = (args: string[]) => new Promise<{code: null | number; stderr: string; stdout: string}>(done => {
+      const bin = [join(host, 'bin', 'run.js'), ...args]
+      execFile(process.execPath, bin, {cwd: host, env: userEnv}, (error, stdout, stderr) => {
+        done({code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr, stdout})
+      })
+    })
+    // Words after a topic in a colon CLI: help and exit 0 would pass a CI gate.
+    const json = await platform(['init', 'status', '--json'])
+    expect(json.code, json.stdout + json.stderr).to.equal(2)
+    expect(JSON.parse(json.stdout).error.code).to.equal('INVALID_INPUT')
+    const text = await platform(['init', 'status', '--region', 'eu-west-1'])
+    expect(text.code, text.stdout + text.stderr).to.equal(2)
+    expect(text.stdout).to.equal('')
+    expect(text.stderr).to.match(/^Error \(INVALID_INPUT\): "init" is a topic, not a command/)
+    // A run that makes SDK clients, under the host's entry point (which silences nothing).
+    const dir = mkdtempSync(join(scratchDir(), 'host-local-'))
+    const local = await platform(['init:ratelimit', '--local', '--local-dir', dir, '--yes'])
+    expect(local.code, local.stderr).to.equal(0)
+    expect(local.stderr).not.to.match(/Warning|NodeVersionSupport/)
   })
 
   it('writes the zsh and PowerShell completion functions, naming every command', async () => {

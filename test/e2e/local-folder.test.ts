@@ -6,8 +6,10 @@ import {expect} from 'chai'
  * found and stopped by the next run. Real CLI runs, real DynamoDB Local, a real terminal for the
  * run that holds the folder at its prompt.
  */
-import {spawn} from 'node:child_process'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {spawn, spawnSync} from 'node:child_process'
+import {
+  mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync,
+} from 'node:fs'
 import {join} from 'node:path'
 
 import {
@@ -16,6 +18,14 @@ import {
 
 const output = (run: CliResult) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`
 const lastLine = (run: CliResult) => run.stderr.trim().split('\n').at(-1) ?? ''
+
+/** A pid that names no process any more. */
+function deadPid(): number {
+  return spawnSync('true').pid!
+}
+
+/** The permission bits of a file or folder, as ls shows them (0o700). */
+const permissions = (path: string) => statSync(path).mode.toString(8).slice(-3)
 
 function isAlive(pid: number): boolean {
   try {
@@ -94,8 +104,69 @@ describe('--local side by side on one data folder (issue 16, end to end)', funct
     expect(second.code, output(second)).to.equal(3)
     const error = String.raw`^Error \(LOCAL_START_FAILED\): Another sentinel --local run `
     expect(lastLine(second)).to.match(new RegExp(error +
-      `\\(pid \\d+\\) is using ${dir}; two DynamoDB Local servers cannot share one data folder\\. ` +
+      `\\(pid \\d+\\) is still using ${dir} after 2 s; two DynamoDB Local servers cannot share one data folder\\. ` +
       String.raw`Wait for that run to finish and rerun, or pass --local-dir with another folder\.$`))
+  })
+
+  /** A process that stays up until the test ends, with these arguments (as `ps` and /proc show them). */
+  function longLived(...args: string[]): number {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)', ...args], {stdio: 'ignore'})
+    leftovers.push(child.pid!)
+    return child.pid!
+  }
+
+  it(
+    'a stale lock stops only the DynamoDB Local of this folder: one serving another folder is left alone',
+    async () => {
+      const dir = mkdtempSync(join(scratchDir(), 'local-'))
+      const other = mkdtempSync(join(scratchDir(), 'local-other-'))
+      const createdAt = Date.now() - 1000
+      // Started after the lock, its command line naming DynamoDBLocal: only its folder differs.
+      const another = longLived('DynamoDBLocal.jar', '-sharedDb', '-dbPath', other)
+      writeFileSync(join(dir, 'sentinel-local.lock'), JSON.stringify({cliPid: deadPid(), createdAt, javaPid: another}))
+      const run = await runCli(
+        ['init:ratelimit', '--local', '--local-dir', dir, '--yes', '--wait-timeout', '20'],
+        {env: cleanEnv()},
+      )
+      expect(run.code, output(run)).to.equal(0)
+      expect(isAlive(another), 'the DynamoDB Local of another folder still runs').to.equal(true)
+      expect(run.stderr).not.to.contain('Stopped DynamoDB Local')
+    },
+  )
+
+  it('a lock naming a live, unrelated process (its pid reused) does not block the folder', async () => {
+    const dir = mkdtempSync(join(scratchDir(), 'local-'))
+    const createdAt = Date.now() - 5000
+    const unrelated = longLived()
+    writeFileSync(join(dir, 'sentinel-local.lock'), JSON.stringify({cliPid: unrelated, createdAt}))
+    const run = await runCli(
+      ['init:ratelimit', '--local', '--local-dir', dir, '--yes', '--wait-timeout', '5'],
+      {env: cleanEnv()},
+    )
+    expect(run.code, output(run)).to.equal(0)
+    expect(run.stderr).not.to.contain('Waiting for another')
+    expect(isAlive(unrelated), 'nothing unrelated is stopped').to.equal(true)
+  })
+
+  it('init status --local waits for a run holding the folder within a bound, then says so: exit 3', async () => {
+    const dir = mkdtempSync(join(scratchDir(), 'local-'))
+    // This test's own process holds the folder: alive, and started before the lock.
+    writeFileSync(join(dir, 'sentinel-local.lock'), JSON.stringify({cliPid: process.pid, createdAt: Date.now()}))
+    const run = await runCli(['init:status', '--local', '--local-dir', dir], {env: cleanEnv(), killAfterMs: 60_000})
+    expect(run.code, output(run)).to.equal(3)
+    expect(run.ms).to.be.within(29_000, 45_000)
+    expect(lastLine(run)).to.match(new RegExp(String.raw`^Error \(LOCAL_START_FAILED\): Another sentinel --local run ` +
+      `\\(pid ${process.pid}\\) is still using ${dir} after 30 s`))
+  })
+
+  it('the data folder is made 0700 and DynamoDB Local\'s files in it are 0600', async () => {
+    const dir = join(mkdtempSync(join(scratchDir(), 'local-')), 'data')
+    const run = await runCli(['init:ratelimit', '--local', '--local-dir', dir, '--yes'], {env: cleanEnv()})
+    expect(run.code, output(run)).to.equal(0)
+    expect(permissions(dir), 'the folder').to.equal('700')
+    const files = readdirSync(dir)
+    expect(files.length, 'DynamoDB Local wrote its data there').to.be.greaterThan(0)
+    for (const file of files) expect(permissions(join(dir, file)), file).to.equal('600')
   })
 
   it('a DynamoDB Local left running by a CLI killed with kill -9 is found and stopped by the next run', async () => {

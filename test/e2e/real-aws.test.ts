@@ -242,6 +242,29 @@ describe('real AWS is not the emulator (issue 8, end to end)', function () {
       })
     }
 
+    it(
+      'an endpoint answering the same NextToken for ever: stopped on the repeat, a clear error, nothing written',
+      async () => {
+        const local = (await dynamoLocal()).endpoint
+        const table = uniqueTable('next-token')
+        const setup = await initSessions(local, table)
+        expect(setup.code, output(setup)).to.equal(0)
+        const aws = await layer(local, {tags: {pageSize: 10, repeatNextToken: true}})
+        aws.aws.pitr.set(table, true)
+        const arn = `arn:aws:dynamodb:ddblocal:000000000000:table/${table}`
+        aws.aws.tags.set(arn, {...otherTags(10), 'sentinel:table': 'sessions'})
+        // Without a stop, the CLI asks for the same page thousands of times a second until killed.
+        const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table, '--tag', 'team=sec', '--yes']
+        const run = await runCli(args, {env: env(), killAfterMs: 30_000})
+        expect(run.code, output(run)).to.equal(1)
+        const message = run.stderr.trim().split('\n').at(-1) ?? ''
+        expect(message, output(run)).to.match(/^Error \(AWS_ERROR\): /)
+        expect(message).to.contain('ListTagsOfResource').and.contain('one NextToken twice')
+        expect(requestsOf(aws.requests, 'ListTagsOfResource').length, callLog(aws.requests)).to.equal(2)
+        expect(writes(aws), callLog(aws.requests)).to.deep.equal([])
+      },
+    )
+
     it('49 tags plus two --tag would pass 50: refused before any write, naming the limit', async () => {
       const {arn, aws, table} = await existingTable('fifty')
       const before = {...otherTags(48), 'sentinel:table': 'sessions'}

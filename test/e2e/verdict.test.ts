@@ -93,6 +93,26 @@ describe('trust the verdict (issue 16, end to end)', function () {
     return {names, run, stub}
   }
 
+  /**
+   * The four tables as sentinel made them, behind a layer whose ARNs name a real account (a VPC
+   * endpoint or a proxy in front of AWS) confirmed by STS, reporting KMS encryption as AWS does.
+   */
+  async function realAccount(prefix: string, options: AwsBehaviourOptions) {
+    const {flags, names, over} = await madeTables(prefix)
+    const state = Object.fromEntries(Object.values(names).map(name =>
+      [name, {kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/aws-managed'}]))
+    const aws = await over({...options, account: {id: '123456789012', region: 'us-east-1'}, state})
+    for (const [arn, tags] of aws.aws.tags) {
+      aws.aws.tags.set(arn.replace(':ddblocal:000000000000:', ':us-east-1:123456789012:'), tags)
+    }
+
+    const sts = await startStsStub('123456789012')
+    closers.push(() => sts.close())
+    const args = ['init:status', '--endpoint-url', aws.endpoint, ...flags, '--account-id', '123456789012']
+    const run = await runCli(args, {env: env({AWS_ENDPOINT_URL_STS: sts.endpoint})})
+    return {aws, names, run}
+  }
+
   describe('one table that cannot be read does not end the run', () => {
     it(
       'init:all: DescribeTable denied on one table; the other three are created; PARTIAL_FAILURE, exit 4',
@@ -297,6 +317,38 @@ describe('trust the verdict (issue 16, end to end)', function () {
     })
   })
 
+  describe('what an endpoint lacks is excused only on an emulator (DynamoDB Local), never on a real account', () => {
+    it(
+      'point-in-time recovery answered UnknownOperationException on a real account: an error, never green',
+      async () => {
+        const unknown = ['DescribeContinuousBackups', 'UpdateContinuousBackups']
+        const {aws, run} = await realAccount('no-pitr', {unknownOperations: unknown})
+        expect(requestsOf(aws.requests, 'DescribeContinuousBackups', {status: 400}), callLog(aws.requests))
+        .to.have.length.greaterThan(0)
+        expect(run.code, output(run)).to.equal(1)
+        expect(lastLine(run)).to.match(/^Error \(AWS_ERROR\): /).and.contain('UnknownOperationException')
+        expect(run.stdout + run.stderr).not.to.contain('does not implement')
+      },
+    )
+
+    it('DeletionProtectionEnabled left out of DescribeTable on a real account: not proven on, exit 6', async () => {
+      const {aws, names, run} = await realAccount('no-dp', {})
+      expect(run.code, output(run)).to.equal(0)
+      aws.transform('DescribeTable', body => {
+        delete body.Table?.DeletionProtectionEnabled
+        return body
+      })
+      const args = ['init:status', '--endpoint-url', aws.endpoint, ...allTableFlags(names), '--json']
+      const unsaid = await runCli(args, {env: env()})
+      expect(unsaid.code, output(unsaid)).to.equal(6)
+      const doc = parseJson(unsaid.stdout)
+      expect(doc.result.endpointGaps ?? []).not.to.include('deletion protection')
+      for (const table of doc.result.tables as {actions: {type: string}[]}[]) {
+        expect(table.actions.map(action => action.type)).to.include('enable-deletion-protection')
+      }
+    })
+  })
+
   describe('which account: looked up behind any non-emulator endpoint; --account-id, SENTINEL_ACCOUNT_ID guard', () => {
     it(
       '--account-id names another account than the credentials: WRONG_ACCOUNT naming both, exit 3, no write',
@@ -341,6 +393,24 @@ describe('trust the verdict (issue 16, end to end)', function () {
       expect(unconfirmed.code, output(unconfirmed)).to.equal(3)
       expect(lastLine(unconfirmed)).to.contain('Cannot confirm that the credentials belong to account 123456789012')
       .and.contain('STS is not called for an emulator endpoint')
+    })
+
+    it('SENTINEL_ACCOUNT_ID guards --export --import-existing, which reads the account: WRONG_ACCOUNT, exit 3, ' +
+      'no export printed', async () => {
+      const sts = await startStsStub('111111111111')
+      const aws = await layer({})
+      const table = uniqueTable('acct-export')
+      const args = ['init:sessions', '--endpoint-url', aws.endpoint, '--table', table]
+      args.push('--export', 'terraform', '--import-existing')
+      const guarded = (account: string) => env({AWS_ENDPOINT_URL_STS: sts.endpoint, SENTINEL_ACCOUNT_ID: account})
+      const run = await runCli(args, {env: guarded('123456789012')})
+      expect(run.code, output(run)).to.equal(3)
+      expect(lastLine(run)).to.match(/^Error \(WRONG_ACCOUNT\): The credentials belong to account 111111111111, not /)
+      expect(run.stdout, 'nothing of the account is printed').to.equal('')
+      expect(sts.calls).to.equal(1)
+      const right = await runCli(args, {env: guarded('111111111111')})
+      expect(right.code, output(right)).to.equal(0)
+      expect(right.stdout).to.contain('resource "aws_dynamodb_table"')
     })
 
     it('a VPC endpoint is real AWS: the account comes from STS, not "*"', async () => {

@@ -30,6 +30,9 @@
  *   it is given.
  * - resourcePolicies: GetResourcePolicy per table ARN (an ARN names its region: the table's own, or
  *   a replica's), PolicyNotFoundException for a table without one, as DynamoDB answers.
+ * - account: ARNs naming a real account and region instead of DynamoDB Local's (a VPC endpoint or a
+ *   proxy in front of AWS); unknownOperations: operations that endpoint answers it lacks.
+ * - echoSessionToken: every call refused with its session token in the message (a misbehaving endpoint).
  *
  * Nothing here starts a timer: windows are checked when a call comes, so closing the proxy leaves
  * nothing behind.
@@ -112,6 +115,18 @@ export interface AwsBehaviourOptions {
    * test can change a policy between runs. Every other ARN: PolicyNotFoundException.
    */
   resourcePolicies?: Map<string, string>
+  /**
+   * The account and region the answers' ARNs name, as AWS's do (DynamoDB Local's name region ddblocal
+   * and account 000000000000): a real account behind an endpoint override (a VPC endpoint, a proxy).
+   */
+  account?: {id: string; region: string}
+  /** UnknownOperationException for these actions: an endpoint that lacks them. */
+  unknownOperations?: readonly string[]
+  /**
+   * Every call refused with the request's session token (X-Amz-Security-Token) in the error message,
+   * as a misbehaving endpoint or proxy may echo it. `echoedTokens` lists what was echoed.
+   */
+  echoSessionToken?: boolean
 }
 
 export interface TableStateOverride {
@@ -168,6 +183,8 @@ export interface AwsBehaviour {
   readonly notFoundAnswers: number
   /** Replica state and every ReplicaUpdates action, with the replicas option. */
   replicas?: Replicas
+  /** The session tokens echoed in error messages, with the echoSessionToken option. */
+  echoedTokens: string[]
 }
 
 const PITR_ACTIONS = new Set(['DescribeContinuousBackups', 'UpdateContinuousBackups'])
@@ -198,6 +215,10 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
   }
 
   if (options.resourcePolicies) installResourcePolicies(proxy, options.resourcePolicies)
+  if (options.account) installAccount(proxy, options.account)
+  if (options.unknownOperations) installUnknownOperations(proxy, options.unknownOperations)
+  const echoedTokens: string[] = []
+  if (options.echoSessionToken) installTokenEcho(proxy, echoedTokens)
   const denials = [...options.deny ?? []]
   // A denial in a replica's region is seen before the replica emulation answers for that region.
   installDenials(proxy, denials, denial => denial.region !== undefined)
@@ -258,6 +279,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
 
   return {
     denials,
+    echoedTokens,
     get notFoundAnswers() {
       return notFoundAnswers
     },
@@ -298,6 +320,35 @@ function installDenials(proxy: RecordingProxy, denials: readonly Denial[], appli
     const region = denied.region ?? 'us-east-1'
     const resource = named.startsWith('arn:') ? named : `arn:aws:dynamodb:${region}:${LAYER_ACCOUNT}:table/${table}`
     return {reply: awsError('AccessDeniedException', accessDeniedMessage(call.action, resource))}
+  })
+}
+
+/** Every answer's DynamoDB Local ARNs named in the account and region given, as AWS names them. */
+function installAccount(proxy: RecordingProxy, account: {id: string; region: string}): void {
+  const local = 'arn:aws:dynamodb:ddblocal:000000000000:'
+  const real = `arn:aws:dynamodb:${account.region}:${account.id}:`
+  proxy.intercept(() => ({
+    after(answer) {
+      const text = answer.body === undefined ? '' : JSON.stringify(answer.body)
+      if (!text.includes(local)) return
+      return {body: JSON.parse(text.replaceAll(local, real)), status: answer.status}
+    },
+  }))
+}
+
+function installUnknownOperations(proxy: RecordingProxy, actions: readonly string[]): void {
+  proxy.intercept(call => {
+    if (!actions.includes(call.action)) return
+    return {reply: awsError('UnknownOperationException', 'An unknown operation was requested.')}
+  })
+}
+
+function installTokenEcho(proxy: RecordingProxy, echoed: string[]): void {
+  proxy.intercept(call => {
+    const token = String(call.headers['x-amz-security-token'] ?? '')
+    if (!token) return
+    echoed.push(token)
+    return {reply: awsError('ValidationException', `The session token ${token} is not valid for this endpoint.`)}
   })
 }
 

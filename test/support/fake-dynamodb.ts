@@ -40,6 +40,8 @@ export type Script = {table?: string} & (
 
 export interface FakeOptions {
   endpointOverride?: boolean
+  /** As --local: the CLI's own DynamoDB Local (implies endpointOverride). */
+  local?: boolean
   /** DescribeTable calls a new table (or index) stays CREATING. */
   busyPolls?: number
   /** After CreateTable, DescribeTable & co. answer "not found" for this many calls. */
@@ -55,6 +57,7 @@ export interface FakeOptions {
 export class FakeDynamoDb implements DynamoDbPort {
   readonly endpointName = 'fake.dynamodb.local'
   readonly endpointOverride: boolean
+  readonly local: boolean
   readonly calls: PortOperation[] = []
   /** Each write's input as it was sent (a copy), in order: what AWS would have been asked. */
   readonly sent: {operation: PortOperation; input: unknown}[] = []
@@ -62,7 +65,8 @@ export class FakeDynamoDb implements DynamoDbPort {
   private readonly scripts = new Map<PortOperation, Script[]>()
 
   constructor(private readonly options: FakeOptions = {}) {
-    this.endpointOverride = options.endpointOverride ?? false
+    this.local = options.local ?? false
+    this.endpointOverride = options.endpointOverride ?? this.local
   }
 
   script(operation: PortOperation, script: Script): this {

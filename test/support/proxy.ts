@@ -40,6 +40,8 @@ export interface ProxiedCall {
   arn?: string
   /** The region the request was signed for (SigV4 credential scope), as AWS routes it. */
   region?: string
+  /** The request's HTTP headers, as the client sent them. */
+  headers: IncomingHttpHeaders
   /** Sends a call of the layer's own to the real server (with this call's headers); not recorded. */
   upstream(action: string, body: object): Promise<{status: number; body: any}>
 }
@@ -287,6 +289,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
       action,
       arn: body.ResourceArn,
       body,
+      headers,
       region,
       table: body.TableName,
       async upstream(ownAction, ownBody) {
@@ -449,6 +452,8 @@ export interface TagOptions {
   busyWhileStale?: boolean
   /** Take CreateTable's Tags into the store, as AWS does (default); false drops them. */
   createTableTags?: boolean
+  /** A broken endpoint: every ListTagsOfResource page answers the first page's NextToken again. */
+  repeatNextToken?: boolean
 }
 
 export interface PitrAndTags {
@@ -573,6 +578,7 @@ export function emulatePitrAndTags(proxy: RecordingProxy, options: TagOptions = 
     const size = options.pageSize ?? Math.max(all.length, 1)
     const page = all.slice(offset, offset + size)
     const next = offset + size < all.length ? {NextToken: tokenFor(arn, offset + size)} : {}
+    if (options.repeatNextToken) return {body: {NextToken: tokenFor(arn, size), Tags: all.slice(0, size)}}
     return {body: {Tags: page, ...next}}
   })
   proxy.emulate('TagResource', body => {

@@ -42,11 +42,23 @@ export interface Dynalite {
 /** A fresh dynalite server; tables stay CREATING for createTableMs. */
 export async function startDynalite(options: {createTableMs?: number; updateTableMs?: number} = {}): Promise<Dynalite> {
   const {default: dynalite} = (await import('dynalite')) as unknown as {default: (options: object) => Server}
-  const server = dynalite({
-    createTableMs: options.createTableMs ?? 0,
-    deleteTableMs: 0,
-    updateTableMs: options.updateTableMs ?? 0,
-  })
+  // dynalite names its ARNs' region after AWS_REGION when it starts (account 000000000000). The CLI
+  // excuses what an endpoint lacks only on DynamoDB Local's ARNs (or --local), so dynalite is started
+  // as an operator would run it as an emulator: with DynamoDB Local's region, ddblocal.
+  const region = process.env.AWS_REGION
+  process.env.AWS_REGION = 'ddblocal'
+  let server: Server
+  try {
+    server = dynalite({
+      createTableMs: options.createTableMs ?? 0,
+      deleteTableMs: 0,
+      updateTableMs: options.updateTableMs ?? 0,
+    })
+  } finally {
+    if (region === undefined) delete process.env.AWS_REGION
+    else process.env.AWS_REGION = region
+  }
+
   await new Promise<void>(resolve => {
     server.listen(0, '127.0.0.1', resolve)
   })

@@ -7,6 +7,7 @@ import {expect} from 'chai'
 
 import {classifyAwsError, classifyCredentialsError, isRetryable} from '../../src/aws/errors.js'
 import {SentinelError} from '../../src/errors.js'
+import {redact, rememberSecrets} from '../../src/redact.js'
 import {commandLine, nextSteps, shellQuote} from '../../src/report/next-steps.js'
 import {isDebug} from '../../src/shared/debug.js'
 import {connectionFlags, runModeFlags} from '../../src/shared/flags.js'
@@ -17,6 +18,20 @@ import {awsError} from '../support/fake-dynamodb.js'
 const context = {action: 'dynamodb:CreateTable', endpoint: 'dynamodb.cn-north-1.amazonaws.com.cn', resource: 't-1'}
 
 describe('errors and messages', () => {
+  it(
+    'redaction: a password in any URL, the endpoint variables\' passwords, and every credential the SDK resolved',
+    () => {
+      const env = {AWS_ENDPOINT_URL_KMS: 'https://ops:p%40ss-w0rd-long@kms.example.com'}
+      expect(redact('failed at https://ops:p%40ss-w0rd-long@kms.example.com/x', env))
+      .to.equal('failed at https://****@kms.example.com/x')
+      expect(redact('the proxy said: bad password p@ss-w0rd-long', env)).to.equal('the proxy said: bad password ****')
+      const token = 'IQoJb3JpZ2luX2VjEFromAnSsoRoleNotTheEnvironment'
+      expect(redact(`token ${token} rejected`, {})).to.contain(token)
+      rememberSecrets(token, 'short')
+      expect(redact(`token ${token} rejected; short`, {})).to.equal('token **** rejected; short')
+    },
+  )
+
   it('AWS errors are classified by name, keep their cause and say whether a retry may help', () => {
     const cases: [Error, string, number][] = [
       [awsError('AccessDeniedException', 'no'), 'ACCESS_DENIED', 4],

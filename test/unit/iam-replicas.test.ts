@@ -106,6 +106,17 @@ describe('IAM policies for global tables, proven with an IAM policy evaluator', 
     expect(await wrong(policy, allowed, 'Allowed')).to.deep.equal([])
   })
 
+  it('provisioner: UpdateTimeToLive on the table in every region that has a replica (a TTL repair on a ' +
+    'global table needs it in each, as AWS documents)', async () => {
+    for (const audience of ['provisioner', 'both'] as const) {
+      const policy = policyFor(audience)
+      const allowed = [HOME, ...REPLICAS].map(region => ({action: 'dynamodb:UpdateTimeToLive', resource: arn(region)}))
+      expect(await wrong(policy, allowed, 'Allowed'), audience).to.deep.equal([])
+      const elsewhere = {action: 'dynamodb:UpdateTimeToLive', resource: arn(NOT_NAMED)}
+      expect(await decide(policy, elsewhere), audience).to.equal('ImplicitlyDenied')
+    }
+  })
+
   it(
     'provisioner: never DeleteTable or DeleteTableReplica, nothing in a region not named, no item call at home',
     async () => {

@@ -407,16 +407,23 @@ describe('provisioning service (in-memory DynamoDB)', () => {
 
   it('what an emulator lacks is skipped and said once; against AWS the same answer is an error', async () => {
     const emulator = harness({
-      endpointOverride: true,
       lacking: ['describeContinuousBackups', 'updateContinuousBackups', 'listTagsOfResource', 'tagResource'],
+      local: true,
     })
     const {outcome} = await provision(emulator.provisioner, desired())
     expect(outcome.outcome).to.equal('created')
     expect(outcome.endpointGaps).to.include('point-in-time recovery')
     expect(outcome.notices.join(' ')).not.to.contain('point-in-time')
     const aws = harness({lacking: ['describeContinuousBackups']})
+    aws.fake.seed(handMade(BREAKGLASS_TABLE))
     const error = await failure(aws.provisioner.inspect(desired()).then((inspection: Inspection) => inspection))
     expect(error.message).to.contain('UnknownOperationException')
+    // Behind an endpoint override (a VPC endpoint, a proxy) whose ARNs name a real account: still AWS.
+    for (const lacking of [['describeContinuousBackups'], ['updateTimeToLive'], ['updateContinuousBackups']] as const) {
+      const proxied = harness({endpointOverride: true, lacking: [...lacking]})
+      const refused = await failure(provision(proxied.provisioner, desired()))
+      expect(refused.message, lacking[0]).to.contain('UnknownOperationException')
+    }
   })
 
   it('drift is refused with its remedy and nothing is sent', async () => {

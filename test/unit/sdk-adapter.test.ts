@@ -8,13 +8,14 @@ import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
+  ListTagsOfResourceCommand,
 } from '@aws-sdk/client-dynamodb'
 import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {createDynamoDbAdapter} from '../../src/aws/sdk-dynamodb.js'
 import {SentinelError} from '../../src/errors.js'
-import {EndpointCapabilities, readLiveTable} from '../../src/provisioning/live-table.js'
+import {EndpointCapabilities, MAX_TAG_PAGES, readLiveTable} from '../../src/provisioning/live-table.js'
 import {waitForActive} from '../../src/provisioning/wait.js'
 
 const unknownOperation = () => Object.assign(new Error('An unknown operation was requested.'), {
@@ -79,34 +80,63 @@ describe('SDK adapter and live-state reader (mocked client)', () => {
 
   after(() => mock.restore())
 
-  it('an operation the endpoint lacks: a notice against an endpoint override, an error against AWS', async () => {
+  it('tags paged without end (a new NextToken every page): stopped at the page cap with a clear error', async () => {
     mock.on(DescribeTableCommand).resolves(table('ACTIVE'))
-    mock.on(DescribeTimeToLiveCommand).resolves({
-      TimeToLiveDescription: {AttributeName: 'ttl', TimeToLiveStatus: 'ENABLED'},
-    })
-    mock.on(DescribeContinuousBackupsCommand).rejects(unknownOperation())
-
-    const emulator = await createDynamoDbAdapter({
-      credentials,
-      endpoint: 'http://127.0.0.1:1',
-      region: 'us-east-1',
-      regionSource: 'test',
-    })
-    const emulatorCapabilities = new EndpointCapabilities(emulator)
-    const live = await readLiveTable(emulatorCapabilities, 't-1', {pitr: true, tags: false})
-    expect(live?.pitr).to.equal('UNSUPPORTED')
-    expect(emulatorCapabilities.lacking.has('DescribeContinuousBackups')).to.equal(true)
-
+    mock.on(DescribeTimeToLiveCommand).resolves({TimeToLiveDescription: {TimeToLiveStatus: 'DISABLED'}})
+    let page = 0
+    mock.on(ListTagsOfResourceCommand).callsFake(() => ({NextToken: `page-${++page}`, Tags: []}))
     const aws = await createDynamoDbAdapter({credentials, region: 'us-east-1', regionSource: 'test'})
-    const error = await readLiveTable(new EndpointCapabilities(aws), 't-1', {pitr: true, tags: false})
+    const error = await readLiveTable(new EndpointCapabilities(aws), 't-1', {pitr: false, tags: true})
     .catch((error_: unknown) => error_)
-    expect(error).to.be.instanceOf(SentinelError)
-    expect((error as SentinelError).message)
-    .to.contain('dynamodb:DescribeContinuousBackups')
-    .and.contain('UnknownOperationException')
-    emulator.destroy()
     aws.destroy()
+    expect(error).to.be.instanceOf(SentinelError)
+    expect((error as SentinelError).code).to.equal('AWS_ERROR')
+    expect((error as SentinelError).message).to.contain(`more than ${MAX_TAG_PAGES} pages`)
+    expect(page).to.equal(MAX_TAG_PAGES + 1)
   })
+
+  it(
+    'an operation the endpoint lacks: a notice on DynamoDB Local, an error against AWS (also behind an override)',
+    async () => {
+      const local = table('ACTIVE')
+      local.Table.TableArn = 'arn:aws:dynamodb:ddblocal:000000000000:table/t-1'
+      mock.on(DescribeTableCommand).resolves(local)
+      mock.on(DescribeTimeToLiveCommand).resolves({
+        TimeToLiveDescription: {AttributeName: 'ttl', TimeToLiveStatus: 'ENABLED'},
+      })
+      mock.on(DescribeContinuousBackupsCommand).rejects(unknownOperation())
+
+      const emulator = await createDynamoDbAdapter({
+        credentials,
+        endpoint: 'http://127.0.0.1:1',
+        region: 'us-east-1',
+        regionSource: 'test',
+      })
+      const emulatorCapabilities = new EndpointCapabilities(emulator)
+      const live = await readLiveTable(emulatorCapabilities, 't-1', {pitr: true, tags: false})
+      expect(live?.pitr).to.equal('UNSUPPORTED')
+      expect(emulatorCapabilities.lacking.has('DescribeContinuousBackups')).to.equal(true)
+
+      // A real account's table, directly and behind an endpoint override (a VPC endpoint, a proxy).
+      mock.on(DescribeTableCommand).resolves(table('ACTIVE'))
+      const aws = await createDynamoDbAdapter({credentials, region: 'us-east-1', regionSource: 'test'})
+      const proxied = await createDynamoDbAdapter({
+        credentials, endpoint: 'http://127.0.0.1:1', region: 'us-east-1', regionSource: 'test',
+      })
+      for (const port of [aws, proxied]) {
+        const error = await readLiveTable(new EndpointCapabilities(port), 't-1', {pitr: true, tags: false})
+        .catch((error_: unknown) => error_)
+        expect(error).to.be.instanceOf(SentinelError)
+        expect((error as SentinelError).message)
+        .to.contain('dynamodb:DescribeContinuousBackups')
+        .and.contain('UnknownOperationException')
+      }
+
+      emulator.destroy()
+      aws.destroy()
+      proxied.destroy()
+    },
+  )
 
   it('waitForActive notices ACTIVE at the next poll, polls at most 4 times a second, ' +
     'waits for every index', async () => {
