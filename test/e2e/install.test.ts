@@ -1,5 +1,5 @@
 /**
- * Installed as users install it: `npm pack`, then `npm install -g` of the tarball into a temporary
+ * Installed as users install it: `npm pack` (test/support/package.ts), then `npm install -g` of the tarball into a temporary
  * prefix (from the npm registry or npm's cache, as on any machine), then `sentinel` from PATH. The
  * tarball holds only what runs; installing it runs no script of ours (npm would ask to approve one);
  * the installed CLI works (--version, a --local run, an export); and shell completion (oclif's
@@ -11,10 +11,11 @@ import {execFile} from 'node:child_process'
 import {
   existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync,
 } from 'node:fs'
-import {delimiter, join, resolve} from 'node:path'
+import {delimiter, join} from 'node:path'
 import {promisify} from 'node:util'
 
 import {cleanEnv, scratchDir} from '../support/cli.js'
+import {packTarball} from '../support/package.js'
 
 const run = promisify(execFile)
 
@@ -45,10 +46,7 @@ describe('installed from the packed tarball (npm pack, npm install -g)', functio
 
   before(async () => {
     const dir = mkdtempSync(join(scratchDir(), 'install-'))
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', dir], {
-      cwd: resolve('.'), env: process.env, maxBuffer: 16 * 1024 * 1024,
-    })
-    tarball = join(dir, JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')))[0].filename)
+    tarball = await packTarball(dir)
     prefix = join(dir, 'prefix')
     const installed = await run('npm', [
       'install', '--global', '--prefix', prefix, tarball, '--prefer-offline', '--no-audit', '--no-fund',

@@ -34,7 +34,10 @@ async function startError(port: number, javaHome: string): Promise<SentinelError
     expect(error).to.be.instanceOf(SentinelError)
     return error as SentinelError
   } finally {
-    process.env.JAVA_HOME = saved
+    // Assigning undefined would leave the string "undefined": the next file in this mocha worker
+    // would then find no Java.
+    if (saved === undefined) delete process.env.JAVA_HOME
+    else process.env.JAVA_HOME = saved
   }
 }
 
