@@ -7,7 +7,7 @@
  * dist/ is the one `npm test` has just built.
  */
 import {execFile} from 'node:child_process'
-import {cpSync, mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 
@@ -18,9 +18,8 @@ const ROOT = resolve('.')
 export async function packTarball(into: string): Promise<string> {
   const staging = mkdtempSync(join(into, 'staging-'))
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {files: string[]}
-  for (const entry of ['package.json', 'README.md', ...manifest.files]) {
-    cpSync(join(ROOT, entry), join(staging, entry), {recursive: true})
-  }
+  const entries = ['package.json', 'README.md', ...manifest.files].map(entry => join(ROOT, entry))
+  await run('cp', ['-R', ...entries, staging])
 
   await run(process.execPath, [join(ROOT, 'scripts', 'pack-manifest.mjs'), 'strip'], {cwd: staging})
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', into], {
