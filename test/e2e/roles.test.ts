@@ -76,7 +76,7 @@ describe('init status --server-role / --provisioner-role: will Sentinel run? (is
       state: {},
     })
     iam = await startIamEndpoint({roles: {}})
-    kms = await startKmsStub({})
+    kms = await startKmsStub({[KEY]: KEY})
     sts = (await startStsStub(ACCOUNT)).endpoint
     global = uniqueNames('roles-g')
     keyed = uniqueNames('roles-k')
