@@ -12,7 +12,8 @@
  *      AWS-behaviour layer: tables CREATING for T, replicas for R) vs 2 × R + T + 1.5 s; how soon
  *      a replica's ACTIVE is noticed, and DescribeTable polls per second while it is awaited;
  *   8. roles: what init status --server-role / --provisioner-role adds (2 roles × 4 tables × 3
- *      regions, IAM answering at once through test/support/aws-iam.ts), and how many IAM calls.
+ *      regions, IAM answering at once through test/support/aws-iam.ts), and how many IAM calls;
+ *   9. suite: the whole test suite's wall time (mocha, as `npm test` runs it after build and lint).
  * Measured through the test suite's real servers and recording proxy. A benchmark, not a test.
  */
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
@@ -518,10 +519,28 @@ async function roles(): Promise<void> {
   await layer.close()
 }
 
+/** The test suite as `npm test` runs it once built and linted: its wall time, against five minutes. */
+async function suite(): Promise<void> {
+  console.error('suite: every unit and end-to-end test (mocha, files in parallel as .mocharc.json says)')
+  const started = performance.now()
+  const mocha = spawnSync('npx', ['mocha', '--reporter', 'dot', 'test/unit/**/*.test.ts', 'test/e2e/**/*.test.ts'], {
+    encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
+  })
+  const seconds = (performance.now() - started) / 1000
+  const passing = /(\d+) passing/.exec(mocha.stdout)?.[1] ?? '0'
+  const failing = /(\d+) failing/.exec(mocha.stdout)?.[1] ?? '0'
+  row({
+    figure: 'the test suite (mocha: unit and end to end, after build and lint)',
+    ok: mocha.status === 0 && seconds <= 300,
+    target: '≤ 300 s, every test passing',
+    value: `${seconds.toFixed(0)} s, ${passing} passing, ${failing} failing`,
+  })
+}
+
 console.error(`sentinel benchmark — node ${process.version}, ${cpus().length} cores, ` +
   `${(totalmem() / (2 ** 30)).toFixed(0)} GiB; ${awsNote}`)
-// BENCH_ONLY=parallel (or startup, waiting, reruns, silent, global-tables, roles; comma-separated) runs only those
-// sections.
+// BENCH_ONLY=parallel (or startup, waiting, reruns, silent, global-tables, roles, suite; comma-separated) runs
+// only those sections.
 const only = process.env.BENCH_ONLY?.split(',')
 const sections: [string, () => Promise<void>][] = [
   ['startup', startup],
@@ -531,6 +550,7 @@ const sections: [string, () => Promise<void>][] = [
   ['silent', silentEndpoint],
   ['global-tables', globalTables],
   ['roles', roles],
+  ['suite', suite],
 ]
 try {
   for (const [name, section] of sections) if (!only || only.includes(name)) await section()
