@@ -295,10 +295,12 @@ function planEncryption(desired: DesiredTable, live: LiveTable, plan: TablePlan)
   }
 
   const {resolvedKmsKey} = desired
-  // The key changes under way: compared once it is done (the wait is planned above).
-  if (encryption.kind === 'kms' && ENCRYPTION_CHANGING.has(encryption.status ?? '')) return
+  // The key's own state first: a change of key under way cannot finish on a key KMS will not let
+  // DynamoDB use, so waiting for it would only run out the clock.
   const keyState = keyStateDrift(desired)
   if (keyState) plan.drift.push(keyState)
+  // The key changes under way: compared once it is done (the wait is planned above).
+  if (encryption.kind === 'kms' && ENCRYPTION_CHANGING.has(encryption.status ?? '')) return
   const described = resolvedKmsKey && 'arn' in resolvedKmsKey
   if (encryption.kind === 'kms' && kmsKeyMatches(kmsKey, encryption.kmsKeyArn, resolvedKmsKey)) {
     // The table is on the key named; whether KMS still lets DynamoDB use it is part of the verdict.

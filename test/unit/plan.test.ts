@@ -283,6 +283,13 @@ describe('planTable', () => {
       expect(plan(unreachable).drift[0].remedy).to.contain('AWS_ENDPOINT_URL_KMS').and.not.contain('Allow kms:')
     })
 
+    it('a change of key under way onto a key pending deletion: drift at once, not a wait that cannot end', () => {
+      const updating = converged({encryption: {kind: 'kms', kmsKeyArn: arn, status: 'UPDATING'}})
+      const plan = planTable(onKey('PendingDeletion'), updating)
+      expect(driftTypes(plan)).to.deep.equal(['kms-key-state'])
+      expect(isConverged(plan)).to.equal(false)
+    })
+
     it('no --kms-key: the AWS-managed key needs no state', () => {
       expect(isConverged(planTable(desired(), converged()))).to.equal(true)
     })
