@@ -195,18 +195,18 @@ function tagSetProblems(
 }
 
 /**
- * Sentinel's tags with the table's own: a tag set by hand is kept, and where both name a key the live
- * value stays (the CLI never changes an existing tag). AWS's own aws: tags are left to AWS.
+ * Sentinel's tags with the table's own: a tag set by hand is kept; where both name a key, the value
+ * asked for wins, as apply sets it (TagResource, removing nothing). AWS's own aws: tags are left to AWS.
  */
 function adoptedTags(spec: TableSpec, live: LiveFacts): TableSpec['tags'] {
   return mergedTags(spec.tags, live.tags)
 }
 
-/** Tags the template writes with the live ones over them (a string: none read). */
+/** Tags the template writes, and the live ones it does not name (a string: none read). */
 function mergedTags(template: TableSpec['tags'], live: ReadonlyMap<string, string> | string): TableSpec['tags'] {
   if (typeof live === 'string') return template
   const tags = new Map(template.map(tag => [tag.Key, tag.Value]))
-  for (const [key, value] of live) if (!isAwsTag(key)) tags.set(key, value)
+  for (const [key, value] of live) if (!isAwsTag(key) && !tags.has(key)) tags.set(key, value)
   return [...tags]
   .sort(([a], [b]) => (a < b ? -1 : (a > b ? 1 : 0)))
   .map(([Key, Value]) => ({Key, Value}))

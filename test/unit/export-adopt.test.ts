@@ -95,8 +95,8 @@ describe('export --import-existing: what the plan leaves alone is carried (issue
     expect(properties.Tags).to.deep.equal([
       {Key: 'owner', Value: 'data-platform'},
       {Key: 'sentinel:table', Value: 'approvals'},
-      // The live value stays: the CLI never changes an existing tag, and neither may its template.
-      {Key: 'team', Value: 'platform'},
+      // --tag team=security is asked for: apply sets it over the live platform, and so does the template.
+      {Key: 'team', Value: 'security'},
     ])
     expect(properties.GlobalSecondaryIndexes).to.deep.include.members([
       {
@@ -128,7 +128,7 @@ describe('export --import-existing: what the plan leaves alone is carried (issue
     const [approval] = config.resource.aws_dynamodb_table.approval
     expect(approval.stream_enabled).to.equal(true)
     expect(approval.stream_view_type).to.equal('NEW_IMAGE')
-    expect(approval.tags).to.deep.equal({owner: 'data-platform', 'sentinel:table': 'approvals', team: 'platform'})
+    expect(approval.tags).to.deep.equal({owner: 'data-platform', 'sentinel:table': 'approvals', team: 'security'})
     // Terraform's argument names, as the parsed configuration spells them.
     /* eslint-disable camelcase */
     expect(approval.global_secondary_index).to.deep.include.members([
@@ -285,12 +285,12 @@ describe('export --import-existing: a table the template would replace or rebuil
     }]))
     const config = await parseTerraform(renderExport('terraform', desired, {existing}))
     const [rateLimit] = config.resource.aws_dynamodb_table.rate_limit
-    // The marker the table lacks is added (as the plan does); its own tags keep their values.
-    expect(rateLimit.tags).to.deep.equal({'sentinel:table': 'ratelimit', team: 'platform', x: 'y'})
+    // The marker the table lacks is added, and --tag team=security's value set (as apply does); x is kept.
+    expect(rateLimit.tags).to.deep.equal({'sentinel:table': 'ratelimit', team: 'security', x: 'y'})
     expect(rateLimit.ttl).to.deep.equal([{attribute_name: 'TTL', enabled: true}]) // eslint-disable-line camelcase
     const template = parseCloudFormation(renderExport('cloudformation', desired, {existing}))
     expect(template.Resources.RateLimitTable.Properties.Tags).to.deep.equal([
-      {Key: 'sentinel:table', Value: 'ratelimit'}, {Key: 'team', Value: 'platform'}, {Key: 'x', Value: 'y'},
+      {Key: 'sentinel:table', Value: 'ratelimit'}, {Key: 'team', Value: 'security'}, {Key: 'x', Value: 'y'},
     ])
   })
 })
