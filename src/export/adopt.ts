@@ -80,8 +80,34 @@ export function adoptionProblems(spec: TableSpec, live: LiveFacts): string[] {
     ...keyProblems(spec, live),
     ...indexProblems(spec, live),
     ...settingProblems(spec, live),
+    ...capProblems(live),
     ...tagProblems(spec, live),
   ]
+}
+
+/**
+ * An on-demand cap nobody asked for is drift to the plan (it throttles the runtime): a template that
+ * kept it would be a table init status never calls converged, and one that dropped it would lift it
+ * unasked. The operator lifts it (init status prints the command), then exports again.
+ */
+function capProblems(live: LiveFacts): string[] {
+  const capped = [
+    ...(capText(live.onDemandCap) ? [`the table (${capText(live.onDemandCap)})`] : []),
+    ...live.indexes
+    .filter(gsi => capText(gsi.onDemandCap))
+    .map(gsi => `index ${gsi.name} (${capText(gsi.onDemandCap)})`),
+  ]
+  if (capped.length === 0) return []
+  return [`has an on-demand throughput cap on ${capped.join(' and ')}, which Sentinel's tables do not have: ` +
+    'it throttles Sentinel, so the template neither keeps it nor drops it unasked']
+}
+
+function capText(cap: LiveFacts['onDemandCap']): string {
+  if (!cap) return ''
+  return [
+    ...(cap.maxRead === undefined ? [] : [`MaxReadRequestUnits ${cap.maxRead}`]),
+    ...(cap.maxWrite === undefined ? [] : [`MaxWriteRequestUnits ${cap.maxWrite}`]),
+  ].join(', ')
 }
 
 function keyProblems(spec: TableSpec, live: LiveFacts): string[] {

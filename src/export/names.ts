@@ -32,8 +32,12 @@ export interface LiveFacts {
     projectionType?: string
     nonKeyAttributes?: readonly string[]
     onDemandThroughput?: {maxReadRequestUnits?: number; maxWriteRequestUnits?: number}
+    /** The index's on-demand caps, only those set (a positive number). */
+    onDemandCap?: {maxRead?: number; maxWrite?: number}
   }[]
   localIndexes: readonly string[]
+  /** The table's on-demand caps, only those set (a positive number). */
+  onDemandCap?: {maxRead?: number; maxWrite?: number}
   billingMode: string
   ttl: {attribute?: string; status: string}
   /** The table's tags; a string when they were not read or the endpoint has no tagging. */

@@ -241,6 +241,25 @@ describe('export --import-existing: a table the template would replace or rebuil
     expect(error.message).not.to.contain('\n')
   })
 
+  it('an on-demand cap on the table or an index (drift to init status): refused, neither kept nor dropped', () => {
+    const desired = tables()
+    const approvals = madeBySentinel(tableNamed(desired, APPROVALS_TABLE.defaultTableName))
+    for (const format of EXPORT_FORMATS) {
+      const error = refusal(format, desired, {
+        'sentinel-ratelimit': {onDemandCap: {maxRead: 1}},
+        'sentinel-requests': {
+          indexes: approvals.indexes.map(gsi => (gsi.name === 'gsi-status'
+            ? {...gsi, onDemandCap: {maxWrite: 5}}
+            : gsi)),
+        },
+      })
+      expect(error.message).to.contain('Table sentinel-ratelimit has an on-demand throughput cap on the table ' +
+        '(MaxReadRequestUnits 1), which Sentinel\'s tables do not have')
+      expect(error.message).to.contain('Table sentinel-requests has an on-demand throughput cap on index ' +
+        'gsi-status (MaxWriteRequestUnits 5)')
+    }
+  })
+
   it('a global table whose stream is not NEW_AND_OLD_IMAGES, as replicas need', () => {
     const desired = tables({replicaRegions: ['eu-west-1']})
     const error = refusal('cloudformation', desired, {
