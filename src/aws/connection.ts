@@ -225,7 +225,9 @@ export async function profileUsesSso(profile: string | undefined): Promise<boole
  * Endpoints besides DynamoDB's that the CLI's clients may take from the environment: STS's
  * (GetCallerIdentity), KMS's (DescribeKey for --kms-key), and the one for every service.
  */
-const OTHER_ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL'] as const
+const OTHER_ENDPOINT_VARIABLES = [
+  'AWS_ENDPOINT_URL_STS', 'AWS_ENDPOINT_URL_KMS', 'AWS_ENDPOINT_URL_IAM', 'AWS_ENDPOINT_URL',
+] as const
 
 /** Resolves profile, region and endpoint the way the AWS CLI does, and checks them. */
 export async function resolveConnection(input: ConnectionInput): Promise<Connection> {

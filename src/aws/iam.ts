@@ -13,7 +13,7 @@ import type {
 import {type Connection, serviceConfiguredEndpoint, withAwsProfile} from './connection.js'
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
-import {boundedRequests, SILENT_LOGGER} from './request-policy.js'
+import {boundedRequests, redactResolvedCredentials, SILENT_LOGGER} from './request-policy.js'
 
 /** The typed port to IAM: one page of SimulatePrincipalPolicy per call. */
 export interface IamPort {
@@ -88,6 +88,8 @@ export function createIamAdapter(connection: Connection, options: IamAdapterOpti
       const sdk = new IAMClient(configured
         ? {...config, endpoint: configured, ignoreConfiguredEndpointUrls: true}
         : config)
+      // A role_arn profile gives this client its own session token: redacted like every other client's.
+      redactResolvedCredentials(sdk)
       return {
         destroy: () => sdk.destroy(),
         send: (input: SimulatePrincipalPolicyCommandInput) => sdk.send(new SimulatePrincipalPolicyCommand(input)),

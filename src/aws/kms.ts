@@ -106,6 +106,7 @@ export function kmsKeyPolicyReader(connection: Connection): KeyPolicyReader {
       region,
       requestHandler: boundedRequests(KMS_REQUEST_TIMEOUT_MS),
     })
+    redactResolvedCredentials(client)
     try {
       const {Policy} = await client.send(new GetKeyPolicyCommand({KeyId: keyArn, PolicyName: 'default'}))
       if (!Policy) throw new Error(`KMS GetKeyPolicy gave no policy for ${keyArn}`)

@@ -400,9 +400,6 @@ function contextEntries(context: Record<string, string | string[]>): ContextEntr
   }))
 }
 
-/** At most this many pages of one simulation: IAM pages by 100 by default; a loop that never ends is a bug. */
-const MAX_PAGES = 1000
-
 /** One simulation, every page: what IAM said of each action on each resource. */
 async function simulate(
   iam: IamPort,
@@ -410,8 +407,12 @@ async function simulate(
   group: SimulationGroup,
 ): Promise<Map<string, Answer>> {
   const answers = new Map<string, Answer>()
+  // Each page holds at least one result, and there are at most one per action and resource: more
+  // pages than that, or a Marker seen before, is an IAM (or endpoint) that would page for ever.
+  const maxPages = (group.actions.length * Math.max(1, group.resources.length)) + 1
+  const seen = new Set<string>()
   let marker: string | undefined
-  for (let page = 0; page < MAX_PAGES; page++) {
+  for (let page = 0; page < maxPages; page++) {
     const output = await iam.simulatePrincipalPolicy({
       ActionNames: group.actions,
       ContextEntries: contextEntries(group.context),
@@ -421,12 +422,14 @@ async function simulate(
     })
     for (const result of output.EvaluationResults ?? []) recordAnswers(answers, result)
     if (!output.IsTruncated) return answers
-    if (!output.Marker) break
+    if (!output.Marker || seen.has(output.Marker)) break
+    seen.add(output.Marker)
     marker = output.Marker
   }
 
-  throw new SentinelError('AWS_ERROR', `IAM kept paging SimulatePrincipalPolicy for ${roleArn} without an end.`, {
-    suggestion: 'Rerun; if it persists, report it.',
+  throw new SentinelError('AWS_ERROR', `IAM's SimulatePrincipalPolicy for ${roleArn} did not page to an end ` +
+    '(a truncated answer without a new Marker, or more pages than results): the role was not proven.', {
+    suggestion: 'Rerun; if it persists, check the IAM endpoint (AWS_ENDPOINT_URL_IAM or the profile\'s).',
   })
 }
 

@@ -42,6 +42,8 @@ export interface IamWorld {
   callerDenied?: boolean
   /** One result per action and resource (the older answer) instead of ResourceSpecificResults. */
   perResource?: boolean
+  /** A broken endpoint: every truncated page names the same Marker, so paging never ends. */
+  repeatMarker?: boolean
   /**
    * Decisions kept once made, so that IAM answers at once from then on (the benchmark); only for a
    * world whose policies no longer change.
@@ -255,7 +257,7 @@ async function answer(
   })
   const size = Math.min(world.pageSize ?? 1000, input.maxItems ?? 100)
   const start = Number(input.marker ?? 0)
-  const next = start + size < all.length ? String(start + size) : undefined
+  const next = start + size < all.length ? String(world.repeatMarker ? size : start + size) : undefined
   return {next, page: all.slice(start, start + size)}
 }
 

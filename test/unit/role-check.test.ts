@@ -281,6 +281,18 @@ describe('role check: will Sentinel run? (issue 23, in-process)', function () {
     }
   })
 
+  it('an IAM that names the same Marker again: unknown after two pages of a simulation, never a loop', async () => {
+    const desired = tables()
+    const policies = {printed: printed('server', desired)}
+    const world: IamWorld = {pageSize: 1, repeatMarker: true, roles: {[SERVER]: {policies}}}
+    const {calls, results: [result]} = await check([{arn: SERVER, kind: 'server'}], desired, {world})
+    expect(result.verdict).to.equal('unknown')
+    expect(result.unknown[0].reason).to.include('did not page to an end')
+    // Each simulation asked for its first page and at most once more: the repeated Marker ends it.
+    const simulations = calls.filter(call => call.marker === undefined).length
+    expect(calls.length).to.be.greaterThan(simulations).and.at.most(simulations * 2)
+  })
+
   it('what cannot be checked is unknown with its reason, never ok: caller denied, throttled, no role', async () => {
     const desired = tables()
     const policies = {printed: printed('server', desired)}

@@ -1,5 +1,6 @@
 import type {RunResult} from '../../report/report.js'
 
+import {unexpectedError} from '../../errors.js'
 import {renderEndpointGaps, renderStatus, renderTarget} from '../../report/report.js'
 import {renderRole, rolesFailure, rolesSummary} from '../../report/roles.js'
 import {statusVerdict} from '../../report/run-result.js'
@@ -69,7 +70,9 @@ export default class InitStatus extends TableCommand {
     const roles = rolesOf(flags, run.connection.region)
     const {inspections, target} = await this.readTables(run, {full: true})
     const verdict = statusVerdict(this.facts(run, target), inspections, this.applyCommandId, this.asked())
-    if (roles.length > 0 && this.session) {
+    if (roles.length > 0) {
+      // The tables were read through this session: without it the roles would go unproven, never green.
+      if (!this.session) throw unexpectedError(new Error('no AWS session once the tables were read'))
       this.progress.status(`Checking ${roles.length} role${roles.length === 1 ? '' : 's'}`)
       verdict.result.roles = await checkDeployedRoles({
         debug: line => this.debugLine(line),
