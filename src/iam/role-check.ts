@@ -605,7 +605,18 @@ async function checkRole(
     }
   }))
 
-  for (const outcome of await identity) judgeIdentity(outcome, checks, role.arn, {deny, unknown})
+  const outcomes = await identity
+  for (const outcome of outcomes) judgeIdentity(outcome, checks, role.arn, {deny, unknown})
+  // Fail closed: a check no simulation covered is unproven, never allowed.
+  for (const check of checks.filter(candidate => !outcomes.some(outcome => covers(outcome.group, candidate)))) {
+    unknown.push({
+      code: 'NO_ANSWER',
+      reason: `IAM was not asked ${check.action} on ${check.resource}`,
+      region: check.region,
+      resource: check.resource,
+    })
+  }
+
   for (const side of await resourceSides) judgeResourceSide(side, {deny, unknown})
 
   const uniqueUnknown = [...new Map(unknown.map(entry => [entry.reason, entry])).values()]
@@ -635,6 +646,18 @@ interface ResourceOutcome {
   side?: ResourceSide
 }
 
+/** Whether one simulation asked IAM about this check: its action, on its resource, in its context. */
+function covers(group: SimulationGroup, check: Check): boolean {
+  return group.actions.includes(check.action) && group.resources.includes(check.resource) &&
+    sameContext(check.context, group.context)
+}
+
+function sameContext(a: Record<string, string | string[]>, b: Record<string, string | string[]>): boolean {
+  const keys = Object.keys(a)
+  return keys.length === Object.keys(b).length &&
+    keys.every(key => JSON.stringify(a[key]) === JSON.stringify(b[key]))
+}
+
 /** What IAM's simulator said of each check one call covered: denials, or why it could not say. */
 function judgeIdentity(
   outcome: IdentityOutcome,
@@ -648,10 +671,7 @@ function judgeIdentity(
     return
   }
 
-  const covered = (check: Check) => outcome.group.actions.includes(check.action) &&
-    outcome.group.resources.includes(check.resource) &&
-    JSON.stringify(check.context) === JSON.stringify(outcome.group.context)
-  for (const check of checks.filter(candidate => covered(candidate))) {
+  for (const check of checks.filter(candidate => covers(outcome.group, candidate))) {
     const answer = outcome.answers.get(checkKey(check.action, check.resource))
     if (!answer) {
       const reason = `IAM gave no result for ${check.action} on ${check.resource}`
