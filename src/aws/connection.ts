@@ -172,6 +172,19 @@ export function serviceConfiguredEndpoint(config: object): () => Promise<string 
 /** The end of the reads that set AWS_PROFILE (see withAwsProfile). */
 let profileReads: Promise<unknown> = Promise.resolve()
 
+/** An endpoint (a URL or a bare host) as it may be shown: a user name or password in it is never printed. */
+export function withoutCredentials(endpoint: string): string {
+  if (!endpoint.includes('://')) return endpoint
+  try {
+    const parsed = new URL(endpoint)
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.href.replace(/\/$/, '')
+  } catch {
+    return 'the configured endpoint'
+  }
+}
+
 /**
  * Runs read() with AWS_PROFILE set to the profile. process.env is shared by everything in the
  * process and read() awaits, so two such reads at once (several regions, tests) would see each

@@ -10,7 +10,9 @@ import type {
   IAMClientConfig, SimulatePrincipalPolicyCommandInput, SimulatePrincipalPolicyCommandOutput,
 } from '@aws-sdk/client-iam'
 
-import {type Connection, serviceConfiguredEndpoint, withAwsProfile} from './connection.js'
+import {
+  type Connection, serviceConfiguredEndpoint, withAwsProfile, withoutCredentials,
+} from './connection.js'
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {boundedRequests, redactResolvedCredentials, SILENT_LOGGER} from './request-policy.js'
@@ -46,18 +48,6 @@ export function iamClientConfig(connection: Connection): IAMClientConfig {
     region: connection.region,
     requestHandler: boundedRequests(IAM_REQUEST_TIMEOUT_MS),
     retryMode: 'standard',
-  }
-}
-
-/** An endpoint URL as it may be shown: a user name or password in it is never printed. */
-function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url)
-    parsed.username = ''
-    parsed.password = ''
-    return parsed.href.replace(/\/$/, '')
-  } catch {
-    return 'the configured IAM endpoint'
   }
 }
 

@@ -7,7 +7,9 @@ import {SentinelError} from '../errors.js'
  * (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, the profile's services section or endpoint_url), never
  * the DynamoDB endpoint override.
  */
-import {type Connection, serviceConfiguredEndpoint} from './connection.js'
+import {
+  type Connection, serviceConfiguredEndpoint, withAwsProfile, withoutCredentials,
+} from './connection.js'
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {
@@ -29,43 +31,10 @@ export type KeyResolver = (keyId: string) => Promise<KeyDescription>
 
 export function kmsKeyResolver(connection: Connection): KeyResolver {
   return async keyId => {
-    const {DescribeKeyCommand, KMSClient} = await import('@aws-sdk/client-kms')
-    const client = new KMSClient({
-      credentials: connection.credentials,
-      logger: SILENT_LOGGER,
-      maxAttempts: KMS_MAX_ATTEMPTS,
-      profile: connection.profile,
-      region: connection.region,
-      requestHandler: boundedRequests(KMS_REQUEST_TIMEOUT_MS),
-    })
-    // KMS's endpoint as this client will resolve it: AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, the profile.
-    const configured = await serviceConfiguredEndpoint(client.config)().catch(() => undefined)
-    // As for STS: an emulator's made-up credentials are never sent to AWS's KMS.
-    if (connection.local || (connection.endpoint && isEmulatorEndpoint(connection.endpoint) && !configured)) {
-      client.destroy()
-      throw new SentinelError('UNSUPPORTED_OPERATION', 'KMS is not called for an emulator endpoint.', {
-        suggestion: 'Set AWS_ENDPOINT_URL_KMS to a KMS endpoint, or leave out --kms-key.',
-      })
-    }
-
-    // The host the SDK really called (AWS_ENDPOINT_URL or a profile's services section may send it
-    // elsewhere than AWS_ENDPOINT_URL_KMS or KMS's regional endpoint), so that an error names it.
-    let endpoint = configured ?? `kms.${connection.region}.${partitionOf(connection.region).dnsSuffix}`
-    client.middlewareStack.add(
-      next => async args => {
-        const request = args.request as {hostname?: string; port?: number; protocol?: string}
-        if (request.hostname) {
-          const host = `${request.hostname}${request.port ? `:${request.port}` : ''}`
-          endpoint = request.protocol === 'http:' ? `http://${host}` : host
-        }
-
-        return next(args)
-      },
-      {name: 'sentinelRecordKmsHost', step: 'finalizeRequest'},
-    )
-    redactResolvedCredentials(client)
+    const {DescribeKeyCommand} = await import('@aws-sdk/client-kms')
+    const kms = await kmsClient(connection, connection.region)
     try {
-      const {KeyMetadata} = await client.send(new DescribeKeyCommand({KeyId: keyId}))
+      const {KeyMetadata} = await kms.client.send(new DescribeKeyCommand({KeyId: keyId}))
       if (!KeyMetadata?.Arn) throw new Error(`KMS DescribeKey gave no ARN for ${keyId}`)
       return {
         arn: KeyMetadata.Arn,
@@ -73,16 +42,9 @@ export function kmsKeyResolver(connection: Connection): KeyResolver {
         ...(KeyMetadata.CustomKeyStoreId ? {customKeyStoreId: KeyMetadata.CustomKeyStoreId} : {}),
       }
     } catch (error) {
-      const classified = classifyAwsError(error, {action: 'kms:DescribeKey', endpoint, resource: keyId})
-      if (classified.code !== 'ENDPOINT_UNREACHABLE') throw classified
-      // Not a permission: KMS's endpoint is not reachable from here (often a VPC without a KMS endpoint).
-      throw new SentinelError('ENDPOINT_UNREACHABLE', classified.message, {
-        cause: error,
-        suggestion: `Check the network to ${endpoint}, or set AWS_ENDPOINT_URL_KMS to a KMS endpoint this ` +
-          'machine can reach (such as a VPC endpoint for KMS); then rerun.',
-      })
+      throw kms.failure(error, 'kms:DescribeKey', keyId)
     } finally {
-      client.destroy()
+      kms.client.destroy()
     }
   }
 }
@@ -96,28 +58,77 @@ export type KeyPolicyReader = (keyArn: string) => Promise<string>
  */
 export function kmsKeyPolicyReader(connection: Connection): KeyPolicyReader {
   return async keyArn => {
-    const region = keyArn.split(':')[3] || connection.region
-    const {GetKeyPolicyCommand, KMSClient} = await import('@aws-sdk/client-kms')
-    const client = new KMSClient({
-      credentials: connection.credentials,
-      logger: SILENT_LOGGER,
-      maxAttempts: KMS_MAX_ATTEMPTS,
-      profile: connection.profile,
-      region,
-      requestHandler: boundedRequests(KMS_REQUEST_TIMEOUT_MS),
-    })
-    redactResolvedCredentials(client)
+    const {GetKeyPolicyCommand} = await import('@aws-sdk/client-kms')
+    const kms = await kmsClient(connection, keyArn.split(':')[3] || connection.region)
     try {
-      const {Policy} = await client.send(new GetKeyPolicyCommand({KeyId: keyArn, PolicyName: 'default'}))
+      const {Policy} = await kms.client.send(new GetKeyPolicyCommand({KeyId: keyArn, PolicyName: 'default'}))
       if (!Policy) throw new Error(`KMS GetKeyPolicy gave no policy for ${keyArn}`)
       return Policy
     } catch (error) {
-      const endpoint = process.env.AWS_ENDPOINT_URL_KMS
-        ? 'the KMS endpoint of AWS_ENDPOINT_URL_KMS'
-        : `kms.${region}.${partitionOf(region).dnsSuffix}`
-      throw classifyAwsError(error, {action: 'kms:GetKeyPolicy', endpoint, resource: keyArn})
+      throw kms.failure(error, 'kms:GetKeyPolicy', keyArn)
     } finally {
-      client.destroy()
+      kms.client.destroy()
     }
+  }
+}
+
+/**
+ * One KMS client for a region, as every KMS call needs it: the endpoint configured for --aws-profile's
+ * profile (the SDK would read AWS_PROFILE's), never AWS's KMS for an emulator, the credentials it
+ * resolves redacted, and errors naming the host it really called.
+ */
+async function kmsClient(connection: Connection, region: string) {
+  const {KMSClient} = await import('@aws-sdk/client-kms')
+  const config = {
+    credentials: connection.credentials,
+    logger: SILENT_LOGGER,
+    maxAttempts: KMS_MAX_ATTEMPTS,
+    profile: connection.profile,
+    region,
+    requestHandler: boundedRequests(KMS_REQUEST_TIMEOUT_MS),
+  }
+  const probe = new KMSClient(config)
+  // KMS's endpoint as configured: AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, the profile's.
+  const configured = await withAwsProfile(connection.profile, serviceConfiguredEndpoint(probe.config))
+  .catch(() => undefined)
+  .finally(() => probe.destroy())
+  // As for STS: an emulator's made-up credentials are never sent to AWS's KMS.
+  if (connection.local || (connection.endpoint && isEmulatorEndpoint(connection.endpoint) && !configured)) {
+    throw new SentinelError('UNSUPPORTED_OPERATION', 'KMS is not called for an emulator endpoint.', {
+      suggestion: 'Set AWS_ENDPOINT_URL_KMS to a KMS endpoint, or leave out --kms-key.',
+    })
+  }
+
+  const client = new KMSClient(configured
+    ? {...config, endpoint: configured, ignoreConfiguredEndpointUrls: true}
+    : config)
+  // The host the SDK really called (a FIPS or dual-stack endpoint, say), so that an error names it.
+  let endpoint = configured ?? `kms.${region}.${partitionOf(region).dnsSuffix}`
+  client.middlewareStack.add(
+    next => async args => {
+      const request = args.request as {hostname?: string; port?: number; protocol?: string}
+      if (request.hostname) {
+        const host = `${request.hostname}${request.port ? `:${request.port}` : ''}`
+        endpoint = request.protocol === 'http:' ? `http://${host}` : host
+      }
+
+      return next(args)
+    },
+    {name: 'sentinelRecordKmsHost', step: 'finalizeRequest'},
+  )
+  redactResolvedCredentials(client)
+  return {
+    client,
+    /** The error for a failed call: unreachable KMS is the network's, not a permission. */
+    failure(error: unknown, action: string, resource: string): SentinelError {
+      const classified = classifyAwsError(error, {action, endpoint: withoutCredentials(endpoint), resource})
+      if (classified.code !== 'ENDPOINT_UNREACHABLE') return classified
+      // Not a permission: KMS's endpoint is not reachable from here (often a VPC without a KMS endpoint).
+      return new SentinelError('ENDPOINT_UNREACHABLE', classified.message, {
+        cause: error,
+        suggestion: `Check the network to ${withoutCredentials(endpoint)}, or set AWS_ENDPOINT_URL_KMS to a KMS ` +
+          'endpoint this machine can reach (such as a VPC endpoint for KMS); then rerun.',
+      })
+    },
   }
 }
