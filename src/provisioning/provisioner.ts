@@ -512,13 +512,13 @@ class TableApply {
   async recheck(): Promise<LiveTable> {
     const wantTags = this.desired.tags.size > 0 || this.applied.length > 0
     const settleBy = Math.min(this.deadline, Date.now() + this.provisioner.timing.tagSettleMs)
-    const before = this.read
-    const parts = new Set(this.changed) as Set<LivePart>
-    const whole = !before || this.changed.has('all') || parts.size === 0
+    let before = this.read
+    let parts = new Set(this.changed) as Set<LivePart>
+    let whole = !before || this.changed.has('all') || parts.size === 0
     this.changed.clear()
     for (;;) {
       const what = {pitr: this.desired.pitr, tags: wantTags, ttl: this.readsTtl}
-      const live = whole
+      const live = whole || !before
         ? await this.provisioner.read(this.name, what, this.deadline)
         : await this.provisioner.reread(before, parts, this.deadline)
       if (!live) {
@@ -542,6 +542,10 @@ class TableApply {
 
       this.reporter.progress(`Waiting for the new tags on ${this.name} to show`)
       await sleep(this.provisioner.timing.rereadMs)
+      // Only the tags are still to show: only they are read again.
+      before = live
+      parts = new Set(['tags'])
+      whole = false
     }
   }
 
