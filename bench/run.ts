@@ -13,9 +13,12 @@
  *      a replica's ACTIVE is noticed, and DescribeTable polls per second while it is awaited;
  *   8. roles: what init status --server-role / --provisioner-role adds (2 roles × 4 tables × 3
  *      regions, IAM answering at once through test/support/aws-iam.ts), and how many IAM calls;
- *   9. suite: the whole test suite's wall time (mocha, as `npm test` runs it after build and lint).
+ *   9. requests with replicas: DynamoDB requests at the wire, per region, of a converged rerun of
+ *      init:all (4 tables, 2 replicas each) and of the repair of one tag changed by hand in one replica.
+ *   10. suite: the whole test suite's wall time (mocha, as `npm test` runs it after build and lint).
  * Measured through the test suite's real servers and recording proxy. A benchmark, not a test.
  */
+import {DescribeTableCommand, DynamoDBClient, TagResourceCommand} from '@aws-sdk/client-dynamodb'
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {
   existsSync,
@@ -26,7 +29,7 @@ import {
 import {cpus, totalmem} from 'node:os'
 import {join, resolve} from 'node:path'
 
-import {startAwsLayer, startSilentEndpoint} from '../test/support/aws-behaviour.js'
+import {type AwsLayer, startAwsLayer, startSilentEndpoint} from '../test/support/aws-behaviour.js'
 import {startIamEndpoint} from '../test/support/aws-iam.js'
 import {BIN, cleanEnv, runCli} from '../test/support/cli.js'
 import {startProxy} from '../test/support/proxy.js'
@@ -537,10 +540,88 @@ async function suite(): Promise<void> {
   })
 }
 
+/** Requests per region, home first: "40 (us-east-1 16, eu-west-1 12, us-west-2 12)". */
+function perRegion(layer: AwsLayer, regions: string[]): {text: string; total: number} {
+  const count = (region: string) => layer.requests.filter(request => request.region === region).length
+  const total = layer.requests.length
+  return {text: `${total} (${regions.map(region => `${region} ${count(region)}`).join(', ')})`, total}
+}
+
+/**
+ * Requests at the wire with replicas: a rerun on converged tables (4 tables, home + 2 replica regions)
+ * and the repair of one replica's tags (one tag changed by hand in eu-west-1). The minimum of a rerun:
+ * per table DescribeTable, DescribeTimeToLive, DescribeContinuousBackups and ListTagsOfResource at
+ * home, and the replica's own settings in each replica region (DescribeTable, DescribeContinuousBackups,
+ * ListTagsOfResource): TTL is the global table's, one setting for every replica.
+ */
+async function requests(): Promise<void> {
+  console.error('9. requests with replicas (DynamoDB Local behind the AWS-behaviour layer)')
+  const regions = ['us-east-1', 'eu-west-1', 'us-west-2']
+  const layer = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: 0}}})
+  const tables = ['session', 'breakglass', 'request', 'rate-limit'].map(kind => [`--${kind}-table`, uniqueTable('q')])
+  const args = [
+    'init:all',
+    '--endpoint-url',
+    layer.endpoint,
+    ...tables.flat(),
+    ...regions.slice(1).flatMap(region => ['--replica-region', region]),
+    '--tag',
+    'team=sec',
+    '--yes',
+  ]
+  const env = cleanEnv({AWS_REGION: 'us-east-1'})
+  const made = await runCli(args, {env})
+  if (made.code !== 0) throw new Error(made.stderr)
+  layer.requests.length = 0
+  const rerun = await runCli(args, {env})
+  if (rerun.code !== 0) throw new Error(rerun.stderr)
+  const converged = perRegion(layer, regions)
+  const rerunWrites = layer.requests.filter(request => !/^(Describe|List)/.test(request.action)).length
+  row({
+    figure: 'requests: init:all rerun, converged, 4 tables × (home + 2 replica regions)',
+    ok: converged.total <= 40 && rerunWrites === 0,
+    target: '≤ 40: 4 reads per table at home, 3 per replica region (table, PITR, tags), no write',
+    value: `${converged.text}, ${rerunWrites} writes`,
+  })
+
+  // One tag changed by hand on one replica, in its region (AWS copies no tag between replicas).
+  const europe = new DynamoDBClient({
+    credentials: {accessKeyId: 'bench', secretAccessKey: 'bench'}, endpoint: layer.endpoint, maxAttempts: 1,
+    region: 'eu-west-1',
+  })
+  try {
+    const {Table: replica} = await europe.send(new DescribeTableCommand({TableName: tables[0][1]}))
+    await europe.send(new TagResourceCommand({ResourceArn: replica!.TableArn, Tags: [{Key: 'team', Value: 'ops'}]}))
+  } finally {
+    europe.destroy()
+  }
+
+  layer.requests.length = 0
+  const repair = await runCli(args, {env})
+  if (repair.code !== 0) throw new Error(repair.stderr)
+  const repaired = perRegion(layer, regions)
+  const repairWrites = layer.requests.filter(request => !/^(Describe|List)/.test(request.action))
+  .map(request => `${request.action} ${request.region}`)
+  const table = tables[0][1]
+  const there = layer.requests.filter(request => request.region === 'eu-west-1' &&
+    (request.table === table || request.arn?.endsWith(`:table/${table}`))).length
+  row({
+    figure: 'requests: init:all repairing one replica\'s tag (eu-west-1), 4 tables × 3 regions',
+    ok: repaired.total <= 46 && there <= 7 && repairWrites.join(', ') === 'TagResource eu-west-1',
+    target: '≤ 46 in all, ≤ 7 for that replica in eu-west-1, the one write a TagResource there',
+    value: `${repaired.text}, ${there} for that replica in eu-west-1; writes: ${repairWrites.join(', ')}`,
+  })
+  if (process.env.BENCH_DEBUG) {
+    for (const entry of layer.requests) console.error(`${entry.region} ${entry.action} ${entry.table ?? entry.arn}`)
+  }
+
+  await layer.close()
+}
+
 console.error(`sentinel benchmark — node ${process.version}, ${cpus().length} cores, ` +
   `${(totalmem() / (2 ** 30)).toFixed(0)} GiB; ${awsNote}`)
-// BENCH_ONLY=parallel (or startup, waiting, reruns, silent, global-tables, roles, suite; comma-separated) runs
-// only those sections.
+// BENCH_ONLY=parallel (or startup, waiting, reruns, silent, global-tables, roles, requests, suite;
+// comma-separated) runs only those sections.
 const only = process.env.BENCH_ONLY?.split(',')
 const sections: [string, () => Promise<void>][] = [
   ['startup', startup],
@@ -550,6 +631,7 @@ const sections: [string, () => Promise<void>][] = [
   ['silent', silentEndpoint],
   ['global-tables', globalTables],
   ['roles', roles],
+  ['requests', requests],
   ['suite', suite],
 ]
 try {

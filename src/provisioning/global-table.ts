@@ -84,7 +84,8 @@ export class GlobalTables {
     const replicas = await Promise.all(named.map(async replica => {
       const entry = listed.find(candidate => candidate.region === replica.region)
       const reads = await this.readReplica(desired, replica, entry, {...options, table: inspection.live})
-      return planReplica(desired, replica, reads)
+      // The regional read goes with the plan: apply sets the replica's settings from it (ReplicaApply).
+      return {...planReplica(desired, replica, reads), live: reads.regional}
     }))
     // Every replica holds all of Sentinel's data: one no --replica-region names is checked as closely.
     const unnamed = await Promise.all(listed
@@ -111,7 +112,8 @@ export class GlobalTables {
     const readable = entry && (entry.status === 'ACTIVE' || REPLICA_BUSY.has(entry.status))
     if (!readable) return {table}
     const provisioner = await this.regional(replica.region)
-    const what = {pitr: desired.pitr || Boolean(full), tags: true}
+    // TTL is the global table's, one setting for every replica: read at home, never here.
+    const what = {pitr: desired.pitr || Boolean(full), tags: true, ttl: false}
     const regional = await provisioner.read(desired.tableName, what)
     const {kmsKey} = replica
     // The replica's key as its region reports it (a key ARN), else as the table lists it: Replicas[]
@@ -144,7 +146,8 @@ export class GlobalTables {
       withApplied(error, [...homeOutcome.applied, ...runs.flatMap(run => run.applied)], homeOutcome.live)
     for (const replica of named) {
       const reporter = options.replicaReporter?.(replica.region) ?? SILENT_REPORTER
-      const run = new ReplicaApply(this, inspection.desired, replica, {...options, reporter})
+      const inspected = inspection.replicas?.find(plan => plan.named && plan.region === replica.region)?.live
+      const run = new ReplicaApply(this, inspection.desired, replica, {...options, inspected, reporter})
       runs.push(run)
       try {
         await run.ensureActive()
@@ -224,12 +227,15 @@ class ReplicaApply {
   /** ReplicaStatusPercentProgress as polled (and 0 % when this run sent the Create). */
   private readonly progressSeen: {at: number; percent: number}[] = []
   private readonly reporter: TableReporter
+  /** This run added the replica or waited for it: what inspect read in its region is out of date. */
+  private waited = false
 
   constructor(
     private readonly tables: GlobalTables,
     private readonly desired: DesiredTable,
     private readonly replica: DesiredReplica,
-    private readonly options: ApplyOptions & {reporter: TableReporter},
+    /** inspected: the replica as inspect read it in its region, when it did. */
+    private readonly options: ApplyOptions & {inspected?: LiveTable; reporter: TableReporter},
   ) {
     this.reporter = options.reporter
   }
@@ -254,20 +260,26 @@ class ReplicaApply {
   async ensureActive(): Promise<void> {
     const table = await this.describe()
     if (!listedReplica(table, this.region)) {
+      this.waited = true
       await this.create()
       await this.waitForReplica()
     } else if (!isSettled(table, this.region)) {
+      this.waited = true
       await this.waitForReplica()
     }
 
     this.reporter.inFlight(undefined)
   }
 
-  /** What AWS does not copy to a replica, set through a client for its region. */
+  /**
+   * What AWS does not copy to a replica, set through a client for its region: planned from inspect's
+   * read there when the replica has stayed ACTIVE since (read once a run), else from a fresh read.
+   */
   async settings(): Promise<ReplicaOutcome> {
     const provisioner = await this.tables.regionalProvisioner(this.region)
     const desired = replicaDesired(this.desired, this.replica)
-    const live = await this.readInRegion(provisioner)
+    const {inspected} = this.options
+    const live = inspected && !this.waited ? inspected : await this.readInRegion(provisioner)
     const plan = planReplicaSettings(desired, live)
     if (plan.drift.length > 0) {
       throw driftError({...plan, tableName: `${this.name} (replica in ${this.region})`}, this.applied)
@@ -279,7 +291,7 @@ class ReplicaApply {
       const outcome = await provisioner.apply(
         {desired, live, plan},
         {
-          comparesKey: false, deadline: this.options.deadline, planner: planReplicaSettings, reporter,
+          comparesKey: false, deadline: this.options.deadline, planner: planReplicaSettings, readsTtl: false, reporter,
         },
       ).catch((error: unknown) => {
         if (!(error instanceof AppliedThenFailed)) throw error
@@ -418,7 +430,8 @@ class ReplicaApply {
   /** The replica read in its region; right after creation AWS may not show it there for a while. */
   private async readInRegion(provisioner: Provisioner): Promise<LiveTable> {
     for (;;) {
-      const live = await provisioner.read(this.name, {pitr: this.desired.pitr, tags: true}, this.options.deadline)
+      const what = {pitr: this.desired.pitr, tags: true, ttl: false}
+      const live = await provisioner.read(this.name, what, this.options.deadline)
       if (live) return live
       if (Date.now() >= this.options.deadline) {
         const message = `AWS does not show the replica of ${this.name} in ${this.region} yet.`

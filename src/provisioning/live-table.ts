@@ -139,7 +139,15 @@ export async function describeTable(port: DynamoDbPort, tableName: string): Prom
 export interface ReadOptions {
   pitr: boolean
   tags: boolean
+  /**
+   * False in a replica's region: TTL is the global table's, one setting for every replica, read in
+   * the table's own region (ttl then stays UNREAD). Default true.
+   */
+  ttl?: boolean
 }
+
+/** The parts of a live table, each read by its own call(s): what a change can have changed. */
+export type LivePart = 'pitr' | 'table' | 'tags' | 'ttl'
 
 /**
  * Thrown when DescribeTable finds the table but a companion call still says it does not exist:
@@ -169,7 +177,7 @@ export function failureAtDeadline(error: unknown): unknown {
 
 /**
  * Reads everything the plan compares, in parallel (one round trip): DescribeTable,
- * DescribeTimeToLive and, when asked, DescribeContinuousBackups and every page of tags.
+ * DescribeTimeToLive (unless ttl is false) and, when asked, DescribeContinuousBackups and every page of tags.
  */
 export async function readLiveTable(
   capabilities: EndpointCapabilities,
@@ -183,34 +191,95 @@ export async function readLiveTable(
   // A missing table has no ARN to judge by, and nothing to read: its companions' answers do not count.
   const [table, ttlRead, backupsRead] = await Promise.all([
     described,
-    settled(capabilities.optional('DescribeTimeToLive', () => port.describeTimeToLive({TableName: tableName}), arnOf)),
-    settled<BackupsRead>(read.pitr
-      ? capabilities.optional(
-        'DescribeContinuousBackups',
-        () => port.describeContinuousBackups({TableName: tableName}),
-        arnOf,
-      )
-      : Promise.resolve(UNREAD)),
+    settled<TtlRead>(read.ttl === false ? Promise.resolve(UNREAD) : describeTtl(capabilities, tableName, arnOf)),
+    settled<BackupsRead>(read.pitr ? describeBackups(capabilities, tableName, arnOf) : Promise.resolve(UNREAD)),
   ])
   if (!table) return undefined
   const [ttl, backups] = [unsettled(ttlRead), unsettled(backupsRead)]
   if (ttl === undefined || backups === undefined) throw new NotVisibleYet(tableName)
   const live = describeLive(table, capabilities.excuses(table.TableArn))
-  live.ttl = ttl === UNSUPPORTED || capabilities.lacking.has('UpdateTimeToLive')
+  live.ttl = ttlOf(capabilities, ttl)
+  live.pitr = pitrOf(capabilities, backups)
+  if (read.tags && live.arn) live.tags = await readTags(capabilities, live.arn)
+  return live
+}
+
+/**
+ * The table as `previous` with only `parts` read again (in parallel): after a change, what that
+ * change can have changed. With the table part it is a readLiveTable (undefined: the table is gone);
+ * without it, the table was just seen, so a companion answering "not found" is NotVisibleYet.
+ */
+export async function rereadLiveTable(
+  capabilities: EndpointCapabilities,
+  previous: LiveTable,
+  parts: ReadonlySet<LivePart>,
+): Promise<LiveTable | undefined> {
+  const {name} = previous
+  if (parts.has('table')) {
+    const read = {pitr: parts.has('pitr'), tags: parts.has('tags'), ttl: parts.has('ttl')}
+    const live = await readLiveTable(capabilities, name, read)
+    return live && {
+      ...live,
+      ...(read.pitr ? {} : {pitr: previous.pitr}),
+      ...(read.tags ? {} : {tags: previous.tags}),
+      ...(read.ttl ? {} : {ttl: previous.ttl}),
+    }
+  }
+
+  const arnOf = async () => previous.arn
+  const unread = Promise.resolve<typeof UNREAD>(UNREAD)
+  const [ttl, backups, tags] = await Promise.all([
+    parts.has('ttl') ? describeTtl(capabilities, name, arnOf) as Promise<TtlRead> : unread,
+    parts.has('pitr') ? describeBackups(capabilities, name, arnOf) as Promise<BackupsRead> : unread,
+    parts.has('tags') && previous.arn ? readTags(capabilities, previous.arn) : previous.tags,
+  ])
+  if (ttl === undefined || backups === undefined) throw new NotVisibleYet(name)
+  return {
+    ...previous,
+    pitr: backups === UNREAD ? previous.pitr : pitrOf(capabilities, backups),
+    tags,
+    ttl: ttl === UNREAD ? previous.ttl : ttlOf(capabilities, ttl),
+  }
+}
+
+type TtlRead = Awaited<ReturnType<DynamoDbPort['describeTimeToLive']>> | typeof UNREAD | typeof UNSUPPORTED | undefined
+
+function describeTtl(capabilities: EndpointCapabilities, tableName: string, arnOf: () => Promise<string | undefined>) {
+  return capabilities.optional(
+    'DescribeTimeToLive',
+    () => capabilities.port.describeTimeToLive({TableName: tableName}),
+    arnOf,
+  )
+}
+
+function describeBackups(
+  capabilities: EndpointCapabilities,
+  tableName: string,
+  arnOf: () => Promise<string | undefined>,
+) {
+  return capabilities.optional(
+    'DescribeContinuousBackups',
+    () => capabilities.port.describeContinuousBackups({TableName: tableName}),
+    arnOf,
+  )
+}
+
+function ttlOf(capabilities: EndpointCapabilities, ttl: NonNullable<TtlRead>): LiveTable['ttl'] {
+  if (ttl === UNREAD) return {status: UNREAD}
+  return ttl === UNSUPPORTED || capabilities.lacking.has('UpdateTimeToLive')
     ? {status: UNSUPPORTED}
     : {
       attribute: ttl.TimeToLiveDescription?.AttributeName,
       status: ttl.TimeToLiveDescription?.TimeToLiveStatus ?? 'DISABLED',
     }
+}
+
+function pitrOf(capabilities: EndpointCapabilities, backups: NonNullable<BackupsRead>): string {
   if (backups === UNREAD || backups === UNSUPPORTED || capabilities.lacking.has('UpdateContinuousBackups')) {
-    live.pitr = backups === UNREAD ? UNREAD : UNSUPPORTED
-  } else {
-    const recovery = backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription
-    live.pitr = recovery?.PointInTimeRecoveryStatus ?? 'DISABLED'
+    return backups === UNREAD ? UNREAD : UNSUPPORTED
   }
 
-  if (read.tags && live.arn) live.tags = await readTags(capabilities, live.arn)
-  return live
+  return backups.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus ?? 'DISABLED'
 }
 
 /**

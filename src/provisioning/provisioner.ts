@@ -35,10 +35,12 @@ import {
   isEmulatorArn,
   isNotFound,
   isTableActive,
+  type LivePart,
   type LiveTable,
   NotVisibleYet,
   readLiveTable,
   type ReadOptions,
+  rereadLiveTable,
   UNREAD,
   UNSUPPORTED,
 } from './live-table.js'
@@ -114,6 +116,8 @@ export interface ApplyOptions {
   replicaReporter?: (region: string) => TableReporter
   /** False when the planner leaves the key out (a replica's settings): no KMS call to compare it. */
   comparesKey?: boolean
+  /** False in a replica's region: TTL is the global table's, never read there (ReadOptions.ttl). */
+  readsTtl?: boolean
 }
 
 /** Re-plans after applying; a table still needing work after this many rounds is being fought over. */
@@ -241,6 +245,8 @@ export class Provisioner {
   async apply(inspection: Inspection, options: ApplyOptions): Promise<ProvisionOutcome> {
     const run = new TableApply(this, inspection.desired, options.deadline, options.reporter ?? SILENT_REPORTER)
     run.planner = options.planner ?? planTable
+    run.readsTtl = options.readsTtl ?? true
+    run.read = inspection.live
     try {
       return await this.converge(inspection, options, run)
     } catch (error) {
@@ -266,6 +272,7 @@ export class Provisioner {
       run.reporter.inFlight(undefined)
       const live = await run.recheck()
       run.lastSeen = live
+      run.read = live
       // A table created (or switched) on a key named by alias: its key ARN is compared, as in inspect().
       const compared = options.comparesKey === false ? desired : await this.withResolvedKey(desired, live)
       plan = planner(compared, live)
@@ -298,9 +305,21 @@ export class Provisioner {
     what: ReadOptions,
     deadline = Date.now() + this.timing.visibilityMs,
   ): Promise<LiveTable | undefined> {
+    return this.untilVisible(() => readLiveTable(this.capabilities, tableName, what), deadline)
+  }
+
+  /** rereadLiveTable (only `parts` of `previous` read again), reading again while AWS does not show them yet. */
+  async reread(previous: LiveTable, parts: ReadonlySet<LivePart>, deadline: number): Promise<LiveTable | undefined> {
+    return this.untilVisible(() => rereadLiveTable(this.capabilities, previous, parts), deadline)
+  }
+
+  private async untilVisible(
+    read: () => Promise<LiveTable | undefined>,
+    deadline: number,
+  ): Promise<LiveTable | undefined> {
     for (;;) {
       try {
-        return await readLiveTable(this.capabilities, tableName, what)
+        return await read()
       } catch (error) {
         if (!(error instanceof NotVisibleYet) || Date.now() >= deadline) throw failureAtDeadline(error)
         await sleep(this.timing.rereadMs)
@@ -352,12 +371,37 @@ export function driftError(plan: TablePlan, applied: readonly string[] = []): Se
   return new SentinelError('DRIFT', message, {suggestion: `${changed} ${plan.drift[0].remedy}`})
 }
 
+/**
+ * What each action can change, read again after it: UpdateTable's changes show in DescribeTable,
+ * TTL, PITR and tags each in their own call; a creation (or the wait for one) in all of them.
+ */
+const CHANGES: Record<Action['type'], readonly ('all' | LivePart)[]> = {
+  'add-index': ['table'],
+  'add-tags': ['tags'],
+  'create-table': ['all'],
+  'enable-deletion-protection': ['table'],
+  'enable-pitr': ['pitr'],
+  'enable-ttl': ['ttl'],
+  'set-encryption': ['table'],
+  'set-tag-values': ['tags'],
+  'wait-for-table': ['all'],
+}
+
 /** One table's apply: the actions, in order, and what they did. */
 class TableApply {
   readonly applied: string[] = []
   readonly notices: string[] = []
   /** The table as this run last read it after applying. */
   lastSeen?: LiveTable
+  /** The table as last read, before applying too (as inspected): what a read after a change starts from. */
+  read?: LiveTable
+  /** False in a replica's region (ApplyOptions.readsTtl). */
+  readsTtl = true
+  /**
+   * What the actions since the last read can have changed, so the read after them reads only that;
+   * 'all' after a table is created or joined (nothing read before counts).
+   */
+  private readonly changed = new Set<'all' | LivePart>()
   /** Actions the endpoint cannot do; not retried. */
   readonly skipped = new Set<Action['type']>()
   created = false
@@ -393,6 +437,7 @@ class TableApply {
   }
 
   async execute(action: Action): Promise<void> {
+    for (const part of CHANGES[action.type]) this.changed.add(part)
     switch (action.type) {
     case 'add-index': {
       const {index} = action
@@ -459,16 +504,23 @@ class TableApply {
   }
 
   /**
-   * Reads the table after applying. Tags this run wrote that ListTagsOfResource does not show yet
-   * (it is eventually consistent) are read again for a while, never written again; after that the
-   * accepted write is trusted.
+   * Reads the table after applying: only what the actions applied can have changed (every part after
+   * a creation, or with nothing read before). Tags this run wrote that ListTagsOfResource does not
+   * show yet (it is eventually consistent) are read again for a while, never written again; after
+   * that the accepted write is trusted.
    */
   async recheck(): Promise<LiveTable> {
     const wantTags = this.desired.tags.size > 0 || this.applied.length > 0
     const settleBy = Math.min(this.deadline, Date.now() + this.provisioner.timing.tagSettleMs)
+    let before = this.read
+    let parts = new Set(this.changed) as Set<LivePart>
+    let whole = !before || this.changed.has('all') || parts.size === 0
+    this.changed.clear()
     for (;;) {
-      const what = {pitr: this.desired.pitr, tags: wantTags}
-      const live = await this.provisioner.read(this.name, what, this.deadline)
+      const what = {pitr: this.desired.pitr, tags: wantTags, ttl: this.readsTtl}
+      const live = whole || !before
+        ? await this.provisioner.read(this.name, what, this.deadline)
+        : await this.provisioner.reread(before, parts, this.deadline)
       if (!live) {
         throw new SentinelError('AWS_ERROR', `Table ${this.name} is gone after apply.`, {
           suggestion: 'Someone deleted it; rerun to create it again.',
@@ -490,6 +542,10 @@ class TableApply {
 
       this.reporter.progress(`Waiting for the new tags on ${this.name} to show`)
       await sleep(this.provisioner.timing.rereadMs)
+      // Only the tags are still to show: only they are read again.
+      before = live
+      parts = new Set(['tags'])
+      whole = false
     }
   }
 
@@ -560,7 +616,7 @@ class TableApply {
 
   /** After an unclear answer: does the table still need this action, or did the call land? */
   private async stillNeeded(action: Action): Promise<boolean> {
-    const live = await this.provisioner.read(this.name, {pitr: false, tags: false})
+    const live = await this.provisioner.read(this.name, {pitr: false, tags: false, ttl: this.readsTtl})
     return this.planner({...this.desired, pitr: false}, live)
     .actions.some(candidate => candidate.summary === action.summary)
   }
@@ -696,7 +752,8 @@ class TableApply {
   }
 
   private async tableArn(): Promise<string> {
-    this.arn ??= (await describeTable(this.port, this.name))?.TableArn
+    // As read before applying (inspected, or last rechecked), else asked.
+    this.arn ??= this.read?.arn ?? (await describeTable(this.port, this.name))?.TableArn
     if (!this.arn) throw new SentinelError('AWS_ERROR', `Table ${this.name} has no ARN.`, {suggestion: 'Rerun.'})
     return this.arn
   }

@@ -33,6 +33,8 @@ export interface ReplicaPlan {
   status: string
   /** The replica table's ARN in its region, once read. */
   arn?: string
+  /** The replica as read in its region (global-table.ts), for apply to start from; not reported. */
+  live?: LiveTable
   actions: ReplicaAction[]
   drift: Drift[]
   notices: string[]

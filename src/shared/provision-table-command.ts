@@ -271,7 +271,9 @@ async function readForAdoption(session: AwsSession, desired: readonly DesiredTab
     const found = await readLiveTable(home, table.tableName, {pitr: false, tags: true})
     const named = (table.replicas ?? []).filter(({region}) => found?.replicas?.some(live => live.region === region))
     const replicaTags = new Map(await Promise.all(named.map(async ({region}) => {
-      const replica = await readLiveTable(await inRegion(region), table.tableName, {pitr: false, tags: true})
+      // Only its tags are taken; TTL is the global table's, read at home.
+      const what = {pitr: false, tags: true, ttl: false}
+      const replica = await readLiveTable(await inRegion(region), table.tableName, what)
       return [region, replica?.tags ?? UNREAD] as const
     })))
     return found && {...found, replicaTags}

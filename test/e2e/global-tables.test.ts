@@ -3,7 +3,9 @@
  * DynamoDB Local behind the AWS-behaviour layer, which answers for replicas per signed region as AWS
  * documents (test/support/aws-replicas.ts). Each test checks the calls made, and in which region.
  */
-import {DescribeTableCommand, DynamoDBClient, TagResourceCommand} from '@aws-sdk/client-dynamodb'
+import {
+  DescribeTableCommand, DynamoDBClient, ListTagsOfResourceCommand, TagResourceCommand,
+} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 import {spawnSync} from 'node:child_process'
 import {mkdtempSync, writeFileSync} from 'node:fs'
@@ -522,6 +524,96 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const refused = await sessions(aws, table, '--replica-region', 'eu-west-1', '--yes')
     expect(refused.code, output(refused)).to.equal(5)
     expect(lastLine(refused)).to.contain('MRSC')
+  })
+
+  it('requests at the wire (issue 25): a converged rerun makes exactly 4 reads per table at home and 3 per ' +
+    'replica region, no DescribeTimeToLive there; repairing one replica\'s tag re-reads only its tags, ' +
+    'in its region (≤ 46 in all, ≤ 7 there)', async () => {
+    // ListTagsOfResource answers the previous tag set once after each change, as AWS documents it may.
+    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {
+      replicas: {creating: {calls: 0}}, tags: {stale: {calls: 1}},
+    })
+    closers.push(() => aws.close())
+    const names = ['session', 'breakglass', 'request', 'rate-limit'].map(kind => uniqueTable(`gt-req-${kind}`))
+    const flags = ['session', 'breakglass', 'request', 'rate-limit'].flatMap((kind, index) =>
+      [`--${kind}-table`, names[index]])
+    const all = () => runCli([
+      'init:all',
+      '--endpoint-url',
+      aws.endpoint,
+      ...flags,
+      '--replica-region',
+      'eu-west-1',
+      '--replica-region',
+      'us-west-2',
+      '--tag',
+      'team=sec',
+      '--yes',
+      '--json',
+    ], {env: env()})
+    const made = await all()
+    expect(made.code, output(made)).to.equal(0)
+    /** Each region's requests, as sorted "action table" lines. */
+    const inRegion = (region: string) => aws.requests.filter(request => request.region === region)
+    .map(request => `${request.action} ${(request.table ?? request.arn ?? '').split('/').at(-1)}`).sort()
+    const reads = (actions: string[]) => names.flatMap(name => actions.map(action => `${action} ${name}`)).sort()
+    const replicaReads = reads(['DescribeTable', 'DescribeContinuousBackups', 'ListTagsOfResource'])
+
+    aws.requests.length = 0
+    const rerun = await all()
+    expect(rerun.code, output(rerun)).to.equal(0)
+    expect(inRegion('us-east-1'), log(aws))
+    .to.deep.equal(reads(['DescribeTable', 'DescribeTimeToLive', 'DescribeContinuousBackups', 'ListTagsOfResource']))
+    expect(inRegion('eu-west-1'), log(aws)).to.deep.equal(replicaReads)
+    expect(inRegion('us-west-2'), log(aws)).to.deep.equal(replicaReads)
+    expect(aws.requests, log(aws)).to.have.length(40)
+
+    // One tag changed by hand on the session table's replica in eu-west-1, in its region; read back
+    // until ListTagsOfResource shows it, so the run sees what is there.
+    const [table] = names
+    const arn = `arn:aws:dynamodb:eu-west-1:000000000000:table/${table}`
+    const europe = new DynamoDBClient({
+      credentials: {accessKeyId: 'testkey', secretAccessKey: 'testsecret'}, endpoint: aws.endpoint, maxAttempts: 1,
+      region: 'eu-west-1',
+    })
+    try {
+      await europe.send(new TagResourceCommand({ResourceArn: arn, Tags: [{Key: 'team', Value: 'ops'}]}))
+      for (let read = 0; read < 2; read++) await europe.send(new ListTagsOfResourceCommand({ResourceArn: arn}))
+    } finally {
+      europe.destroy()
+    }
+
+    aws.requests.length = 0
+    const stale = aws.aws.staleAnswers
+    const repair = await all()
+    expect(repair.code, output(repair)).to.equal(0)
+    expect(aws.aws.tags.get(arn), log(aws)).to.include({team: 'sec'})
+    const result = tableIn(repair, table)
+    expect(result.outcome).to.equal('updated')
+    expect(result.replicas.find((replica: {region: string}) => replica.region === 'eu-west-1').applied)
+    .to.deep.equal(['Set tag team=sec (now team=ops) in eu-west-1'])
+    expect(writes(aws.requests).map(request => `${request.action} ${request.region}`), log(aws))
+    .to.deep.equal(['TagResource eu-west-1'])
+    // The replica read once; after TagResource its tags only (answered stale: on an emulator's ARN the
+    // accepted write is trusted at once, and not sent again).
+    const repaired = inRegion('eu-west-1').filter(line => line.endsWith(table))
+    expect(aws.aws.staleAnswers - stale, log(aws)).to.equal(1)
+    expect(repaired, log(aws)).to.deep.equal([
+      `DescribeContinuousBackups ${table}`,
+      `DescribeTable ${table}`,
+      `ListTagsOfResource ${table}`,
+      `ListTagsOfResource ${table}`,
+      `TagResource ${table}`,
+    ])
+    // An untouched region read once; the table's own region once, and the table once per replica
+    // before that replica's settings (it must still list the replica ACTIVE).
+    expect(inRegion('us-west-2'), log(aws)).to.deep.equal(replicaReads)
+    expect(inRegion('us-east-1').filter(line => line.startsWith('DescribeTable ') && line.endsWith(table)), log(aws))
+    .to.have.length(3)
+    expect(aws.requests.filter(request => request.action === 'DescribeTimeToLive' && request.region !== 'us-east-1'))
+    .to.deep.equal([])
+    expect(aws.requests.length, log(aws)).to.be.at.most(46)
+    expect(repaired.length, log(aws)).to.be.at.most(7)
   })
 
   describe('a replica no --replica-region names (issue 22, item 1)', () => {

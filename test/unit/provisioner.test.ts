@@ -337,6 +337,34 @@ describe('provisioning service (in-memory DynamoDB)', () => {
     expect(fake.tables.get('sentinel-breakglass')!.tags.team).to.equal('platform')
   })
 
+  it('after a change only what it can have changed is read again: PITR\'s and the tags\' own calls, the tags until ' +
+    'they show (issue 25)', async () => {
+    const {fake, provisioner} = harness({staleTagCalls: 3})
+    fake.seed(handMade(BREAKGLASS_TABLE, BREAKGLASS_TABLE.indexes), {
+      pitr: false,
+      tags: {'sentinel:table': 'breakglass', team: 'security'},
+      ttl: {attribute: 'ttl', status: 'ENABLED'},
+    })
+    const seeded = fake.tables.get('sentinel-breakglass')!
+    seeded.description.DeletionProtectionEnabled = true
+    seeded.description.SSEDescription = {SSEType: 'KMS', Status: 'ENABLED'}
+    delete seeded.staleTags
+    const inspection = await provisioner.inspect(desired(BREAKGLASS_TABLE, {tags: {team: 'platform'}}))
+    expect(inspection.plan.actions.map(action => action.type)).to.deep.equal(['enable-pitr', 'set-tag-values'])
+    fake.calls.length = 0
+    const outcome = await provisioner.apply(inspection, {deadline: Date.now() + 5000})
+    expect(outcome.outcome).to.equal('updated')
+    expect(outcome.live.pitr).to.equal('ENABLED')
+    expect(outcome.live.tags).to.deep.equal(new Map([['sentinel:table', 'breakglass'], ['team', 'platform']]))
+    // No DescribeTable (the ARN as inspected), no DescribeTimeToLive: nothing applied changed them.
+    expect(fake.calls).to.deep.equal([
+      'updateContinuousBackups',
+      'tagResource',
+      'describeContinuousBackups',
+      ...Array.from({length: 4}, () => 'listTagsOfResource'),
+    ])
+  })
+
   it('a key pending deletion: a new table is refused before any write; an Enabled one is described once', async () => {
     const fake = new FakeDynamoDb()
     const asked: string[] = []
