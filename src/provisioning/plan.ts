@@ -365,7 +365,7 @@ export function keyStateProblem(
   return {
     remedy: keyStateFix(key.state, {
       arn: key.arn, customKeyStoreId: key.customKeyStoreId, where,
-    }),
+    }, named === '--kms-key' ? '--kms-key' : ''),
     summary: `${subject}KMS key ${key.arn} (${named}) is ${key.state}: ` +
       `${known?.meaning ?? 'DynamoDB can use only an Enabled key'}.`,
     type: 'kms-key-state',

@@ -195,6 +195,18 @@ describe('planReplica', () => {
     })
   }
 
+  it('its own key Updating (a multi-Region key): wait, never "pass --kms-key" (sentinel never changes a replica\'s ' +
+    'key)', () => {
+    const kmsKey = {arn: keyIn('eu-west-1'), kind: 'key-arn' as const, region: 'eu-west-1'}
+    const table = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
+    const plan = planReplica(desired(), {kmsKey, region: 'eu-west-1'}, {
+      keyState: {arn: keyIn('eu-west-1'), state: 'Updating'}, regional: live('eu-west-1'), table,
+    })
+    expect(plan.drift.map(drift => drift.type)).to.deep.equal(['kms-key-state'])
+    expect(plan.drift[0].remedy).to.contain(`aws kms describe-key --key-id ${keyIn('eu-west-1')} --region eu-west-1`)
+    .and.not.contain('--kms-key')
+  })
+
   it('its key\'s state KMS could not tell: kms-key-unverified with the cause\'s fix, never converged', () => {
     const kmsKey = {arn: keyIn('eu-west-1'), kind: 'key-arn' as const, region: 'eu-west-1'}
     const table = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
