@@ -82,6 +82,8 @@ export interface RoleResult {
   arn: string
   kind: RoleKind
   verdict: RoleVerdict
+  /** The regions the role was checked in: the tables' and every replica's, named or not (none: not checked). */
+  regions: string[]
   /** The role's account; crossAccount when it is not the tables' own. */
   account: string
   crossAccount: boolean
@@ -633,6 +635,7 @@ async function checkRole(
     fix: buildFix(role, denied, {awsCliArgs: input.awsCliArgs ?? [], hash: shared.hash}),
     kind: role.kind,
     notes,
+    regions: checkedRegions(input),
     unknown: uniqueUnknown,
     verdict,
   }
@@ -722,9 +725,16 @@ export function uncheckedRole(role: RoleToCheck, unknown: RoleUnknown, tablesAcc
     },
     kind: role.kind,
     notes: [],
+    regions: [],
     unknown: [unknown],
     verdict: 'unknown',
   }
+}
+
+/** The tables' region first, then every replica's, each once. */
+function checkedRegions({scope, tables}: Pick<RoleCheckInput, 'scope' | 'tables'>): string[] {
+  const replicas = tables.flatMap(table => (table.replicas ?? []).map(replica => replica.region))
+  return [...new Set([scope.region, ...replicas.sort()])]
 }
 
 /** The role's name from its ARN (role/PATH/NAME → NAME). */

@@ -119,14 +119,10 @@ export class GlobalTables {
     // The replica's key as its region reports it (a key ARN), else as the table lists it: Replicas[]
     // KMSMasterKeyId may be the alias or key ID given when it was added.
     const given = regional?.encryption.kmsKeyArn ?? entry.kmsKeyArn
-    if (!kmsKey || !given) return {regional, table}
-    // Both sides as key ARNs, resolved by KMS in the replica's region (an alias names a key only there).
-    const liveKey = isKeyArn(given) ? {arn: given} : await provisioner.resolveKeyArn(given)
-    const alias = kmsKey.kind === 'alias' || kmsKey.kind === 'alias-arn'
-    const resolvedKey = alias ? await provisioner.resolveKeyArn(kmsKeyId(kmsKey)) : undefined
-    return {
-      liveKey: liveKey && 'error' in liveKey ? {...liveKey, id: given} : liveKey, regional, resolvedKey, table,
-    }
+    // A customer key (named, or for a replica nobody named the table's kind of key) is described for
+    // its state: DynamoDB can use only an Enabled key. The AWS-managed key is never asked about.
+    if (!(kmsKey ?? desired.kmsKey) || !given) return {regional, table}
+    return {...await replicaKey(provisioner, kmsKey, given), regional, table}
   }
 
   /** The table first, then each named replica one after another; throws a SentinelError on failure. */
@@ -213,6 +209,25 @@ function unnamedReadError(error: unknown, region: string, flags: string): unknow
   })
   named.aws = error.aws
   return named
+}
+
+/**
+ * The replica's key compared as key ARNs, resolved by KMS in the replica's region (an alias names a
+ * key only there), and described there for its state: once per key per region per run.
+ */
+async function replicaKey(
+  provisioner: Provisioner,
+  kmsKey: DesiredReplica['kmsKey'],
+  given: string,
+): Promise<Pick<ReplicaReads, 'keyState' | 'liveKey' | 'resolvedKey'>> {
+  const alias = kmsKey?.kind === 'alias' || kmsKey?.kind === 'alias-arn'
+  const resolvedKey = kmsKey && alias ? await provisioner.resolveKeyArn(kmsKeyId(kmsKey)) : undefined
+  // The alias's key is the live one: one DescribeKey tells both.
+  const keyState = resolvedKey && 'arn' in resolvedKey && resolvedKey.arn === given
+    ? resolvedKey
+    : await provisioner.resolveKeyArn(given)
+  const liveKey = isKeyArn(given) || !keyState ? {arn: given} : keyState
+  return {keyState, liveKey: 'error' in liveKey ? {...liveKey, id: given} : liveKey, resolvedKey}
 }
 
 /** A KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID), not an alias, alias ARN or bare key ID. */

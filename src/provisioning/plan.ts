@@ -350,14 +350,25 @@ function unverifiedKey(
 /** The key --kms-key names, in a state that keeps DynamoDB from using it: what it means and the fix. */
 function keyStateDrift(desired: DesiredTable): Drift | undefined {
   const key = desired.resolvedKmsKey
-  if (!key || !('arn' in key) || key.state === undefined || key.state === 'Enabled') return undefined
+  if (!key || !('arn' in key)) return undefined
+  return keyStateProblem(key, {named: '--kms-key', where: desired.suggest?.kmsCliArgs ?? ''})
+}
+
+/**
+ * A key DynamoDB cannot use in its state (anything but Enabled): what that means and the copyable
+ * fix. `named` says which key it is, `where` is the `aws kms` flags of the key's region.
+ */
+export function keyStateProblem(
+  key: {arn: string; customKeyStoreId?: string; state?: string},
+  {named, subject = '', where}: {named: string; subject?: string; where: string},
+): Drift | undefined {
+  if (key.state === undefined || key.state === 'Enabled') return undefined
   const known = Object.hasOwn(KEY_STATES, key.state) ? KEY_STATES[key.state] : undefined
-  const where = desired.suggest?.kmsCliArgs ?? ''
   return {
     remedy: keyStateFix(key.state, {
       arn: key.arn, customKeyStoreId: key.customKeyStoreId, where,
-    }),
-    summary: `KMS key ${key.arn} (--kms-key) is ${key.state}: ` +
+    }, named === '--kms-key' ? '--kms-key' : ''),
+    summary: `${subject}KMS key ${key.arn} (${named}) is ${key.state}: ` +
       `${known?.meaning ?? 'DynamoDB can use only an Enabled key'}.`,
     type: 'kms-key-state',
   }

@@ -4,8 +4,8 @@
  * settings AWS does not copy to a replica (deletion protection, PITR, tags), set in its own region.
  * Keys, indexes, TTL, billing and streams are the table's own and are planned on the table.
  * Replicas not named are checked as closely (each holds all of Sentinel's data: state, deletion
- * protection, PITR, tags; not their key, which no flag names) but never changed by apply: removing a
- * replica deletes its data, and what it lacks is set only once it is named. Pure.
+ * protection, PITR, tags, a customer key's state; not which key, since no flag names it) but never
+ * changed by apply: removing a replica deletes its data, and what it lacks is set only once it is named. Pure.
  */
 import type {DesiredReplica} from '../tables/replicas.js'
 
@@ -14,7 +14,7 @@ import {
 } from '../tables/desired.js'
 import {type LiveReplica, type LiveTable} from './live-table.js'
 import {
-  type Action, type Drift, type EndpointGap, kmsKeyMatches, planTable, type TablePlan,
+  type Action, type Drift, type EndpointGap, keyStateProblem, kmsKeyMatches, planTable, type TablePlan,
 } from './plan.js'
 import {FAILED_REPLICA_STATES, type StateMeaning} from './states.js'
 
@@ -142,6 +142,40 @@ function liveKeyUnverified({kmsKey, region}: DesiredReplica, liveKey: {error: st
   }
 }
 
+/**
+ * The replica's own key in a state DynamoDB cannot use (the replica turns INACCESSIBLE_ENCRYPTION_CREDENTIALS),
+ * with the fix in the replica's region; or, when no other key drift already refuses it, a key whose
+ * state KMS could not tell: never called converged.
+ */
+function keyStateDrift(
+  desired: DesiredTable,
+  {kmsKey, region}: DesiredReplica,
+  key: ReplicaReads['keyState'],
+  keyDrift: Drift | undefined,
+): Drift | undefined {
+  if (!key) return undefined
+  if ('arn' in key) {
+    const where = ['--region', region, ...(desired.suggest?.profileCliArgs ? [desired.suggest.profileCliArgs] : [])]
+    return keyStateProblem(key, {
+      named: kmsKey ? '--replica-kms-key' : 'the replica\'s key',
+      subject: `Replica in ${region}: `,
+      where: where.join(' '),
+    })
+  }
+
+  if (keyDrift) return undefined
+  const permission = key.code === undefined || key.code === 'ACCESS_DENIED' || key.code === 'AWS_ERROR'
+  return {
+    remedy: permission || !key.suggestion
+      ? `Allow kms:DescribeKey on the replica's key in ${region} (the provisioner policy from --generate-iam ` +
+        'includes it); then rerun.'
+      : key.suggestion,
+    summary: `Replica in ${region}: whether KMS still lets DynamoDB use its key (its state) could not be checked: ` +
+      `${key.error.replace(/\.$/, '')}.`,
+    type: 'kms-key-unverified',
+  }
+}
+
 /** What the live state says about one replica. */
 export interface ReplicaReads {
   /** The table read in its own region; undefined: it does not exist yet. */
@@ -155,6 +189,11 @@ export interface ReplicaReads {
    * there); `id` is what was listed when KMS could not resolve it. Undefined: compare as listed.
    */
   liveKey?: {arn: string} | {error: string; id: string}
+  /**
+   * The replica's live key as KMS describes it in the replica's region (its state), when it is a
+   * customer key; or why it could not be described. Undefined: not asked (the AWS-managed key).
+   */
+  keyState?: DesiredTable['resolvedKmsKey']
 }
 
 /** A replica the table does not list: add it (unless the stream forbids), then its own settings. */
@@ -207,7 +246,8 @@ export function planReplica(desired: DesiredTable, replica: DesiredReplica, read
   const drift = liveKey && 'error' in liveKey
     ? liveKeyUnverified(replica, liveKey)
     : keyDrift(desired, replica, liveKey?.arn ?? regional?.encryption.kmsKeyArn ?? listed.kmsKeyArn, resolvedKey)
-  if (drift) plan.drift.push(drift)
+  const stateDrift = keyStateDrift(desired, replica, reads.keyState, drift)
+  plan.drift.push(...[drift, stateDrift].filter(item => item !== undefined))
   plan.arn = regional?.arn
   if (REPLICA_BUSY.has(listed.status) || !regional) {
     const progress = listed.progress ? ` (${listed.progress}%)` : ''

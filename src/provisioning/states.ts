@@ -122,6 +122,8 @@ export const KEY_STATES: Readonly<Record<string, {meaning: string}>> = {
 export function keyStateFix(
   state: string,
   key: {arn: string; customKeyStoreId?: string; where: string},
+  // The flag that could name another key; '' for a replica (sentinel never changes a replica's key).
+  flag = '--kms-key',
 ): string {
   const kms = (command: string, ...args: string[]) =>
     ['aws', 'kms', command, ...args, ...(key.where ? [key.where] : [])].join(' ')
@@ -155,7 +157,7 @@ export function keyStateFix(
 
   default: {
     return `Wait until the key is Enabled (${kms('describe-key', '--key-id', key.arn)} shows its KeyState), ` +
-      'then rerun; or pass --kms-key naming an Enabled key.'
+      `then rerun${flag ? `; or pass ${flag} naming an Enabled key` : ''}.`
   }
   }
 }

@@ -44,7 +44,8 @@ function denialLines(denied: readonly RoleDenial[]): string[] {
 export function renderRole(result: RoleResult): string[] {
   const mark = result.verdict === 'ok' ? '✔' : '✖'
   const verdict = {denied: 'denied', ok: 'ok: may do everything it needs', unknown: 'unknown: could not be checked'}
-  const lines = [`${mark} Role ${result.arn} (${result.kind}): ${verdict[result.verdict]}`]
+  const regions = result.regions.length > 0 ? ` (checked in ${result.regions.join(', ')})` : ''
+  const lines = [`${mark} Role ${result.arn} (${result.kind}): ${verdict[result.verdict]}${regions}`]
   for (const note of result.notes) lines.push(`  - ${note}`)
   lines.push(...denialLines(result.denied))
   for (const unknown of result.unknown) lines.push(`  ? ${unknown.reason}`)

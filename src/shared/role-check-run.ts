@@ -5,6 +5,7 @@
  * account). No flag parsing and no printing here: status.ts does both.
  */
 import type {AwsSession} from '../aws/session.js'
+import type {PolicyTable} from '../iam/policy.js'
 import type {Inspection} from '../provisioning/provisioner.js'
 import type {Target} from '../report/report.js'
 import type {RunServices} from './services.js'
@@ -15,6 +16,7 @@ import {SentinelError} from '../errors.js'
 import {
   checkRoles, keyArnsOf, type ResourcePolicyReader, type RoleResult, type RoleToCheck, uncheckedRole,
 } from '../iam/role-check.js'
+import {type KmsKeyRef, parseKmsKey} from '../tables/validate.js'
 
 /** DynamoDB's answers that mean "no resource policy": none set, or no table (init status reports that). */
 const NO_POLICY = new Set(['PolicyNotFoundException', 'ResourceNotFoundException'])
@@ -28,6 +30,33 @@ function resourcePolicyReader(session: AwsSession): ResourcePolicyReader {
       if (error instanceof SentinelError && NO_POLICY.has(error.awsName ?? '')) return undefined
       throw error
     }
+  }
+}
+
+/**
+ * The tables as the status run found them: with every replica each table lists, named by
+ * --replica-region or not (each holds all of Sentinel's data, and a TVM may run there), and for a
+ * table on --kms-key, each such replica's own live key (Replicas[] KMSMasterKeyId, resolved in its
+ * region when it is an alias).
+ */
+export function checkedTables(desired: readonly PolicyTable[], inspections: readonly Inspection[]): PolicyTable[] {
+  return desired.map(table => {
+    const inspection = inspections.find(candidate => candidate.desired.tableName === table.tableName)
+    const unnamed = (inspection?.replicas ?? []).filter(replica => !replica.named).map(({region}) => {
+      const key = table.kmsKey && inspection?.live?.replicas?.find(entry => entry.region === region)?.kmsKeyArn
+      const kmsKey = key ? liveKeyRef(key, region) : undefined
+      return {region, ...(kmsKey ? {kmsKey} : {})}
+    })
+    return unnamed.length === 0 ? table : {...table, replicas: [...(table.replicas ?? []), ...unnamed]}
+  })
+}
+
+/** A replica's listed key as a key reference; an AWS-managed alias is none (nothing to grant on it). */
+function liveKeyRef(key: string, region: string): KmsKeyRef | undefined {
+  try {
+    return parseKmsKey(key, region)
+  } catch {
+    return undefined
   }
 }
 
@@ -65,13 +94,14 @@ export async function checkDeployedRoles({debug, inspections, roles, run, servic
     }
 
     const scope = {account, region: connection.region}
-    const keyArns = await keyArnsOf(run.desired, scope, region => services.kmsKeyResolver({...connection, region}))
+    const tables = checkedTables(run.desired, inspections)
+    const keyArns = await keyArnsOf(tables, scope, region => services.kmsKeyResolver({...connection, region}))
     return await checkRoles({
       awsCliArgs: run.flags['aws-profile'] ? ['--profile', run.flags['aws-profile']] : [],
       keyArns,
       roles,
       scope,
-      tables: run.desired,
+      tables,
     }, {
       iam,
       readKeyPolicy: services.kmsKeyPolicyReader(connection),

@@ -171,11 +171,17 @@ export function withSuggestions(
   .map(part => shellQuote(part)).join(' ')
   // The AWS CLI takes KMS's own endpoint from AWS_ENDPOINT_URL_KMS; --endpoint-url is DynamoDB's.
   const kmsCliArgs = kmsArgs.map(part => shellQuote(part)).join(' ')
+  // A replica's key is in the replica's region: its `aws kms` fix takes that --region, with the same profile.
+  const profileCliArgs = kmsArgs.slice(2).map(part => shellQuote(part)).join(' ')
   return desired.map(table => {
     const renamed = context.tables.map(choice =>
       (choice.tableName === table.tableName ? {...choice, tableName: `${table.tableName}-v2`} : choice))
     const newTableCommand = commandLine({...context, tables: renamed}, creator)
-    return {...table, suggest: {awsCliArgs, kmsCliArgs, newTableCommand}}
+    return {
+      ...table, suggest: {
+        awsCliArgs, kmsCliArgs, newTableCommand, profileCliArgs,
+      },
+    }
   })
 }
 

@@ -33,9 +33,9 @@ export interface DesiredTable {
    * Set by the command, so that a drift fix prints commands that can be copied as they are: the AWS
    * CLI flags reaching the same place (--region, --profile, --endpoint-url; shell-quoted), the same
    * for `aws kms` (--region, --profile: the DynamoDB endpoint is not KMS's), and this run again
-   * with the table's own name flag naming a new table.
+   * with the table's own name flag naming a new table; and the --profile alone (for another region).
    */
-  suggest?: {awsCliArgs: string; kmsCliArgs?: string; newTableCommand?: string}
+  suggest?: {awsCliArgs: string; kmsCliArgs?: string; newTableCommand?: string; profileCliArgs?: string}
 }
 
 /** A table a command works on, with where its name came from (a flag, an env var, the default). */

@@ -315,7 +315,8 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
       inRegion: {
         'eu-west-1': {'alias/other': other, 'alias/sentinel': keyIn('eu-west-1')},
         'us-east-1': {'alias/sentinel': keyIn('us-east-1', 'aaaaaaaa-2222-3333-4444-555555555555')},
-        'us-west-2': {[keyId]: keyIn('us-west-2', keyId)},
+        // A key is described by its ARN too (for its state): KMS knows it by ARN as by ID.
+        'us-west-2': {[keyId]: keyIn('us-west-2', keyId), [keyIn('us-west-2', keyId)]: keyIn('us-west-2', keyId)},
       },
     })
     closers.push(() => kms.close())
@@ -369,6 +370,48 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     expect(moved.code, output(moved)).to.equal(6)
     const drift = parseJson(moved.stdout).result.tables[0].replicas[0].drift as {type: string}[]
     expect(drift.map(item => item.type)).to.deep.equal(['replica-key'])
+  })
+
+  it('a replica\'s own key PendingDeletion or Disabled in its region: drift with the fix in that region, named ' +
+    'by --replica-kms-key or not; DescribeKey once per key per region', async () => {
+    const euKey = {arn: keyIn('eu-west-1'), state: 'Enabled'}
+    const kms = await startKmsStub({}, {
+      inRegion: {'eu-west-1': {[keyIn('eu-west-1')]: euKey}, 'us-east-1': {[keyIn('us-east-1')]: keyIn('us-east-1')}},
+    })
+    closers.push(() => kms.close())
+    const aws = await layer()
+    const names = ['session', 'breakglass', 'request', 'rate-limit']
+    .flatMap(kind => [`--${kind}-table`, uniqueTable(`gt-keystate-${kind}`)])
+    const withKms = {env: env()}
+    withKms.env.AWS_ENDPOINT_URL_KMS = kms.endpoint
+    const home = ['--endpoint-url', aws.endpoint, ...names, '--kms-key', keyIn('us-east-1')]
+    const named = ['--replica-region', 'eu-west-1', '--replica-kms-key', `eu-west-1=${keyIn('eu-west-1')}`]
+    const made = await runCli(['init:all', ...home, ...named, '--yes'], withKms)
+    expect(made.code, output(made)).to.equal(0)
+    const enabled = await runCli(['init:status', ...home, ...named, '--json'], withKms)
+    expect(enabled.code, output(enabled)).to.equal(0)
+
+    for (const [state, fix] of [['PendingDeletion', 'cancel-key-deletion'], ['Disabled', 'enable-key']]) {
+      euKey.state = state
+      for (const flags of [named, []]) {
+        kms.describeKeyCalls.length = 0
+        kms.describeKeyRegions.length = 0
+        const run = await runCli(['init:status', ...home, ...flags, '--json'], withKms)
+        expect(run.code, output(run)).to.equal(6)
+        for (const {replicas: [replica]} of parseJson(run.stdout).result.tables) {
+          expect(replica.region).to.equal('eu-west-1')
+          expect(replica.drift.map((drift: {type: string}) => drift.type), run.stdout).to.deep.equal(['kms-key-state'])
+          expect(replica.drift[0].summary).to.contain(`${keyIn('eu-west-1')} (`).and.contain(`is ${state}`)
+          expect(replica.drift[0].remedy)
+          .to.contain(`aws kms ${fix} --key-id ${keyIn('eu-west-1')} --region eu-west-1`)
+        }
+
+        // The replicas' key described once for the four tables, in its own region (DynamoDB Local does not
+        // report the home tables' key, so theirs is not compared).
+        const asked = kms.describeKeyCalls.map((key, index) => `${kms.describeKeyRegions[index]} ${key}`)
+        expect(asked).to.deep.equal([`eu-west-1 ${keyIn('eu-west-1')}`])
+      }
+    }
   })
 
   it('joins a replica another process is creating: no second Create, waits, then sets its settings', async () => {

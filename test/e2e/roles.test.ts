@@ -174,6 +174,26 @@ describe('init status --server-role / --provisioner-role: will Sentinel run? (is
     },
   )
 
+  it('a replica no --replica-region names is checked too: a role whose policy covers only the home region is ' +
+    'denied in the replica\'s region; the verdict names the regions checked', async () => {
+    const homeOnly = ['--endpoint-url', aws.endpoint, ...allTableFlags(global)]
+    world({roles: {[TVM]: {policies: {printed: await printed(homeOnly, 'server')}}}})
+    const {json, run} = await status(homeOnly, '--server-role', TVM)
+    expect(run.code, output(run)).to.equal(10)
+    const [role] = json.result.roles
+    expect(role.verdict).to.equal('denied')
+    expect(role.regions).to.deep.equal([HOME, REPLICA])
+    expect(new Set(role.denied.map((denial: any) => denial.region))).to.deep.equal(new Set([REPLICA]))
+    expect(role.denied.map((denial: any) => denial.resource)).to.include(arnOf(REPLICA, global.sessions))
+    const text = await runCli(['init:status', ...homeOnly, '--server-role', TVM], {env: env()})
+    expect(text.stdout).to.include(`✖ Role ${TVM} (server): denied (checked in ${HOME}, ${REPLICA})`)
+    // The policy printed for the replica too makes it ok, checked in both regions.
+    world({roles: {[TVM]: {policies: {printed: await printed(globalFlags(), 'server')}}}})
+    const both = await status(homeOnly, '--server-role', TVM)
+    expect(both.run.code, output(both.run)).to.equal(0)
+    expect(both.json.result.roles[0].regions).to.deep.equal([HOME, REPLICA])
+  })
+
   it('an SCP that keeps the organization in one region denies only the replica region, by scp', async () => {
     const scp = {
       Statement: [{

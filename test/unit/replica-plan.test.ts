@@ -163,6 +163,62 @@ describe('planReplica', () => {
     expect(unknown.drift[0].summary).to.contain('alias/other').and.contain('AccessDeniedException')
   })
 
+  for (const [state, command] of [
+    ['PendingDeletion', 'aws kms cancel-key-deletion --key-id'],
+    ['Disabled', 'aws kms enable-key --key-id'],
+  ]) {
+    it(`its own key ${state} in its region (described by KMS there): kms-key-state drift, the fix in that ` +
+      'region, never converged', () => {
+      const kmsKey = {arn: keyIn('eu-west-1'), kind: 'key-arn' as const, region: 'eu-west-1'}
+      const table = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
+      const suggest = {
+        awsCliArgs: '--region us-east-1',
+        kmsCliArgs: '--region us-east-1 --profile prod',
+        profileCliArgs: '--profile prod',
+      }
+      const plan = planReplica(desired({suggest}), {kmsKey, region: 'eu-west-1'}, {
+        keyState: {arn: keyIn('eu-west-1'), state},
+        liveKey: {arn: keyIn('eu-west-1')},
+        regional: live('eu-west-1'),
+        table,
+      })
+      expect(plan.drift.map(drift => drift.type)).to.deep.equal(['kms-key-state'])
+      expect(plan.drift[0].summary).to.contain(`Replica in eu-west-1: KMS key ${keyIn('eu-west-1')} ` +
+        `(--replica-kms-key) is ${state}`)
+      expect(plan.drift[0].remedy).to.contain(`${command} ${keyIn('eu-west-1')} --region eu-west-1 --profile prod`)
+      .and.not.contain('us-east-1')
+      expect(isReplicaConverged(plan)).to.equal(false)
+      const enabled = planReplica(desired({suggest}), {kmsKey, region: 'eu-west-1'}, {
+        keyState: {arn: keyIn('eu-west-1'), state: 'Enabled'}, regional: live('eu-west-1'), table,
+      })
+      expect(enabled.drift).to.deep.equal([])
+    })
+  }
+
+  it('its own key Updating (a multi-Region key): wait, never "pass --kms-key" (sentinel never changes a replica\'s ' +
+    'key)', () => {
+    const kmsKey = {arn: keyIn('eu-west-1'), kind: 'key-arn' as const, region: 'eu-west-1'}
+    const table = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
+    const plan = planReplica(desired(), {kmsKey, region: 'eu-west-1'}, {
+      keyState: {arn: keyIn('eu-west-1'), state: 'Updating'}, regional: live('eu-west-1'), table,
+    })
+    expect(plan.drift.map(drift => drift.type)).to.deep.equal(['kms-key-state'])
+    expect(plan.drift[0].remedy).to.contain(`aws kms describe-key --key-id ${keyIn('eu-west-1')} --region eu-west-1`)
+    .and.not.contain('--kms-key')
+  })
+
+  it('its key\'s state KMS could not tell: kms-key-unverified with the cause\'s fix, never converged', () => {
+    const kmsKey = {arn: keyIn('eu-west-1'), kind: 'key-arn' as const, region: 'eu-west-1'}
+    const table = withReplica('ACTIVE', {kmsKeyArn: keyIn('eu-west-1')})
+    const plan = planReplica(desired(), {kmsKey, region: 'eu-west-1'}, {
+      keyState: {code: 'ACCESS_DENIED', error: 'AccessDeniedException.'}, regional: live('eu-west-1'), table,
+    })
+    expect(plan.drift.map(drift => drift.type)).to.deep.equal(['kms-key-unverified'])
+    expect(plan.drift[0].summary).to.contain('Replica in eu-west-1').and.contain('(its state)')
+    .and.contain('AccessDeniedException')
+    expect(plan.drift[0].remedy).to.contain('kms:DescribeKey').and.contain('eu-west-1')
+  })
+
   it('a stream that does not carry NEW_AND_OLD_IMAGES: drift before any replica is added', () => {
     const plan = planReplica(desired(), replica, {table: live('us-east-1', {stream: {viewType: 'KEYS_ONLY'}})})
     expect(plan.drift.map(drift => drift.type)).to.deep.equal(['stream-view-type'])
@@ -213,6 +269,21 @@ describe('unnamedReplica: a replica no --replica-region names (issue 22, item 1)
       expect(isReplicaConverged(plan)).to.equal(false)
     })
   }
+
+  it('a table on a customer key, the replica\'s own key PendingDeletion: drift naming its region, left alone', () => {
+    const onKey = desired({kmsKey: {arn: keyIn('us-east-1'), kind: 'key-arn', region: 'us-east-1'}, replicas: []})
+    const entry = {kmsKeyArn: keyIn('eu-west-1'), region: 'eu-west-1', status: 'ACTIVE'}
+    const plan = unnamedReplica(onKey, entry, {
+      keyState: {arn: keyIn('eu-west-1'), state: 'PendingDeletion'},
+      regional: live('eu-west-1'),
+      table: live('us-east-1', {replicas: [entry], stream: {viewType: 'NEW_AND_OLD_IMAGES'}}),
+    })
+    expect(plan.drift.map(drift => drift.type)).to.deep.equal(['kms-key-state'])
+    expect(plan.drift[0].summary).to.contain('Replica in eu-west-1').and.contain('(the replica\'s key)')
+    expect(plan.drift[0].remedy).to.contain(`aws kms cancel-key-deletion --key-id ${keyIn('eu-west-1')} ` +
+      '--region eu-west-1')
+    expect(isReplicaConverged(plan)).to.equal(false)
+  })
 
   it('being created by someone else: not yet checked, so not converged', () => {
     const plan = unnamedReplica(plain, entry('CREATING'), {table: home('CREATING')})

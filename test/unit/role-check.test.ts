@@ -7,6 +7,7 @@ import {expect} from 'chai'
  * --generate-iam prints, or from what real deployments grant (Sentinel's CDK stack: no index/*).
  */
 import type {KeyDescription} from '../../src/aws/kms.js'
+import type {Inspection} from '../../src/provisioning/provisioner.js'
 
 import {SentinelError} from '../../src/errors.js'
 import {buildPolicy, type PolicyDocument} from '../../src/iam/policy.js'
@@ -14,6 +15,7 @@ import {
   checkRoles, keyArnsOf, parseRoleArn, plannedCalls, type RoleCheckInput, roleName, type RoleResult,
   type RoleToCheck,
 } from '../../src/iam/role-check.js'
+import {checkedTables} from '../../src/shared/role-check-run.js'
 import {ALL_TABLES} from '../../src/tables/definitions.js'
 import {type DesiredTable, desiredTables} from '../../src/tables/desired.js'
 import {fakeIam, type IamWorld} from '../support/aws-iam.js'
@@ -212,6 +214,39 @@ describe('role check: will Sentinel run? (issue 23, in-process)', function () {
     expect(result.denied).to.have.length(26)
     expect(result.fix.policy).to.equal(null)
     expect(result.fix.notes.join('\n')).to.include('service control policy')
+  })
+
+  it('a replica no --replica-region names, the table on --kms-key: checked in its region on its own live key; a ' +
+    'role printed for the home region only is denied there', async () => {
+    const desired = tables({kms: true})
+    const region = 'eu-west-1'
+    // What the status run's inspections found: each table lists a replica nobody named, on its own key.
+    const inspections = desired.map(table => ({
+      desired: table,
+      live: {replicas: [{kmsKeyArn: keyIn(region), region, status: 'ACTIVE'}]},
+      replicas: [{named: false, region}],
+    })) as unknown as Inspection[]
+    const checked = checkedTables(desired, inspections)
+    expect(checked[0].replicas).to.deep.equal([{kmsKey: {arn: keyIn(region), kind: 'key-arn', region}, region}])
+    const keyPolicies = {[keyIn(HOME)]: rootKeyPolicy(), [keyIn(region)]: rootKeyPolicy()}
+    const homeOnly = buildPolicy(scope, desired, {policyFor: 'server'})
+    const {results: [denied]} = await check([{arn: SERVER, kind: 'server'}], checked, {
+      keyPolicies, world: {roles: {[SERVER]: {policies: {homeOnly}}}},
+    })
+    expect(denied.verdict).to.equal('denied')
+    expect(denied.regions).to.deep.equal([HOME, region])
+    expect(new Set(denied.denied.map(denial => denial.region))).to.deep.equal(new Set([region]))
+    expect(denied.denied.map(denial => denial.resource)).to.include(keyIn(region))
+    const everywhere = buildPolicy(scope, tables({kms: true, replicas: [region]}), {policyFor: 'server'})
+    const {results: [ok]} = await check([{arn: SERVER, kind: 'server'}], checked, {
+      keyPolicies, world: {roles: {[SERVER]: {policies: {everywhere}}}},
+    })
+    expect(ok.verdict, JSON.stringify(ok.denied)).to.equal('ok')
+    // Without the inspections' replicas the check proves the home region only: what it did before.
+    const {results: [before]} = await check([{arn: SERVER, kind: 'server'}], desired, {
+      keyPolicies, world: {roles: {[SERVER]: {policies: {homeOnly}}}},
+    })
+    expect(before.regions).to.deep.equal([HOME])
   })
 
   it('a boundary without DeleteItem denies DeleteItem on each table that needs it, by boundary', async () => {
