@@ -4,9 +4,12 @@
  * report their own errors; what reaches here comes from oclif itself (an unknown command, help for
  * one, a flag help does not take): the CLI's one-line form or one JSON document, never a stack trace.
  */
-import {
-  Config, Errors, flush, run,
-} from '@oclif/core'
+// oclif's subpath entries, not its index: the index also loads what only commands and plugins use
+// (its parser, flags, ux, semver for a Node version check), which `sentinel --help` does not need.
+import {Config} from '@oclif/core/config'
+import * as Errors from '@oclif/core/errors'
+import {flush} from '@oclif/core/flush'
+import {run} from '@oclif/core/run'
 
 import {SentinelError} from './errors.js'
 import {reportOclifError, writeError, writeJson} from './shared/error-output.js'
