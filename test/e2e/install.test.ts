@@ -1,7 +1,8 @@
 /**
- * Installed as users install it: `npm pack` (test/support/package.ts), then `npm install -g` of the tarball into a temporary
- * prefix (from the npm registry or npm's cache, as on any machine), then `sentinel` from PATH. The
- * tarball holds only what runs; installing it runs no script of ours (npm would ask to approve one);
+ * Installed as users install it: `npm pack` (test/support/package.ts), then `npm install -g` of the
+ * tarball into a temporary prefix (from the npm registry or npm's cache, as on any machine), then
+ * `sentinel` from PATH. The tarball holds only what runs; installing it runs no script of ours (npm
+ * would ask to approve one);
  * the installed CLI works (--version, a --local run, an export); and shell completion (oclif's
  * plugin-autocomplete) completes commands and flags in a real bash, and writes its zsh and
  * PowerShell functions.
@@ -11,7 +12,7 @@ import {execFile} from 'node:child_process'
 import {
   existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync,
 } from 'node:fs'
-import {delimiter, join} from 'node:path'
+import {delimiter, join, resolve} from 'node:path'
 import {promisify} from 'node:util'
 
 import {cleanEnv, scratchDir} from '../support/cli.js'
