@@ -5,7 +5,7 @@ export default [
   {
     // src/aws/sdk-partitions.ts is generated at build time from the installed AWS SDK.
     ignores: [
-      'dist/', 'bench/.bare/', 'bench/results/', 'node_modules/', 'oclif.manifest.json', 'src/aws/sdk-partitions.ts',
+      'dist/', 'bench/.bare*/', 'bench/results/', 'node_modules/', 'oclif.manifest.json', 'src/aws/sdk-partitions.ts',
     ],
   },
   ...oclif,

@@ -23,6 +23,7 @@ import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
+  readFileSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
@@ -88,8 +89,14 @@ function medians(commands: Record<string, [string, string[]]>): Record<string, n
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]))
 }
 
-function buildBareOclif(): string {
-  const dir = resolve('bench/.bare')
+/**
+ * A bare oclif 4 CLI (same node_modules): by default one command, the target's baseline; with
+ * `commands` > 1, as many commands as sentinel has, all alike, for the figure beside it (oclif sorts a
+ * plugin's commands with localeCompare, whose first call builds ICU's collator: a one-command CLI never
+ * sorts, so it never pays that, and no CLI of several commands can avoid it).
+ */
+function buildBareOclif(folder = 'bench/.bare', commands = 1): string {
+  const dir = resolve(folder)
   mkdirSync(join(dir, 'commands'), {recursive: true})
   mkdirSync(join(dir, 'bin'), {recursive: true})
   writeFileSync(join(dir, 'package.json'), JSON.stringify({
@@ -101,8 +108,7 @@ function buildBareOclif(): string {
     version: '1.0.0',
   }))
   // A real command parses its argv (oclif warns when one does not), so the baseline does too.
-  writeFileSync(
-    join(dir, 'commands', 'hello.js'),
+  const source =
     "import {Command, Flags} from '@oclif/core'\n" +
       'export default class Hello extends Command {\n' +
       "  static summary = 'Say hello.'\n" +
@@ -112,8 +118,9 @@ function buildBareOclif(): string {
       // eslint-disable-next-line no-template-curly-in-string -- the generated command's own template literal
       '    this.log(`hello ${flags.name}`)\n' +
       '  }\n' +
-      '}\n',
-  )
+      '}\n'
+  writeFileSync(join(dir, 'commands', 'hello.js'), source)
+  for (let more = 2; more <= commands; more++) writeFileSync(join(dir, 'commands', `hello${more}.js`), source)
   writeFileSync(
     join(dir, 'bin', 'run.js'),
     "#!/usr/bin/env node\nconst {execute} = await import('@oclif/core')\nawait execute({dir: import.meta.url})\n",
@@ -143,9 +150,14 @@ function peakRssMb(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 async function startup(): Promise<void> {
   console.error('1. start-up')
   const bare = buildBareOclif()
+  const manifest = JSON.parse(readFileSync('oclif.manifest.json', 'utf8')) as {commands: object}
+  const commandCount = Object.keys(manifest.commands).length
+  const bareMany = buildBareOclif('bench/.bare-many', commandCount)
   const iam = [BIN, 'init:sessions', '--generate-iam', '--account-id', '123456789012', '--region', 'us-east-1']
   const commands: Record<string, [string, string[]]> = {
     bare: [process.execPath, [bare, '--help']],
+    bareMany: [process.execPath, [bareMany, '--help']],
+    bareManyRun: [process.execPath, [bareMany, 'hello', '--name', 'sentinel']],
     bareRun: [process.execPath, [bare, 'hello', '--name', 'sentinel']],
     help: [process.execPath, [BIN, '--help']],
     iam: [process.execPath, iam],
@@ -160,10 +172,12 @@ async function startup(): Promise<void> {
     `bare oclif --help ${times.bare.toFixed(1)} ms (${(times.bare / times.node).toFixed(2)}×)`)
   console.error('     bare oclif running its one command ' +
     `${times.bareRun.toFixed(1)} ms (${(times.bareRun / times.node).toFixed(2)}×)`)
+  console.error(`     a bare oclif CLI of ${commandCount} commands (as many as sentinel's): ` +
+    `--help ${times.bareMany.toFixed(1)} ms, running one ${times.bareManyRun.toFixed(1)} ms`)
   // Like for like: help against the bare CLI's help, a command run against the bare CLI's command run.
-  for (const [name, label, bareName] of [
-    ['help', 'sentinel --help', 'bare'],
-    ['iam', 'sentinel init:sessions --generate-iam --account-id … --region us-east-1', 'bareRun'],
+  for (const [name, label, bareName, manyName] of [
+    ['help', 'sentinel --help', 'bare', 'bareMany'],
+    ['iam', 'sentinel init:sessions --generate-iam --account-id … --region us-east-1', 'bareRun', 'bareManyRun'],
   ] as const) {
     const ratio = times[name] / times.node
     const vsBare = times[name] / times[bareName]
@@ -175,7 +189,8 @@ async function startup(): Promise<void> {
       peer,
       target: '≤ 2.0× node, or ≤ 1.10× bare oclif when its floor is above 2.0×',
       value: `${times[name].toFixed(1)} ms = ${ratio.toFixed(2)}× node -e 0; ` +
-        `${vsBare.toFixed(2)}× bare oclif ${bareWhat} (${(times[bareName] / times.node).toFixed(2)}× node)`,
+        `${vsBare.toFixed(2)}× bare oclif ${bareWhat} (${(times[bareName] / times.node).toFixed(2)}× node); ` +
+        `${(times[name] / times[manyName]).toFixed(2)}× a bare CLI of ${commandCount} commands`,
     })
   }
 }

@@ -4,13 +4,23 @@
  * report their own errors; what reaches here comes from oclif itself (an unknown command, help for
  * one, a flag help does not take): the CLI's one-line form or one JSON document, never a stack trace.
  */
-import {
-  Config, Errors, flush, run,
-} from '@oclif/core'
+import type {Interfaces} from '@oclif/core'
+
+import {createRequire} from 'node:module'
 
 import {SentinelError} from './errors.js'
 import {reportOclifError, writeError, writeJson} from './shared/error-output.js'
 import {displayId, unknownCommandError, visibleCommands} from './shared/unknown-command.js'
+
+// oclif's subpath entries, not its index: the index also loads what only commands and plugins use
+// (its parser, flags, ux, semver for a Node version check), which `sentinel --help` does not need.
+// Required, not imported: importing a CommonJS file from ESM has Node scan its source for its export
+// names first, which cost --generate-iam more than the index saved it.
+const requireCjs = createRequire(import.meta.url)
+const {Config} = requireCjs('@oclif/core/config') as typeof import('@oclif/core/config')
+const Errors = requireCjs('@oclif/core/errors') as typeof import('@oclif/core/errors')
+const {flush} = requireCjs('@oclif/core/flush') as typeof import('@oclif/core/flush')
+const {run} = requireCjs('@oclif/core/run') as typeof import('@oclif/core/run')
 
 export async function main(argv: string[], root: string): Promise<void> {
   const json = argv.includes('--json')
@@ -52,7 +62,7 @@ export async function main(argv: string[], root: string): Promise<void> {
  * Flags but no command: `sentinel --json` is the machine-readable form of `sentinel` (the list of
  * commands, exit 0); anything else is a usage error, as one line or one JSON document.
  */
-function noCommand(config: Config, argv: string[]): void {
+function noCommand(config: Interfaces.Config, argv: string[]): void {
   if (argv.every(arg => arg === '--json')) {
     const commands = visibleCommands(config).map(id => ({
       command: `${config.bin} ${displayId(id, config)}`,

@@ -5,9 +5,7 @@
  */
 import {type ChildProcess, spawn} from 'node:child_process'
 import {mkdirSync, readdirSync} from 'node:fs'
-import {request} from 'node:http'
 import {createRequire} from 'node:module'
-import {createServer} from 'node:net'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -38,7 +36,10 @@ function findJar(): {jar: string; libraryPath: string} {
   return {jar: join(libDir, release, 'DynamoDBLocal.jar'), libraryPath: join(libDir, release, 'DynamoDBLocal_lib')}
 }
 
+// node:net and node:http are imported when DynamoDB Local starts: bundled into every command, a static
+// import would load them on every run, --generate-iam's and --export's too, which never start it.
 async function freePort(): Promise<number> {
+  const {createServer} = await import('node:net')
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.unref()
@@ -57,7 +58,8 @@ async function freePort(): Promise<number> {
 /** DynamoDB's JSON protocol: a list of tables, or an error typed com.amazonaws.dynamodb.… */
 const DYNAMODB_ANSWER = /"TableNames"|"__type":\s*"com\.amazonaws\.dynamodb/
 
-function probe(port: number): Promise<'dynamodb' | 'none' | 'other'> {
+async function probe(port: number): Promise<'dynamodb' | 'none' | 'other'> {
+  const {request} = await import('node:http')
   return new Promise(resolve => {
     const request_ = request({
       headers: {'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables'},
