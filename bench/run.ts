@@ -32,7 +32,9 @@ import {join, resolve} from 'node:path'
 
 import {type AwsLayer, startAwsLayer, startSilentEndpoint} from '../test/support/aws-behaviour.js'
 import {startIamEndpoint} from '../test/support/aws-iam.js'
-import {BIN, cleanEnv, runCli} from '../test/support/cli.js'
+import {
+  BIN, cleanEnv, removeScratch, runCli,
+} from '../test/support/cli.js'
 import {startProxy} from '../test/support/proxy.js'
 import {
   dynamoLocal,
@@ -653,6 +655,8 @@ try {
   for (const [name, section] of sections) if (!only || only.includes(name)) await section()
 } finally {
   await stopAllServers()
+  // Every HOME the runs made lives in one scratch folder: removed, as the test suite removes it.
+  removeScratch()
 }
 
 console.log('\n| figure | measured | target | within | peer |\n|---|---|---|---|---|')
