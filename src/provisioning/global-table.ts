@@ -17,6 +17,7 @@ import type {DesiredReplica} from '../tables/replicas.js'
 import {SentinelError} from '../errors.js'
 import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {tableSpec} from '../tables/table-spec.js'
+import {isKmsKeyArn} from '../tables/validate.js'
 import {
   describeTable, isTableActive, type LiveReplica, type LiveTable,
 } from './live-table.js'
@@ -226,13 +227,8 @@ async function replicaKey(
   const keyState = resolvedKey && 'arn' in resolvedKey && resolvedKey.arn === given
     ? resolvedKey
     : await provisioner.resolveKeyArn(given)
-  const liveKey = isKeyArn(given) || !keyState ? {arn: given} : keyState
+  const liveKey = isKmsKeyArn(given) || !keyState ? {arn: given} : keyState
   return {keyState, liveKey: 'error' in liveKey ? {...liveKey, id: given} : liveKey, resolvedKey}
-}
-
-/** A KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID), not an alias, alias ARN or bare key ID. */
-function isKeyArn(key: string): boolean {
-  return /^arn:[\w-]+:kms:[\w-]+:\d{12}:key\/.+$/.test(key)
 }
 
 /** One replica's apply: add it (or join its creation), wait for it, then its own settings. */

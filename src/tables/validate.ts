@@ -79,6 +79,11 @@ export type KmsKeyRef =
   | {id: string; kind: 'key-id'}
   | {kind: 'alias'; name: string}
 
+/** A KMS key ARN (arn:PARTITION:kms:REGION:ACCOUNT:key/ID), not an alias, alias ARN or bare key ID. */
+export function isKmsKeyArn(key: string): boolean {
+  return KMS_ARN.exec(key)?.[4].startsWith('key/') ?? false
+}
+
 /** Accepts a key ID, key ARN, alias name or alias ARN of a customer-managed key. */
 export function parseKmsKey(input: string, region: string | undefined): KmsKeyRef {
   if (input.trim() === '') {
