@@ -11,7 +11,9 @@ import {writeFileSync} from 'node:fs'
 import {
   type AwsLayer, type KmsStub, startAwsLayer, startKmsStub,
 } from '../support/aws-behaviour.js'
-import {type IamEndpoint, type IamWorld, startIamEndpoint} from '../support/aws-iam.js'
+import {
+  cdkLikeGrant, type IamEndpoint, type IamWorld, startIamEndpoint,
+} from '../support/aws-iam.js'
 import {
   cleanEnv, type CliResult, parseJson, runCli,
 } from '../support/cli.js'
@@ -134,21 +136,7 @@ describe('init status --server-role / --provisioner-role: will Sentinel run? (is
     'a role like Sentinel\'s CDK stack (no index/*): denied, exit 10, each index Query named; the fix makes it ok',
     async () => {
       const tableArns = Object.values(global).flatMap(name => [arnOf(HOME, name), arnOf(REPLICA, name)])
-      const cdk = {
-        Statement: [{
-          Action: ['dynamodb:GetItem',
-            'dynamodb:PutItem',
-            'dynamodb:UpdateItem',
-            'dynamodb:DeleteItem',
-            'dynamodb:Query',
-            'dynamodb:Scan',
-            'dynamodb:BatchGetItem',
-            'dynamodb:BatchWriteItem'],
-          Effect: 'Allow',
-          Resource: tableArns,
-        }],
-        Version: '2012-10-17',
-      }
+      const cdk = cdkLikeGrant(tableArns)
       world({roles: {[TVM]: {policies: {cdk}}}})
       const {json, run} = await status(globalFlags(), '--server-role', TVM)
       expect(run.code, output(run)).to.equal(10)

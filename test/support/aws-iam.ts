@@ -405,3 +405,28 @@ export async function startIamEndpoint(world: IamWorld): Promise<IamEndpoint> {
     world,
   }
 }
+
+/**
+ * The grant of Sentinel's own CDK stack: item actions on each table ARN and no `index/*`, so every
+ * Query on an index is denied at run time.
+ */
+export function cdkLikeGrant(tableArns: string[]): {Statement: object[]; Version: string} {
+  return {
+    Statement: [{
+      Action: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+      ],
+      Effect: 'Allow',
+      Resource: tableArns,
+      Sid: 'CdkGrant',
+    }],
+    Version: '2012-10-17',
+  }
+}

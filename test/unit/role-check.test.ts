@@ -18,7 +18,7 @@ import {
 import {checkedTables} from '../../src/shared/role-check-run.js'
 import {ALL_TABLES} from '../../src/tables/definitions.js'
 import {type DesiredTable, desiredTables} from '../../src/tables/desired.js'
-import {fakeIam, type IamWorld} from '../support/aws-iam.js'
+import {cdkLikeGrant, fakeIam, type IamWorld} from '../support/aws-iam.js'
 
 const ACCOUNT = '123456789012'
 const HOME = 'us-east-1'
@@ -100,22 +100,8 @@ const printed = (policyFor: 'provisioner' | 'server', desired: DesiredTable[]) =
 
 /** The grant of Sentinel's CDK stack: item actions on each table ARN, no index/*. */
 function cdkLikePolicy(desired: DesiredTable[], regions: string[]): PolicyDocument {
-  const arns = desired.flatMap(table => regions.map(region =>
-    `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${table.tableName}`))
-  return {
-    Statement: [{
-      Action: ['dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:Query',
-        'dynamodb:Scan'],
-      Effect: 'Allow',
-      Resource: arns,
-      Sid: 'CdkGrant',
-    }],
-    Version: '2012-10-17',
-  }
+  return cdkLikeGrant(desired.flatMap(table => regions.map(region =>
+    `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${table.tableName}`))) as PolicyDocument
 }
 
 const summary = (result: RoleResult) =>
