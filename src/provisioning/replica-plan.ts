@@ -66,7 +66,9 @@ export const REPLICA_NEEDS_A_HUMAN: Readonly<Record<string, StateMeaning>> = {
 /** A desired table as it should look in a replica's region: the replica's own key, no replicas. */
 export function replicaDesired(desired: DesiredTable, replica: DesiredReplica): DesiredTable {
   // The home key's KMS answer is not this replica's: its own key is described in its own region.
-  return {...desired, kmsKey: replica.kmsKey, replicas: undefined, resolvedKmsKey: undefined}
+  return {
+    ...desired, kmsKey: replica.kmsKey, replicas: undefined, resolvedKmsKey: undefined,
+  }
 }
 
 /** What a replica still lacks of the per-region settings, from a read in its region. */
