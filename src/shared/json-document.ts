@@ -48,3 +48,12 @@ export interface ErrorDocument<R = RunResult> {
   result?: R
   warnings: Warning[]
 }
+
+/*
+ * The roots of the published schemas: what an init command prints (schemas/result.json,
+ * schemas/error.json). Interfaces, not aliases, so that the schemas name them plainly.
+ */
+/* eslint-disable @typescript-eslint/no-empty-object-type */
+export interface InitResultDocument extends ResultDocument<RunResult> {}
+export interface InitErrorDocument extends ErrorDocument<RunResult> {}
+/* eslint-enable @typescript-eslint/no-empty-object-type */
