@@ -13,7 +13,7 @@ import {refuseUnadoptable} from './adopt.js'
 import {renderCloudFormation} from './cloudformation.js'
 import {renderTerraform} from './terraform.js'
 
-export {type ExistingTables, type LiveFacts} from './names.js'
+export {type LiveFacts} from './names.js'
 
 export const EXPORT_FORMATS = ['cloudformation', 'terraform'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
