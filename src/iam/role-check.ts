@@ -975,7 +975,7 @@ export async function keyArnsOf(
   return new Map(entries)
 }
 
-/** How many IAM calls checking these roles takes (one page each): for the benchmark and the tests. */
+/** How many IAM calls checking these roles takes (one page each): the tests hold the check to it. */
 type PlannedInput = Pick<RoleCheckInput, 'keyArns' | 'roles' | 'scope' | 'tables'>
 
 export async function plannedCalls(input: PlannedInput): Promise<number> {

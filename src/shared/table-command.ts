@@ -30,13 +30,13 @@ import {
 import {SentinelCommand, toSentinelError} from './sentinel-command.js'
 import {CLI_SERVICES, type RunServices} from './services.js'
 
-/** Everything a run has settled locally, before any AWS call. */
-
 /**
  * How long a command without --wait-timeout (init status) waits for another --local run to finish
  * with the data folder: a read-only check does not sit behind a run held at its prompt for minutes.
  */
 export const STATUS_FOLDER_WAIT_S = 30
+
+/** Everything a run has settled locally, before any AWS call. */
 export interface Run {
   flags: RunFlags
   connection: Connection
