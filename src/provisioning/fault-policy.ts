@@ -82,8 +82,16 @@ export interface Fault {
 const awsNamed = (name: string) => (error: unknown) => error instanceof SentinelError && error.awsName === name
 const asItIs = (error: unknown) => error
 
-/** The busy table's pace: from one poll interval, doubling, at most 5 s (after the table is ACTIVE again). */
+/**
+ * The busy table's pace: from one poll interval, doubling, at most 5 s (after the table is ACTIVE
+ * again). One backoff for in use and limit exceeded: either refusal grows the next pause.
+ */
 const BUSY: Pace = {firstMs: timing => timing.pollMs, kind: 'backoff', maxMs: () => 5000}
+
+/** A poll that failed for a reason that passes: from 1 s, doubling, at most 5 s; one backoff for both faults. */
+const POLL_BACKOFF: Pace = {
+  firstMs: () => 1000, kind: 'backoff', maxMs: () => MAX_POLL_INTERVAL_MS, toDeadline: true,
+}
 
 /** The AWS behaviours ridden out. No error is recognised by two rows. */
 export const FAULTS = {
@@ -139,9 +147,7 @@ export const FAULTS = {
     behaviour: 'a server error or a transient one, as the SDK classifies it, after the SDK retried the call',
     giveUp: asItIs,
     pace: {
-      poll: {
-        firstMs: () => 1000, kind: 'backoff', maxMs: () => MAX_POLL_INTERVAL_MS, toDeadline: true,
-      },
+      poll: POLL_BACKOFF,
       resend: {errorType: 'TRANSIENT', kind: 'sdk-standard'},
     },
     recognise: (error: unknown) => error instanceof SentinelError && error.code === 'AWS_ERROR' &&
@@ -152,9 +158,7 @@ export const FAULTS = {
     behaviour: 'throttling, as the SDK classifies it, still answered after the SDK retried the call',
     giveUp: asItIs,
     pace: {
-      poll: {
-        firstMs: () => 1000, kind: 'backoff', maxMs: () => MAX_POLL_INTERVAL_MS, toDeadline: true,
-      },
+      poll: POLL_BACKOFF,
       resend: {errorType: 'THROTTLING', kind: 'sdk-standard'},
     },
     recognise: (error: unknown) => error instanceof SentinelError && error.code === 'THROTTLED',
@@ -191,10 +195,11 @@ export interface Ride<T> {
   readonly otherCreations?: {waitForOthers(fallback: () => Promise<unknown>): Promise<void>}
 }
 
-/** The retries of one ride: each fault's last pause, the SDK strategy's schedule shared by them all. */
+/** The retries of one ride: each backoff's last pause, the SDK strategy's schedule shared by them all. */
 interface RideState {
   readonly started: number
-  readonly pauses: Map<FaultName, number>
+  /** By pace: faults sharing a pace (BUSY, POLL_BACKOFF) share its backoff. */
+  readonly pauses: Map<Pace, number>
   schedule?: RetrySchedule
 }
 
@@ -218,7 +223,7 @@ export class FaultPolicy {
         if (!fault) throw error
         const pace: Pace | undefined = (FAULTS[fault].pace as Partial<Record<Call, Pace>>)[ride.call]
         const ridden = pace && (ride.rides?.(fault) ?? true) && this.clock.now() < ride.deadline
-        const pause = ridden ? await this.nextPause(pace, fault, state, ride.deadline) : undefined
+        const pause = ridden ? await this.nextPause(pace, state, ride.deadline) : undefined
         if (pause === undefined) throw FAULTS[fault].giveUp(error)
         await ride.onFault?.(fault, error)
         await (pause === 'other-creations' ? this.waitForOthers(ride) : this.clock.sleep(pause))
@@ -258,17 +263,16 @@ export class FaultPolicy {
 
   private async nextPause(
     pace: Pace,
-    fault: FaultName,
     state: RideState,
     deadline: number,
   ): Promise<'other-creations' | number | undefined> {
     switch (pace.kind) {
     case 'backoff': {
-      const last = state.pauses.get(fault) ?? 0
+      const last = state.pauses.get(pace) ?? 0
       const now = this.clock.now()
       const grown = last === 0 ? pace.firstMs(this.timing) : last * 2
       const next = Math.min(pace.maxMs(this.timing, now - state.started), grown)
-      state.pauses.set(fault, next)
+      state.pauses.set(pace, next)
       return pace.toDeadline ? Math.min(next, Math.max(0, deadline - now)) : next
     }
 
