@@ -13,6 +13,7 @@ import type {KmsKeyRef} from '../tables/validate.js'
  * With a customer-managed key each adds what DynamoDB asks of KMS for that principal, only through
  * DynamoDB (kms:ViaService).
  */
+import {arnParts} from '../aws/arn.js'
 import {DYNAMO_ACTIONS} from '../aws/dynamodb-port.js'
 import {dynamoDbHost, partitionOf} from '../aws/partitions.js'
 
@@ -326,8 +327,9 @@ function keyScope(
 
   default: {
     // KMS authorises on the key, not the alias: allow the keys that carry this alias.
-    const alias = kmsKey.kind === 'alias' ? kmsKey.name : kmsKey.arn.slice(kmsKey.arn.indexOf(':alias/') + 1)
-    const account = kmsKey.kind === 'alias-arn' ? kmsKey.arn.split(':')[4] : scope.account
+    const {accountId: account, resource: alias} = kmsKey.kind === 'alias-arn'
+      ? arnParts(kmsKey.arn)
+      : {accountId: scope.account, resource: kmsKey.name}
     return {
       condition: {'ForAnyValue:StringEquals': {'kms:ResourceAliases': alias}},
       resource: `arn:${partition}:kms:${scope.region}:${account}:key/*`,
