@@ -543,7 +543,7 @@ async function roles(): Promise<void> {
 async function suite(): Promise<void> {
   console.error('suite: every unit and end-to-end test (npm run test:files: in parallel as .mocharc.json says)')
   const started = performance.now()
-  // The files in npm test's order (package.json's test:files: the longest first).
+  // The files in npm test's order (test/mocharc-suite.cjs: the longest first).
   const mocha = spawnSync('npm', ['run', '--silent', 'test:files', '--', '--reporter', 'dot'], {
     encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
   })
