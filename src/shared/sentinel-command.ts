@@ -236,11 +236,16 @@ export function parseErrorReason(error: Error): string {
  * Whether oclif's flag validation (relationships, required, exactlyOne, atLeastOne) failed. Only then
  * do the given flags break a relationship: an unknown flag or an unexpected argument stops the parse
  * first and must be the reason said, whatever else the command line holds. oclif exports none of its
- * parser's error classes, so the error is told by the typed data its class carries: the parse (every
- * CLIParseError), and neither the unknown flags (NonExistentFlagsError) nor arguments (the argument errors).
+ * parser's error classes, so the error is told by the typed data its class carries: the whole parse
+ * with its input (FailedFlagValidationError, and ViolatedFlagConstraintError, whose reasons are no
+ * relationship's and so are said as oclif gives them), and neither the unknown flags
+ * (NonExistentFlagsError) nor arguments (the argument errors). An option not among a flag's options
+ * carries an empty parse (FlagInvalidOptionError).
  */
 function failedFlagValidation(error: Error): boolean {
-  return error instanceof Errors.CLIError && 'parse' in error && !('flags' in error) && !('args' in error)
+  if (!(error instanceof Errors.CLIError) || !('parse' in error) || 'flags' in error || 'args' in error) return false
+  const {parse} = error as {parse?: {input?: unknown}}
+  return parse?.input !== undefined
 }
 
 /**
