@@ -13,8 +13,9 @@ import type {KmsKeyRef} from '../tables/validate.js'
  * With a customer-managed key each adds what DynamoDB asks of KMS for that principal, only through
  * DynamoDB (kms:ViaService).
  */
-import {DYNAMO_ACTIONS} from '../aws/dynamodb-port.js'
+import {DYNAMO_ACTIONS, type DynamoAction} from '../aws/dynamodb-port.js'
 import {dynamoDbHost, partitionOf} from '../aws/partitions.js'
+import {TABLE_SETTINGS} from '../provisioning/settings/index.js'
 
 /** Who the policy is for; the values of --policy-for. */
 export const POLICY_FOR = ['both', 'provisioner', 'server'] as const
@@ -80,20 +81,17 @@ export const REPLICA_CREATION_ACTIONS = [
 ] as const
 
 /**
- * What the CLI calls in a replica's region: reads, and the settings AWS does not copy to a replica.
- * UpdateTimeToLive too: TTL is one setting for all replicas, and AWS ("Using IAM with global tables")
- * needs the permission in every Region that has a replica, or a TTL repair on a global table is denied.
+ * What the CLI calls in a replica's region: DescribeTable, and the calls of the settings AWS does not
+ * copy to a replica (settings/), read and set there. TTL's too: TTL is one setting for all replicas,
+ * and AWS ("Using IAM with global tables") needs the permission in every Region that has a replica,
+ * or a TTL repair on a global table is denied.
  */
-export const REPLICA_SETTINGS_ACTIONS = [
+export const REPLICA_SETTINGS_ACTIONS: readonly DynamoAction[] = [...new Set<DynamoAction>([
   'DescribeTable',
-  'DescribeTimeToLive',
-  'DescribeContinuousBackups',
-  'ListTagsOfResource',
-  'UpdateTable',
-  'UpdateContinuousBackups',
-  'TagResource',
-  'UpdateTimeToLive',
-] as const
+  ...TABLE_SETTINGS.filter(setting => setting.perRegion || setting.everyRegion).flatMap(setting => setting.calls)
+  // CreateTable carries a setting to a new table; a replica's region gets its own in REPLICA_CREATION_ACTIONS.
+  .filter(action => action !== 'CreateTable'),
+])]
 
 /** DynamoDB's replication service, whose service-linked role the first replica of an account creates. */
 export const REPLICATION_SERVICE = 'replication.dynamodb.amazonaws.com'

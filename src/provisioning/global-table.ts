@@ -21,7 +21,7 @@ import {isKmsKeyArn} from '../tables/validate.js'
 import {
   describeTable, isTableActive, type LiveReplica, type LiveTable,
 } from './live-table.js'
-import {isConverged, planTable, type TablePlan} from './plan.js'
+import {planTable, type TablePlan} from './plan.js'
 import {
   AppliedThenFailed,
   type ApplyOptions,
@@ -36,7 +36,7 @@ import {
   withApplied,
 } from './provisioner.js'
 import {
-  isReplicaConverged, planReplica, planReplicaSettings, REPLICA_BUSY, REPLICA_NEEDS_A_HUMAN, replicaDesired,
+  planReplica, planReplicaSettings, REPLICA_BUSY, REPLICA_NEEDS_A_HUMAN, replicaDesired,
   type ReplicaReads, unnamedReplica,
 } from './replica-plan.js'
 
@@ -60,13 +60,9 @@ export function combinedPlan(inspection: Inspection): TablePlan {
   const replicaDrift = (inspection.replicas ?? []).flatMap(replica =>
     replica.drift.map(drift => ({
       ...drift,
-      summary: drift.summary.startsWith('Replica ') ? drift.summary : `Replica in ${replica.region}: ${drift.summary}`,
+      summary: drift.scope?.kind === 'replica' ? drift.summary : `Replica in ${replica.region}: ${drift.summary}`,
     })))
   return {...inspection.plan, drift: [...inspection.plan.drift, ...replicaDrift]}
-}
-
-export function isInspectionConverged(inspection: Inspection): boolean {
-  return isConverged(inspection.plan) && (inspection.replicas ?? []).every(replica => isReplicaConverged(replica))
 }
 
 export class GlobalTables {

@@ -45,7 +45,7 @@ import {
   UNSUPPORTED,
 } from './live-table.js'
 import {
-  type Action, type EndpointGap, planTable, type TablePlan,
+  type Action, type EndpointGap, planTable, sameAction, type TablePlan,
 } from './plan.js'
 import {POLL_INTERVAL_MS, pollInterval, waitForActive} from './wait.js'
 
@@ -618,7 +618,7 @@ class TableApply {
   private async stillNeeded(action: Action): Promise<boolean> {
     const live = await this.provisioner.read(this.name, {pitr: false, tags: false, ttl: this.readsTtl})
     return this.planner({...this.desired, pitr: false}, live)
-    .actions.some(candidate => candidate.summary === action.summary)
+    .actions.some(candidate => sameAction(candidate, action))
   }
 
   /**

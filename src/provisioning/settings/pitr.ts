@@ -1,0 +1,31 @@
+/**
+ * Point-in-time recovery: not a CreateTable parameter, so enabled with UpdateContinuousBackups after
+ * it; never turned off (--no-pitr only stops requiring it). Per region: AWS copies it to no replica.
+ */
+import type {Action} from '../plan.js'
+
+import {UNREAD, UNSUPPORTED} from '../live-table.js'
+import {stateText, type TableSetting} from './setting.js'
+
+const enablePitr: Action = {summary: 'Enable point-in-time recovery', type: 'enable-pitr'}
+
+export const pitr: TableSetting = {
+  actions: ['enable-pitr'],
+  calls: ['DescribeContinuousBackups', 'UpdateContinuousBackups'],
+  compare(desired, live, plan) {
+    if (live.pitr === UNSUPPORTED) {
+      if (desired.pitr) plan.endpointGaps.push('point-in-time recovery')
+    } else if (live.pitr !== UNREAD && live.pitr !== 'ENABLED' && desired.pitr) {
+      plan.actions.push({...enablePitr})
+    } else if (live.pitr === 'ENABLED' && !desired.pitr) {
+      plan.notices.push('Point-in-time recovery is on; --no-pitr never turns it off.')
+    }
+  },
+  initial: desired => (desired.pitr ? [{...enablePitr}] : []),
+  name: 'point-in-time recovery',
+  part: 'pitr',
+  perRegion: true,
+  state: {
+    field: 'pitr', label: 'PITR', position: 2, text: live => stateText(live.pitr),
+  },
+}

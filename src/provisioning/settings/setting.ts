@@ -1,0 +1,75 @@
+/**
+ * A table setting, behind one interface: how it is compared with the live table (the actions, drift,
+ * notices and endpoint gaps it adds to a plan), what a new table or replica needs for it, how
+ * `init status` shows it, which live part is read for it and which DynamoDB calls it makes (the IAM
+ * policies are derived from them). The planner, the status report and the policies iterate the
+ * settings (index.ts); a new setting is one module here, its flag and its tests (CONTRIBUTING.md).
+ */
+import type {DynamoAction} from '../../aws/dynamodb-port.js'
+import type {DesiredTable} from '../../tables/desired.js'
+import type {LivePart, LiveTable} from '../live-table.js'
+import type {Action, TablePlan} from '../plan.js'
+
+import {UNREAD, UNSUPPORTED} from '../live-table.js'
+
+/** The fields of `init status`'s state (the --json result's `state`) that a setting fills. */
+export type StateField = 'billingMode' | 'deletionProtection' | 'encryption' | 'pitr' | 'ttl'
+
+export interface TableSetting {
+  /** What it is, in the words of the README. */
+  readonly name: string
+  /**
+   * AWS keeps it per replica (it copies it to none): compared and set in each replica's own region,
+   * and a new replica starts without it. Otherwise it is the table's, one for every replica.
+   */
+  readonly perRegion?: boolean
+  /** Its words in the create-table action's summary: CreateTable carries it, so a new table has it. */
+  created?(desired: DesiredTable): string
+  /**
+   * The actions that give it to a table or replica that has none of it: after CreateTable when
+   * CreateTable cannot carry it (no `created`), and on a new replica when it is per region.
+   */
+  initial?(desired: DesiredTable): Action[]
+  /** A table about to be created: what would make the creation wrong (drift). */
+  checkNew?(desired: DesiredTable, plan: TablePlan): void
+  /** Compares the desired table with the live one: actions, drift, notices, endpoint gaps. */
+  compare(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
+  /** The action types it plans; each is applied by the setting. */
+  readonly actions: readonly Action['type'][]
+  /** The part of the live table its actions change, read again after them (live-table.ts). */
+  readonly part: LivePart
+  /** Its part of `init status`'s state line, in `position` order, and of the --json `state`. */
+  readonly state?: {field: StateField; label: string; position: number; text(live: LiveTable): string}
+  /** The DynamoDB calls reading and applying it make: the provisioner policy is derived from them. */
+  readonly calls: readonly DynamoAction[]
+  /**
+   * Its calls are allowed in every replica's region though it is the table's: AWS checks TTL's
+   * permission in each region with a replica ("Using IAM with global tables").
+   */
+  readonly everyRegion?: boolean
+}
+
+/** A live value as `init status` shows it: what the endpoint lacks, or what was not read, said so. */
+export function stateText(value: string): string {
+  return value === UNSUPPORTED ? 'not supported by endpoint' : (value === UNREAD ? 'not read' : value)
+}
+
+/**
+ * An AWS CLI command for this table, with the run's region, profile and endpoint (quoted by the
+ * command): copyable as printed. Table names and ARNs need no quoting ([A-Za-z0-9_.:/-]).
+ */
+export function awsDynamodb(
+  desired: DesiredTable,
+  command: string,
+  args: readonly string[],
+  last: string[] = [],
+): string {
+  const where = desired.suggest?.awsCliArgs
+  return ['aws', 'dynamodb', command, ...args, ...(where ? [where] : []), ...last].join(' ')
+}
+
+export function formatTags(tags: ReadonlyMap<string, string>): string {
+  return [...tags]
+  .map(([key, value]) => `${key}=${value}`)
+  .join(', ')
+}

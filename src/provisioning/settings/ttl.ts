@@ -1,0 +1,53 @@
+/**
+ * Time to live on the table's expiry attribute: not a CreateTable parameter, so enabled with
+ * UpdateTimeToLive after it. Disabling or moving it to another attribute is drift (AWS locks TTL for
+ * up to an hour after it is disabled). The table's, one setting for all replicas; read in its region.
+ */
+import type {Action} from '../plan.js'
+
+import {type TableDefinition} from '../../tables/definitions.js'
+import {UNSUPPORTED} from '../live-table.js'
+import {stateText, type TableSetting} from './setting.js'
+
+function enableTtl(definition: TableDefinition): Action {
+  return {summary: `Enable TTL on attribute "${definition.ttlAttribute}"`, type: 'enable-ttl'}
+}
+
+export const ttl: TableSetting = {
+  actions: ['enable-ttl'],
+  calls: ['DescribeTimeToLive', 'UpdateTimeToLive'],
+  compare({definition}, live, plan) {
+    const {ttl} = live
+    if (ttl.status === UNSUPPORTED) {
+      plan.endpointGaps.push('TTL')
+    } else if (ttl.status === 'DISABLED') {
+      plan.actions.push(enableTtl(definition))
+    } else if (ttl.status === 'DISABLING') {
+      plan.drift.push({
+        remedy: 'AWS allows re-enabling TTL about an hour after it was disabled: rerun then.',
+        summary: 'TTL is being disabled.',
+        type: 'ttl-disabling',
+      })
+    } else if (ttl.attribute !== definition.ttlAttribute) {
+      plan.drift.push({
+        remedy: `Sentinel writes expiry times to "${definition.ttlAttribute}". ` +
+          'Disable TTL yourself (AWS then locks it for up to an hour), ' +
+          `then rerun to enable it on "${definition.ttlAttribute}".`,
+        summary: `TTL is ${ttl.status} on attribute "${ttl.attribute}", Sentinel needs "${definition.ttlAttribute}".`,
+        type: 'ttl-attribute',
+      })
+    }
+  },
+  everyRegion: true,
+  initial: ({definition}) => [enableTtl(definition)],
+  name: 'TTL',
+  part: 'ttl',
+  state: {
+    field: 'ttl',
+    label: 'TTL',
+    position: 1,
+    text: ({ttl}) => (ttl.status === UNSUPPORTED
+      ? stateText(UNSUPPORTED)
+      : `${ttl.status}${ttl.attribute ? ` on "${ttl.attribute}"` : ''}`),
+  },
+}
