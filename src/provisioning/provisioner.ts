@@ -12,7 +12,7 @@
  * re-sent: after an unclear answer the table is read first.
  */
 import type {
-  CreateTableCommandInput, SSESpecification, Tag, UpdateTableCommandInput,
+  CreateTableCommandInput, Tag, UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb'
 
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -24,9 +24,7 @@ import {standardRetrySchedule} from '../aws/request-policy.js'
 import {CarryingError, SentinelError, unexpectedError} from '../errors.js'
 import {indexSpec} from '../tables/definitions.js'
 import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
-import {
-  type Encryption, stringAttributes, type TableSpec, tableSpec,
-} from '../tables/table-spec.js'
+import {stringAttributes, type TableSpec, tableSpec} from '../tables/table-spec.js'
 import {
   describeBusy,
   describeTable,
@@ -47,6 +45,8 @@ import {
 import {
   type Action, type EndpointGap, planTable, sameAction, type TablePlan,
 } from './plan.js'
+import {sseSpecification} from './settings/encryption.js'
+import {TABLE_SETTINGS} from './settings/index.js'
 import {POLL_INTERVAL_MS, pollInterval, waitForActive} from './wait.js'
 
 /** Progress of one table, as the provisioning service tells it. */
@@ -807,25 +807,13 @@ export async function sendUntilLanded(
 }
 
 /**
- * The CreateTable input for a table, from its description. TTL and PITR are not CreateTable
- * parameters: they follow as their own calls. No StreamSpecification: AWS turns a global table's
- * stream on with the first replica (global-table.ts), and CreateTable sends no replica.
+ * The CreateTable input for a table, from its description: the table's name and what each setting
+ * carries (settings/). TTL and PITR are not CreateTable parameters: they follow as their own calls.
+ * No StreamSpecification: AWS turns a global table's stream on with the first replica
+ * (global-table.ts), and CreateTable sends no replica.
  */
 export function createTableInput(description: TableSpec): CreateTableCommandInput {
-  return {
-    AttributeDefinitions: description.attributeDefinitions,
-    BillingMode: description.billingMode,
-    DeletionProtectionEnabled: description.deletionProtection,
-    GlobalSecondaryIndexes: description.indexes.length === 0 ? undefined : description.indexes,
-    KeySchema: description.keySchema,
-    SSESpecification: sseSpecification(description.encryption),
-    TableName: description.tableName,
-    Tags: description.tags,
-  }
-}
-
-/** SSEType KMS without a key is the AWS-managed key (alias/aws/dynamodb). */
-function sseSpecification(encryption: Encryption): SSESpecification {
-  if (encryption.kind === 'aws-managed') return {Enabled: true, SSEType: 'KMS'}
-  return {Enabled: true, KMSMasterKeyId: encryption.kmsMasterKeyId, SSEType: 'KMS'}
+  const input: CreateTableCommandInput = {AttributeDefinitions: [], KeySchema: [], TableName: description.tableName}
+  for (const setting of TABLE_SETTINGS) Object.assign(input, setting.createTable?.(description))
+  return input
 }

@@ -12,6 +12,10 @@ import {awsDynamodb, type TableSetting} from './setting.js'
 export const billing: TableSetting = {
   actions: [],
   calls: ['CreateTable', 'DescribeTable'],
+  cloudFormation: {
+    globalTable: spec => ({BillingMode: spec.billingMode}),
+    table: spec => ({BillingMode: spec.billingMode}),
+  },
   compare(desired, live, plan) {
     if (live.billingMode !== 'PAY_PER_REQUEST') {
       const onDemand = ['--table-name', desired.tableName, '--billing-mode', 'PAY_PER_REQUEST']
@@ -26,11 +30,13 @@ export const billing: TableSetting = {
     planOnDemandCaps(desired, live, plan)
   },
   created: () => 'on-demand billing',
+  createTable: spec => ({BillingMode: spec.billingMode}),
   name: 'billing',
   part: 'table',
   state: {
     field: 'billingMode', label: 'billing', position: 5, text: live => live.billingMode,
   },
+  terraform: {table: (spec, hcl) => [hcl.attribute('billing_mode', spec.billingMode)]},
 }
 
 /**

@@ -12,6 +12,10 @@ const turnOn: Action = {summary: 'Turn deletion protection on', type: 'enable-de
 export const deletionProtection: TableSetting = {
   actions: ['enable-deletion-protection'],
   calls: ['CreateTable', 'DescribeTable', 'UpdateTable'],
+  cloudFormation: {
+    replica: replica => ({DeletionProtectionEnabled: replica.deletionProtection}),
+    table: spec => ({DeletionProtectionEnabled: spec.deletionProtection}),
+  },
   compare(desired, live, plan) {
     if (live.deletionProtection === UNSUPPORTED) {
       plan.endpointGaps.push('deletion protection')
@@ -22,6 +26,7 @@ export const deletionProtection: TableSetting = {
     }
   },
   created: desired => `deletion protection ${desired.deletionProtection ? 'on' : 'off'}`,
+  createTable: spec => ({DeletionProtectionEnabled: spec.deletionProtection}),
   initial: desired => (desired.deletionProtection ? [{...turnOn}] : []),
   name: 'deletion protection',
   part: 'table',
@@ -33,5 +38,9 @@ export const deletionProtection: TableSetting = {
     text: live => (live.deletionProtection === UNSUPPORTED
       ? stateText(UNSUPPORTED)
       : (live.deletionProtection ? 'ENABLED' : 'DISABLED')),
+  },
+  terraform: {
+    replica: (replica, hcl) => [hcl.attribute('deletion_protection_enabled', replica.deletionProtection)],
+    table: (spec, hcl) => [hcl.attribute('deletion_protection_enabled', spec.deletionProtection)],
   },
 }

@@ -4,6 +4,9 @@
  * state (a key KMS will not let DynamoDB use makes the table unreadable). Carried by CreateTable;
  * switched in place with UpdateTable SSESpecification, never downgraded.
  */
+import type {SSESpecification} from '@aws-sdk/client-dynamodb'
+
+import type {Encryption} from '../../tables/table-spec.js'
 import type {KmsKeyRef} from '../../tables/validate.js'
 import type {Drift} from '../plan.js'
 
@@ -22,6 +25,21 @@ export const encryption: TableSetting = {
     // A table is never created on a key KMS is about to delete, or cannot use.
     const keyState = keyStateDrift(desired)
     if (keyState) plan.drift.push(keyState)
+  },
+  cloudFormation: {
+    // The AWS-managed key unless each replica names its own customer-managed key.
+    globalTable: () => ({SSESpecification: {SSEEnabled: true, SSEType: 'KMS'}}),
+    replica: ({encryption}) => (encryption.kind === 'customer-managed'
+      ? {SSESpecification: {KMSMasterKeyId: encryption.kmsMasterKeyId}}
+      : {}),
+    // SSEType KMS without a key is the AWS-managed key (alias/aws/dynamodb), as the CLI applies it.
+    table: ({encryption}) => ({
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        ...(encryption.kind === 'customer-managed' ? {KMSMasterKeyId: encryption.kmsMasterKeyId} : {}),
+      },
+    }),
   },
   compare(desired, live, plan) {
     const {encryption} = live
@@ -69,6 +87,7 @@ export const encryption: TableSetting = {
     plan.actions.push({summary: `Encrypt with ${describeEncryption(kmsKey)}${resolved}${now}`, type: 'set-encryption'})
   },
   created: desired => `encrypted with ${describeEncryption(desired.kmsKey)}`,
+  createTable: spec => ({SSESpecification: sseSpecification(spec.encryption)}),
   name: 'encryption',
   part: 'table',
   state: {
@@ -78,6 +97,13 @@ export const encryption: TableSetting = {
     text: ({encryption}) => (encryption.kind === 'kms'
       ? `KMS ${encryption.kmsKeyArn ?? ''}${changing(encryption.status)}`.trim()
       : (encryption.kind === 'unreported' ? 'not reported by endpoint' : 'AWS-owned key')),
+  },
+  terraform: {
+    replica: (replica, hcl) => [hcl.kmsKeyArn(replica.encryption, replica.region)],
+    // enabled = true without a key is the AWS-managed key (SSEType KMS), as the CLI applies it.
+    table: (spec, hcl) => [
+      hcl.block('server_side_encryption', [hcl.attribute('enabled', true), hcl.kmsKeyArn(spec.encryption)]),
+    ],
   },
 }
 
@@ -145,4 +171,10 @@ export function kmsKeyMatches(
   if (kmsKey.kind === 'key-arn') return kmsKey.arn === liveArn
   if (kmsKey.kind === 'key-id') return liveArn.endsWith(`:key/${kmsKey.id}`)
   return Boolean(resolved && 'arn' in resolved && resolved.arn === liveArn)
+}
+
+/** SSEType KMS without a key is the AWS-managed key (alias/aws/dynamodb). */
+export function sseSpecification(encryption: Encryption): SSESpecification {
+  if (encryption.kind === 'aws-managed') return {Enabled: true, SSEType: 'KMS'}
+  return {Enabled: true, KMSMasterKeyId: encryption.kmsMasterKeyId, SSEType: 'KMS'}
 }

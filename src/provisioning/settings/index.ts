@@ -15,7 +15,9 @@ import {replicas} from './replicas.js'
 import {tags} from './tags.js'
 import {ttl} from './ttl.js'
 
-export type {StateField, TableSetting} from './setting.js'
+export type {
+  HclWriter, ReplicaSettings, StateField, TableSetting,
+} from './setting.js'
 
 export const TABLE_SETTINGS: readonly TableSetting[] = [
   keysAndIndexes, billing, encryption, replicas, deletionProtection, ttl, pitr, tags,

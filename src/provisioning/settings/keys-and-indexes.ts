@@ -6,14 +6,36 @@
 import type {TableSetting} from './setting.js'
 
 import {keyAttributes} from '../../tables/definitions.js'
+import {type IndexSpec, keyAttribute, type TableSpec} from '../../tables/table-spec.js'
 
 function formatKeys(partitionKey?: string, sortKey?: string): string {
   return sortKey ? `(${partitionKey}, ${sortKey})` : `(${partitionKey ?? 'none'})`
 }
 
+/** What AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable spell alike. */
+function cfnKeys(spec: TableSpec): Record<string, unknown> {
+  return {
+    AttributeDefinitions: spec.attributeDefinitions,
+    KeySchema: spec.keySchema,
+    ...(spec.indexes.length > 0 ? {GlobalSecondaryIndexes: spec.indexes.map(gsi => cfnIndex(gsi))} : {}),
+  }
+}
+
+/**
+ * An index as CloudFormation takes it: a maximum on-demand throughput of -1 (none, as DynamoDB
+ * reports it) is left out, since CloudFormation's minimum is 1 and it compares templates, not the
+ * live table.
+ */
+function cfnIndex(gsi: IndexSpec): IndexSpec {
+  const {OnDemandThroughput: throughput, ...index} = gsi
+  const limits = Object.fromEntries(Object.entries(throughput ?? {}).filter(([, value]) => value >= 1))
+  return Object.keys(limits).length > 0 ? {...index, OnDemandThroughput: limits} : index
+}
+
 export const keysAndIndexes: TableSetting = {
   actions: ['add-index'],
   calls: ['CreateTable', 'DescribeTable', 'UpdateTable'],
+  cloudFormation: {globalTable: cfnKeys, table: cfnKeys},
   compare(desired, live, plan) {
     const {definition} = desired
     if (live.partitionKey !== definition.partitionKey || live.sortKey !== undefined) {
@@ -87,6 +109,47 @@ export const keysAndIndexes: TableSetting = {
     const indexSummary = count === 0 ? 'no indexes' : `${count} ${count === 1 ? 'index' : 'indexes'} (${indexNames})`
     return `key ${definition.partitionKey} (S), ${indexSummary}`
   },
+  createTable: spec => ({
+    AttributeDefinitions: spec.attributeDefinitions,
+    GlobalSecondaryIndexes: spec.indexes.length === 0 ? undefined : spec.indexes,
+    KeySchema: spec.keySchema,
+  }),
   name: 'keys and indexes',
   part: 'table',
+  terraform: {
+    // hash_key / range_key rather than key_schema: key_schema exists only from provider 6.30 on.
+    table: (spec, hcl) => [
+      hcl.attribute('hash_key', keyAttribute(spec.keySchema, 'HASH')!),
+      ...spec.attributeDefinitions.map(definition =>
+        hcl.block('attribute', [
+          hcl.attribute('name', definition.AttributeName),
+          hcl.attribute('type', definition.AttributeType),
+        ])),
+      ...spec.indexes.map(gsi => {
+        const rangeKey = keyAttribute(gsi.KeySchema, 'RANGE')
+        const throughput = gsi.OnDemandThroughput
+        return hcl.block('global_secondary_index', [
+          hcl.attribute('name', gsi.IndexName),
+          hcl.attribute('hash_key', keyAttribute(gsi.KeySchema, 'HASH')!),
+          // An index someone added to an adopted table may have no sort key.
+          rangeKey === undefined ? undefined : hcl.attribute('range_key', rangeKey),
+          hcl.attribute('projection_type', gsi.Projection.ProjectionType),
+          gsi.Projection.NonKeyAttributes
+            ? hcl.attribute('non_key_attributes', gsi.Projection.NonKeyAttributes)
+            : undefined,
+          // An adopted index's maximum on-demand throughput, as live (-1: none); provider >= 5.100.0.
+          throughput
+            ? hcl.block('on_demand_throughput', [
+              throughput.MaxReadRequestUnits === undefined
+                ? undefined
+                : hcl.attribute('max_read_request_units', throughput.MaxReadRequestUnits),
+              throughput.MaxWriteRequestUnits === undefined
+                ? undefined
+                : hcl.attribute('max_write_request_units', throughput.MaxWriteRequestUnits),
+            ])
+            : undefined,
+        ])
+      }),
+    ],
+  },
 }

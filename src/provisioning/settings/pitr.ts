@@ -12,6 +12,10 @@ const enablePitr: Action = {summary: 'Enable point-in-time recovery', type: 'ena
 export const pitr: TableSetting = {
   actions: ['enable-pitr'],
   calls: ['DescribeContinuousBackups', 'UpdateContinuousBackups'],
+  cloudFormation: {
+    replica: replica => ({PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: replica.pitr}}),
+    table: spec => ({PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: spec.pitr}}),
+  },
   compare(desired, live, plan) {
     if (live.pitr === UNSUPPORTED) {
       if (desired.pitr) plan.endpointGaps.push('point-in-time recovery')
@@ -27,5 +31,9 @@ export const pitr: TableSetting = {
   perRegion: true,
   state: {
     field: 'pitr', label: 'PITR', position: 2, text: live => stateText(live.pitr),
+  },
+  terraform: {
+    replica: (replica, hcl) => [hcl.attribute('point_in_time_recovery', replica.pitr)],
+    table: (spec, hcl) => [hcl.block('point_in_time_recovery', [hcl.attribute('enabled', spec.pitr)])],
   },
 }

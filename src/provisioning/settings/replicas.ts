@@ -8,6 +8,15 @@ import type {TableSetting} from './setting.js'
 export const replicas: TableSetting = {
   actions: [],
   calls: ['DescribeTable', 'UpdateTable'],
+  cloudFormation: {
+    globalTable: spec => ({
+      // Eventual consistency: strong consistency (MRSC) does not support TTL, which Sentinel needs.
+      MultiRegionConsistency: 'EVENTUAL',
+      ...(spec.stream ? {StreamSpecification: {StreamViewType: spec.stream.viewType}} : {}),
+    }),
+    // A stream someone turned on, on a table in one region that --import-existing adopts.
+    table: spec => (spec.stream ? {StreamSpecification: {StreamViewType: spec.stream.viewType}} : {}),
+  },
   compare(_desired, live, plan) {
     if (live.multiRegionConsistency !== 'STRONG') return
     plan.drift.push({
@@ -20,4 +29,11 @@ export const replicas: TableSetting = {
   },
   name: 'replicas',
   part: 'table',
+  terraform: {
+    // A global table's stream, as AWS turns it on with the first replica, or one an adopted table has:
+    // declared, so no perpetual diff and nothing turned off.
+    table: (spec, hcl) => (spec.stream
+      ? [hcl.attribute('stream_enabled', true), hcl.attribute('stream_view_type', spec.stream.viewType)]
+      : []),
+  },
 }

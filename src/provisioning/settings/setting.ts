@@ -5,8 +5,11 @@
  * policies are derived from them). The planner, the status report and the policies iterate the
  * settings (index.ts); a new setting is one module here, its flag and its tests (CONTRIBUTING.md).
  */
+import type {CreateTableCommandInput} from '@aws-sdk/client-dynamodb'
+
 import type {DynamoAction} from '../../aws/dynamodb-port.js'
 import type {DesiredTable} from '../../tables/desired.js'
+import type {Encryption, ReplicaSpec, TableSpec} from '../../tables/table-spec.js'
 import type {LivePart, LiveTable} from '../live-table.js'
 import type {Action, TablePlan} from '../plan.js'
 
@@ -14,6 +17,17 @@ import {UNREAD, UNSUPPORTED} from '../live-table.js'
 
 /** The fields of `init status`'s state (the --json result's `state`) that a setting fills. */
 export type StateField = 'billingMode' | 'deletionProtection' | 'encryption' | 'pitr' | 'ttl'
+
+/** What a replica holds of its own, as a GlobalTable's Replicas entry writes it (the table's own region too). */
+export type ReplicaSettings = Omit<ReplicaSpec, 'region'>
+
+/** How the Terraform export lets a setting write HCL (export/hcl.ts behind it; `Item` is its body item). */
+export interface HclWriter<Item> {
+  attribute(name: string, value: unknown): Item
+  block(type: string, body: readonly (Item | undefined)[]): Item
+  /** kms_key_arn for a customer key (in a replica's region): its ARN, or an aws_kms_key data source's. */
+  kmsKeyArn(encryption: Encryption, region?: string): Item | undefined
+}
 
 export interface TableSetting {
   /** What it is, in the words of the README. */
@@ -40,6 +54,22 @@ export interface TableSetting {
   readonly part: LivePart
   /** Its part of `init status`'s state line, in `position` order, and of the --json `state`. */
   readonly state?: {field: StateField; label: string; position: number; text(live: LiveTable): string}
+  /** Its part of the CreateTable input (what CreateTable cannot carry is an action of its own, `initial`). */
+  createTable?(spec: TableSpec): Partial<CreateTableCommandInput>
+  /**
+   * Its CloudFormation properties: of an AWS::DynamoDB::Table; of an AWS::DynamoDB::GlobalTable, once
+   * for every replica; and of each entry of its Replicas (what each replica holds of its own).
+   */
+  readonly cloudFormation?: {
+    globalTable?(spec: TableSpec): Record<string, unknown>
+    replica?(replica: ReplicaSettings): Record<string, unknown>
+    table?(spec: TableSpec): Record<string, unknown>
+  }
+  /** Its Terraform: in the aws_dynamodb_table, and in each aws_dynamodb_table_replica. */
+  readonly terraform?: {
+    replica?<Item>(replica: ReplicaSpec, hcl: HclWriter<Item>): (Item | undefined)[]
+    table?<Item>(spec: TableSpec, hcl: HclWriter<Item>): (Item | undefined)[]
+  }
   /** The DynamoDB calls reading and applying it make: the provisioner policy is derived from them. */
   readonly calls: readonly DynamoAction[]
   /**

@@ -6,12 +6,21 @@
  */
 import {countsTowardTagLimit, MAX_TAGS_PER_RESOURCE, SENTINEL_TAG_KEY} from '../../tables/definitions.js'
 import {desiredTags} from '../../tables/desired.js'
+import {type TagSpec} from '../../tables/table-spec.js'
 import {UNREAD, UNSUPPORTED} from '../live-table.js'
 import {awsDynamodb, formatTags, type TableSetting} from './setting.js'
+
+function tagMap(tags: readonly TagSpec[]): Record<string, string> {
+  return Object.fromEntries(tags.map(tag => [tag.Key, tag.Value]))
+}
 
 export const tags: TableSetting = {
   actions: ['add-tags', 'set-tag-values'],
   calls: ['CreateTable', 'ListTagsOfResource', 'TagResource'],
+  cloudFormation: {
+    replica: replica => ({Tags: replica.tags}),
+    table: spec => ({Tags: spec.tags}),
+  },
   compare(desired, live, plan) {
     if (live.tags === UNREAD) return
     if (live.tags === UNSUPPORTED) {
@@ -66,6 +75,7 @@ export const tags: TableSetting = {
     }
   },
   created: desired => `tags ${formatTags(desiredTags(desired))}`,
+  createTable: spec => ({Tags: spec.tags}),
   initial(desired) {
     const all = desiredTags(desired)
     return [{summary: `Add tags ${formatTags(all)}`, tags: all, type: 'add-tags'}]
@@ -73,4 +83,8 @@ export const tags: TableSetting = {
   name: 'tags',
   part: 'tags',
   perRegion: true,
+  terraform: {
+    replica: (replica, hcl) => [hcl.attribute('tags', tagMap(replica.tags))],
+    table: (spec, hcl) => [hcl.attribute('tags', tagMap(spec.tags))],
+  },
 }

@@ -6,8 +6,13 @@
 import type {Action} from '../plan.js'
 
 import {type TableDefinition} from '../../tables/definitions.js'
+import {type TableSpec} from '../../tables/table-spec.js'
 import {UNSUPPORTED} from '../live-table.js'
 import {stateText, type TableSetting} from './setting.js'
+
+function timeToLive(spec: TableSpec) {
+  return {TimeToLiveSpecification: {AttributeName: spec.ttlAttribute, Enabled: true}}
+}
 
 function enableTtl(definition: TableDefinition): Action {
   return {summary: `Enable TTL on attribute "${definition.ttlAttribute}"`, type: 'enable-ttl'}
@@ -16,6 +21,7 @@ function enableTtl(definition: TableDefinition): Action {
 export const ttl: TableSetting = {
   actions: ['enable-ttl'],
   calls: ['DescribeTimeToLive', 'UpdateTimeToLive'],
+  cloudFormation: {globalTable: timeToLive, table: timeToLive},
   compare({definition}, live, plan) {
     const {ttl} = live
     if (ttl.status === UNSUPPORTED) {
@@ -49,5 +55,10 @@ export const ttl: TableSetting = {
     text: ({ttl}) => (ttl.status === UNSUPPORTED
       ? stateText(UNSUPPORTED)
       : `${ttl.status}${ttl.attribute ? ` on "${ttl.attribute}"` : ''}`),
+  },
+  terraform: {
+    table: (spec, hcl) => [
+      hcl.block('ttl', [hcl.attribute('attribute_name', spec.ttlAttribute), hcl.attribute('enabled', true)]),
+    ],
   },
 }
