@@ -11,9 +11,7 @@
  * busy table is waited for and the call sent again. CreateTable and UpdateTable are never blindly
  * re-sent: after an unclear answer the table is read first.
  */
-import type {
-  CreateTableCommandInput, Tag, UpdateTableCommandInput,
-} from '@aws-sdk/client-dynamodb'
+import type {CreateTableCommandInput, UpdateTableCommandInput} from '@aws-sdk/client-dynamodb'
 
 import {setTimeout as sleep} from 'node:timers/promises'
 
@@ -22,9 +20,8 @@ import type {ReplicaPlan} from './replica-plan.js'
 
 import {standardRetrySchedule} from '../aws/request-policy.js'
 import {CarryingError, SentinelError, unexpectedError} from '../errors.js'
-import {indexSpec} from '../tables/definitions.js'
 import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
-import {stringAttributes, type TableSpec, tableSpec} from '../tables/table-spec.js'
+import {type TableSpec, tableSpec} from '../tables/table-spec.js'
 import {
   describeBusy,
   describeTable,
@@ -45,8 +42,7 @@ import {
 import {
   type Action, type EndpointGap, planTable, sameAction, type TablePlan,
 } from './plan.js'
-import {sseSpecification} from './settings/encryption.js'
-import {TABLE_SETTINGS} from './settings/index.js'
+import {type ApplyStep, settingOf, TABLE_SETTINGS} from './settings/index.js'
 import {POLL_INTERVAL_MS, pollInterval, waitForActive} from './wait.js'
 
 /** Progress of one table, as the provisioning service tells it. */
@@ -372,19 +368,12 @@ export function driftError(plan: TablePlan, applied: readonly string[] = []): Se
 }
 
 /**
- * What each action can change, read again after it: UpdateTable's changes show in DescribeTable,
- * TTL, PITR and tags each in their own call; a creation (or the wait for one) in all of them.
+ * What an action can change, read again after it: a setting's part (UpdateTable's changes show in
+ * DescribeTable; TTL, PITR and tags each in their own call); a creation (or the wait for one) all.
  */
-const CHANGES: Record<Action['type'], readonly ('all' | LivePart)[]> = {
-  'add-index': ['table'],
-  'add-tags': ['tags'],
-  'create-table': ['all'],
-  'enable-deletion-protection': ['table'],
-  'enable-pitr': ['pitr'],
-  'enable-ttl': ['ttl'],
-  'set-encryption': ['table'],
-  'set-tag-values': ['tags'],
-  'wait-for-table': ['all'],
+function partsChangedBy(action: Action): readonly ('all' | LivePart)[] {
+  const setting = settingOf(action.type)
+  return setting ? [setting.part] : ['all']
 }
 
 /** One table's apply: the actions, in order, and what they did. */
@@ -436,70 +425,35 @@ class TableApply {
     return this.provisioner.capabilities.port
   }
 
+  /** The table's own steps (create, wait) here; a setting's action by its setting (settings/). */
   async execute(action: Action): Promise<void> {
-    for (const part of CHANGES[action.type]) this.changed.add(part)
-    switch (action.type) {
-    case 'add-index': {
-      const {index} = action
-      await this.updateTable(action, {
-        AttributeDefinitions: stringAttributes([index.partitionKey, index.sortKey]),
-        GlobalSecondaryIndexUpdates: [{
-          Create: indexSpec(index),
-        }],
-      })
-      return
-    }
-
-    // TagResource sets a tag's value whether or not the tag is there, and removes nothing.
-    case 'add-tags':
-    case 'set-tag-values': {
-      const arn = await this.tableArn()
-      const tags: Tag[] = [...action.tags].map(([Key, Value]) => ({Key, Value}))
-      const done = await this.optional(
-        action,
-        'TagResource',
-        () => this.port.tagResource({ResourceArn: arn, Tags: tags}),
-      )
-      if (done) for (const [key, value] of action.tags) this.writtenTags.set(key, value)
-      return
-    }
-
-    case 'create-table': {
+    for (const part of partsChangedBy(action)) this.changed.add(part)
+    if (action.type === 'create-table') {
       await this.createTable()
-      return
-    }
-
-    case 'enable-deletion-protection': {
-      await this.updateTable(action, {DeletionProtectionEnabled: true})
-      return
-    }
-
-    case 'enable-pitr': {
-      await this.enablePitr(action)
-      return
-    }
-
-    case 'enable-ttl': {
-      await this.enableTtl(action)
-      return
-    }
-
-    case 'set-encryption': {
-      await this.updateTable(action, {SSESpecification: sseSpecification(this.description.encryption)})
-      return
-    }
-
-    case 'wait-for-table': {
+    } else if (action.type === 'wait-for-table') {
       this.justCreated = true
       await this.waitActive()
-      return
+    } else {
+      const setting = settingOf(action.type)
+      if (!setting?.apply) throw new Error(`No setting applies ${action.type}.`)
+      await setting.apply(action, this.step)
     }
+  }
 
-    default: {
-      // A new action type must be handled here; the compiler says so.
-      const unhandled: never = action
-      throw new Error(`Unhandled action ${JSON.stringify(unhandled)}`)
-    }
+  /** What a setting's apply may do to this table. */
+  private get step(): ApplyStep {
+    return {
+      desired: this.desired,
+      enablePitr: action => this.enablePitr(action),
+      notice: text => this.notices.push(text),
+      optional: (action, operation, send) => this.optional(action, operation, send),
+      port: this.port,
+      spec: this.description,
+      tableArn: () => this.tableArn(),
+      updateTable: (action, input) => this.updateTable(action, input),
+      wroteTags: tags => {
+        for (const [key, value] of tags) this.writtenTags.set(key, value)
+      },
     }
   }
 
@@ -669,22 +623,6 @@ class TableApply {
           return false
         }
       }
-    }
-  }
-
-  /** Another process may enable TTL between our read and our call: AWS then refuses; check, don't fail. */
-  private async enableTtl(action: Action): Promise<void> {
-    const attribute = this.desired.definition.ttlAttribute
-    const specification = {AttributeName: attribute, Enabled: true}
-    const send = () => this.port.updateTimeToLive({TableName: this.name, TimeToLiveSpecification: specification})
-    try {
-      await this.optional(action, 'UpdateTimeToLive', send)
-    } catch (error) {
-      if (!(error instanceof SentinelError && error.awsName === 'ValidationException')) throw error
-      const ttl = (await this.port.describeTimeToLive({TableName: this.name})).TimeToLiveDescription
-      const enabled = ttl?.AttributeName === attribute && ['ENABLED', 'ENABLING'].includes(ttl.TimeToLiveStatus ?? '')
-      if (!enabled) throw error
-      this.notices.push(`TTL on "${attribute}" was enabled by another process meanwhile.`)
     }
   }
 

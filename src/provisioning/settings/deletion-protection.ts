@@ -11,6 +11,9 @@ const turnOn: Action = {summary: 'Turn deletion protection on', type: 'enable-de
 
 export const deletionProtection: TableSetting = {
   actions: ['enable-deletion-protection'],
+  async apply(action, step) {
+    await step.updateTable(action, {DeletionProtectionEnabled: true})
+  },
   calls: ['CreateTable', 'DescribeTable', 'UpdateTable'],
   cloudFormation: {
     replica: replica => ({DeletionProtectionEnabled: replica.deletionProtection}),

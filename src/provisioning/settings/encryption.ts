@@ -20,6 +20,9 @@ const changing = (status: string | undefined) => (status && status !== 'ENABLED'
 
 export const encryption: TableSetting = {
   actions: ['set-encryption'],
+  async apply(action, step) {
+    await step.updateTable(action, {SSESpecification: sseSpecification(step.spec.encryption)})
+  },
   calls: ['CreateTable', 'DescribeTable', 'UpdateTable'],
   checkNew(desired, plan) {
     // A table is never created on a key KMS is about to delete, or cannot use.

@@ -16,7 +16,7 @@ import {tags} from './tags.js'
 import {ttl} from './ttl.js'
 
 export type {
-  HclWriter, ReplicaSettings, StateField, TableSetting,
+  ApplyStep, HclWriter, ReplicaSettings, StateField, TableSetting,
 } from './setting.js'
 
 export const TABLE_SETTINGS: readonly TableSetting[] = [

@@ -5,8 +5,10 @@
  */
 import type {TableSetting} from './setting.js'
 
-import {keyAttributes} from '../../tables/definitions.js'
-import {type IndexSpec, keyAttribute, type TableSpec} from '../../tables/table-spec.js'
+import {indexSpec, keyAttributes} from '../../tables/definitions.js'
+import {
+  type IndexSpec, keyAttribute, stringAttributes, type TableSpec,
+} from '../../tables/table-spec.js'
 
 function formatKeys(partitionKey?: string, sortKey?: string): string {
   return sortKey ? `(${partitionKey}, ${sortKey})` : `(${partitionKey ?? 'none'})`
@@ -34,6 +36,14 @@ function cfnIndex(gsi: IndexSpec): IndexSpec {
 
 export const keysAndIndexes: TableSetting = {
   actions: ['add-index'],
+  async apply(action, step) {
+    if (action.type !== 'add-index') return
+    const {index} = action
+    await step.updateTable(action, {
+      AttributeDefinitions: stringAttributes([index.partitionKey, index.sortKey]),
+      GlobalSecondaryIndexUpdates: [{Create: indexSpec(index)}],
+    })
+  },
   calls: ['CreateTable', 'DescribeTable', 'UpdateTable'],
   cloudFormation: {globalTable: cfnKeys, table: cfnKeys},
   compare(desired, live, plan) {

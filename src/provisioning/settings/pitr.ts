@@ -11,6 +11,9 @@ const enablePitr: Action = {summary: 'Enable point-in-time recovery', type: 'ena
 
 export const pitr: TableSetting = {
   actions: ['enable-pitr'],
+  async apply(action, step) {
+    await step.enablePitr(action)
+  },
   calls: ['DescribeContinuousBackups', 'UpdateContinuousBackups'],
   cloudFormation: {
     replica: replica => ({PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: replica.pitr}}),

@@ -5,9 +5,9 @@
  * policies are derived from them). The planner, the status report and the policies iterate the
  * settings (index.ts); a new setting is one module here, its flag and its tests (CONTRIBUTING.md).
  */
-import type {CreateTableCommandInput} from '@aws-sdk/client-dynamodb'
+import type {CreateTableCommandInput, UpdateTableCommandInput} from '@aws-sdk/client-dynamodb'
 
-import type {DynamoAction} from '../../aws/dynamodb-port.js'
+import type {DynamoAction, DynamoDbPort} from '../../aws/dynamodb-port.js'
 import type {DesiredTable} from '../../tables/desired.js'
 import type {Encryption, ReplicaSpec, TableSpec} from '../../tables/table-spec.js'
 import type {LivePart, LiveTable} from '../live-table.js'
@@ -29,6 +29,32 @@ export interface HclWriter<Item> {
   kmsKeyArn(encryption: Encryption, region?: string): Item | undefined
 }
 
+/** An operation an emulator may lack (DynamoDB Local has no PITR or tagging). */
+export type OptionalOperation = 'TagResource' | 'UpdateContinuousBackups' | 'UpdateTimeToLive'
+
+/** What a setting's apply may do to one table: the table apply's own steps (provisioner.ts). */
+export interface ApplyStep {
+  readonly desired: DesiredTable
+  /** The table's one description, as CreateTable and the exports write it. */
+  readonly spec: TableSpec
+  readonly port: DynamoDbPort
+  /** UpdateTable with this change: sent once, re-planned while AWS says the table is busy, then waited for. */
+  updateTable(action: Action, input: Omit<UpdateTableCommandInput, 'TableName'>): Promise<void>
+  /**
+   * A call the endpoint may lack: skipped when it does (the final plan says so once), retried while
+   * a table just created is not visible yet. Whether it was made.
+   */
+  optional(action: Action, operation: OptionalOperation, send: () => Promise<unknown>): Promise<boolean>
+  /** The table's ARN, as last read (or asked). */
+  tableArn(): Promise<string>
+  /** Tags written, which ListTagsOfResource may not show for a while: read again, never written again. */
+  wroteTags(tags: ReadonlyMap<string, string>): void
+  /** Something the operator should know about what apply found (another process's change...). */
+  notice(text: string): void
+  /** Point-in-time recovery enabled, waiting while AWS says backups are not available yet. */
+  enablePitr(action: Action): Promise<void>
+}
+
 export interface TableSetting {
   /** What it is, in the words of the README. */
   readonly name: string
@@ -48,8 +74,10 @@ export interface TableSetting {
   checkNew?(desired: DesiredTable, plan: TablePlan): void
   /** Compares the desired table with the live one: actions, drift, notices, endpoint gaps. */
   compare(desired: DesiredTable, live: LiveTable, plan: TablePlan): void
-  /** The action types it plans; each is applied by the setting. */
+  /** The action types it plans; each is applied by the setting (apply). */
   readonly actions: readonly Action['type'][]
+  /** Carries out one of its actions on the table (through the DynamoDB port, ApplyStep's steps). */
+  apply?(action: Action, step: ApplyStep): Promise<void>
   /** The part of the live table its actions change, read again after them (live-table.ts). */
   readonly part: LivePart
   /** Its part of `init status`'s state line, in `position` order, and of the --json `state`. */

@@ -16,6 +16,14 @@ function tagMap(tags: readonly TagSpec[]): Record<string, string> {
 
 export const tags: TableSetting = {
   actions: ['add-tags', 'set-tag-values'],
+  // TagResource sets a tag's value whether or not the tag is there, and removes nothing.
+  async apply(action, step) {
+    if (action.type !== 'add-tags' && action.type !== 'set-tag-values') return
+    const arn = await step.tableArn()
+    const tags = [...action.tags].map(([Key, Value]) => ({Key, Value}))
+    const done = await step.optional(action, 'TagResource', () => step.port.tagResource({ResourceArn: arn, Tags: tags}))
+    if (done) step.wroteTags(action.tags)
+  },
   calls: ['CreateTable', 'ListTagsOfResource', 'TagResource'],
   cloudFormation: {
     replica: replica => ({Tags: replica.tags}),

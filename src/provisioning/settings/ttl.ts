@@ -5,6 +5,7 @@
  */
 import type {Action} from '../plan.js'
 
+import {SentinelError} from '../../errors.js'
 import {type TableDefinition} from '../../tables/definitions.js'
 import {type TableSpec} from '../../tables/table-spec.js'
 import {UNSUPPORTED} from '../live-table.js'
@@ -20,6 +21,22 @@ function enableTtl(definition: TableDefinition): Action {
 
 export const ttl: TableSetting = {
   actions: ['enable-ttl'],
+  // Another process may enable TTL between our read and our call: AWS then refuses; check, don't fail.
+  async apply(action, step) {
+    const {desired: {definition, tableName}, port} = step
+    const attribute = definition.ttlAttribute
+    const specification = {AttributeName: attribute, Enabled: true}
+    const send = () => port.updateTimeToLive({TableName: tableName, TimeToLiveSpecification: specification})
+    try {
+      await step.optional(action, 'UpdateTimeToLive', send)
+    } catch (error) {
+      if (!(error instanceof SentinelError && error.awsName === 'ValidationException')) throw error
+      const ttl = (await port.describeTimeToLive({TableName: tableName})).TimeToLiveDescription
+      const enabled = ttl?.AttributeName === attribute && ['ENABLED', 'ENABLING'].includes(ttl.TimeToLiveStatus ?? '')
+      if (!enabled) throw error
+      step.notice(`TTL on "${attribute}" was enabled by another process meanwhile.`)
+    }
+  },
   calls: ['DescribeTimeToLive', 'UpdateTimeToLive'],
   cloudFormation: {globalTable: timeToLive, table: timeToLive},
   compare({definition}, live, plan) {
