@@ -39,6 +39,7 @@ import {
   planReplica, planReplicaSettings, REPLICA_BUSY, REPLICA_NEEDS_A_HUMAN, replicaDesired,
   type ReplicaReads, unnamedReplica,
 } from './replica-plan.js'
+import {replicaCreate} from './settings/index.js'
 
 /** The provisioning service for the region of each replica (a client signed for that region). */
 export type RegionalProvisioners = (region: string) => Promise<Provisioner>
@@ -336,11 +337,8 @@ class ReplicaApply {
 
   /** UpdateTable ReplicaUpdates Create, once; while AWS says the table is busy, wait and send again. */
   private async create(): Promise<void> {
-    const {encryption} = tableSpec(this.desired).replicas.find(replica => replica.region === this.region)!
-    const create = {
-      RegionName: this.region,
-      ...(encryption.kind === 'customer-managed' ? {KMSMasterKeyId: encryption.kmsMasterKeyId} : {}),
-    }
+    const replica = tableSpec(this.desired).replicas.find(candidate => candidate.region === this.region)!
+    const create = replicaCreate(replica)
     this.reporter.inFlight(`UpdateTable is being sent: AWS may be adding the replica of ${this.name} in ${this.region}`)
     this.reporter.phase(`${this.name}: adding the replica in ${this.region}`)
     let busyPause = 0

@@ -93,6 +93,9 @@ export const encryption: TableSetting = {
   createTable: spec => ({SSESpecification: sseSpecification(spec.encryption)}),
   name: 'encryption',
   part: 'table',
+  replicaCreate: ({encryption}) => (encryption.kind === 'customer-managed'
+    ? {KMSMasterKeyId: encryption.kmsMasterKeyId}
+    : {}),
   state: {
     field: 'encryption',
     label: 'encryption',

@@ -3,6 +3,9 @@
  * (the order AWS requires: indexes before the settings UpdateTable changes, TTL and PITR after).
  * A new setting is one module in this folder, listed here (CONTRIBUTING.md, "Adding a table setting").
  */
+import type {CreateReplicationGroupMemberAction} from '@aws-sdk/client-dynamodb'
+
+import type {ReplicaSpec} from '../../tables/table-spec.js'
 import type {Action} from '../plan.js'
 import type {StateField, TableSetting} from './setting.js'
 
@@ -36,3 +39,13 @@ export const STATE_LINE: readonly {field: StateField; label: string}[] = TABLE_S
 .flatMap(setting => (setting.state ? [setting.state] : []))
 .sort((a, b) => a.position - b.position)
 .map(({field, label}) => ({field, label}))
+
+/**
+ * UpdateTable ReplicaUpdates Create for a replica: its region and what each setting carries into it
+ * (its key); AWS copies none of the per-region settings, which follow as their own actions.
+ */
+export function replicaCreate(replica: ReplicaSpec): CreateReplicationGroupMemberAction {
+  const create: CreateReplicationGroupMemberAction = {RegionName: replica.region}
+  for (const setting of TABLE_SETTINGS) Object.assign(create, setting.replicaCreate?.(replica))
+  return create
+}

@@ -5,7 +5,9 @@
  * policies are derived from them). The planner, the status report and the policies iterate the
  * settings (index.ts); a new setting is one module here, its flag and its tests (CONTRIBUTING.md).
  */
-import type {CreateTableCommandInput, UpdateTableCommandInput} from '@aws-sdk/client-dynamodb'
+import type {
+  CreateReplicationGroupMemberAction, CreateTableCommandInput, UpdateTableCommandInput,
+} from '@aws-sdk/client-dynamodb'
 
 import type {DynamoAction, DynamoDbPort} from '../../aws/dynamodb-port.js'
 import type {DesiredTable} from '../../tables/desired.js'
@@ -84,6 +86,8 @@ export interface TableSetting {
   readonly state?: {field: StateField; label: string; position: number; text(live: LiveTable): string}
   /** Its part of the CreateTable input (what CreateTable cannot carry is an action of its own, `initial`). */
   createTable?(spec: TableSpec): Partial<CreateTableCommandInput>
+  /** Its part of a new replica's UpdateTable ReplicaUpdates Create (what a replica takes when added). */
+  replicaCreate?(replica: ReplicaSpec): Partial<CreateReplicationGroupMemberAction>
   /**
    * Its CloudFormation properties: of an AWS::DynamoDB::Table; of an AWS::DynamoDB::GlobalTable, once
    * for every replica; and of each entry of its Replicas (what each replica holds of its own).
