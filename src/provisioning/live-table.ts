@@ -176,8 +176,9 @@ export function failureAtDeadline(error: unknown): unknown {
 }
 
 /**
- * Reads everything the plan compares, in parallel (one round trip): DescribeTable,
- * DescribeTimeToLive (unless ttl is false) and, when asked, DescribeContinuousBackups and every page of tags.
+ * Reads everything the plan compares: DescribeTable, DescribeTimeToLive (unless ttl is false) and, when
+ * asked, DescribeContinuousBackups in parallel (one round trip); then, when asked, every page of tags
+ * (ListTagsOfResource needs the table's ARN).
  */
 export async function readLiveTable(
   capabilities: EndpointCapabilities,

@@ -4,9 +4,10 @@
  * again and re-plans, and returns an immutable outcome — converged, or an error. It talks to AWS
  * only through the DynamoDB port and reports progress through its own per-table reporter.
  *
- * Apply order: CreateTable (keys, indexes, billing, encryption, deletion protection, tags: from the
- * table's spec, tables/table-spec.ts, which the exports write too) → wait for the table and
- * every index → one index per UpdateTable → encryption → deletion protection → TTL → PITR → tags.
+ * Apply order: CreateTable (keys, indexes, billing, encryption, deletion protection, tags: what each
+ * setting carries of the table's spec, tables/table-spec.ts, which the exports write too) → wait for
+ * the table and every index → one index per UpdateTable → encryption → deletion protection → TTL →
+ * PITR → tags: the settings' actions in the settings' order (settings/), each applied by its setting.
  * Nothing is ever deleted, disabled or replaced. A table another process is creating is joined; a
  * busy table is waited for and the call sent again. CreateTable and UpdateTable are never blindly
  * re-sent: after an unclear answer the table is read first.
