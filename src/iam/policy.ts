@@ -1,7 +1,3 @@
-import type {TableDefinition} from '../tables/definitions.js'
-import type {DesiredTable} from '../tables/desired.js'
-import type {KmsKeyRef} from '../tables/validate.js'
-
 /**
  * The IAM policies for Sentinel's tables. Two different principals use them, and neither should get
  * the other's rights:
@@ -13,7 +9,11 @@ import type {KmsKeyRef} from '../tables/validate.js'
  * With a customer-managed key each adds what DynamoDB asks of KMS for that principal, only through
  * DynamoDB (kms:ViaService).
  */
-import {DYNAMO_ACTIONS, type DynamoAction} from '../aws/dynamodb-port.js'
+import type {DynamoAction} from '../aws/dynamodb-port.js'
+import type {TableDefinition} from '../tables/definitions.js'
+import type {DesiredTable} from '../tables/desired.js'
+import type {KmsKeyRef} from '../tables/validate.js'
+
 import {dynamoDbHost, partitionOf} from '../aws/partitions.js'
 import {TABLE_SETTINGS} from '../provisioning/settings/index.js'
 
@@ -79,6 +79,15 @@ export const REPLICA_CREATION_ACTIONS = [
   'DeleteItem',
   'BatchWriteItem',
 ] as const
+
+/**
+ * What the CLI calls on a table: DescribeTable, and every setting's calls (settings/), in name order.
+ * The same as every provisioning operation of the DynamoDB port (DYNAMO_ACTIONS; a unit test holds
+ * the two together, so a call no setting declares cannot go unlisted).
+ */
+export const PROVISIONING_ACTIONS: readonly DynamoAction[] = [...new Set<DynamoAction>([
+  'DescribeTable', ...TABLE_SETTINGS.flatMap(setting => setting.calls),
+])].sort()
 
 /**
  * What the CLI calls in a replica's region: DescribeTable, and the calls of the settings AWS does not
@@ -227,7 +236,7 @@ function tableStatements(scope: PolicyScope, table: PolicyTable, policyFor: Poli
   const replicaArns = replicas.map(replica => tableArn({...scope, region: replica.region}, table.tableName))
   const statements: PolicyStatement[] = []
   if (policyFor !== 'server') {
-    const actions = DYNAMO_ACTIONS.map(action => dynamoAction(action))
+    const actions = PROVISIONING_ACTIONS.map(action => dynamoAction(action))
     statements.push({
       Action: actions, Effect: 'Allow', Resource: arn, Sid: `${sid}Provisioning`,
     })

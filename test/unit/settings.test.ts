@@ -4,7 +4,8 @@ import type {Inspection} from '../../src/provisioning/provisioner.js'
 import type {ReplicaPlan} from '../../src/provisioning/replica-plan.js'
 import type {DesiredTable} from '../../src/tables/desired.js'
 
-import {REPLICA_SETTINGS_ACTIONS} from '../../src/iam/policy.js'
+import {DYNAMO_ACTIONS} from '../../src/aws/dynamodb-port.js'
+import {PROVISIONING_ACTIONS, REPLICA_SETTINGS_ACTIONS} from '../../src/iam/policy.js'
 import {combinedPlan} from '../../src/provisioning/global-table.js'
 import {type Action, planTable, sameAction} from '../../src/provisioning/plan.js'
 import {
@@ -49,6 +50,10 @@ describe('table settings (src/provisioning/settings)', () => {
   it('per region: what AWS copies to no replica (deletion protection, PITR, tags), and only that', () => {
     expect(PER_REGION_SETTINGS.map(setting => setting.name))
     .to.deep.equal(['deletion protection', 'point-in-time recovery', 'tags'])
+  })
+
+  it("the provisioner policy's table actions: DescribeTable and the settings' calls, every port operation", () => {
+    expect(PROVISIONING_ACTIONS).to.deep.equal(DYNAMO_ACTIONS)
   })
 
   it("a replica's region is allowed DescribeTable and the per-region settings' calls, and TTL's", () => {
