@@ -38,23 +38,65 @@ export async function main(argv: string[], root: string): Promise<void> {
       return
     }
 
-    const message = String((error as Error)?.message ?? error)
-    // oclif's own words: "command X not found" (run) and "Command X not found." (help X).
-    const unknown = /^command (\S+) not found\.?$/i.exec(message.trim())
-    if (unknown) {
-      const config = await Config.load(root)
-      if (unknown[1].startsWith('-')) {
+    // oclif says it found no command with a plain CLIError (no code): what was not found is read
+    // from the command line as oclif read it, never from its message.
+    const config = error instanceof Errors.CLIError ? await Config.load(root) : undefined
+    const unknown = config && await unknownCommand(config, argv)
+    if (config && unknown !== undefined) {
+      if (unknown.startsWith('-')) {
         noCommand(config, argv)
         return
       }
 
-      const notFound = unknownCommandError(config, unknown[1], undefined, argv)
+      const notFound = unknownCommandError(config, unknown, undefined, argv)
       writeError(notFound, json)
       process.exitCode = notFound.exitCode
       return
     }
 
     process.exitCode = reportOclifError(error, argv)
+  }
+}
+
+/**
+ * The command the command line asks for that the CLI has none of (nor a topic of that name), looked
+ * up as oclif's run and help look it up, with oclif's own functions: help's subject for `help X` and
+ * `X --help`, else the command's ID (`--json` when only flags were given); undefined when the command
+ * line names a command or a topic, so that oclif failed for another reason.
+ */
+async function unknownCommand(config: Interfaces.Config, argv: string[]): Promise<string | undefined> {
+  const help = requireCjs('@oclif/core/help') as typeof import('@oclif/core/help')
+  const helpFlags = help.getHelpFlagAdditions(config)
+  const found = (id: string) => Boolean(config.findCommand(id) ?? config.findTopic(id))
+  const helpAsked = argv.slice(0, [...argv, '--'].indexOf('--')).some(arg => helpFlags.includes(arg))
+  const [id, ...rest] = help.normalizeArgv(config, argv)
+  if (!helpAsked && id !== 'help') return id === undefined || found(id) ? undefined : id
+  const subject = helpSubject(config, helpAsked ? argv : await helpCommandArgv(config, rest))
+  return subject === undefined || found(subject) ? undefined : subject
+}
+
+/** What oclif's help shows help for (its getHelpSubject): the first word, help flags left out, as an ID. */
+function helpSubject(config: Interfaces.Config, argv: string[]): string | undefined {
+  const help = requireCjs('@oclif/core/help') as typeof import('@oclif/core/help')
+  const helpFlags = help.getHelpFlagAdditions(config)
+  const words = argv.filter(arg => !helpFlags.includes(arg))
+  const standard = config.topicSeparator === ':' ? words : help.standardizeIDFromArgv(words, config)
+  const subject = standard.find(arg => arg !== 'help')
+  return subject === undefined || subject.startsWith('-') ? undefined : subject
+}
+
+/** The words `help` was given, as its command parses them (its own flags taken out). */
+async function helpCommandArgv(config: Interfaces.Config, argv: string[]): Promise<string[]> {
+  const command = await config.findCommand('help')?.load()
+  if (!command) return argv
+  const {parse} = requireCjs('@oclif/core/parser') as typeof import('@oclif/core/parser')
+  try {
+    const parsed = await parse(argv, {
+      args: command.args, flags: {...command.baseFlags, ...command.flags}, strict: command.strict,
+    })
+    return parsed.argv.map(String)
+  } catch {
+    return []
   }
 }
 

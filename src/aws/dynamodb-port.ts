@@ -4,8 +4,9 @@
  * (sdk-dynamodb.ts) implements it for real endpoints, and unit tests use an in-memory fake.
  *
  * Contract for implementations:
- * - Failures are thrown as AwsCallError (a SentinelError with a stable code, the AWS error name,
- *   whether the call may be retried, and the original error as its cause).
+ * - Failures are thrown as a SentinelError (classifyAwsError, errors.ts) with a stable code, the AWS
+ *   error name, its request ID and whether the call may be retried (`aws`), and the original error as
+ *   its cause.
  * - createTable and updateTable are sent exactly once (never retried by the adapter): a repeated
  *   create or a no-op update is an error in DynamoDB, so the service reads the table first.
  *   Every other call may be retried by the adapter for throttling, 5xx and dropped connections.

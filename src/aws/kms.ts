@@ -1,4 +1,3 @@
-import {SentinelError} from '../errors.js'
 /**
  * The customer-managed key behind --kms-key, from KMS DescribeKey: an alias names a key only in
  * KMS, so comparing a table's key ARN with an alias needs this one read, and a key's state
@@ -7,6 +6,8 @@ import {SentinelError} from '../errors.js'
  * (AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, the profile's services section or endpoint_url), never
  * the DynamoDB endpoint override.
  */
+import {SentinelError} from '../errors.js'
+import {parseArn} from './arn.js'
 import {
   type Connection, serviceConfiguredEndpoint, withAwsProfile, withoutCredentials,
 } from './connection.js'
@@ -59,7 +60,7 @@ export type KeyPolicyReader = (keyArn: string) => Promise<string>
 export function kmsKeyPolicyReader(connection: Connection): KeyPolicyReader {
   return async keyArn => {
     const {GetKeyPolicyCommand} = await import('@aws-sdk/client-kms')
-    const kms = await kmsClient(connection, keyArn.split(':')[3] || connection.region)
+    const kms = await kmsClient(connection, parseArn(keyArn)?.region || connection.region)
     try {
       const {Policy} = await kms.client.send(new GetKeyPolicyCommand({KeyId: keyArn, PolicyName: 'default'}))
       if (!Policy) throw new Error(`KMS GetKeyPolicy gave no policy for ${keyArn}`)

@@ -1,6 +1,7 @@
 /**
  * One run's connection to DynamoDB: the embedded DynamoDB Local for --local (started here,
- * stopped by close()), the SDK adapter behind the DynamoDB port, and the account lookup.
+ * stopped by close()), the SDK adapter behind the DynamoDB port, and one for each replica's region
+ * (regionalPort). The account lookup is STS's (sts.ts).
  */
 import type {Connection} from './connection.js'
 import type {DynamoDbPort} from './dynamodb-port.js'

@@ -7,13 +7,13 @@
 import type {DesiredTable} from '../tables/desired.js'
 import type {ExistingTables, LiveFacts} from './names.js'
 
-import {invalidInput} from '../errors.js'
+import {invalidInput, unexpectedError} from '../errors.js'
 import {tableSpec} from '../tables/table-spec.js'
 import {refuseUnadoptable} from './adopt.js'
 import {renderCloudFormation} from './cloudformation.js'
 import {renderTerraform} from './terraform.js'
 
-export {type ExistingTables, type LiveFacts} from './names.js'
+export {type LiveFacts} from './names.js'
 
 export const EXPORT_FORMATS = ['cloudformation', 'terraform'] as const
 export type ExportFormat = (typeof EXPORT_FORMATS)[number]
@@ -25,6 +25,15 @@ export interface ExportOptions {
   existing?: ExistingTables
   /** The command that checks the tables, as the running CLI spells it (default `sentinel init status`). */
   statusCommand?: string
+}
+
+/** What writes one format's document from the tables. */
+export type Renderer = (tables: readonly DesiredTable[], options: ExportOptions) => string
+
+/** Each format's renderer: a format added to EXPORT_FORMATS without one does not compile. */
+export const RENDERERS: Readonly<Record<ExportFormat, Renderer>> = {
+  cloudformation: renderCloudFormation,
+  terraform: renderTerraform,
 }
 
 /**
@@ -76,6 +85,8 @@ export function renderExport(
   tables: readonly DesiredTable[],
   options: ExportOptions = {},
 ): string {
+  // The type admits only known formats; a value cast past it is refused, never rendered as another.
+  if (!Object.hasOwn(RENDERERS, format)) throw unexpectedError(new Error(`no renderer for export format ${format}`))
   checkExportable(tables)
   refuseDroppingReplicas(tables, options.existing)
   refuseUnadoptable(
@@ -83,7 +94,7 @@ export function renderExport(
     options.existing,
     options.checkCommand ?? options.statusCommand,
   )
-  return format === 'cloudformation' ? renderCloudFormation(tables, options) : renderTerraform(tables, options)
+  return RENDERERS[format](tables, options)
 }
 
 /**

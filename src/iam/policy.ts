@@ -1,3 +1,8 @@
+import type {DynamoAction} from '../aws/dynamodb-port.js'
+import type {TableDefinition} from '../tables/definitions.js'
+import type {DesiredTable} from '../tables/desired.js'
+import type {KmsKeyRef} from '../tables/validate.js'
+
 /**
  * The IAM policies for Sentinel's tables. Two different principals use them, and neither should get
  * the other's rights:
@@ -9,11 +14,7 @@
  * With a customer-managed key each adds what DynamoDB asks of KMS for that principal, only through
  * DynamoDB (kms:ViaService).
  */
-import type {DynamoAction} from '../aws/dynamodb-port.js'
-import type {TableDefinition} from '../tables/definitions.js'
-import type {DesiredTable} from '../tables/desired.js'
-import type {KmsKeyRef} from '../tables/validate.js'
-
+import {arnParts} from '../aws/arn.js'
 import {dynamoDbHost, partitionOf} from '../aws/partitions.js'
 import {TABLE_SETTINGS} from '../provisioning/settings/index.js'
 
@@ -333,8 +334,9 @@ function keyScope(
 
   default: {
     // KMS authorises on the key, not the alias: allow the keys that carry this alias.
-    const alias = kmsKey.kind === 'alias' ? kmsKey.name : kmsKey.arn.slice(kmsKey.arn.indexOf(':alias/') + 1)
-    const account = kmsKey.kind === 'alias-arn' ? kmsKey.arn.split(':')[4] : scope.account
+    const {accountId: account, resource: alias} = kmsKey.kind === 'alias-arn'
+      ? arnParts(kmsKey.arn)
+      : {accountId: scope.account, resource: kmsKey.name}
     return {
       condition: {'ForAnyValue:StringEquals': {'kms:ResourceAliases': alias}},
       resource: `arn:${partition}:kms:${scope.region}:${account}:key/*`,

@@ -21,6 +21,7 @@ import type {IamPort} from '../aws/iam.js'
 import type {KeyPolicyReader, KeyResolver} from '../aws/kms.js'
 import type {KmsKeyRef} from '../tables/validate.js'
 
+import {parseArn} from '../aws/arn.js'
 import {partitionOf} from '../aws/partitions.js'
 import {invalidInput, SentinelError} from '../errors.js'
 import {
@@ -184,16 +185,16 @@ function checkKey(action: string, resource: string): string {
 }
 
 function arnRegion(arn: string): string {
-  return arn.split(':')[3] ?? ''
+  return parseArn(arn)?.region ?? ''
 }
 
 function arnAccount(arn: string): string {
-  return arn.split(':')[4] ?? ''
+  return parseArn(arn)?.accountId ?? ''
 }
 
 /** The table a DynamoDB ARN names (table/NAME, table/NAME/index/…). */
 function tableOfArn(arn: string): string {
-  return /:table\/([^/]+)/.exec(arn)?.[1] ?? ''
+  return /^table\/([^/]+)/.exec(parseArn(arn)?.resource ?? '')?.[1] ?? ''
 }
 
 /** The actions a statement's action names, a wildcard (kms:ReEncrypt*) expanded from the IAM catalogue. */
@@ -277,7 +278,7 @@ function resourceChecks(
   },
   {input, roleAccount}: {input: Pick<RoleCheckInput, 'keyArns' | 'scope' | 'tables'>; roleAccount: string},
 ): Check[] {
-  const service = resource.split(':')[2]
+  const service = parseArn(resource)?.service
   // IAM is global: its calls carry the partition's own region.
   const region = service === 'iam' ? partitionOf(input.scope.region).implicitGlobalRegion : arnRegion(resource)
   const tables = service === 'dynamodb'
@@ -975,7 +976,7 @@ export async function keyArnsOf(
   return new Map(entries)
 }
 
-/** How many IAM calls checking these roles takes (one page each): for the benchmark and the tests. */
+/** How many IAM calls checking these roles takes (one page each): the tests hold the check to it. */
 type PlannedInput = Pick<RoleCheckInput, 'keyArns' | 'roles' | 'scope' | 'tables'>
 
 export async function plannedCalls(input: PlannedInput): Promise<number> {

@@ -28,8 +28,9 @@ export function writeError(error: SentinelError, json: boolean): void {
 }
 
 /**
- * What oclif raises itself, outside any command (help for an unknown command, a flag help does not
- * take), reported in the CLI's form; returns the exit code. Its exit code 2 is a usage error.
+ * What oclif raises itself, outside any command (a flag help does not take; an unknown command, and
+ * help for one, main.ts reports itself), in the CLI's form; returns the exit code. Its exit code 2 is
+ * a usage error.
  */
 export function reportOclifError(error: unknown, argv: readonly string[]): number {
   const usage = (error as undefined | {oclif?: {exit?: number}})?.oclif?.exit === 2

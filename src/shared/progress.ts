@@ -1,7 +1,7 @@
 /**
- * Progress on stderr, per table. On a terminal: oclif's spinner showing the latest step. In a CI
- * log: one line per step per table, and on a long wait a heartbeat at most every 30 s, never a
- * line per poll. Silent under --json.
+ * Progress on stderr, per table. On a terminal: oclif's spinner showing each unfinished table's
+ * latest step. In a CI log: one line per step per table, and on a long wait a heartbeat at most
+ * every 30 s, never a line per poll. Silent under --json.
  */
 import {ux} from '@oclif/core'
 

@@ -11,6 +11,7 @@ import type {Target} from '../report/report.js'
 import type {RunServices} from './services.js'
 import type {Run} from './table-command.js'
 
+import {parseArn} from '../aws/arn.js'
 import {isEmulatorEndpoint} from '../aws/sts.js'
 import {SentinelError} from '../errors.js'
 import {
@@ -64,7 +65,7 @@ function liveKeyRef(key: string, region: string): KmsKeyRef | undefined {
 function tablesAccount(run: Run, target: Target, inspections: readonly Inspection[]): string | undefined {
   if (target.account) return target.account
   if (run.expectedAccount) return run.expectedAccount.id
-  return inspections.map(inspection => inspection.live?.arn?.split(':')[4]).find(Boolean)
+  return inspections.map(inspection => parseArn(inspection.live?.arn ?? '')?.accountId).find(Boolean)
 }
 
 export async function checkDeployedRoles({debug, inspections, roles, run, services, session, target}: {

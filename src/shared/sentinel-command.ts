@@ -217,13 +217,14 @@ export function parseErrorReason(error: Error): string {
 }
 
 /**
- * Whether oclif's flag validation (relationships, required, exactlyOne, atLeastOne) failed, by the
- * error's type. Only then do the given flags break a relationship: an unknown flag or an unexpected
- * argument stops the parse first and must be the reason said, whatever else the command line holds.
- * oclif does not export the class, so it is told by its constructor's name.
+ * Whether oclif's flag validation (relationships, required, exactlyOne, atLeastOne) failed. Only then
+ * do the given flags break a relationship: an unknown flag or an unexpected argument stops the parse
+ * first and must be the reason said, whatever else the command line holds. oclif exports none of its
+ * parser's error classes, so the error is told by the typed data its class carries: the parse (every
+ * CLIParseError), and neither the unknown flags (NonExistentFlagsError) nor arguments (the argument errors).
  */
 function failedFlagValidation(error: Error): boolean {
-  return error instanceof Errors.CLIError && error.constructor.name === 'FailedFlagValidationError'
+  return error instanceof Errors.CLIError && 'parse' in error && !('flags' in error) && !('args' in error)
 }
 
 /**

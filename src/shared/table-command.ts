@@ -30,13 +30,13 @@ import {
 import {SentinelCommand, toSentinelError} from './sentinel-command.js'
 import {CLI_SERVICES, type RunServices} from './services.js'
 
-/** Everything a run has settled locally, before any AWS call. */
-
 /**
  * How long a command without --wait-timeout (init status) waits for another --local run to finish
  * with the data folder: a read-only check does not sit behind a run held at its prompt for minutes.
  */
 export const STATUS_FOLDER_WAIT_S = 30
+
+/** Everything a run has settled locally, before any AWS call. */
 export interface Run {
   flags: RunFlags
   connection: Connection
@@ -58,8 +58,11 @@ export interface ReadState {
 function writeNothing(): void {}
 
 export abstract class TableCommand extends SentinelCommand<RunResult> {
-  /** The tables this command works on (one for init:sessions, all four for init:all and init:status). */
-  static tables: readonly TableDefinition[] = []
+  /**
+   * The tables this command works on (one for init:sessions, all four for init:all and init:status).
+   * Abstract, so a command that does not name them does not compile (TypeScript has no abstract static).
+   */
+  protected abstract readonly tables: readonly TableDefinition[]
   /** Where runs reach AWS and the operator: the SDK and the terminal; fakes in the command tests. */
   static services: RunServices = CLI_SERVICES
   protected progress = new Progress('silent', writeNothing)
@@ -67,10 +70,6 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
   private localDir?: string
   /** The run's session, once connected (init:status's role check reads table policies through it). */
   protected session?: AwsSession
-
-  protected get definitions(): readonly TableDefinition[] {
-    return (this.constructor as typeof TableCommand).tables
-  }
 
   protected get services(): RunServices {
     return (this.constructor as typeof TableCommand).services
@@ -95,7 +94,7 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
   /** The tables named (flags, env vars, defaults), checked: bad names never reach AWS. */
   protected chooseTables(flags: RunFlags & TableNameFlags): TableChoice[] {
     refuseReplicasOnLocal(flags)
-    return validateChoices(chooseTables(this.definitions, flags))
+    return validateChoices(chooseTables(this.tables, flags))
   }
 
   /** Region, profile, endpoint, settings and the account to guard, all checked locally: no AWS call. */
@@ -112,7 +111,7 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
     const command = {
       bin: this.config.bin,
       id: this.commandId,
-      multiTable: this.definitions.length > 1,
+      multiTable: this.tables.length > 1,
       topicSeparator: this.config.topicSeparator,
     }
     const context = runContext(command, flags, choices, connection)

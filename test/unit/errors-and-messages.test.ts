@@ -123,6 +123,25 @@ describe('errors and messages', () => {
     .to.include({code: 'INVALID_INPUT', message: '--count: Expected an integer but received: x.'})
   })
 
+  it("oclif's parse errors are told apart by the data they carry, never by their class's name (issue 24)", async () => {
+    const flags = {...connectionFlags, ...runModeFlags}
+    const refused = async (argv: string[]) =>
+      Parser.parse(argv, {flags}).then(() => expect.fail(`parsed: ${argv}`), (error_: Error) => error_)
+    const broken = await refused(['--local-dir', 'x'])
+    const unknown = await refused(['--nope', '--local', '--endpoint-url', 'x'])
+    // As a bundler or minifier may name them: the validation error's class renamed, and another class
+    // given its name.
+    const renamed = [[broken.constructor, 'e'], [unknown.constructor, 'FailedFlagValidationError']] as const
+    const names = renamed.map(([errorClass]) => Object.getOwnPropertyDescriptor(errorClass, 'name')!)
+    try {
+      for (const [errorClass, value] of renamed) Object.defineProperty(errorClass, 'name', {configurable: true, value})
+      expect(parseErrorReason(broken)).to.equal('--local-dir needs --local.')
+      expect(parseErrorReason(unknown)).to.equal('Nonexistent flag: --nope.')
+    } finally {
+      for (const [index, [errorClass]] of renamed.entries()) Object.defineProperty(errorClass, 'name', names[index])
+    }
+  })
+
   it('SENTINEL_DEBUG: 1, true, yes, on are on; 0, false, empty or unset are off', () => {
     for (const on of ['1', 'true', 'YES', 'on']) expect(isDebug({SENTINEL_DEBUG: on}), on).to.equal(true)
     for (const off of ['0', 'false', '', ' ', 'no']) expect(isDebug({SENTINEL_DEBUG: off}), off).to.equal(false)

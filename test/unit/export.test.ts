@@ -10,7 +10,11 @@ import {expect} from 'chai'
 import {isNode, parseDocument, visit} from 'yaml'
 
 import {SentinelError} from '../../src/errors.js'
-import {EXPORT_FORMATS, renderExport} from '../../src/export/index.js'
+import {renderCloudFormation} from '../../src/export/cloudformation.js'
+import {
+  EXPORT_FORMATS, type ExportFormat, RENDERERS, renderExport,
+} from '../../src/export/index.js'
+import {renderTerraform} from '../../src/export/terraform.js'
 import {ALL_TABLES, keyAttributes, type TableDefinition} from '../../src/tables/definitions.js'
 import {type DesiredTable, desiredTables, type TableSettingsInput} from '../../src/tables/desired.js'
 import {
@@ -443,6 +447,20 @@ describe('export: one source of truth', () => {
     const fromTf = inDefinitionOrder(tablesFromTerraform(terraform))
     expect(fromTf.map(build => comparable(build))).to.deep.equal(fromCfn.map(build => comparable(build)))
     expect(EXPORT_FORMATS).to.deep.equal(['cloudformation', 'terraform'])
+  })
+})
+
+describe('export: one renderer per format (issue 24)', () => {
+  it('each format is written by its own renderer, and every format has one', () => {
+    expect(Object.keys(RENDERERS).sort()).to.deep.equal([...EXPORT_FORMATS].sort())
+    expect(renderExport('cloudformation', tables())).to.equal(renderCloudFormation(tables()))
+    expect(renderExport('terraform', tables())).to.equal(renderTerraform(tables()))
+  })
+
+  it('a format without a renderer is refused as a bug, never written as Terraform', () => {
+    const unknown = 'pulumi' as ExportFormat
+    expect(() => renderExport(unknown, tables())).to.throw(SentinelError, 'no renderer for export format pulumi')
+    .with.property('code', 'UNEXPECTED')
   })
 })
 

@@ -10,6 +10,7 @@ import {expect} from 'chai'
 
 import type {KmsKeyRef} from '../../src/tables/validate.js'
 
+import {parseArn} from '../../src/aws/arn.js'
 import {DYNAMO_ACTIONS} from '../../src/aws/dynamodb-port.js'
 import {partitionOf} from '../../src/aws/partitions.js'
 import {
@@ -321,6 +322,30 @@ describe('buildPolicy: the document', () => {
     expect(withAlias.Statement[2].Condition).to.deep.include({
       'ForAnyValue:StringEquals': {'kms:ResourceAliases': 'alias/sentinel'},
     })
+  })
+
+  it("an alias ARN allows the keys carrying that alias in the alias's own account", () => {
+    const arn = 'arn:aws:kms:us-east-1:210987654321:alias/sentinel'
+    const withAlias = policyForOne('us-east-1', SESSIONS_TABLE, {arn, kind: 'alias-arn', region: 'us-east-1'})
+    expect(withAlias.Statement[2].Resource).to.equal('arn:aws:kms:us-east-1:210987654321:key/*')
+    expect(withAlias.Statement[2].Condition).to.deep.include({
+      'ForAnyValue:StringEquals': {'kms:ResourceAliases': 'alias/sentinel'},
+    })
+  })
+
+  it("ARNs are read by the AWS SDK's parser: partition, service, region, account and resource", () => {
+    expect(parseArn('arn:aws-cn:dynamodb:cn-north-1:123456789012:table/sentinel-sessions/index/gsi-user'))
+    .to.deep.equal({
+      accountId: '123456789012',
+      partition: 'aws-cn',
+      region: 'cn-north-1',
+      resource: 'table/sentinel-sessions/index/gsi-user',
+      service: 'dynamodb',
+    })
+    expect(parseArn('arn:aws:iam::123456789012:role/path/sentinel-tvm')).to.include({region: '', service: 'iam'})
+    for (const notArn of ['', 'alias/sentinel', 'arn:aws:kms:us-east-1', 'urn:aws:kms:us-east-1:1:key/x']) {
+      expect(parseArn(notArn), notArn).to.equal(undefined)
+    }
   })
 
   it('init:all: one policy with all eight Sids; both is the default', () => {

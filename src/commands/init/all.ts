@@ -39,6 +39,6 @@ export default class InitAll extends ProvisionTableCommand {
     },
   ]
   static flags = tableNameFlags(ALL_TABLES)
-  static tables = ALL_TABLES
   static usage = usageOf(this)
+  protected readonly tables = ALL_TABLES
 }

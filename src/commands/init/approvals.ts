@@ -18,6 +18,6 @@ export default class InitApprovals extends ProvisionTableCommand {
     },
   ]
   static flags = tableNameFlag(APPROVALS_TABLE)
-  static tables = [APPROVALS_TABLE]
   static usage = usageOf(this)
+  protected readonly tables = [APPROVALS_TABLE]
 }

@@ -18,6 +18,6 @@ export default class InitBreakglass extends ProvisionTableCommand {
     },
   ]
   static flags = tableNameFlag(BREAKGLASS_TABLE)
-  static tables = [BREAKGLASS_TABLE]
   static usage = usageOf(this)
+  protected readonly tables = [BREAKGLASS_TABLE]
 }

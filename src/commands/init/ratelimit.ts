@@ -18,6 +18,6 @@ export default class InitRatelimit extends ProvisionTableCommand {
     },
   ]
   static flags = tableNameFlag(RATE_LIMIT_TABLE)
-  static tables = [RATE_LIMIT_TABLE]
   static usage = usageOf(this)
+  protected readonly tables = [RATE_LIMIT_TABLE]
 }

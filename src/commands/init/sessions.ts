@@ -27,6 +27,6 @@ export default class InitSessions extends ProvisionTableCommand {
     },
   ]
   static flags = tableNameFlag(SESSIONS_TABLE)
-  static tables = [SESSIONS_TABLE]
   static usage = usageOf(this)
+  protected readonly tables = [SESSIONS_TABLE]
 }

@@ -54,8 +54,8 @@ export default class InitStatus extends TableCommand {
     ...connectionFlags, ...accountIdFlag, ...checkedSettingsFlags, ...replicaFlags, ...roleFlags,
   }
   static flags = tableNameFlags(ALL_TABLES)
-  static tables = ALL_TABLES
   static usage = usageOf(this)
+  protected readonly tables = ALL_TABLES
 
   /** What makes the changes status finds missing: init:all, in every command it suggests. */
   protected get applyCommandId(): string {
