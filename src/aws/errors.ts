@@ -4,6 +4,8 @@
  * error kept as the cause. Errors are told apart by their type and name (and the SDK's own
  * retry classification, and whether the profile signs in with SSO), never by matching message text.
  */
+import {createRequire} from 'node:module'
+
 import {SentinelError} from '../errors.js'
 
 export interface CallContext {
@@ -40,18 +42,32 @@ const NETWORK_CODES = new Set([
   'EPIPE',
   'ETIMEDOUT',
 ])
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-])
 const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation'])
 const BAD_CREDENTIALS = new Set([
   'InvalidClientTokenId', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'UnrecognizedClientException',
 ])
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'])
+
+/**
+ * The SDK's own error classifiers (@smithy/core/retry: its throttling codes, transient and server
+ * errors), required when an error is first classified: by then the SDK client that threw it has
+ * loaded them, and --help, input errors and --generate-iam never pay for them.
+ */
+type SdkClassifiers = Pick<
+  typeof import('@smithy/core/retry'), 'isServerError' | 'isThrottlingError' | 'isTransientError'
+>
+type SdkError = Parameters<SdkClassifiers['isThrottlingError']>[0]
+let classifiers: SdkClassifiers | undefined
+
+function sdkClassifiers(): SdkClassifiers {
+  classifiers ??= createRequire(import.meta.url)('@smithy/core/retry') as SdkClassifiers
+  return classifiers
+}
+
+/** What any thrown value is read as by the SDK's classifiers. */
+function asSdkError(error: unknown): SdkError {
+  return (typeof error === 'object' && error !== null ? error : {}) as SdkError
+}
 
 export function awsErrorName(error: unknown): string {
   return (error as SdkErrorShape | undefined)?.name ?? 'Error'
@@ -63,12 +79,29 @@ export function isNetworkError(error: unknown): boolean {
   return NETWORK_CODES.has(sdk?.code ?? '') || NETWORK_CODES.has(sdk?.name ?? '') || sdk?.name === 'TimeoutError'
 }
 
+/**
+ * DynamoDB's LimitExceededException (too many control-plane operations at once): the SDK counts it
+ * as throttling, but it is a limit of its own, ridden out differently (LIMIT_EXCEEDED).
+ */
+export function isLimitExceeded(error: unknown): boolean {
+  return awsErrorName(error) === 'LimitExceededException'
+}
+
+/**
+ * Throttled, as the SDK classifies it (isThrottlingError: its throttling error codes, HTTP 429, a
+ * throttling retry trait), except the limit that has a row of its own (isLimitExceeded).
+ */
+export function isThrottled(error: unknown): boolean {
+  return !isLimitExceeded(error) && sdkClassifiers().isThrottlingError(asSdkError(error))
+}
+
 /** Throttling, a server error or a lost connection: worth another try (the SDK's own rules). */
 export function isRetryable(error: unknown): boolean {
   const sdk = error as SdkErrorShape
   const status = sdk?.$metadata?.httpStatusCode ?? 0
-  return THROTTLING.has(awsErrorName(error)) || Boolean(sdk?.$retryable) || sdk?.$fault === 'server' ||
-    status >= 500 || isNetworkError(error)
+  const {isServerError, isTransientError} = sdkClassifiers()
+  return isThrottled(error) || isTransientError(asSdkError(error)) || isServerError(asSdkError(error)) ||
+    Boolean(sdk?.$retryable) || sdk?.$fault === 'server' || status >= 500 || isNetworkError(error)
 }
 
 /** The SDK could not get credentials (or an SSO token): nothing was sent. */
@@ -144,7 +177,7 @@ function classify(error: unknown, context: CallContext): SentinelError {
     })
   }
 
-  if (THROTTLING.has(name)) {
+  if (isThrottled(error)) {
     const attempts = sdk.$metadata?.attempts ?? 'several'
     const message = `AWS kept throttling ${context.action} on ${context.resource} after ${attempts} attempts.`
     return new SentinelError('THROTTLED', message, {

@@ -10,8 +10,6 @@
  */
 import type {TableDescription} from '@aws-sdk/client-dynamodb'
 
-import {setTimeout as sleep} from 'node:timers/promises'
-
 import type {DesiredReplica} from '../tables/replicas.js'
 
 import {SentinelError} from '../errors.js'
@@ -19,7 +17,7 @@ import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {tableSpec} from '../tables/table-spec.js'
 import {isKmsKeyArn} from '../tables/validate.js'
 import {
-  describeTable, isTableActive, type LiveReplica, type LiveTable,
+  describeTable, isTableActive, type LiveReplica, type LiveTable, NotVisibleYet,
 } from './live-table.js'
 import {planTable, type TablePlan} from './plan.js'
 import {
@@ -30,7 +28,6 @@ import {
   type Provisioner,
   type ProvisionOutcome,
   type ReplicaOutcome,
-  sendUntilLanded,
   SILENT_REPORTER,
   type TableReporter,
   withApplied,
@@ -341,33 +338,36 @@ class ReplicaApply {
     const create = replicaCreate(replica)
     this.reporter.inFlight(`UpdateTable is being sent: AWS may be adding the replica of ${this.name} in ${this.region}`)
     this.reporter.phase(`${this.name}: adding the replica in ${this.region}`)
-    let busyPause = 0
-    for (;;) {
-      try {
+    const {faults} = this.tables.home
+    try {
+      // A busy table (or too many operations at once) is waited for, then the policy's pause, then sent again.
+      await faults.ride(async () => {
         this.progressSeen.splice(0, Infinity, {at: Date.now(), percent: 0})
-        await sendUntilLanded(
+        await faults.sendUntilLanded(
           () => this.port.updateTable({ReplicaUpdates: [{Create: create}], TableName: this.name}),
           async () => Boolean(listedReplica(await this.describe(), this.region)),
           this.options.deadline,
         )
-        this.applied.push(`Added the replica in ${this.region}`)
+      }, {
+        call: 'update',
+        deadline: this.options.deadline,
+        onFault: async () => {
+          this.reporter.phase(`${this.name} is busy; waiting to add the replica in ${this.region}`)
+          await this.waitForTable()
+        },
+      })
+    } catch (error) {
+      // Another process added it between our read and our call: join its creation.
+      if (error instanceof SentinelError && error.awsName === 'ValidationException' &&
+        listedReplica(await this.describe(), this.region)) {
+        this.notices.push(`The replica in ${this.region} was being added by another process; joined it.`)
         return
-      } catch (error) {
-        if (!(error instanceof SentinelError)) throw error
-        // Another process added it between our read and our call: join its creation.
-        if (error.awsName === 'ValidationException' && listedReplica(await this.describe(), this.region)) {
-          this.notices.push(`The replica in ${this.region} was being added by another process; joined it.`)
-          return
-        }
-
-        if (error.awsName !== 'ResourceInUseException' && error.awsName !== 'LimitExceededException') throw error
-        if (Date.now() >= this.options.deadline) throw error
-        this.reporter.phase(`${this.name} is busy; waiting to add the replica in ${this.region}`)
-        await this.waitForTable()
-        busyPause = Math.min(5000, Math.max(this.timing.pollMs, busyPause * 2))
-        await sleep(busyPause)
       }
+
+      throw error
     }
+
+    this.applied.push(`Added the replica in ${this.region}`)
   }
 
   /** Until the table, its indexes and every replica are ACTIVE (AWS takes a replica action only then). */
@@ -413,7 +413,7 @@ class ReplicaApply {
       }
 
       const pause = this.nextPollAt(polled) - now
-      await sleep(Math.max(0, Math.min(pause, this.options.deadline - now)))
+      await this.tables.home.faults.clock.sleep(Math.max(0, Math.min(pause, this.options.deadline - now)))
     }
   }
 
@@ -434,19 +434,29 @@ class ReplicaApply {
 
   /** The replica read in its region; right after creation AWS may not show it there for a while. */
   private async readInRegion(provisioner: Provisioner): Promise<LiveTable> {
-    for (;;) {
+    return this.tables.home.faults.ride(async () => {
       const what = {pitr: this.desired.pitr, tags: true, ttl: false}
       const live = await provisioner.read(this.name, what, this.options.deadline)
-      if (live) return live
-      if (Date.now() >= this.options.deadline) {
-        const message = `AWS does not show the replica of ${this.name} in ${this.region} yet.`
-        throw new SentinelError('WAIT_TIMEOUT', message, {
-          suggestion: 'Rerun the same command (with a larger --wait-timeout) to continue.',
-        })
-      }
+      if (!live) throw new ReplicaNotVisibleYet(this.name, this.region)
+      return live
+    }, {call: 'read', deadline: this.options.deadline})
+  }
+}
 
-      await sleep(this.timing.rereadMs)
-    }
+/** The replica's region does not show the table yet: not visible yet, said of the replica when given up on. */
+class ReplicaNotVisibleYet extends NotVisibleYet {
+  constructor(
+    private readonly tableName: string,
+    private readonly region: string,
+  ) {
+    super(`the replica of ${tableName} in ${region}`)
+  }
+
+  override timedOut(): SentinelError {
+    const message = `AWS does not show the replica of ${this.tableName} in ${this.region} yet.`
+    return new SentinelError('WAIT_TIMEOUT', message, {
+      suggestion: 'Rerun the same command (with a larger --wait-timeout) to continue.',
+    })
   }
 }
 

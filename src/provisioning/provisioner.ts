@@ -14,22 +14,18 @@
  */
 import type {CreateTableCommandInput, UpdateTableCommandInput} from '@aws-sdk/client-dynamodb'
 
-import {setTimeout as sleep} from 'node:timers/promises'
-
 import type {KeyResolver} from '../aws/kms.js'
 import type {ReplicaPlan} from './replica-plan.js'
 
-import {standardRetrySchedule} from '../aws/request-policy.js'
 import {CarryingError, SentinelError, unexpectedError} from '../errors.js'
 import {type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {type TableSpec, tableSpec} from '../tables/table-spec.js'
+import {type Clock, FaultPolicy, SYSTEM_CLOCK} from './fault-policy.js'
 import {
   describeBusy,
   describeTable,
   EndpointCapabilities,
-  failureAtDeadline,
   isEmulatorArn,
-  isNotFound,
   isTableActive,
   type LivePart,
   type LiveTable,
@@ -44,7 +40,7 @@ import {
   type Action, type EndpointGap, planTable, sameAction, type TablePlan,
 } from './plan.js'
 import {type ApplyStep, settingOf, TABLE_SETTINGS} from './settings/index.js'
-import {POLL_INTERVAL_MS, pollInterval, waitForActive} from './wait.js'
+import {POLL_INTERVAL_MS, waitForActive} from './wait.js'
 
 /** Progress of one table, as the provisioning service tells it. */
 export interface TableReporter {
@@ -160,9 +156,9 @@ export class CreationGate {
     settled.then(() => this.creating.delete(settled))
   }
 
-  /** Resolves when one of this run's other creations finishes, or after `fallbackMs` if none runs. */
-  async waitForOthers(fallbackMs: number): Promise<void> {
-    await (this.creating.size > 0 ? Promise.race(this.creating) : sleep(fallbackMs))
+  /** Resolves when one of this run's other creations finishes, or after `fallback` if none runs. */
+  async waitForOthers(fallback: () => Promise<unknown>): Promise<void> {
+    await (this.creating.size > 0 ? Promise.race(this.creating) : fallback())
   }
 }
 
@@ -171,6 +167,8 @@ export class Provisioner {
   /** Shared by every table of one run (init:all). */
   readonly creationGate: CreationGate
   readonly timing: ProvisionerTiming
+  /** The faults every call of this service rides out (fault-policy.ts), on this service's timing. */
+  readonly faults: FaultPolicy
   /** KMS DescribeKey, for --kms-key; without it an alias cannot be compared nor a key's state known. */
   private readonly resolveKey?: KeyResolver
   /** One DescribeKey per key for the whole run (init:all names one key for four tables). */
@@ -178,12 +176,15 @@ export class Provisioner {
 
   constructor(
     capabilities: EndpointCapabilities,
-    options: {gate?: CreationGate; resolveKey?: KeyResolver; timing?: Partial<ProvisionerTiming>} = {},
+    options: {
+      clock?: Clock; gate?: CreationGate; resolveKey?: KeyResolver; timing?: Partial<ProvisionerTiming>
+    } = {},
   ) {
     this.capabilities = capabilities
     this.creationGate = options.gate ?? new CreationGate()
     this.resolveKey = options.resolveKey
     this.timing = {...DEFAULT_TIMING, ...options.timing}
+    this.faults = new FaultPolicy(this.timing, options.clock ?? SYSTEM_CLOCK)
   }
 
   /**
@@ -314,14 +315,7 @@ export class Provisioner {
     read: () => Promise<LiveTable | undefined>,
     deadline: number,
   ): Promise<LiveTable | undefined> {
-    for (;;) {
-      try {
-        return await read()
-      } catch (error) {
-        if (!(error instanceof NotVisibleYet) || Date.now() >= deadline) throw failureAtDeadline(error)
-        await sleep(this.timing.rereadMs)
-      }
-    }
+    return this.faults.ride(read, {call: 'read', deadline})
   }
 }
 
@@ -496,7 +490,7 @@ class TableApply {
       }
 
       this.reporter.progress(`Waiting for the new tags on ${this.name} to show`)
-      await sleep(this.provisioner.timing.rereadMs)
+      await this.provisioner.faults.reread()
       // Only the tags are still to show: only they are read again.
       before = live
       parts = new Set(['tags'])
@@ -517,39 +511,39 @@ class TableApply {
   }
 
   private async sendCreate(input: CreateTableCommandInput): Promise<void> {
-    for (;;) {
-      try {
-        const landed = await this.sendUntilLanded(
-          () => this.port.createTable(input),
-          async () => Boolean(await describeTable(this.port, this.name)),
-        )
-        if (landed === 'unclear') {
-          this.notices.push(`CreateTable for ${this.name} got no clear answer, ` +
-            'but the table exists; continued with it.')
-        }
-
-        this.created = true
-        this.justCreated = true
-        this.applied.push(`Created table ${this.name}`)
-        for (const tag of input.Tags ?? []) this.writtenTags.set(tag.Key ?? '', tag.Value ?? '')
-        return
-      } catch (error) {
-        if (!(error instanceof SentinelError)) throw error
-        // Another process created it between our read and our call: join it rather than fight.
-        if (error.awsName === 'ResourceInUseException') {
-          this.justCreated = true
-          this.joined = true
-          this.reporter.inFlight(`another process is creating table ${this.name}`)
-          this.notices.push(`Table ${this.name} was being created by another process; joined it.`)
-          return
-        }
-
-        // Refused, so nothing was created: wait for the other creations with indexes, then ask again.
-        if (error.awsName !== 'LimitExceededException' || Date.now() >= this.deadline) throw error
-        this.reporter.phase(`Waiting to create ${this.name}: AWS creates one table with indexes at a time`)
-        await this.provisioner.creationGate.waitForOthers(this.provisioner.timing.limitRetryMs)
-      }
+    let landed: 'sent' | 'unclear'
+    try {
+      // Refused by the limit, nothing was created: wait for the other creations with indexes, then ask again.
+      landed = await this.provisioner.faults.ride(() => this.sendUntilLanded(
+        () => this.port.createTable(input),
+        async () => Boolean(await describeTable(this.port, this.name)),
+      ), {
+        call: 'create',
+        deadline: this.deadline,
+        onFault: () => {
+          this.reporter.phase(`Waiting to create ${this.name}: AWS creates one table with indexes at a time`)
+        },
+        otherCreations: this.provisioner.creationGate,
+      })
+    } catch (error) {
+      // Another process created it between our read and our call: join it rather than fight.
+      if (!(error instanceof SentinelError && error.awsName === 'ResourceInUseException')) throw error
+      this.justCreated = true
+      this.joined = true
+      this.reporter.inFlight(`another process is creating table ${this.name}`)
+      this.notices.push(`Table ${this.name} was being created by another process; joined it.`)
+      return
     }
+
+    if (landed === 'unclear') {
+      this.notices.push(`CreateTable for ${this.name} got no clear answer, ` +
+        'but the table exists; continued with it.')
+    }
+
+    this.created = true
+    this.justCreated = true
+    this.applied.push(`Created table ${this.name}`)
+    for (const tag of input.Tags ?? []) this.writtenTags.set(tag.Key ?? '', tag.Value ?? '')
   }
 
   /** See sendUntilLanded(): sent until one lands, checked before any resend. */
@@ -557,7 +551,7 @@ class TableApply {
     send: () => Promise<unknown>,
     landed: () => Promise<boolean>,
   ): Promise<'sent' | 'unclear'> {
-    return sendUntilLanded(send, landed, this.deadline)
+    return this.provisioner.faults.sendUntilLanded(send, landed, this.deadline)
   }
 
   private async updateTable(action: Action, input: Omit<UpdateTableCommandInput, 'TableName'>): Promise<void> {
@@ -598,56 +592,49 @@ class TableApply {
     input: UpdateTableCommandInput,
     indexName: string | undefined,
   ): Promise<boolean> {
-    let busyPause = 0
-    for (;;) {
-      try {
+    try {
+      return await this.provisioner.faults.ride(async () => {
         await this.sendUntilLanded(() => this.port.updateTable(input), async () => !(await this.stillNeeded(action)))
         return true
-      } catch (error) {
-        if (!(error instanceof SentinelError)) throw error
-        // Refused, and the table no longer needs the index: someone else added it; join.
-        if (indexName && error.awsName === 'ValidationException' && await this.addedMeanwhile(action, error)) {
-          this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
-          return false
-        }
-
-        if (error.awsName !== 'ResourceInUseException' && error.awsName !== 'LimitExceededException') throw error
-        if (Date.now() >= this.deadline) throw error
-        this.reporter.phase(`Table ${this.name} is busy; waiting to ${action.summary.toLowerCase()}`)
-        await this.waitActive()
-        // DescribeTable may already say ACTIVE while AWS still refuses: pause, growing, before resending.
-        busyPause = Math.min(5000, Math.max(this.provisioner.timing.pollMs, busyPause * 2))
-        await sleep(busyPause)
+      }, {
         // Re-plan from a fresh read: a no-op UpdateTable is an error in DynamoDB.
-        if (!(await this.stillNeeded(action))) {
+        beforeRetry: async () => {
+          if (await this.stillNeeded(action)) return undefined
           this.notices.push(`"${action.summary}" was done by another process meanwhile; not sent again.`)
-          return false
-        }
+          return {done: false}
+        },
+        call: 'update',
+        deadline: this.deadline,
+        // DescribeTable may already say ACTIVE while AWS still refuses: the policy's pause follows.
+        onFault: async () => {
+          this.reporter.phase(`Table ${this.name} is busy; waiting to ${action.summary.toLowerCase()}`)
+          await this.waitActive()
+        },
+      })
+    } catch (error) {
+      // Refused, and the table no longer needs the index: someone else added it; join.
+      if (indexName && error instanceof SentinelError && error.awsName === 'ValidationException' &&
+        await this.addedMeanwhile(action, error)) {
+        this.notices.push(`Index ${indexName} was being added by another process; joined it.`)
+        return false
       }
+
+      throw error
     }
   }
 
   private async enablePitr(action: Action): Promise<void> {
     // Right after creation AWS may answer ContinuousBackupsUnavailableException for a while: asked
-    // again soon (100 ms, then 200 ms), then at the pace of a wait (every 260 ms, less often after
-    // 30 s), never after a fixed second.
-    const started = Date.now()
-    let pause = 50
-    for (;;) {
-      try {
-        await this.optional(action, 'UpdateContinuousBackups', () => this.port.updateContinuousBackups({
-          PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true},
-          TableName: this.name,
-        }))
-        return
-      } catch (error) {
-        const unavailable = error instanceof SentinelError && error.awsName === 'ContinuousBackupsUnavailableException'
-        if (!unavailable || Date.now() >= this.deadline) throw error
-        this.reporter.progress(`Waiting for backups on ${this.name} to become available`)
-        pause = Math.min(pause * 2, pollInterval(Date.now() - started, this.provisioner.timing.pollMs))
-        await sleep(pause)
-      }
-    }
+    // again at the policy's pace (backups-unavailable).
+    await this.provisioner.faults.ride(() => this.optional(action, 'UpdateContinuousBackups', () =>
+      this.port.updateContinuousBackups({
+        PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true},
+        TableName: this.name,
+      })), {
+      call: 'backups',
+      deadline: this.deadline,
+      onFault: () => this.reporter.progress(`Waiting for backups on ${this.name} to become available`),
+    })
   }
 
   /**
@@ -667,27 +654,21 @@ class TableApply {
     }
 
     // Announced once it is done: an emulator that lacks it must not seem to be doing it.
-    for (;;) {
-      try {
-        const result = await capabilities.optional(operation, async () => {
-          await send()
-          return true
-        }, () => this.tableArn())
-        if (result === UNSUPPORTED) {
-          this.skipped.add(action.type)
-          return false
-        }
-
-        if (result === undefined) throw new NotVisibleYet(this.name)
-        this.reporter.phase(`${this.name}: ${action.summary}`)
-        this.applied.push(action.summary)
+    return this.provisioner.faults.ride(async () => {
+      const result = await capabilities.optional(operation, async () => {
+        await send()
         return true
-      } catch (error) {
-        const notVisible = error instanceof NotVisibleYet || isNotFound(error)
-        if (!(notVisible && this.justCreated) || Date.now() >= this.deadline) throw failureAtDeadline(error)
-        await sleep(this.provisioner.timing.rereadMs)
+      }, () => this.tableArn())
+      if (result === UNSUPPORTED) {
+        this.skipped.add(action.type)
+        return false
       }
-    }
+
+      if (result === undefined) throw new NotVisibleYet(this.name)
+      this.reporter.phase(`${this.name}: ${action.summary}`)
+      this.applied.push(action.summary)
+      return true
+    }, {call: 'setting', deadline: this.deadline, rides: () => this.justCreated})
   }
 
   private async tableArn(): Promise<string> {
@@ -716,32 +697,6 @@ class TableApply {
       tableName: this.name,
     })
     this.arn = table.TableArn
-  }
-}
-
-/**
- * CreateTable and UpdateTable are never blindly re-sent: a repeated create or no-op update is an
- * error in DynamoDB. The call is sent up to MAX_ATTEMPTS times, until one lands: after a throttle,
- * a 5xx or a lost answer, `landed` reads the table first, and a call that did land is not sent
- * again. The pause between attempts is the SDK's standard retry strategy's.
- */
-export async function sendUntilLanded(
-  send: () => Promise<unknown>,
-  landed: () => Promise<boolean>,
-  deadline: number,
-): Promise<'sent' | 'unclear'> {
-  const retries = await standardRetrySchedule()
-  for (;;) {
-    try {
-      await send()
-      return 'sent'
-    } catch (error) {
-      if (!(error instanceof SentinelError && error.aws?.retryable) || Date.now() >= deadline) throw error
-      const delay = await retries.nextDelay(error.code === 'THROTTLED' ? 'THROTTLING' : 'TRANSIENT')
-      if (delay === undefined) throw error
-      await sleep(delay)
-      if (await landed()) return 'unclear'
-    }
   }
 }
 

@@ -12,6 +12,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import type {DynamoDbPort} from '../aws/dynamodb-port.js'
 
 import {SentinelError} from '../errors.js'
+import {FaultPolicy} from './fault-policy.js'
 import {describeBusy, describeTable, isTableActive} from './live-table.js'
 import {describeFailedState, failedState} from './states.js'
 
@@ -53,31 +54,24 @@ export function pollInterval(elapsedMs: number, baseMs = POLL_INTERVAL_MS): numb
   return Math.min(MAX_POLL_INTERVAL_MS, Math.max(baseMs, Math.round(elapsedMs / 60)))
 }
 
-/** A poll that failed for a reason that passes (throttling, a server error): the wait goes on. */
-function isPassing(error: unknown): error is SentinelError {
-  return error instanceof SentinelError
-    && (error.code === 'THROTTLED' || (error.code === 'AWS_ERROR' && Boolean(error.aws?.retryable)))
-}
-
 export async function waitForActive(port: DynamoDbPort, options: WaitOptions): Promise<TableDescription> {
   const baseInterval = options.intervalMs ?? POLL_INTERVAL_MS
   const now = options.now ?? Date.now
   const waitStarted = now()
-  let throttledPause = 0
+  // The SDK has retried a throttled poll already; the wait itself goes on, slower, until its deadline.
+  const clock = {now, sleep: options.sleep ?? sleep}
+  const faults = new FaultPolicy({limitRetryMs: 0, pollMs: baseInterval, rereadMs: 0}, clock)
   for (;;) {
-    const started = now()
-    let table: TableDescription | undefined
-    try {
-      table = await describeTable(port, options.tableName)
-      throttledPause = 0
-    } catch (error) {
-      // The SDK has retried this poll already; the wait itself goes on, slower, until its deadline.
-      if (!isPassing(error) || started >= options.deadline) throw error
-      options.onThrottled?.(error)
-      throttledPause = Math.min(MAX_POLL_INTERVAL_MS, Math.max(1000, throttledPause * 2))
-      await (options.sleep ?? sleep)(Math.min(throttledPause, Math.max(0, options.deadline - now())))
-      continue
-    }
+    // When the poll that answered started: a throttled one ridden out before it does not count.
+    let started = now()
+    const table = await faults.ride(() => {
+      started = now()
+      return describeTable(port, options.tableName)
+    }, {
+      call: 'poll',
+      deadline: options.deadline,
+      onFault: (_, error) => options.onThrottled?.(error as SentinelError),
+    })
 
     checkWaitable(table, options)
     if (table) options.onPoll?.(table)
