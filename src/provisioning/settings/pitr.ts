@@ -12,7 +12,14 @@ const enablePitr: Action = {summary: 'Enable point-in-time recovery', type: 'ena
 export const pitr: TableSetting = {
   actions: ['enable-pitr'],
   async apply(action, step) {
-    await step.enablePitr(action)
+    const {desired: {tableName}, port} = step
+    // Right after creation AWS may answer ContinuousBackupsUnavailableException for a while: asked
+    // again at the policy's pace (backups-unavailable).
+    await step.ride('backups', () => step.optional(action, 'UpdateContinuousBackups', () =>
+      port.updateContinuousBackups({
+        PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: true},
+        TableName: tableName,
+      })), () => step.progress(`Waiting for backups on ${tableName} to become available`))
   },
   calls: ['DescribeContinuousBackups', 'UpdateContinuousBackups'],
   cloudFormation: {

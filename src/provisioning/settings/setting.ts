@@ -12,6 +12,7 @@ import type {
 import type {DynamoAction, DynamoDbPort} from '../../aws/dynamodb-port.js'
 import type {DesiredTable} from '../../tables/desired.js'
 import type {Encryption, ReplicaSpec, TableSpec} from '../../tables/table-spec.js'
+import type {Call} from '../fault-policy.js'
 import type {LivePart, LiveTable} from '../live-table.js'
 import type {Action, TablePlan} from '../plan.js'
 
@@ -53,8 +54,10 @@ export interface ApplyStep {
   wroteTags(tags: ReadonlyMap<string, string>): void
   /** Something the operator should know about what apply found (another process's change...). */
   notice(text: string): void
-  /** Point-in-time recovery enabled, waiting while AWS says backups are not available yet. */
-  enablePitr(action: Action): Promise<void>
+  /** Progress within the step, for the operator (a poll, a wait). */
+  progress(message: string): void
+  /** The operation, riding out the faults the policy rides for this call (fault-policy.ts, FAULTS). */
+  ride<T>(call: Call, operation: () => Promise<T>, onFault?: () => void): Promise<T>
 }
 
 export interface TableSetting {
