@@ -44,10 +44,15 @@ export type DriftType =
   | 'ttl-attribute'
   | 'ttl-disabling'
 
+/** Drift as the --json result publishes it. */
 export interface Drift {
   type: DriftType
   summary: string
   remedy: string
+}
+
+/** Drift as a plan holds it: with what it is about, when that is not the table in the plan's region. */
+export interface PlannedDrift extends Drift {
   /**
    * Set on a replica's own drift (its state, its key), whose summary names the replica's region;
    * absent for the table's, also as read in a replica's region. Not part of the --json result.
@@ -62,7 +67,7 @@ export interface TablePlan {
   tableName: string
   exists: boolean
   actions: Action[]
-  drift: Drift[]
+  drift: PlannedDrift[]
   notices: string[]
   /** What the endpoint does not implement, so was not checked. */
   endpointGaps: EndpointGap[]

@@ -12,7 +12,14 @@ import type {DesiredReplica} from '../tables/replicas.js'
 import {describeEncryption, type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {type LiveReplica, type LiveTable} from './live-table.js'
 import {
-  type Action, type Drift, type EndpointGap, keyStateProblem, kmsKeyMatches, planPerRegionSettings, type TablePlan,
+  type Action,
+  type Drift,
+  type EndpointGap,
+  keyStateProblem,
+  kmsKeyMatches,
+  type PlannedDrift,
+  planPerRegionSettings,
+  type TablePlan,
 } from './plan.js'
 import {PER_REGION_SETTINGS} from './settings/index.js'
 import {FAILED_REPLICA_STATES, type StateMeaning} from './states.js'
@@ -35,7 +42,7 @@ export interface ReplicaPlan {
   /** The replica as read in its region (global-table.ts), for apply to start from; not reported. */
   live?: LiveTable
   actions: ReplicaAction[]
-  drift: Drift[]
+  drift: PlannedDrift[]
   notices: string[]
   endpointGaps: EndpointGap[]
 }

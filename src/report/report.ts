@@ -10,16 +10,32 @@ import type {DesiredTable} from '../tables/desired.js'
 
 import {partitionOf} from '../aws/partitions.js'
 import {type LiveTable} from '../provisioning/live-table.js'
-import {type Drift, isConverged, type TablePlan} from '../provisioning/plan.js'
+import {
+  type Drift, isConverged, type PlannedDrift, type TablePlan,
+} from '../provisioning/plan.js'
 import {STATE_LINE, type StateField, TABLE_SETTINGS} from '../provisioning/settings/index.js'
 
 export type Outcome = 'created' | 'declined' | 'failed' | 'planned' | 'refused' | 'status' | 'unchanged' | 'updated'
 
-/** A table as `init status` reports it: each setting's state (settings/: ttl, pitr, ...), indexes, items. */
-export type TableState = Record<StateField, string> & {
+/**
+ * A table as `init status` reports it: each setting's state (the settings' `state`, by StateField),
+ * its indexes and items. Published (schemas/result.json): a setting's new field is added here too.
+ */
+export interface TableState {
+  ttl: string
+  pitr: string
+  deletionProtection: string
+  encryption: string
+  billingMode: string
   indexes: {name: string; status: string}[]
   itemCount: null | number
 }
+
+type Holds<T extends true> = T
+/** The settings' state fields are TableState's, no more and no fewer: the compiler holds the two together. */
+export type StateFieldsAgree = Holds<[StateField] extends [Exclude<keyof TableState, 'indexes' | 'itemCount'>]
+  ? ([Exclude<keyof TableState, 'indexes' | 'itemCount'>] extends [StateField] ? true : false)
+  : false>
 
 export interface TableResult {
   kind: TableKind
@@ -135,7 +151,7 @@ export function tableResult(
 }
 
 /** Drift as the --json result publishes it: its type, summary and remedy. */
-function publicDrift({remedy, summary, type}: Drift): Drift {
+function publicDrift({remedy, summary, type}: PlannedDrift): Drift {
   return {remedy, summary, type}
 }
 

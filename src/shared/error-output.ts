@@ -1,9 +1,11 @@
 /**
  * How the CLI reports a failure, said in one place: one line on stderr, `Error (CODE): message
  * suggestion`, or under --json one document on stdout, `{error: {code, exitCode, message,
- * suggestion}, ok: false}` (with the run's result when it has one). SentinelCommand, the
+ * suggestion}, ok: false, warnings}` (with the run's result when it has one). SentinelCommand, the
  * init hook and main.ts (for what oclif raises itself) all report through here.
  */
+import type {ErrorDocument, ResultDocument, Warning} from './json-document.js'
+
 import {SentinelError} from '../errors.js'
 import {redact} from '../redact.js'
 
@@ -12,9 +14,20 @@ export function writeJson(document: unknown): void {
   process.stdout.write(`${redact(JSON.stringify(document, null, 2))}\n`)
 }
 
-/** The --json document of a failure. */
-export function errorDocument(error: SentinelError, result?: unknown): Record<string, unknown> {
-  return {error: error.toJSON(), ok: false, ...(result ? {result} : {})}
+/** The --json document of a failure; a failure outside any command has no result and no warnings. */
+export function errorDocument<R>(
+  error: SentinelError,
+  result?: R,
+  warnings: readonly Warning[] = [],
+): ErrorDocument<R> {
+  return {
+    error: error.toJSON(), ok: false, ...(result ? {result} : {}), warnings: [...warnings],
+  }
+}
+
+/** The --json document of a success. */
+export function resultDocument<R>(result: R, warnings: readonly Warning[] = []): ResultDocument<R> {
+  return {ok: true, result, warnings: [...warnings]}
 }
 
 /** The one line on stderr. */

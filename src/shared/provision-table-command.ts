@@ -176,8 +176,9 @@ export abstract class ProvisionTableCommand extends TableCommand {
     if (!target.account) {
       // Mid-sentence: "No AWS credentials…" becomes "no AWS credentials…"; "STS is…" stays as it is.
       const why = (target.accountNote ?? '').replace(/^[A-Z](?=[a-z])/, letter => letter.toLowerCase())
-      this.info(`Warning: could not determine the AWS account (${why}); ` +
-        'the policy uses "*" for it. Pass --account-id to name it.')
+      const unknown = (could: string) => `${could} not determine the AWS account (${why}); ` +
+        'the policy uses "*" for it. Pass --account-id to name it.'
+      this.warning({code: 'UNKNOWN_ACCOUNT', message: unknown('Could')}, `Warning: ${unknown('could')}`)
     }
 
     const policyFor = flags['policy-for'] ?? 'both'

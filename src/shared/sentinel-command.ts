@@ -1,7 +1,8 @@
 /**
  * The base of every sentinel command (after sf-plugins-core's SfCommand): --json and its
- * {ok, result | error} envelope, one-line errors with stable codes and exit codes, stdout for the
- * requested output only, and Ctrl-C / SIGTERM that exit at once saying what is left in AWS.
+ * {ok, result | error, warnings} envelope (json-document.ts), warnings, one-line errors with stable
+ * codes and exit codes, stdout for the requested output only, and Ctrl-C / SIGTERM that exit at
+ * once saying what is left in AWS.
  * Nothing here knows about AWS or tables.
  */
 import {Command, Errors, type Interfaces} from '@oclif/core'
@@ -12,11 +13,16 @@ import {
 } from '../errors.js'
 import {redact} from '../redact.js'
 import {isDebug} from './debug.js'
-import {errorDocument, errorLine, writeJson} from './error-output.js'
+import {
+  errorDocument, errorLine, resultDocument, writeJson,
+} from './error-output.js'
+import {type Warning} from './json-document.js'
 
 export abstract class SentinelCommand<R = unknown> extends Command {
   static enableJsonFlag = true
   private readonly signalHandlers: [NodeJS.Signals, () => void][] = []
+  /** What the run warned of, for the JSON document (as SfCommand's warnings). */
+  private readonly warnings: Warning[] = []
 
   async init(): Promise<void> {
     // The AWS SDK warns about Node 20 on stderr at its first client; operators cannot act on it.
@@ -40,6 +46,15 @@ export abstract class SentinelCommand<R = unknown> extends Command {
     if (!this.jsonEnabled()) process.stderr.write(`${redact(line)}\n`)
   }
 
+  /**
+   * A warning: its line on stderr as text (by default `Warning: <message>`), or under --json an
+   * entry of the document's `warnings`, told apart by its code.
+   */
+  protected warning(warning: Warning, line = `Warning: ${warning.message}`): void {
+    this.warnings.push(warning)
+    this.info(line)
+  }
+
   protected debugLine(line: string): void {
     if (isDebug()) process.stderr.write(`[sentinel] ${redact(line)}\n`)
   }
@@ -59,7 +74,7 @@ export abstract class SentinelCommand<R = unknown> extends Command {
   protected async release(): Promise<void> {}
 
   protected toSuccessJson(result: R): unknown {
-    return {ok: true, result}
+    return resultDocument(result, this.warnings)
   }
 
   logJson(json: unknown): void {
@@ -72,7 +87,8 @@ export abstract class SentinelCommand<R = unknown> extends Command {
     const sentinelError = toSentinelError(error)
     process.exitCode = sentinelError.exitCode
     if (this.jsonEnabled() || jsonRequested(this.argv)) {
-      this.logJson(errorDocument(sentinelError, error instanceof ResultError ? error.result : undefined))
+      const result = error instanceof ResultError ? error.result : undefined
+      this.logJson(errorDocument(sentinelError, result, this.warnings))
     } else {
       process.stderr.write(`${errorLine(sentinelError)}\n`)
       if (isDebug()) process.stderr.write(`${redact(debugDetail(error))}\n`)
@@ -94,7 +110,7 @@ export abstract class SentinelCommand<R = unknown> extends Command {
       exitCode: signal === 'SIGINT' ? ExitCode.SIGINT : ExitCode.SIGTERM,
       suggestion: 'Rerun the same command to continue; it picks up where this run stopped.',
     })
-    if (this.jsonEnabled()) this.logJson(errorDocument(error))
+    if (this.jsonEnabled()) this.logJson(errorDocument(error, undefined, this.warnings))
     else process.stderr.write(`\n${errorLine(error)}\n`)
     // Stop the embedded DynamoDB Local (its exit hook kills it) and leave at once.
     process.exit(error.exitCode)

@@ -105,7 +105,7 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
     const expectedAccount = expectedAccountOf(flags)
     const connection = await this.resolveTarget(flags)
     const unknownRegion = regionNotice(connection.region)
-    if (unknownRegion) this.info(`Warning: ${unknownRegion}`)
+    if (unknownRegion) this.warning({code: 'UNKNOWN_REGION', message: unknownRegion})
     const desired = desiredTables(choices, settingsOf(flags), connection.region)
     this.checkDesired(flags, desired)
     const command = {
@@ -183,7 +183,8 @@ export abstract class TableCommand extends SentinelCommand<RunResult> {
       localDir: run.connection.local ? localDataDir(run.flags) : undefined,
       // init status has no --wait-timeout: a gate waits a bounded while for another run, then says so.
       localWaitMs: (run.flags['wait-timeout'] ?? STATUS_FOLDER_WAIT_S) * 1000,
-      onLocalNotice: line => this.info(line),
+      // Told only when a DynamoDB Local left by a killed run was stopped; said as it is, no prefix.
+      onLocalNotice: line => this.warning({code: 'LOCAL_LEFTOVER_STOPPED', message: line}, line),
       onLocalStarting: () => this.progress.status('Starting DynamoDB Local'),
       onLocalWaiting: line => this.progress.status(line),
       onSilence: line => this.progress.status(line),

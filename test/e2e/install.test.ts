@@ -34,8 +34,11 @@ function complete(line: string): string {
   ].join('; ')
 }
 
-/** What the package needs at run time; anything else in the tarball is dead weight. */
-const RUNS = /^(bin\/run\.js|dist\/.+\.js|oclif\.manifest\.json|package\.json|README\.md)$/
+/**
+ * What the package needs at run time, and the published JSON Schemas of its --json documents;
+ * anything else in the tarball is dead weight.
+ */
+const RUNS = /^(bin\/run\.js|dist\/.+\.js|oclif\.manifest\.json|package\.json|README\.md|schemas\/[\w-]+\.json)$/
 
 describe('installed from the packed tarball (npm pack, npm install -g)', function () {
   // npm installs the dependencies; from the cache on a machine that ran npm ci, else the registry.
@@ -66,6 +69,10 @@ describe('installed from the packed tarball (npm pack, npm install -g)', functio
     const files = listing.stdout.trim().split('\n').map(file => file.replace(/^package\//, ''))
     expect(files.filter(file => !RUNS.test(file)), 'files that do not run').to.deep.equal([])
     expect(files).to.include.members(['bin/run.js', 'dist/main.js', 'dist/hooks/init.js', 'oclif.manifest.json'])
+    // The --json contract ships with the package, as the checkout has it.
+    expect(files).to.include.members(['schemas/result.json', 'schemas/error.json'])
+    const schema = await run('tar', ['-xzOf', tarball, 'package/schemas/result.json'])
+    expect(schema.stdout).to.equal(readFileSync('schemas/result.json', 'utf8'))
     const manifest = await run('tar', ['-xzOf', tarball, 'package/package.json'])
     expect(JSON.parse(manifest.stdout).scripts).not.to.have.property('prepare')
     // npm ran nothing of ours and asked nobody to approve a script.

@@ -13,7 +13,7 @@ import {
 import {join} from 'node:path'
 
 import {
-  BIN, cleanEnv, type CliResult, runCli, scratchDir,
+  BIN, cleanEnv, type CliResult, parseJson, runCli, scratchDir,
 } from '../support/cli.js'
 
 const output = (run: CliResult) => `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`
@@ -188,5 +188,28 @@ describe('--local side by side on one data folder (issue 16, end to end)', funct
     expect(next.stderr).to.contain(`Stopped DynamoDB Local (pid ${lock.javaPid}) left running on ${dir}`)
     expect(isAlive(lock.javaPid)).to.equal(false)
     expect(next.stdout + next.stderr).not.to.match(/InternalFailure|HTTP 500/)
+  })
+
+  it('under --json, the leftover stopped is a warning in the document (LOCAL_LEFTOVER_STOPPED), not lost', async () => {
+    const dir = mkdtempSync(join(scratchDir(), 'local-'))
+    const env = cleanEnv()
+    const killed = await runCli(['init:ratelimit', '--local', '--local-dir', dir, '--yes'], {
+      env,
+      onStderr(text, child) {
+        if (text.includes('DynamoDB Local on ')) child.kill('SIGKILL')
+      },
+    })
+    expect(killed.signal, output(killed)).to.equal('SIGKILL')
+    const lock = JSON.parse(readFileSync(join(dir, 'sentinel-local.lock'), 'utf8')) as {javaPid: number}
+    leftovers.push(lock.javaPid)
+
+    const next = await runCli(['init:ratelimit', '--local', '--local-dir', dir, '--yes', '--json'], {env})
+    expect(next.code, output(next)).to.equal(0)
+    expect(next.stderr).to.equal('')
+    const {warnings} = parseJson(next.stdout)
+    expect(warnings).to.have.length(1)
+    expect(warnings[0].code).to.equal('LOCAL_LEFTOVER_STOPPED')
+    expect(warnings[0].message).to.contain(`Stopped DynamoDB Local (pid ${lock.javaPid}) left running on ${dir}`)
+    expect(isAlive(lock.javaPid)).to.equal(false)
   })
 })

@@ -95,7 +95,9 @@ describe('init:<table> against DynamoDB Local (end to end)', () => {
     )
     expect(run.code, run.stderr).to.equal(0)
     const doc = parseJson(run.stdout)
-    expect(doc).to.have.keys('ok', 'result')
+    // The envelope has warnings too (issue 24), none on this run.
+    expect(doc).to.have.keys('ok', 'result', 'warnings')
+    expect(doc.warnings).to.deep.equal([])
     expect(doc.result.tables[0]).to.include({
       converged: true,
       kind: 'sessions',

@@ -4,6 +4,8 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
+import {assertConforms} from './json-schema.js'
+
 export const BIN = resolve('bin/run.js')
 
 export interface CliResult {
@@ -111,6 +113,9 @@ export function runInTerminal(
   })
 }
 
-export function parseJson(stdout: string): {ok: boolean; result?: any; error?: any} {
-  return JSON.parse(stdout)
+/** Stdout as one --json document of a command, checked against its published schema (json-schema.ts). */
+export function parseJson(stdout: string): {ok: boolean; result?: any; error?: any; warnings?: any} {
+  const document = JSON.parse(stdout)
+  assertConforms(document)
+  return document
 }

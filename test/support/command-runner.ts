@@ -27,6 +27,7 @@ import {TableCommand} from '../../src/shared/table-command.js'
 import {fakeIam, type IamCall, type IamWorld} from './aws-iam.js'
 import {cleanEnv} from './cli.js'
 import {awsError} from './fake-dynamodb.js'
+import {assertConforms} from './json-schema.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 /**
@@ -263,7 +264,9 @@ export function runCommand(
   return startCommand(id, argv, world, options).done
 }
 
-/** Stdout as exactly one JSON document: anything else there fails. */
+/** Stdout as exactly one JSON document, conforming to its published schema: anything else there fails. */
 export function onlyJson(stdout: string): any {
-  return JSON.parse(stdout)
+  const document = JSON.parse(stdout)
+  assertConforms(document)
+  return document
 }
