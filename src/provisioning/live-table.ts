@@ -62,6 +62,11 @@ export interface LiveTable {
   multiRegionConsistency?: string
   /** The table's stream, if one is on. */
   stream?: {viewType?: string}
+  /**
+   * DescribeTable's answer as it came: a setting that reads its own part of it (settings/) reads it
+   * here, so it needs no field of its own in this state.
+   */
+  description?: TableDescription
 }
 
 /** One entry of DescribeTable's Replicas[]. */
@@ -372,6 +377,7 @@ export function describeLive(table: TableDescription, emulator: boolean): LiveTa
     .map(attribute => [attribute.AttributeName ?? '', attribute.AttributeType ?? ''])),
     billingMode: table.BillingModeSummary?.BillingMode ?? (provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST'),
     deletionProtection,
+    description: table,
     encryption,
     indexes: (table.GlobalSecondaryIndexes ?? []).map(gsi => ({
       name: gsi.IndexName ?? '',
