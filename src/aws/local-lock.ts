@@ -39,9 +39,22 @@ export interface FolderLock {
   release(): void
 }
 
+/**
+ * How time passes while a run waits for the folder: replaced in tests, so that a bound of seconds is
+ * seen to hold without waiting it out.
+ */
+export interface LockClock {
+  now(): number
+  sleep(ms: number): Promise<unknown>
+}
+
+const SYSTEM_CLOCK: LockClock = {now: () => Date.now(), sleep}
+
 export interface LockOptions {
   /** How long to wait for another run to finish with the folder. */
   waitMs: number
+  /** The clock that wait is measured on (default: the system's). */
+  clock?: LockClock
   /** Told once when this run starts waiting for another. */
   onWaiting?: (line: string) => void
   /** Told when a DynamoDB Local left behind by a killed run was stopped. */
@@ -190,7 +203,8 @@ function removeStale(path: string, holder: LockContent | undefined): void {
 /** Takes the folder for this run: waits for another live run, clears what a killed run left. */
 export async function lockDataDir(dataDir: string, options: LockOptions): Promise<FolderLock> {
   const path = join(dataDir, LOCK_FILE)
-  const deadline = Date.now() + options.waitMs
+  const clock = options.clock ?? SYSTEM_CLOCK
+  const deadline = clock.now() + options.waitMs
   let told = false
   for (;;) {
     let fd: number | undefined
@@ -222,7 +236,7 @@ export async function lockDataDir(dataDir: string, options: LockOptions): Promis
     const busy = holder ? holds(holder, takenAt) : beingWritten(path)
     if (busy) {
       const who = holder ? `Another sentinel --local run (pid ${holder.cliPid})` : 'Another sentinel --local run'
-      if (Date.now() >= deadline) {
+      if (clock.now() >= deadline) {
         const waited = Math.round(options.waitMs / 1000)
         const message = `${who} is still using ${dataDir} after ${waited} s; ` +
           'two DynamoDB Local servers cannot share one data folder.'
@@ -233,7 +247,7 @@ export async function lockDataDir(dataDir: string, options: LockOptions): Promis
 
       if (!told) options.onWaiting?.(`Waiting for ${who.replace(/^A/, 'a')} to finish with ${dataDir}`)
       told = true
-      await sleep(holder ? 250 : 50)
+      await clock.sleep(holder ? 250 : 50)
       continue
     }
 

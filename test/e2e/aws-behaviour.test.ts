@@ -76,6 +76,17 @@ const sleep = (ms: number) =>
     setTimeout(resolve, ms)
   })
 
+/** A clock of the test's own for the layer's windows (Window.now): time passes when the test says. */
+function testClock(): {advance(ms: number): void; now: () => number} {
+  let now = 1_000_000
+  return {
+    advance(ms) {
+      now += ms
+    },
+    now: () => now,
+  }
+}
+
 /** Resolves once the event loop has turned (setImmediate). */
 const tick = () =>
   new Promise(resolve => {
@@ -206,17 +217,18 @@ describe('the AWS behaviour layer in front of a real emulator', function () {
     })
 
     it('by time: not found however often it is asked within the window, found after it', async () => {
-      const aws = await layer({notFoundAfterCreate: {ms: 4000}})
+      const clock = testClock()
+      const aws = await layer({notFoundAfterCreate: {ms: 4000, now: clock.now}})
       const {create, describeTable} = client(aws.endpoint)
       const table = uniqueTable('nft')
       await create(table)
-      const created = Date.now()
       for (let index = 0; index < 5; index++) {
         expect(await nameOf(describeTable(table))).to.equal('ResourceNotFoundException')
       }
 
-      expect(Date.now() - created, 'the five calls ran inside the window').to.be.below(4000)
-      await sleep(4000 - (Date.now() - created) + 200)
+      clock.advance(3999)
+      expect(await nameOf(describeTable(table)), 'the last moment of the window').to.equal('ResourceNotFoundException')
+      clock.advance(201)
       expect((await describeTable(table)).Table?.TableName).to.equal(table)
     })
 
@@ -275,17 +287,18 @@ describe('the AWS behaviour layer in front of a real emulator', function () {
     })
 
     it("stale after CreateTable with Tags (by time): empty at first, then CreateTable's tags", async () => {
-      const aws = await layer({tags: {stale: {ms: 4000}}})
+      const clock = testClock()
+      const aws = await layer({tags: {stale: {ms: 4000, now: clock.now}}})
       const {create, tags} = client(aws.endpoint)
       const table = uniqueTable('ctags')
       const sentinelTag = [{Key: 'sentinel:table', Value: 'sessions'}]
       const {TableDescription} = await create(table, {tags: sentinelTag})
-      const created = Date.now()
       const arn = TableDescription!.TableArn!
       expect(aws.aws.tags.get(arn)).to.deep.equal({'sentinel:table': 'sessions'})
       expect(await tags(arn)).to.deep.equal([])
-      expect(Date.now() - created).to.be.below(4000)
-      await sleep(4000 - (Date.now() - created) + 200)
+      clock.advance(3999)
+      expect(await tags(arn), 'the last moment of the window').to.deep.equal([])
+      clock.advance(201)
       expect(await tags(arn)).to.deep.equal(sentinelTag)
     })
 

@@ -280,7 +280,7 @@ describe('real AWS is not the emulator (issue 8, end to end)', function () {
   })
 
   describe('5. an endpoint that accepts the connection and never answers', () => {
-    it('exits within 45 s, code 7, ENDPOINT_UNREACHABLE naming the endpoint; no SDK noise on stderr', async () => {
+    it('exits within 45 s, code 7, ENDPOINT_UNREACHABLE naming it, attempt n of m said; no SDK noise', async () => {
       const silent = await startSilentEndpoint()
       closers.push(() => silent.close())
       const table = uniqueTable('silent')
@@ -294,6 +294,13 @@ describe('real AWS is not the emulator (issue 8, end to end)', function () {
       expect(message).to.contain(new URL(silent.endpoint).host)
       expect(run.stderr).not.to.match(/@smithy|\[WARN\]/)
       expect(run.stderr, 'no stack trace').not.to.match(/\n\s+at .+:\d+:\d+/)
+      // After a few seconds of silence each attempt says there is no answer yet and that it retries
+      // (one run proves this and the above: the silence is the same 32 s).
+      const {host} = new URL(silent.endpoint)
+      const said = run.stderr.split('\n').filter(line => line.startsWith(`No answer from http://${host} yet`))
+      expect(said.length, output(run)).to.equal(4)
+      expect(said[0]).to.match(/\(Describe\w+ silent-[\w-]+, 3 s\); waiting up to 8 s, then retrying \(attempt 1 of 4\)$/)
+      expect(said[3]).to.match(/then giving up \(attempt 4 of 4\)$/)
     })
   })
 })

@@ -2,7 +2,8 @@
  * Issue 16, "trust the verdict": the real CLI through the AWS-behaviour layer in front of DynamoDB
  * Local or dynalite. One table refused (AccessDenied) or throttled past its retries does not end
  * the run; a KMS alias is resolved and compared; failed states fail at once; a throttled poll is
- * ridden out; a busy UpdateTable is re-planned before it is resent; the account is checked.
+ * ridden out; a busy UpdateTable is re-planned before it is resent; the account is checked. What a
+ * silent endpoint says while it retries is proven with its exit in test/e2e/real-aws.test.ts (one run).
  */
 import {DescribeTableCommand} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
@@ -15,7 +16,6 @@ import {
   requestsOf,
   startAwsLayer,
   startKmsStub,
-  startSilentEndpoint,
 } from '../support/aws-behaviour.js'
 import {
   cleanEnv,
@@ -428,26 +428,6 @@ describe('trust the verdict (issue 16, end to end)', function () {
       .to.equal('arn:aws:dynamodb:us-east-1:210987654321:table/sentinel-sessions')
       expect(sts.calls).to.equal(1)
     })
-  })
-
-  describe('silence', () => {
-    it(
-      'a silent endpoint: after a few seconds says there is no answer yet and that it retries, attempt n of m',
-      async () => {
-        const silent = await startSilentEndpoint()
-        closers.push(() => silent.close())
-        const table = uniqueTable('quiet')
-        const args = ['init:sessions', '--endpoint-url', silent.endpoint, '--table', table, '--yes']
-        const run = await runCli(args, {env: env(), killAfterMs: 60_000})
-        expect(run.code, output(run)).to.equal(7)
-        const {host} = new URL(silent.endpoint)
-        const said = run.stderr.split('\n').filter(line => line.startsWith(`No answer from http://${host} yet`))
-        expect(said.length, output(run)).to.equal(4)
-        expect(said[0]).to.match(/\(Describe\w+ quiet-[\w-]+, 3 s\); waiting up to 8 s, then retrying \(attempt 1 of 4\)$/)
-        expect(said[3]).to.match(/then giving up \(attempt 4 of 4\)$/)
-        expect(lastLine(run)).to.match(/^Error \(ENDPOINT_UNREACHABLE\)/)
-      },
-    )
   })
 
   describe('input checked before any call: regions, tags, exports', () => {

@@ -228,7 +228,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
   if (options.backupsUnavailableAfterCreate) installBackupsUnavailable(proxy, options.backupsUnavailableAfterCreate)
   if (options.state) installStates(proxy, options.state)
   if (options.indexCreationLimit) installIndexLimit(proxy, options, holding, refusals)
-  if (options.creating) installCreatingHold(proxy, holds, holding)
+  if (options.creating) installCreatingHold(proxy, options.creating, holds, holding)
   if (options.notFoundAfterCreate) {
     const window = options.notFoundAfterCreate
     const errors = {...NOT_FOUND_ERRORS, ...window.errors}
@@ -238,7 +238,7 @@ export function behaveLikeAws(proxy: RecordingProxy, options: AwsBehaviourOption
         const {table} = call
         return {
           after(answer) {
-            if (answer.status === 200) created.set(table, openWindow())
+            if (answer.status === 200) created.set(table, openWindow(window))
           },
         }
       }
@@ -360,7 +360,7 @@ function installBackupsUnavailable(proxy: RecordingProxy, window: Window): void 
     if (call.action === 'CreateTable') {
       return {
         after(answer) {
-          if (answer.status === 200) created.set(table, openWindow())
+          if (answer.status === 200) created.set(table, openWindow(window))
         },
       }
     }
@@ -525,6 +525,7 @@ function asCreating(table: Record<string, any>) {
 
 function installCreatingHold(
   proxy: RecordingProxy,
+  window: Window,
   holds: Map<string, WindowState>,
   holding: (table: string) => boolean,
 ): void {
@@ -535,7 +536,7 @@ function installCreatingHold(
       return {
         after(answer) {
           if (answer.status !== 200 || !answer.body?.TableDescription) return
-          holds.set(table, openWindow())
+          holds.set(table, openWindow(window))
           return {body: {...answer.body, TableDescription: asCreating(answer.body.TableDescription)}}
         },
       }

@@ -12,6 +12,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import type {DynamoDbPort} from '../../src/aws/dynamodb-port.js'
+import type {SessionOptions} from '../../src/aws/session.js'
 import type {RunResult} from '../../src/report/report.js'
 import type {RunServices} from '../../src/shared/services.js'
 
@@ -59,6 +60,11 @@ export interface FakeWorld {
   iam?: IamWorld
   /** KMS key policies by key ARN. */
   keyPolicies?: Record<string, string>
+  /**
+   * For --local: what opening the session does before DynamoDB Local would start (taking the data
+   * folder, say), given the options the command opened it with; its error ends the run.
+   */
+  local?: (options: SessionOptions) => Promise<void>
 }
 
 export interface Asked {
@@ -140,7 +146,8 @@ function fakeServices(world: FakeWorld, result: CommandResult): RunServices {
       if (world.account instanceof SentinelError) throw world.account
       return world.account ?? '123456789012'
     },
-    async openSession(connection) {
+    async openSession(connection, options = {}) {
+      if (connection.local) await world.local?.(options)
       result.sessions.opened++
       return {
         async close() {

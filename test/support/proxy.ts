@@ -418,6 +418,8 @@ interface Responder {
 export interface Window {
   ms?: number
   calls?: number
+  /** The clock `ms` is measured on (default: Date.now); a test's own clock closes the window without a wait. */
+  now?: () => number
 }
 
 export interface WindowState {
@@ -425,13 +427,13 @@ export interface WindowState {
   used: number
 }
 
-export function openWindow(): WindowState {
-  return {since: Date.now(), used: 0}
+export function openWindow(window?: Window): WindowState {
+  return {since: (window?.now ?? Date.now)(), used: 0}
 }
 
 export function isOpen(window: undefined | Window, state: undefined | WindowState): boolean {
   if (!window || !state) return false
-  const timeLeft = window.ms !== undefined && Date.now() - state.since < window.ms
+  const timeLeft = window.ms !== undefined && (window.now ?? Date.now)() - state.since < window.ms
   const callsLeft = window.calls !== undefined && state.used < window.calls
   return timeLeft || callsLeft
 }
@@ -523,7 +525,7 @@ export function emulatePitrAndTags(proxy: RecordingProxy, options: TagOptions = 
     if (!options.stale) return
     const open = stale.get(arn)
     const previous = open && isOpen(options.stale, open) ? open.tags : {...tags.get(arn)}
-    stale.set(arn, {...openWindow(), tags: previous})
+    stale.set(arn, {...openWindow(options.stale), tags: previous})
   }
 
   const tooMany = (count: number) => ({
