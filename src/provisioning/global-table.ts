@@ -29,6 +29,7 @@ import {ReplicaApply} from './replica-apply.js'
 import {
   planReplica, REPLICA_BUSY, type ReplicaReads, unnamedReplica,
 } from './replica-plan.js'
+import {partsToRead, PER_REGION_SETTINGS} from './settings/index.js'
 
 /** The provisioning service for the region of each replica (a client signed for that region). */
 export type RegionalProvisioners = (region: string) => Promise<Provisioner>
@@ -100,7 +101,7 @@ export class GlobalTables {
     if (!readable) return {table}
     const provisioner = await this.regional(replica.region)
     // TTL is the global table's, one setting for every replica: read at home, never here.
-    const what = {pitr: desired.pitr || Boolean(full), tags: true, ttl: false}
+    const what = partsToRead(desired, {full, settings: PER_REGION_SETTINGS})
     const regional = await provisioner.read(desired.tableName, what)
     const {kmsKey} = replica
     // The replica's key as its region reports it (a key ARN), else as the table lists it: Replicas[]

@@ -31,6 +31,7 @@ import {
   type ApplyOptions, driftError, type Inspection, type ProvisionOutcome, SILENT_REPORTER, withApplied,
 } from './outcome.js'
 import {planTable} from './plan.js'
+import {partsToRead} from './settings/index.js'
 import {TableApply} from './table-apply.js'
 import {POLL_INTERVAL_MS} from './wait.js'
 
@@ -123,7 +124,7 @@ export class Provisioner {
   async inspect(desired: DesiredTable, options: {full?: boolean} = {}): Promise<Inspection> {
     // Tags are always read, every page: a sentinel:table tag of another kind (or none) is as much
     // part of the plan as the indexes, and init:status and apply must agree on it.
-    const live = await this.read(desired.tableName, {pitr: desired.pitr || Boolean(options.full), tags: true})
+    const live = await this.read(desired.tableName, partsToRead(desired, {full: options.full}))
     const compared = await this.withResolvedKey(desired, live)
     return {desired: compared, live, plan: planTable(compared, live)}
   }

@@ -18,7 +18,7 @@ import {
 import {type Provisioner} from './provisioner.js'
 import {planReplicaSettings, replicaDesired} from './replica-plan.js'
 import {isSettled, listedReplica, ReplicaWatch} from './replica-wait.js'
-import {replicaCreate} from './settings/index.js'
+import {partsToRead, PER_REGION_SETTINGS, replicaCreate} from './settings/index.js'
 
 /** One replica's apply: add it (or join its creation), wait for it, then its own settings. */
 export class ReplicaApply {
@@ -160,7 +160,7 @@ export class ReplicaApply {
   /** The replica read in its region; right after creation AWS may not show it there for a while. */
   private async readInRegion(provisioner: Provisioner): Promise<LiveTable> {
     return this.tables.home.faults.ride(async () => {
-      const what = {pitr: this.desired.pitr, tags: true, ttl: false}
+      const what = partsToRead(this.desired, {settings: PER_REGION_SETTINGS})
       const live = await provisioner.read(this.name, what, this.options.deadline)
       if (!live) throw new ReplicaNotVisibleYet(this.name, this.region)
       return live

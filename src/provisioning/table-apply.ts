@@ -26,7 +26,9 @@ import {
   UNSUPPORTED,
 } from './live-table.js'
 import {type Action, planTable, sameAction} from './plan.js'
-import {type ApplyStep, settingOf, TABLE_SETTINGS} from './settings/index.js'
+import {
+  type ApplyStep, partsToRead, PER_REGION_SETTINGS, settingOf, TABLE_SETTINGS,
+} from './settings/index.js'
 import {waitForActive} from './wait.js'
 
 /**
@@ -135,7 +137,8 @@ export class TableApply {
     let whole = !before || this.changed.has('all') || parts.size === 0
     this.changed.clear()
     for (;;) {
-      const what = {pitr: this.desired.pitr, tags: wantTags, ttl: this.readsTtl}
+      const reads = partsToRead(this.desired, {settings: this.readsTtl ? TABLE_SETTINGS : PER_REGION_SETTINGS})
+      const what = {...reads, tags: reads.tags && wantTags}
       const live = whole || !before
         ? await this.provisioner.read(this.name, what, this.deadline)
         : await this.provisioner.reread(before, parts, this.deadline)

@@ -9,7 +9,7 @@ import {PROVISIONING_ACTIONS, REPLICA_SETTINGS_ACTIONS} from '../../src/iam/poli
 import {combinedPlan} from '../../src/provisioning/global-table.js'
 import {type Action, planTable, sameAction} from '../../src/provisioning/plan.js'
 import {
-  PER_REGION_SETTINGS, settingOf, STATE_LINE, TABLE_SETTINGS,
+  partsToRead, PER_REGION_SETTINGS, settingOf, STATE_LINE, TABLE_SETTINGS,
 } from '../../src/provisioning/settings/index.js'
 import {tableResult} from '../../src/report/report.js'
 import {BREAKGLASS_TABLE} from '../../src/tables/definitions.js'
@@ -67,6 +67,14 @@ describe('table settings (src/provisioning/settings)', () => {
       'UpdateTable',
       'UpdateTimeToLive',
     ])
+  })
+
+  it('what a read calls: TTL in the table\'s own region only, PITR when wanted or all is read, tags always', () => {
+    expect(partsToRead(desired)).to.deep.equal({pitr: true, tags: true, ttl: true})
+    expect(partsToRead({...desired, pitr: false})).to.deep.equal({pitr: false, tags: true, ttl: true})
+    expect(partsToRead({...desired, pitr: false}, {full: true})).to.deep.equal({pitr: true, tags: true, ttl: true})
+    expect(partsToRead({...desired, pitr: false}, {settings: PER_REGION_SETTINGS}))
+    .to.deep.equal({pitr: false, tags: true, ttl: false})
   })
 
   it("init status's state line: each setting's label, in the line's order", () => {

@@ -5,7 +5,9 @@
  */
 import type {CreateReplicationGroupMemberAction} from '@aws-sdk/client-dynamodb'
 
+import type {DesiredTable} from '../../tables/desired.js'
 import type {ReplicaSpec} from '../../tables/table-spec.js'
+import type {ReadOptions} from '../live-table.js'
 import type {Action} from '../plan.js'
 import type {StateField, TableSetting} from './setting.js'
 
@@ -28,6 +30,21 @@ export const TABLE_SETTINGS: readonly TableSetting[] = [
 
 /** The settings AWS keeps per replica: compared and set in each replica's own region. */
 export const PER_REGION_SETTINGS: readonly TableSetting[] = TABLE_SETTINGS.filter(setting => setting.perRegion)
+
+/**
+ * What a read of the table calls besides DescribeTable: each of these settings' own part, when the
+ * setting says so (`full`: everything); the other settings' parts are not read (a replica's region
+ * reads only the per-region settings: TTL is the table's, read in its own region).
+ */
+export function partsToRead(
+  desired: DesiredTable,
+  {full = false, settings = TABLE_SETTINGS}: {full?: boolean; settings?: readonly TableSetting[]} = {},
+): ReadOptions {
+  const reads = TABLE_SETTINGS.flatMap(setting => (setting.part === 'table' || !setting.read
+    ? []
+    : [[setting.part, settings.includes(setting) && setting.read(desired, full)]]))
+  return Object.fromEntries(reads) as unknown as ReadOptions
+}
 
 /** The setting that plans (and applies) an action; undefined for the table's own (create, wait). */
 export function settingOf(type: Action['type']): TableSetting | undefined {

@@ -39,6 +39,8 @@ export const pitr: TableSetting = {
   name: 'point-in-time recovery',
   part: 'pitr',
   perRegion: true,
+  // Only when it is wanted (or everything is read): with --no-pitr apply has nothing to compare.
+  read: (desired, full) => desired.pitr || full,
   state: {
     field: 'pitr', label: 'PITR', position: 2, text: live => stateText(live.pitr),
   },

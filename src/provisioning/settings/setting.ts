@@ -85,6 +85,11 @@ export interface TableSetting {
   apply?(action: Action, step: ApplyStep): Promise<void>
   /** The part of the live table its actions change, read again after them (live-table.ts). */
   readonly part: LivePart
+  /**
+   * With a part of its own (a call besides DescribeTable): whether a read makes that call, for this
+   * desired table; `full` when everything is read (init status, an export adopting live tables).
+   */
+  read?(desired: DesiredTable, full: boolean): boolean
   /** Its part of `init status`'s state line, in `position` order, and of the --json `state`. */
   readonly state?: {field: StateField; label: string; position: number; text(live: LiveTable): string}
   /** Its part of the CreateTable input (what CreateTable cannot carry is an action of its own, `initial`). */

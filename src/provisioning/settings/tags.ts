@@ -91,6 +91,8 @@ export const tags: TableSetting = {
   name: 'tags',
   part: 'tags',
   perRegion: true,
+  // Always, every page: a sentinel:table tag of another kind (or none) is part of every plan.
+  read: () => true,
   terraform: {
     replica: (replica, hcl) => [hcl.attribute('tags', tagMap(replica.tags))],
     table: (spec, hcl) => [hcl.attribute('tags', tagMap(spec.tags))],

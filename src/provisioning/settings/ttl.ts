@@ -65,6 +65,7 @@ export const ttl: TableSetting = {
   initial: ({definition}) => [enableTtl(definition)],
   name: 'TTL',
   part: 'ttl',
+  read: () => true,
   state: {
     field: 'ttl',
     label: 'TTL',
