@@ -167,6 +167,10 @@ async function startup(): Promise<void> {
   }
   if (hasAws) commands.aws = ['aws', ['dynamodb', 'help']]
   const times = medians(commands)
+  const {bare: bareHelp, bareRun, help, iam: iamRun} = commands
+  const instructions = instructionCounts({
+    bare: bareHelp, bareRun, help, iam: iamRun,
+  })
   const peer = hasAws
     ? `AWS CLI \`aws dynamodb help\` ${(times.aws / times.node).toFixed(1)}× (${times.aws.toFixed(0)} ms)`
     : 'AWS CLI not installed (apt-get install awscli)'
@@ -192,9 +196,28 @@ async function startup(): Promise<void> {
       target: '≤ 2.0× node, or ≤ 1.10× bare oclif when its floor is above 2.0×',
       value: `${times[name].toFixed(1)} ms = ${ratio.toFixed(2)}× node -e 0; ` +
         `${vsBare.toFixed(2)}× bare oclif ${bareWhat} (${(times[bareName] / times.node).toFixed(2)}× node); ` +
-        `${(times[name] / times[manyName]).toFixed(2)}× a bare CLI of ${commandCount} commands`,
+        `${(times[name] / times[manyName]).toFixed(2)}× a bare CLI of ${commandCount} commands` +
+        (instructions ? `; in instructions ${(instructions[name] / instructions[bareName]).toFixed(3)}×` : ''),
     })
   }
+}
+
+/**
+ * Instructions executed (valgrind's callgrind, node --single-threaded): the same count run after run
+ * whatever else the machine is doing, so a ratio of these cannot be spoilt by load, as wall time can.
+ * Undefined without valgrind.
+ */
+function instructionCounts(commands: Record<string, [string, string[]]>): Record<string, number> | undefined {
+  if (spawnSync('valgrind', ['--version']).status !== 0) return undefined
+  const counts: Record<string, number> = {}
+  for (const [name, [command, args]] of Object.entries(commands)) {
+    const run = spawnSync('valgrind', [
+      '--tool=callgrind', '--callgrind-out-file=/dev/null', command, '--single-threaded', ...args,
+    ], {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
+    counts[name] = Number(/refs:\s+([\d,]+)/.exec(run.stderr)?.[1].replaceAll(',', ''))
+  }
+
+  return counts
 }
 
 async function waiting(): Promise<void> {

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // The AWS SDK warns about Node 20 on stderr at its first call; operators cannot act on it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+// oclif's index checks the running Node against @oclif/core's own engines (>=18) with semver on
+// every command run, about 4% of its start-up; sentinel's own engines (>=20.19) are stricter, and
+// npm checks those when it installs sentinel. A value the user set is kept.
+process.env.OCLIF_DISABLE_ENGINE_WARNING ??= 'true'
 
 let main
 try {

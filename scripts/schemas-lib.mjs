@@ -11,8 +11,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 /** Each published schema: its file in schemas/ and the type it describes. */
 export const SCHEMAS = {
+  'commands.json': 'CommandListDocument',
   'error.json': 'InitErrorDocument',
   'result.json': 'InitResultDocument',
+  'version.json': 'VersionDocument',
 }
 
 /** The schemas as the types give them, by file name, each as the text written to its file. */

@@ -8,8 +8,12 @@ import type {Interfaces} from '@oclif/core'
 
 import {createRequire} from 'node:module'
 
+import type {CommandListDocument, VersionDocument} from './shared/json-document.js'
+
 import {SentinelError} from './errors.js'
-import {reportOclifError, writeError, writeJson} from './shared/error-output.js'
+import {
+  reportOclifError, resultDocument, writeError, writeJson,
+} from './shared/error-output.js'
 import {displayId, unknownCommandError, visibleCommands} from './shared/unknown-command.js'
 
 // oclif's subpath entries, not its index: the index also loads what only commands and plugins use
@@ -111,7 +115,8 @@ function noCommand(config: Interfaces.Config, argv: string[]): void {
       id,
       summary: config.findCommand(id)?.summary ?? '',
     }))
-    writeJson({ok: true, result: {bin: config.bin, commands}})
+    const document: CommandListDocument = resultDocument({bin: config.bin, commands})
+    writeJson(document)
     return
   }
 
@@ -131,5 +136,6 @@ async function printVersion(root: string): Promise<void> {
     cliVersion: `${config.name}/${config.version}`,
     nodeVersion: `node-${process.version}`,
   }
-  writeJson({ok: true, result})
+  const document: VersionDocument = resultDocument(result)
+  writeJson(document)
 }

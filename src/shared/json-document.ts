@@ -56,4 +56,20 @@ export interface ErrorDocument<R = RunResult> {
 /* eslint-disable @typescript-eslint/no-empty-object-type */
 export interface InitResultDocument extends ResultDocument<RunResult> {}
 export interface InitErrorDocument extends ErrorDocument<RunResult> {}
+
+/** One command as `sentinel --json` lists it. */
+export interface CommandListEntry {
+  /** As typed: `sentinel init status`. */
+  command: string
+  /** oclif's ID: `init:status`. */
+  id: string
+  summary: string
+}
+
+/** `sentinel --json`: the commands (schemas/commands.json). */
+export interface CommandListDocument extends ResultDocument<{bin: string; commands: CommandListEntry[]}> {}
+
+/** `sentinel --version --json`: the version line as data, as sf prints it (schemas/version.json). */
+export interface VersionDocument
+  extends ResultDocument<{architecture: string; cliVersion: string; nodeVersion: string}> {}
 /* eslint-enable @typescript-eslint/no-empty-object-type */

@@ -10,6 +10,7 @@ import {expect} from 'chai'
 import {
   cleanEnv, parseJson, runCli,
 } from '../support/cli.js'
+import {assertConformsTo} from '../support/json-schema.js'
 import {
   emulatePitrAndTags, type RecordingProxy, startProxy, WRITE_ACTIONS,
 } from '../support/proxy.js'
@@ -91,10 +92,10 @@ describe('an oclif CLI as people use one (end to end)', () => {
   it('--json everywhere: `sentinel --json` lists the commands; `nope --json`, --version: one document', async () => {
     const list = await runCli(['--json'], {env: env()})
     expect(list.code, list.stderr).to.equal(0)
-    // The CLI's own documents (the command list, the version) are not a command's: parsed, not
-    // checked against the commands' schemas.
+    // The CLI's own documents (the command list, the version) have schemas of their own.
     const document = JSON.parse(list.stdout)
-    expect(document.ok).to.equal(true)
+    assertConformsTo(document, 'commands.json')
+    expect(document).to.include({ok: true}).and.to.have.property('warnings').that.deep.equals([])
     expect(document.result.commands.map((command: {id: string}) => command.id))
     .to.include.members(['init:all', 'init:sessions', 'init:status', 'autocomplete'])
     expect(document.result.commands.find((command: {id: string}) => command.id === 'init:status'))
@@ -107,7 +108,9 @@ describe('an oclif CLI as people use one (end to end)', () => {
 
     const version = await runCli(['--version', '--json'], {env: env()})
     expect(version.code).to.equal(0)
+    assertConformsTo(JSON.parse(version.stdout), 'version.json')
     expect(JSON.parse(version.stdout).result.cliVersion).to.equal('sentinel-infra/0.1.0')
+    expect(JSON.parse(version.stdout).warnings).to.deep.equal([])
 
     const flagsOnly = await runCli(['--region', 'eu-west-1', '--json'], {env: env()})
     expect(flagsOnly.code).to.equal(2)

@@ -27,11 +27,14 @@ describe('start-up loads only what the path uses (end to end)', () => {
     expect(commonJs.filter(path => path.includes(`${join('node_modules', 'semver')}`))).to.deep.equal([])
   })
 
-  it('--generate-iam loads no node:http (DynamoDB Local\'s launcher imports it when it starts)', async () => {
-    const {builtins} = await loadedBy([
+  it('--generate-iam loads no node:http (DynamoDB Local\'s launcher imports it when it starts), ' +
+    'and no semver (oclif\'s check of its own engines)', async () => {
+    const {builtins, commonJs} = await loadedBy([
       'init', 'sessions', '--generate-iam', '--account-id', '123456789012', '--region', 'us-east-1',
     ])
     expect(builtins, 'the list of built-ins was read').to.include('fs')
     expect(builtins.filter(name => /^_?http/.test(name))).to.deep.equal([])
+    expect(commonJs.filter(path => path.includes(`${join('@oclif', 'core', 'lib', 'index.js')}`))).to.have.length(1)
+    expect(commonJs.filter(path => path.includes(`${join('node_modules', 'semver')}`))).to.deep.equal([])
   })
 })

@@ -37,6 +37,24 @@ export function schemaErrors(document: unknown): string[] {
     `${kind}.json: ${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`)
 }
 
+const rootValidators = new Map<string, ValidateFunction>()
+
+/**
+ * The CLI's own documents, which no command prints: `sentinel --json` (commands.json) and
+ * `sentinel --version --json` (version.json). Throws, listing what the schema says, unless it conforms.
+ */
+export function assertConformsTo(document: unknown, file: 'commands.json' | 'version.json'): void {
+  if (!rootValidators.has(file)) {
+    const ajv = new Ajv({allErrors: true, strict: true})
+    rootValidators.set(file, ajv.compile(JSON.parse(readFileSync(`${SCHEMAS}${file}`, 'utf8'))))
+  }
+
+  const validate = rootValidators.get(file)!
+  if (!validate(document)) {
+    throw new Error(`The document does not conform to schemas/${file}: ${JSON.stringify(validate.errors)}`)
+  }
+}
+
 /** Throws, listing what the schema says, unless the document conforms to the schema of its kind. */
 export function assertConforms(document: unknown): void {
   const errors = schemaErrors(document)
