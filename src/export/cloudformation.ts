@@ -8,9 +8,8 @@ import {createRequire} from 'node:module'
 
 import type {DesiredTable} from '../tables/desired.js'
 
-import {
-  type IndexSpec, type ReplicaSpec, type TableSpec, tableSpec,
-} from '../tables/table-spec.js'
+import {type ReplicaSettings, TABLE_SETTINGS} from '../provisioning/settings/index.js'
+import {type TableSpec, tableSpec} from '../tables/table-spec.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {adoptedSpec} from './adopt.js'
 import {
@@ -114,49 +113,55 @@ export function renderCloudFormation(
   return document.toString({lineWidth: 0})
 }
 
-/** What AWS::DynamoDB::Table and AWS::DynamoDB::GlobalTable spell alike: keys, billing, name, indexes. */
-function keysAndIndexes(description: TableSpec, nameParameter: string): Record<string, unknown> {
-  return {
-    AttributeDefinitions: description.attributeDefinitions,
-    BillingMode: description.billingMode,
-    KeySchema: description.keySchema,
-    TableName: intrinsic('!Ref', nameParameter),
-    ...(description.indexes.length > 0 ? {GlobalSecondaryIndexes: description.indexes.map(gsi => cfnIndex(gsi))} : {}),
-  }
-}
-
 /**
- * An index as CloudFormation takes it: a maximum on-demand throughput of -1 (none, as DynamoDB
- * reports it) is left out, since CloudFormation's minimum is 1 and it compares templates, not the
- * live table.
+ * An AWS::DynamoDB::Table's properties in the order the template has always had them: keys, billing,
+ * name, indexes, then the rest by name. A setting's properties this list does not know follow, by name.
  */
-function cfnIndex(gsi: IndexSpec): IndexSpec {
-  const {OnDemandThroughput: throughput, ...index} = gsi
-  const limits = Object.fromEntries(Object.entries(throughput ?? {}).filter(([, value]) => value >= 1))
-  return Object.keys(limits).length > 0 ? {...index, OnDemandThroughput: limits} : index
+const TABLE_ORDER = [
+  'AttributeDefinitions',
+  'BillingMode',
+  'KeySchema',
+  'TableName',
+  'GlobalSecondaryIndexes',
+  'DeletionProtectionEnabled',
+  'PointInTimeRecoverySpecification',
+  'SSESpecification',
+  'StreamSpecification',
+  'Tags',
+  'TimeToLiveSpecification',
+]
+
+/** A GlobalTable's: the table's, then the global table's own. */
+const GLOBAL_TABLE_ORDER = [
+  'AttributeDefinitions',
+  'BillingMode',
+  'KeySchema',
+  'TableName',
+  'GlobalSecondaryIndexes',
+  'TimeToLiveSpecification',
+  'MultiRegionConsistency',
+  'Replicas',
+  'SSESpecification',
+  'StreamSpecification',
+]
+
+/** The properties in `order`; any other after them, by name. */
+function ordered(properties: Record<string, unknown>, order: readonly string[]): Record<string, unknown> {
+  const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length)
+  return Object.fromEntries(Object.entries(properties)
+  .sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : (a > b ? 1 : 0))))
 }
 
-function timeToLive(description: TableSpec) {
-  return {AttributeName: description.ttlAttribute, Enabled: true}
+/** Every setting's properties of one kind (settings/), merged. */
+function settingsProperties(kind: 'globalTable' | 'table', spec: TableSpec): Record<string, unknown> {
+  return Object.assign({}, ...TABLE_SETTINGS.map(setting => setting.cloudFormation?.[kind]?.(spec) ?? {}))
 }
 
 function tableProperties(description: TableSpec, nameParameter: string): Record<string, unknown> {
-  const {encryption} = description
-  return {
-    ...keysAndIndexes(description, nameParameter),
-    DeletionProtectionEnabled: description.deletionProtection,
-    PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: description.pitr},
-    // SSEType KMS without a key is the AWS-managed key (alias/aws/dynamodb), as the CLI applies it.
-    SSESpecification: {
-      SSEEnabled: true,
-      SSEType: 'KMS',
-      ...(encryption.kind === 'customer-managed' ? {KMSMasterKeyId: encryption.kmsMasterKeyId} : {}),
-    },
-    // A stream someone turned on, on a table in one region that --import-existing adopts.
-    ...(description.stream ? {StreamSpecification: {StreamViewType: description.stream.viewType}} : {}),
-    Tags: description.tags,
-    TimeToLiveSpecification: timeToLive(description),
-  }
+  return ordered({
+    TableName: intrinsic('!Ref', nameParameter),
+    ...settingsProperties('table', description),
+  }, TABLE_ORDER)
 }
 
 /**
@@ -165,34 +170,21 @@ function tableProperties(description: TableSpec, nameParameter: string): Record<
  * stack's region first, with the table's own.
  */
 function globalTableProperties(description: TableSpec, nameParameter: string): Record<string, unknown> {
-  // Keys in the order the template has always had them: the table's, then the global table's own.
-  /* eslint-disable perfectionist/sort-objects */
-  return {
-    ...keysAndIndexes(description, nameParameter),
-    TimeToLiveSpecification: timeToLive(description),
-    // Eventual consistency: strong consistency (MRSC) does not support TTL, which Sentinel needs.
-    MultiRegionConsistency: 'EVENTUAL',
+  return ordered({
     Replicas: [
       replica(description, intrinsic('!Ref', 'AWS::Region')),
       ...description.replicas.map(other => replica(other, other.region)),
     ],
-    // The AWS-managed key unless each replica names its own customer-managed key.
-    SSESpecification: {SSEEnabled: true, SSEType: 'KMS'},
-    ...(description.stream ? {StreamSpecification: {StreamViewType: description.stream.viewType}} : {}),
-  }
-  /* eslint-enable perfectionist/sort-objects */
+    TableName: intrinsic('!Ref', nameParameter),
+    ...settingsProperties('globalTable', description),
+  }, GLOBAL_TABLE_ORDER)
 }
 
-/** One entry of a global table's Replicas: a replica's own settings, in its region. */
-function replica(settings: Omit<ReplicaSpec, 'region'>, region: unknown) {
-  const {encryption} = settings
-  return {
-    DeletionProtectionEnabled: settings.deletionProtection,
-    PointInTimeRecoverySpecification: {PointInTimeRecoveryEnabled: settings.pitr},
-    Region: region,
-    ...(encryption.kind === 'customer-managed' ? {SSESpecification: {KMSMasterKeyId: encryption.kmsMasterKeyId}} : {}),
-    Tags: settings.tags,
-  }
+/** One entry of a global table's Replicas: a replica's own settings, in its region; by name. */
+function replica(settings: ReplicaSettings, region: unknown) {
+  const properties: Record<string, unknown> = {}
+  for (const setting of TABLE_SETTINGS) Object.assign(properties, setting.cloudFormation?.replica?.(settings))
+  return ordered({...properties, Region: region}, [])
 }
 
 function capitalized(text: string): string {

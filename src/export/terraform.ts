@@ -6,13 +6,14 @@
  */
 import type {DesiredTable} from '../tables/desired.js'
 
+import {type HclWriter, TABLE_SETTINGS} from '../provisioning/settings/index.js'
 import {
-  type Encryption, type IndexSpec, keyAttribute, type ReplicaSpec, type TableSpec, tableSpec, type TagSpec,
+  type Encryption, type ReplicaSpec, type TableSpec, tableSpec,
 } from '../tables/table-spec.js'
 import {TABLE_NAME_RULE} from '../tables/validate.js'
 import {adoptedSpec} from './adopt.js'
 import {
-  attribute, block, call, type HclBlock, type HclBodyItem, reference, renderHcl,
+  attribute, block, call, type HclBlock, type HclBodyItem, type HclValue, reference, renderHcl,
 } from './hcl.js'
 import {
   type ExistingTables,
@@ -127,8 +128,9 @@ export function renderTerraform(
 
   for (const [index, table] of tables.entries()) {
     const names = exportNames(table.definition)
-    items.push(tableResource(names, specs[index], kmsLookups))
-    for (const replica of specs[index].replicas) items.push(replicaResource(names, replica, replicaLookups))
+    const hcl = hclWriter(kmsLookups, replicaLookups)
+    items.push(tableResource(names, specs[index], hcl))
+    for (const replica of specs[index].replicas) items.push(replicaResource(names, replica, hcl))
     items.push(...importBlocks(table, options.existing))
   }
 
@@ -203,81 +205,74 @@ function replicaKeyLookups(specs: readonly TableSpec[]): Map<string, {key: strin
   return lookups
 }
 
-function replicaResource(
-  names: ExportNames,
-  replica: ReplicaSpec,
-  lookups: ReadonlyMap<string, {key: string; region: string}>,
-): HclBlock {
-  const {encryption, region} = replica
-  const key = lookedUpKey(encryption)
-  let kmsKeyArn
-  if (key !== undefined) {
-    const [lookup] = [...lookups].find(([, known]) => known.key === key && known.region === region)!
-    kmsKeyArn = attribute('kms_key_arn', reference(`data.aws_kms_key.${lookup}.arn`))
-  } else if (encryption.kind === 'customer-managed') {
-    kmsKeyArn = attribute('kms_key_arn', encryption.kmsMasterKeyId)
+/** How the settings write HCL here: kms_key_arn through the data sources this configuration declares. */
+function hclWriter(
+  kmsLookups: ReadonlyMap<string, string>,
+  replicaLookups: ReadonlyMap<string, {key: string; region: string}>,
+): HclWriter<HclBodyItem> {
+  return {
+    attribute: (name, value) => attribute(name, value as HclValue),
+    block: (type, body) => block(type, [], body),
+    kmsKeyArn(encryption, region) {
+      if (encryption.kind === 'aws-managed') return
+      const key = lookedUpKey(encryption)
+      if (key === undefined) return attribute('kms_key_arn', encryption.kmsMasterKeyId)
+      const lookup = region === undefined
+        ? kmsLookups.get(key)
+        : [...replicaLookups].find(([, known]) => known.key === key && known.region === region)![0]
+      return attribute('kms_key_arn', reference(`data.aws_kms_key.${lookup}.arn`))
+    },
   }
+}
 
+/**
+ * The settings' arguments and blocks in the order the configuration has always had them (attributes,
+ * then blocks, as `terraform fmt` keeps them); a setting's items this list does not know follow.
+ */
+const TABLE_ORDER = [
+  'billing_mode',
+  'hash_key',
+  'deletion_protection_enabled',
+  'stream_enabled',
+  'stream_view_type',
+  'attribute',
+  'global_secondary_index',
+  'ttl',
+  'point_in_time_recovery',
+  'server_side_encryption',
+  'tags',
+]
+const REPLICA_ORDER = ['kms_key_arn', 'deletion_protection_enabled', 'point_in_time_recovery', 'tags']
+
+/** Items in `order` (stable: a setting's several blocks of one type keep theirs). */
+function ordered(items: readonly (HclBodyItem | undefined)[], order: readonly string[]): HclBodyItem[] {
+  const name = (item: HclBodyItem) => (item.kind === 'attribute' ? item.name : (item.kind === 'block' ? item.type : ''))
+  const rank = (item: HclBodyItem) => (order.includes(name(item)) ? order.indexOf(name(item)) : order.length)
+  return items.filter(item => item !== undefined).sort((a, b) => rank(a) - rank(b))
+}
+
+function replicaResource(names: ExportNames, replica: ReplicaSpec, hcl: HclWriter<HclBodyItem>): HclBlock {
+  const {region} = replica
   return block(
     'resource',
     ['aws_dynamodb_table_replica', `${names.tfResource}_${regionName(region)}`],
     [
       attribute('provider', reference(`aws.${regionName(region)}`)),
       attribute('global_table_arn', reference(`aws_dynamodb_table.${names.tfResource}.arn`)),
-      kmsKeyArn,
-      attribute('deletion_protection_enabled', replica.deletionProtection),
-      attribute('point_in_time_recovery', replica.pitr),
-      attribute('tags', tagMap(replica.tags)),
+      ...ordered(TABLE_SETTINGS.flatMap(setting => setting.terraform?.replica?.(replica, hcl) ?? []), REPLICA_ORDER),
       block('lifecycle', [], [attribute('prevent_destroy', true)]),
     ],
   )
 }
 
-function tableResource(
-  names: ExportNames,
-  description: TableSpec,
-  kmsLookups: ReadonlyMap<string, string>,
-): HclBlock {
+function tableResource(names: ExportNames, description: TableSpec, hcl: HclWriter<HclBodyItem>): HclBlock {
   const global = description.replicas.length > 0
   return block(
     'resource',
     ['aws_dynamodb_table', names.tfResource],
     [
       attribute('name', reference(`var.${names.tfNameVariable}`)),
-      attribute('billing_mode', description.billingMode),
-      attribute('hash_key', keyAttribute(description.keySchema, 'HASH')!),
-      attribute('deletion_protection_enabled', description.deletionProtection),
-      // A global table's stream, as AWS turns it on with the first replica, or one an adopted table has:
-      // declared, so no perpetual diff and nothing turned off.
-      ...(description.stream
-        ? [attribute('stream_enabled', true), attribute('stream_view_type', description.stream.viewType)]
-        : []),
-      ...description.attributeDefinitions.map(definition =>
-        block('attribute', [], [
-          attribute('name', definition.AttributeName),
-          attribute('type', definition.AttributeType),
-        ])),
-      // hash_key / range_key rather than key_schema: key_schema exists only from provider 6.30 on.
-      ...description.indexes.map(gsi =>
-        block(
-          'global_secondary_index',
-          [],
-          [
-            attribute('name', gsi.IndexName),
-            attribute('hash_key', keyAttribute(gsi.KeySchema, 'HASH')!),
-            rangeKey(gsi.KeySchema),
-            attribute('projection_type', gsi.Projection.ProjectionType),
-            gsi.Projection.NonKeyAttributes
-              ? attribute('non_key_attributes', gsi.Projection.NonKeyAttributes)
-              : undefined,
-            onDemandThroughput(gsi.OnDemandThroughput),
-          ],
-        )),
-      block('ttl', [], [attribute('attribute_name', description.ttlAttribute), attribute('enabled', true)]),
-      block('point_in_time_recovery', [], [attribute('enabled', description.pitr)]),
-      // enabled = true without a key is the AWS-managed key (SSEType KMS), as the CLI applies it.
-      block('server_side_encryption', [], [attribute('enabled', true), kmsKeyArn(description.encryption, kmsLookups)]),
-      attribute('tags', tagMap(description.tags)),
+      ...ordered(TABLE_SETTINGS.flatMap(setting => setting.terraform?.table?.(description, hcl) ?? []), TABLE_ORDER),
       block('lifecycle', [], [
         attribute('prevent_destroy', true),
         // The replicas are aws_dynamodb_table_replica resources (the provider's documented pairing).
@@ -285,36 +280,6 @@ function tableResource(
       ]),
     ],
   )
-}
-
-/** An adopted index's maximum on-demand throughput, as live (-1: none); provider >= 5.100.0 (see above). */
-function onDemandThroughput(throughput: IndexSpec['OnDemandThroughput']) {
-  if (!throughput) return
-  return block('on_demand_throughput', [], [
-    throughput.MaxReadRequestUnits === undefined
-      ? undefined
-      : attribute('max_read_request_units', throughput.MaxReadRequestUnits),
-    throughput.MaxWriteRequestUnits === undefined
-      ? undefined
-      : attribute('max_write_request_units', throughput.MaxWriteRequestUnits),
-  ])
-}
-
-/** An index someone added to an adopted table may have no sort key. */
-function rangeKey(schema: TableSpec['keySchema']) {
-  const name = keyAttribute(schema, 'RANGE')
-  return name === undefined ? undefined : attribute('range_key', name)
-}
-
-function tagMap(tags: readonly TagSpec[]): Record<string, string> {
-  return Object.fromEntries(tags.map(tag => [tag.Key, tag.Value]))
-}
-
-function kmsKeyArn(encryption: Encryption, kmsLookups: ReadonlyMap<string, string>) {
-  if (encryption.kind === 'aws-managed') return
-  const key = lookedUpKey(encryption)
-  if (key === undefined) return attribute('kms_key_arn', encryption.kmsMasterKeyId)
-  return attribute('kms_key_arn', reference(`data.aws_kms_key.${kmsLookups.get(key)}.arn`))
 }
 
 /** One aws_kms_key data source per key given as anything but a key ARN, in order of first use. */

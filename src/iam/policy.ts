@@ -1,3 +1,4 @@
+import type {DynamoAction} from '../aws/dynamodb-port.js'
 import type {TableDefinition} from '../tables/definitions.js'
 import type {DesiredTable} from '../tables/desired.js'
 import type {KmsKeyRef} from '../tables/validate.js'
@@ -14,8 +15,8 @@ import type {KmsKeyRef} from '../tables/validate.js'
  * DynamoDB (kms:ViaService).
  */
 import {arnParts} from '../aws/arn.js'
-import {DYNAMO_ACTIONS} from '../aws/dynamodb-port.js'
 import {dynamoDbHost, partitionOf} from '../aws/partitions.js'
+import {TABLE_SETTINGS} from '../provisioning/settings/index.js'
 
 /** Who the policy is for; the values of --policy-for. */
 export const POLICY_FOR = ['both', 'provisioner', 'server'] as const
@@ -81,20 +82,26 @@ export const REPLICA_CREATION_ACTIONS = [
 ] as const
 
 /**
- * What the CLI calls in a replica's region: reads, and the settings AWS does not copy to a replica.
- * UpdateTimeToLive too: TTL is one setting for all replicas, and AWS ("Using IAM with global tables")
- * needs the permission in every Region that has a replica, or a TTL repair on a global table is denied.
+ * What the CLI calls on a table: DescribeTable, and every setting's calls (settings/), in name order.
+ * The same as every provisioning operation of the DynamoDB port (DYNAMO_ACTIONS; a unit test holds
+ * the two together, so a call no setting declares cannot go unlisted).
  */
-export const REPLICA_SETTINGS_ACTIONS = [
+export const PROVISIONING_ACTIONS: readonly DynamoAction[] = [...new Set<DynamoAction>([
+  'DescribeTable', ...TABLE_SETTINGS.flatMap(setting => setting.calls),
+])].sort()
+
+/**
+ * What the CLI calls in a replica's region: DescribeTable, and the calls of the settings AWS does not
+ * copy to a replica (settings/), read and set there. TTL's too: TTL is one setting for all replicas,
+ * and AWS ("Using IAM with global tables") needs the permission in every Region that has a replica,
+ * or a TTL repair on a global table is denied.
+ */
+export const REPLICA_SETTINGS_ACTIONS: readonly DynamoAction[] = [...new Set<DynamoAction>([
   'DescribeTable',
-  'DescribeTimeToLive',
-  'DescribeContinuousBackups',
-  'ListTagsOfResource',
-  'UpdateTable',
-  'UpdateContinuousBackups',
-  'TagResource',
-  'UpdateTimeToLive',
-] as const
+  ...TABLE_SETTINGS.filter(setting => setting.perRegion || setting.everyRegion).flatMap(setting => setting.calls)
+  // CreateTable carries a setting to a new table; a replica's region gets its own in REPLICA_CREATION_ACTIONS.
+  .filter(action => action !== 'CreateTable'),
+])]
 
 /** DynamoDB's replication service, whose service-linked role the first replica of an account creates. */
 export const REPLICATION_SERVICE = 'replication.dynamodb.amazonaws.com'
@@ -230,7 +237,7 @@ function tableStatements(scope: PolicyScope, table: PolicyTable, policyFor: Poli
   const replicaArns = replicas.map(replica => tableArn({...scope, region: replica.region}, table.tableName))
   const statements: PolicyStatement[] = []
   if (policyFor !== 'server') {
-    const actions = DYNAMO_ACTIONS.map(action => dynamoAction(action))
+    const actions = PROVISIONING_ACTIONS.map(action => dynamoAction(action))
     statements.push({
       Action: actions, Effect: 'Allow', Resource: arn, Sid: `${sid}Provisioning`,
     })

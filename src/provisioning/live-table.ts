@@ -62,6 +62,11 @@ export interface LiveTable {
   multiRegionConsistency?: string
   /** The table's stream, if one is on. */
   stream?: {viewType?: string}
+  /**
+   * DescribeTable's answer as it came: a setting that reads its own part of it (settings/) reads it
+   * here, so it needs no field of its own in this state.
+   */
+  description?: TableDescription
 }
 
 /** One entry of DescribeTable's Replicas[]. */
@@ -176,8 +181,9 @@ export function failureAtDeadline(error: unknown): unknown {
 }
 
 /**
- * Reads everything the plan compares, in parallel (one round trip): DescribeTable,
- * DescribeTimeToLive (unless ttl is false) and, when asked, DescribeContinuousBackups and every page of tags.
+ * Reads everything the plan compares: DescribeTable, DescribeTimeToLive (unless ttl is false) and, when
+ * asked, DescribeContinuousBackups in parallel (one round trip); then, when asked, every page of tags
+ * (ListTagsOfResource needs the table's ARN).
  */
 export async function readLiveTable(
   capabilities: EndpointCapabilities,
@@ -371,6 +377,7 @@ export function describeLive(table: TableDescription, emulator: boolean): LiveTa
     .map(attribute => [attribute.AttributeName ?? '', attribute.AttributeType ?? ''])),
     billingMode: table.BillingModeSummary?.BillingMode ?? (provisioned ? 'PROVISIONED' : 'PAY_PER_REQUEST'),
     deletionProtection,
+    description: table,
     encryption,
     indexes: (table.GlobalSecondaryIndexes ?? []).map(gsi => ({
       name: gsi.IndexName ?? '',

@@ -9,13 +9,19 @@
  */
 import type {DesiredReplica} from '../tables/replicas.js'
 
-import {
-  describeEncryption, type DesiredTable, desiredTags, kmsKeyId,
-} from '../tables/desired.js'
+import {describeEncryption, type DesiredTable, kmsKeyId} from '../tables/desired.js'
 import {type LiveReplica, type LiveTable} from './live-table.js'
 import {
-  type Action, type Drift, type EndpointGap, keyStateProblem, kmsKeyMatches, planTable, type TablePlan,
+  type Action,
+  type Drift,
+  type EndpointGap,
+  keyStateProblem,
+  kmsKeyMatches,
+  type PlannedDrift,
+  planPerRegionSettings,
+  type TablePlan,
 } from './plan.js'
+import {PER_REGION_SETTINGS} from './settings/index.js'
 import {FAILED_REPLICA_STATES, type StateMeaning} from './states.js'
 
 export type ReplicaAction =
@@ -36,20 +42,10 @@ export interface ReplicaPlan {
   /** The replica as read in its region (global-table.ts), for apply to start from; not reported. */
   live?: LiveTable
   actions: ReplicaAction[]
-  drift: Drift[]
+  drift: PlannedDrift[]
   notices: string[]
   endpointGaps: EndpointGap[]
 }
-
-/** The settings AWS keeps per replica: set in each replica's region. */
-const PER_REGION_ACTIONS = new Set<Action['type']>([
-  'add-tags', 'enable-deletion-protection', 'enable-pitr', 'set-tag-values',
-])
-// A regional read that says the replica's table is being deleted or broken is drift too: the home
-// table's Replicas[] can still say ACTIVE, and the settings behind that state were never checked.
-const PER_REGION_DRIFT = new Set<Drift['type']>(['table-deleting', 'table-status', 'tag-conflict', 'tag-limit'])
-const PER_REGION_GAPS = new Set<EndpointGap>(['deletion protection', 'point-in-time recovery', 'tagging'])
-const PER_REGION_NOTICE = /^(Tag |Deletion protection |Point-in-time recovery )/
 
 /** Replica states sentinel waits for. */
 export const REPLICA_BUSY = new Set(['CREATING', 'UPDATING'])
@@ -73,28 +69,12 @@ export function replicaDesired(desired: DesiredTable, replica: DesiredReplica): 
 
 /** What a replica still lacks of the per-region settings, from a read in its region. */
 export function planReplicaSettings(desired: DesiredTable, live: LiveTable | undefined): TablePlan {
-  const full = planTable(desired, live)
-  return {
-    ...full,
-    actions: full.actions.filter(action => PER_REGION_ACTIONS.has(action.type)),
-    drift: full.drift.filter(drift => PER_REGION_DRIFT.has(drift.type)),
-    endpointGaps: full.endpointGaps.filter(gap => PER_REGION_GAPS.has(gap)),
-    notices: full.notices.filter(notice => PER_REGION_NOTICE.test(notice)),
-  }
+  return planPerRegionSettings(desired, live)
 }
 
 /** The settings a new replica starts without (AWS copies none of them), as they will be applied. */
 function startingSettings(desired: DesiredTable): Action[] {
-  const tags = desiredTags(desired)
-  const actions: Action[] = []
-  if (desired.deletionProtection) {
-    actions.push({summary: 'Turn deletion protection on', type: 'enable-deletion-protection'})
-  }
-
-  if (desired.pitr) actions.push({summary: 'Enable point-in-time recovery', type: 'enable-pitr'})
-  const list = [...tags].map(([key, value]) => `${key}=${value}`).join(', ')
-  actions.push({summary: `Add tags ${list}`, tags, type: 'add-tags'})
-  return actions
+  return PER_REGION_SETTINGS.flatMap(setting => setting.initial?.(desired) ?? [])
 }
 
 function keyDrift(
@@ -239,6 +219,7 @@ export function planReplica(desired: DesiredTable, replica: DesiredReplica, read
   if (known) {
     plan.drift.push({
       remedy: known.remedy,
+      scope: {kind: 'replica', region},
       summary: `Replica in ${region} is ${listed.status}: ${known.meaning}.`,
       type: 'replica-status',
     })
@@ -250,7 +231,9 @@ export function planReplica(desired: DesiredTable, replica: DesiredReplica, read
     ? liveKeyUnverified(replica, liveKey)
     : keyDrift(desired, replica, liveKey?.arn ?? regional?.encryption.kmsKeyArn ?? listed.kmsKeyArn, resolvedKey)
   const stateDrift = keyStateDrift(desired, replica, reads.keyState, drift)
-  plan.drift.push(...[drift, stateDrift].filter(item => item !== undefined))
+  // The replica's own key: each summary names the replica's region.
+  const scope = {kind: 'replica', region} as const
+  plan.drift.push(...[drift, stateDrift].filter(item => item !== undefined).map(item => ({...item, scope})))
   plan.arn = regional?.arn
   if (REPLICA_BUSY.has(listed.status) || !regional) {
     const progress = listed.progress ? ` (${listed.progress}%)` : ''

@@ -9,11 +9,18 @@ import type {TableKind} from '../tables/definitions.js'
 import type {DesiredTable} from '../tables/desired.js'
 
 import {partitionOf} from '../aws/partitions.js'
-import {type LiveTable, UNREAD, UNSUPPORTED} from '../provisioning/live-table.js'
-import {type Drift, isConverged, type TablePlan} from '../provisioning/plan.js'
+import {type LiveTable} from '../provisioning/live-table.js'
+import {
+  type Drift, isConverged, type PlannedDrift, type TablePlan,
+} from '../provisioning/plan.js'
+import {STATE_LINE, type StateField, TABLE_SETTINGS} from '../provisioning/settings/index.js'
 
 export type Outcome = 'created' | 'declined' | 'failed' | 'planned' | 'refused' | 'status' | 'unchanged' | 'updated'
 
+/**
+ * A table as `init status` reports it: each setting's state (the settings' `state`, by StateField),
+ * its indexes and items. Published (schemas/result.json): a setting's new field is added here too.
+ */
 export interface TableState {
   ttl: string
   pitr: string
@@ -23,6 +30,12 @@ export interface TableState {
   indexes: {name: string; status: string}[]
   itemCount: null | number
 }
+
+type Holds<T extends true> = T
+/** The settings' state fields are TableState's, no more and no fewer: the compiler holds the two together. */
+export type StateFieldsAgree = Holds<[StateField] extends [Exclude<keyof TableState, 'indexes' | 'itemCount'>]
+  ? ([Exclude<keyof TableState, 'indexes' | 'itemCount'>] extends [StateField] ? true : false)
+  : false>
 
 export interface TableResult {
   kind: TableKind
@@ -127,7 +140,7 @@ export function tableResult(
     applied: [],
     arn: live?.arn ?? null,
     converged: isConverged(plan) && (replicaResults ?? []).every(replica => replica.converged),
-    drift: plan.drift,
+    drift: plan.drift.map(drift => publicDrift(drift)),
     kind: desired.definition.kind,
     notices: plan.notices,
     outcome,
@@ -137,6 +150,11 @@ export function tableResult(
   }
 }
 
+/** Drift as the --json result publishes it: its type, summary and remedy. */
+function publicDrift({remedy, summary, type}: PlannedDrift): Drift {
+  return {remedy, summary, type}
+}
+
 function replicaResult(plan: ReplicaPlan): ReplicaResult {
   return {
     actions: plan.actions.map(({summary, type}) => ({summary, type})),
@@ -144,7 +162,7 @@ function replicaResult(plan: ReplicaPlan): ReplicaResult {
     arn: plan.arn ?? null,
     // A replica not named is held to the same: it holds all of Sentinel's data.
     converged: plan.actions.length === 0 && plan.drift.length === 0,
-    drift: plan.drift,
+    drift: plan.drift.map(drift => publicDrift(drift)),
     named: plan.named,
     notices: plan.notices,
     region: plan.region,
@@ -181,27 +199,16 @@ function replicaLines(result: TableResult, mode: 'outcome' | 'plan' | 'status'):
   return lines
 }
 
-/** " (UPDATING)" while a change of encryption key is under way; nothing once it is ENABLED. */
-const changing = (status: string | undefined) => (status && status !== 'ENABLED' ? ` (${status})` : '')
-
+/** The live table as `init status` reports it: each setting's state (settings/), its indexes and items. */
 export function describeState(live: LiveTable): TableState {
-  const text = (value: string) =>
-    (value === UNSUPPORTED ? 'not supported by endpoint' : (value === UNREAD ? 'not read' : value))
-  return {
-    billingMode: live.billingMode,
-    deletionProtection: live.deletionProtection === UNSUPPORTED
-      ? text(UNSUPPORTED)
-      : (live.deletionProtection ? 'ENABLED' : 'DISABLED'),
-    encryption: live.encryption.kind === 'kms'
-      ? `KMS ${live.encryption.kmsKeyArn ?? ''}${changing(live.encryption.status)}`.trim()
-      : (live.encryption.kind === 'unreported' ? 'not reported by endpoint' : 'AWS-owned key'),
-    indexes: live.indexes.map(gsi => ({name: gsi.name, status: gsi.status ?? 'UNKNOWN'})),
-    itemCount: live.itemCount ?? null,
-    pitr: text(live.pitr),
-    ttl: live.ttl.status === UNSUPPORTED
-      ? text(UNSUPPORTED)
-      : `${live.ttl.status}${live.ttl.attribute ? ` on "${live.ttl.attribute}"` : ''}`,
-  }
+  const settings = TABLE_SETTINGS.flatMap(({state}) => (state ? [state] : []))
+  const entries: [string, unknown][] = [
+    ...settings.map(({field, text}): [string, unknown] => [field, text(live)]),
+    ['indexes', live.indexes.map(gsi => ({name: gsi.name, status: gsi.status ?? 'UNKNOWN'}))],
+    ['itemCount', live.itemCount ?? null],
+  ]
+  // In name order, as the --json result has always had them.
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1))) as unknown as TableState
 }
 
 /** The one line about what the endpoint lacks, for all tables at once. */
@@ -278,9 +285,9 @@ export function renderStatus(result: TableResult): string[] {
   const lines = [`${result.converged ? '✔' : '✖'} ${result.table} (${result.kind}): ${status}${matches}`]
   const {state} = result
   if (state) {
+    const settings = STATE_LINE.map(({field, label}) => `${label} ${state[field]}`)
     lines.push(
-      `    TTL ${state.ttl}; PITR ${state.pitr}; deletion protection ${state.deletionProtection}; ` +
-        `encryption ${state.encryption}; billing ${state.billingMode}; ~${state.itemCount ?? '?'} items`,
+      `    ${[...settings, `~${state.itemCount ?? '?'} items`].join('; ')}`,
       `    indexes: ${state.indexes.map(gsi => `${gsi.name} ${gsi.status}`).join(', ') || 'none'}`,
     )
   }

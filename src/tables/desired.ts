@@ -1,6 +1,6 @@
 /**
  * The desired state of each table: its definition, its name and the operator's settings (KMS key,
- * tags, deletion protection, PITR), checked locally before anything reaches AWS. Plain data: the
+ * tags, deletion protection, PITR, replicas), checked locally before anything reaches AWS. Plain data: the
  * planner, the IAM policies and the exports all read it.
  */
 import {invalidInput} from '../errors.js'

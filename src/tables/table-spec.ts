@@ -1,7 +1,7 @@
 /**
  * One table as every output spells it: the CreateTable input, the CloudFormation resource and the
- * Terraform resources are all derived from this description, so a new setting is added here once
- * and reaches the three of them. Plain data built from a DesiredTable. The shapes DynamoDB's API,
+ * Terraform resources are all derived from this description, each table setting writing its own part
+ * of each (provisioning/settings/). Plain data built from a DesiredTable. The shapes DynamoDB's API,
  * CloudFormation and (in snake case) Terraform share (KeySchema, AttributeDefinitions, an index)
  * are kept in DynamoDB's spelling; what differs per target stays with the target.
  */
