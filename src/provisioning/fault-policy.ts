@@ -193,6 +193,11 @@ export interface Ride<T> {
   readonly call: Call
   /** Absolute deadline (ms since epoch): no retry starts after it. */
   readonly deadline: number
+  /**
+   * When a failed attempt is held against the deadline: when it failed (the default), or when it
+   * started (a wait's poll: one sent in time is ridden out even if the SDK's retries end after it).
+   */
+  readonly deadlineAt?: 'attempt-start' | 'failure'
   /** False: this fault is not ridden now (not found counts only right after a creation). */
   readonly rides?: (fault: FaultName) => boolean
   /** Told a fault is being ridden out, before the pause (progress; a wait for the table to be ACTIVE). */
@@ -224,13 +229,15 @@ export class FaultPolicy {
   async ride<T>(operation: () => Promise<T>, ride: Ride<T>): Promise<T> {
     const state: RideState = {pauses: new Map(), started: this.clock.now()}
     for (;;) {
+      const attemptStarted = this.clock.now()
       try {
         return await operation()
       } catch (error) {
         const fault = faultOf(error)
         if (!fault) throw error
         const pace: Pace | undefined = (FAULTS[fault].pace as Partial<Record<Call, Pace>>)[ride.call]
-        const ridden = pace && (ride.rides?.(fault) ?? true) && this.clock.now() < ride.deadline
+        const judgedAt = ride.deadlineAt === 'attempt-start' ? attemptStarted : this.clock.now()
+        const ridden = pace && (ride.rides?.(fault) ?? true) && judgedAt < ride.deadline
         const pause = ridden ? await this.nextPause(pace, state, ride.deadline) : undefined
         if (pause === undefined) throw FAULTS[fault].giveUp(error)
         await ride.onFault?.(fault, error)
