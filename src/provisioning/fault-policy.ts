@@ -54,18 +54,18 @@ export type Call =
 
 /** How often a fault is retried; every pace stops at the run's deadline. */
 export type Pace =
-  /** First `firstMs`, then twice the last, never more than `maxMs`; `toDeadline`: never past the deadline. */
+  /** The SDK's standard retry strategy (backoff, jitter, retry quota), MAX_ATTEMPTS attempts in all. */
   | {readonly errorType: RetryErrorType; readonly kind: 'sdk-standard'}
-  /** The same pause each time. */
+  /** First `firstMs`, then twice the last, never more than `maxMs`; `toDeadline`: never past the deadline. */
   | {
     readonly firstMs: (timing: FaultTiming) => number
     readonly kind: 'backoff'
     readonly maxMs: (timing: FaultTiming, elapsedMs: number) => number
     readonly toDeadline?: boolean
   }
-  /** Until another creation with indexes of this run ends (CreationGate), or `limitRetryMs` without one. */
+  /** The same pause each time. */
   | {readonly kind: 'fixed'; readonly ms: (timing: FaultTiming) => number}
-  /** The SDK's standard retry strategy (backoff, jitter, retry quota), MAX_ATTEMPTS attempts in all. */
+  /** Until another creation with indexes of this run ends (CreationGate), or `limitRetryMs` without one. */
   | {readonly kind: 'other-creations'}
 
 export interface Fault {
@@ -142,7 +142,7 @@ export const FAULTS = {
     },
     recognise: (error: unknown) => error instanceof NotVisibleYet,
   },
-  /** AWS_ERROR the SDK classifies as transient or a server error (isTransientError, isServerError: 5xx). */
+  /** AWS_ERROR that isRetryable says is worth another try: a 5xx, a server fault, an error the SDK marks retryable. */
   'server-error': {
     behaviour: 'a server error or a transient one, as the SDK classifies it, after the SDK retried the call',
     giveUp: asItIs,
@@ -271,7 +271,10 @@ export class FaultPolicy {
     })
   }
 
-  /** The pause between reads while AWS does not show what was just written (the not-visible-yet row). */
+  /**
+   * One pause of rereadMs on the policy's clock, for a loop that reads again without an error: the
+   * recheck waiting for tags it wrote to be listed (ListTagsOfResource is eventually consistent).
+   */
   async reread(): Promise<void> {
     await this.clock.sleep(this.timing.rereadMs)
   }
