@@ -49,13 +49,10 @@ const BAD_CREDENTIALS = new Set([
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'])
 
 /**
- * The SDK's own error classifiers (@smithy/core/retry: its throttling codes, transient and server
- * errors), required when an error is first classified: by then the SDK client that threw it has
- * loaded them, and --help, input errors and --generate-iam never pay for them.
+ * The SDK's own throttling classifier (@smithy/core/retry: its throttling codes), required when an
+ * error is first classified: by then the SDK client that threw it has loaded them, and --help, input errors and --generate-iam never pay for them.
  */
-type SdkClassifiers = Pick<
-  typeof import('@smithy/core/retry'), 'isServerError' | 'isThrottlingError' | 'isTransientError'
->
+type SdkClassifiers = Pick<typeof import('@smithy/core/retry'), 'isThrottlingError'>
 type SdkError = Parameters<SdkClassifiers['isThrottlingError']>[0]
 let classifiers: SdkClassifiers | undefined
 
@@ -95,13 +92,16 @@ export function isThrottled(error: unknown): boolean {
   return !isLimitExceeded(error) && sdkClassifiers().isThrottlingError(asSdkError(error))
 }
 
-/** Throttling, a server error or a lost connection: worth another try (the SDK's own rules). */
+/**
+ * Throttling, a server error or a lost connection: worth another try. Only throttling is the SDK's
+ * classification; its isTransientError/isServerError would also retry clock skew, an expired
+ * signature, HTTP 408 and AccessDenied after a skew correction, which are not worth resending.
+ */
 export function isRetryable(error: unknown): boolean {
   const sdk = error as SdkErrorShape
   const status = sdk?.$metadata?.httpStatusCode ?? 0
-  const {isServerError, isTransientError} = sdkClassifiers()
-  return isThrottled(error) || isTransientError(asSdkError(error)) || isServerError(asSdkError(error)) ||
-    Boolean(sdk?.$retryable) || sdk?.$fault === 'server' || status >= 500 || isNetworkError(error)
+  return isThrottled(error) || Boolean(sdk?.$retryable) || sdk?.$fault === 'server' || status >= 500 ||
+    isNetworkError(error)
 }
 
 /** The SDK could not get credentials (or an SSO token): nothing was sent. */

@@ -54,18 +54,18 @@ export type Call =
 
 /** How often a fault is retried; every pace stops at the run's deadline. */
 export type Pace =
-  /** First `firstMs`, then twice the last, never more than `maxMs`; `toDeadline`: never past the deadline. */
+  /** The SDK's standard retry strategy (backoff, jitter, retry quota), MAX_ATTEMPTS attempts in all. */
   | {readonly errorType: RetryErrorType; readonly kind: 'sdk-standard'}
-  /** The same pause each time. */
+  /** First `firstMs`, then twice the last, never more than `maxMs`; `toDeadline`: never past the deadline. */
   | {
     readonly firstMs: (timing: FaultTiming) => number
     readonly kind: 'backoff'
     readonly maxMs: (timing: FaultTiming, elapsedMs: number) => number
     readonly toDeadline?: boolean
   }
-  /** Until another creation with indexes of this run ends (CreationGate), or `limitRetryMs` without one. */
+  /** The same pause each time. */
   | {readonly kind: 'fixed'; readonly ms: (timing: FaultTiming) => number}
-  /** The SDK's standard retry strategy (backoff, jitter, retry quota), MAX_ATTEMPTS attempts in all. */
+  /** Until another creation with indexes of this run ends (CreationGate), or `limitRetryMs` without one. */
   | {readonly kind: 'other-creations'}
 
 export interface Fault {
@@ -142,7 +142,7 @@ export const FAULTS = {
     },
     recognise: (error: unknown) => error instanceof NotVisibleYet,
   },
-  /** AWS_ERROR the SDK classifies as transient or a server error (isTransientError, isServerError: 5xx). */
+  /** AWS_ERROR that isRetryable says is worth another try: a 5xx, a server fault, an error the SDK marks retryable. */
   'server-error': {
     behaviour: 'a server error or a transient one, as the SDK classifies it, after the SDK retried the call',
     giveUp: asItIs,
@@ -163,21 +163,29 @@ export const FAULTS = {
     },
     recognise: (error: unknown) => error instanceof SentinelError && error.code === 'THROTTLED',
   },
-  /** Any other error worth another try (a lost connection, a timeout): the call may have landed. */
+  /** ENDPOINT_UNREACHABLE (a lost connection, a timeout): the call may have landed, or not. */
   'unclear-answer': {
     behaviour: 'no clear answer (a connection lost or timed out): the call may or may not have landed',
     giveUp: asItIs,
     pace: {resend: {errorType: 'TRANSIENT', kind: 'sdk-standard'}},
-    recognise: (error: unknown) => error instanceof SentinelError && Boolean(error.aws?.retryable) &&
-      error.code !== 'THROTTLED' && error.code !== 'AWS_ERROR',
+    recognise: (error: unknown) => error instanceof SentinelError && error.code === 'ENDPOINT_UNREACHABLE',
   },
 } as const satisfies Record<string, Fault>
 
 export type FaultName = keyof typeof FAULTS
 
-/** The row that recognises an error, if any (at most one does). */
+/** The row that recognises an error, if any. Two rows for one error is a bug in FAULTS: said, not guessed. */
 export function faultOf(error: unknown): FaultName | undefined {
-  return (Object.keys(FAULTS) as FaultName[]).find(name => FAULTS[name].recognise(error))
+  const rows = (Object.keys(FAULTS) as FaultName[]).filter(name => FAULTS[name].recognise(error))
+  if (rows.length > 1) {
+    throw new SentinelError('UNEXPECTED', `Unexpected error: the fault rows ${rows.join(' and ')} both recognise ${
+      error instanceof Error ? error.name : typeof error}.`, {
+      cause: error,
+      suggestion: 'This is a bug in sentinel: rerun with SENTINEL_DEBUG=1 for details, and report it.',
+    })
+  }
+
+  return rows[0]
 }
 
 /** One call run under the policy. */
@@ -185,6 +193,11 @@ export interface Ride<T> {
   readonly call: Call
   /** Absolute deadline (ms since epoch): no retry starts after it. */
   readonly deadline: number
+  /**
+   * When a failed attempt is held against the deadline: when it failed (the default), or when it
+   * started (a wait's poll: one sent in time is ridden out even if the SDK's retries end after it).
+   */
+  readonly deadlineAt?: 'attempt-start' | 'failure'
   /** False: this fault is not ridden now (not found counts only right after a creation). */
   readonly rides?: (fault: FaultName) => boolean
   /** Told a fault is being ridden out, before the pause (progress; a wait for the table to be ACTIVE). */
@@ -216,13 +229,15 @@ export class FaultPolicy {
   async ride<T>(operation: () => Promise<T>, ride: Ride<T>): Promise<T> {
     const state: RideState = {pauses: new Map(), started: this.clock.now()}
     for (;;) {
+      const attemptStarted = this.clock.now()
       try {
         return await operation()
       } catch (error) {
         const fault = faultOf(error)
         if (!fault) throw error
         const pace: Pace | undefined = (FAULTS[fault].pace as Partial<Record<Call, Pace>>)[ride.call]
-        const ridden = pace && (ride.rides?.(fault) ?? true) && this.clock.now() < ride.deadline
+        const judgedAt = ride.deadlineAt === 'attempt-start' ? attemptStarted : this.clock.now()
+        const ridden = pace && (ride.rides?.(fault) ?? true) && judgedAt < ride.deadline
         const pause = ridden ? await this.nextPause(pace, state, ride.deadline) : undefined
         if (pause === undefined) throw FAULTS[fault].giveUp(error)
         await ride.onFault?.(fault, error)
@@ -256,7 +271,10 @@ export class FaultPolicy {
     })
   }
 
-  /** The pause between reads while AWS does not show what was just written (the not-visible-yet row). */
+  /**
+   * One pause of rereadMs on the policy's clock, for a loop that reads again without an error: the
+   * recheck waiting for tags it wrote to be listed (ListTagsOfResource is eventually consistent).
+   */
   async reread(): Promise<void> {
     await this.clock.sleep(this.timing.rereadMs)
   }

@@ -70,6 +70,7 @@ export async function waitForActive(port: DynamoDbPort, options: WaitOptions): P
     }, {
       call: 'poll',
       deadline: options.deadline,
+      deadlineAt: 'attempt-start',
       onFault: (_, error) => options.onThrottled?.(error as SentinelError),
     })
 

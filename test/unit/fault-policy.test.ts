@@ -87,6 +87,13 @@ describe('the fault policy (issue 24)', () => {
       [new InternalServerError({$metadata: serverMetadata, message: 'x'}), 'server-error'],
       [Object.assign(new Error('socket hang up'), {code: 'ECONNRESET'}), 'unclear-answer'],
       [awsError('ValidationException', 'throttled, in use, limit exceeded'), undefined],
+      // Not retryable before the fault policy, and still not (see the test below for their codes).
+      [Object.assign(awsError('ValidationException', 'x'), {$metadata: {...$metadata, clockSkewCorrected: true}}),
+        undefined],
+      [awsError('RequestTimeoutException', 'Request timed out', 408), undefined],
+      [awsError('InvalidSignatureException', 'Signature expired: 20261207T000000Z is now earlier than ...'), undefined],
+      [Object.assign(awsError('AccessDeniedException', 'x'), {$metadata: {...$metadata, clockSkewCorrected: true}}),
+        undefined],
     ]
     for (const [raw, fault] of cases) {
       const error = thrown(raw)
@@ -97,6 +104,36 @@ describe('the fault policy (issue 24)', () => {
     }
 
     expect(faultOf(new NotVisibleYet('t-1'))).to.equal('not-visible-yet')
+  })
+
+  it('the SDK\'s transient rules widen nothing but throttling: clock skew, an expired signature and a request ' +
+    'timeout keep the codes, suggestions and no retry they had before the fault policy', () => {
+    const skewed = {$metadata: {...$metadata, clockSkewCorrected: true}}
+    const cases: [Error, string, string][] = [
+      [Object.assign(awsError('ValidationException', 'One or more parameter values were invalid'), skewed),
+        'AWS_ERROR', 'Fix the cause above, then rerun.'],
+      [awsError('RequestTimeoutException', 'Request timed out', 408), 'AWS_ERROR', 'Fix the cause above, then rerun.'],
+      [awsError('InvalidSignatureException', 'Signature expired: 20261207T000000Z is now earlier than ...'),
+        'INVALID_CREDENTIALS', 'Check the access key and secret of your profile or environment, ' +
+        'or refresh them (aws sso login / aws configure).'],
+      [Object.assign(awsError('AccessDeniedException', 'User is not authorized'), skewed),
+        'ACCESS_DENIED', 'Grant it to your identity; sentinel init:all --generate-iam prints the policy this CLI ' +
+        'needs. A rerun with the permission continues.'],
+    ]
+    for (const [raw, code, suggestion] of cases) {
+      const error = thrown(raw)
+      expect(error.code, raw.name).to.equal(code)
+      expect(error.suggestion, raw.name).to.equal(suggestion)
+      expect(error.aws?.retryable, raw.name).to.equal(false)
+      expect(faultOf(error), raw.name).to.equal(undefined)
+    }
+  })
+
+  it('an error two rows recognise is a bug: faultOf fails loudly (UNEXPECTED) instead of picking one', () => {
+    // Throttled by its code, in use by its AWS name: no error the SDK adapter makes looks like this.
+    const twoRows = new SentinelError('THROTTLED', 'AWS kept throttling dynamodb:UpdateTable on t-1.')
+    twoRows.aws = {name: 'ResourceInUseException', requestId: 'r-1', retryable: true}
+    expect(() => faultOf(twoRows)).to.throw(SentinelError).with.property('code', 'UNEXPECTED')
   })
 
   it('throttling is what the SDK classifies as throttling, beyond the five names once kept by hand; ' +

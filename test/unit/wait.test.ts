@@ -129,6 +129,22 @@ describe('waiting (issue 16)', () => {
     expect(fake.sleeps).to.deep.equal([POLL_INTERVAL_MS, 1000, 2000])
   })
 
+  it('a throttled poll that started before the deadline is ridden out even if it failed after it', async () => {
+    // The first DescribeTable takes 1.5 s (the SDK's own retries) and is throttled past the deadline at +1 s.
+    const fake = scripted([throttled(), table('ACTIVE')])
+    const slowFirst = {
+      async describeTable(...args: Parameters<DynamoDbPort['describeTable']>) {
+        if (fake.calls === 0) await fake.sleep(1500)
+        return fake.port.describeTable(...args)
+      },
+    } as unknown as DynamoDbPort
+    const result = await waitForActive(slowFirst, {
+      deadline: fake.now() + 1000, now: fake.now, sleep: fake.sleep, tableName: 't-1',
+    })
+    expect(result.TableStatus).to.equal('ACTIVE')
+    expect(fake.calls).to.equal(2)
+  })
+
   it('an error that does not pass (AccessDenied) still ends the wait at once', async () => {
     const denied = new SentinelError('ACCESS_DENIED', 'Access denied: dynamodb:DescribeTable on t-1.')
     const fake = scripted([table('CREATING'), denied])
