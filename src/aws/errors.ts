@@ -50,7 +50,8 @@ const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpire
 
 /**
  * The SDK's own throttling classifier (@smithy/core/retry: its throttling codes), required when an
- * error is first classified: by then the SDK client that threw it has loaded them, and --help, input errors and --generate-iam never pay for them.
+ * error is first classified: by then the SDK client that threw it has loaded them, and --help,
+ * input errors and --generate-iam never pay for them.
  */
 type SdkClassifiers = Pick<typeof import('@smithy/core/retry'), 'isThrottlingError'>
 type SdkError = Parameters<SdkClassifiers['isThrottlingError']>[0]
@@ -179,7 +180,8 @@ function classify(error: unknown, context: CallContext): SentinelError {
 
   if (isThrottled(error)) {
     const attempts = sdk.$metadata?.attempts ?? 'several'
-    const message = `AWS kept throttling ${context.action} on ${context.resource} after ${attempts} attempts.`
+    const times = `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`
+    const message = `AWS kept throttling ${context.action} on ${context.resource} after ${times}.`
     return new SentinelError('THROTTLED', message, {
       ...options,
       suggestion: 'Wait a minute and rerun; the rerun continues where this one stopped.',

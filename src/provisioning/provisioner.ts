@@ -105,6 +105,7 @@ export class Provisioner {
 
   constructor(
     capabilities: EndpointCapabilities,
+    /** clock: the one the deadlines given to this service are on, with its pauses (a fake in unit tests). */
     options: {
       clock?: Clock; gate?: CreationGate; resolveKey?: KeyResolver; timing?: Partial<ProvisionerTiming>
     } = {},
@@ -230,7 +231,7 @@ export class Provisioner {
   async read(
     tableName: string,
     what: ReadOptions,
-    deadline = Date.now() + this.timing.visibilityMs,
+    deadline = this.faults.clock.now() + this.timing.visibilityMs,
   ): Promise<LiveTable | undefined> {
     return this.untilVisible(() => readLiveTable(this.capabilities, tableName, what), deadline)
   }

@@ -30,7 +30,7 @@ export class ReplicaWatch {
 
   /** This run sent the Create: the replica's progress starts at 0 % now. */
   sent(): void {
-    this.progressSeen.splice(0, Infinity, {at: Date.now(), percent: 0})
+    this.progressSeen.splice(0, Infinity, {at: this.options.clock.now(), percent: 0})
   }
 
   async describe(): Promise<TableDescription> {
@@ -57,14 +57,17 @@ export class ReplicaWatch {
   }
 
   private async poll(done: (table: TableDescription) => boolean): Promise<void> {
-    const started = Date.now()
+    const started = this.options.clock.now()
     for (;;) {
-      const polled = Date.now()
+      const polled = this.options.clock.now()
       const table = await this.describe()
       const entry = listedReplica(table, this.region)
       const percent = Number(entry?.ReplicaStatusPercentProgress)
       // Dated when the answer came: AWS measured the progress no later than that.
-      if (entry?.ReplicaStatus === 'CREATING' && percent > 0) this.progressSeen.push({at: Date.now(), percent})
+      if (entry?.ReplicaStatus === 'CREATING' && percent > 0) {
+        this.progressSeen.push({at: this.options.clock.now(), percent})
+      }
+
       const state = entry?.ReplicaStatus ?? ''
       if (Object.hasOwn(REPLICA_NEEDS_A_HUMAN, state)) {
         const {meaning, remedy} = REPLICA_NEEDS_A_HUMAN[state]
@@ -74,10 +77,10 @@ export class ReplicaWatch {
       }
 
       if (done(table)) return
-      const seconds = Math.round((Date.now() - started) / 1000)
+      const seconds = Math.round((this.options.clock.now() - started) / 1000)
       this.reporter.progress(`Waiting for ${this.name} in ${this.region}: ${describeReplica(table, this.region)} ` +
         `(${seconds}s)`)
-      const now = Date.now()
+      const now = this.options.clock.now()
       if (now >= this.options.deadline) {
         throw new SentinelError('WAIT_TIMEOUT', `Timed out waiting for the replica of ${this.name} in ` +
           `${this.region} (${describeReplica(table, this.region)}).`, {

@@ -8,6 +8,7 @@
  */
 import type {CreateTableCommandInput, UpdateTableCommandInput} from '@aws-sdk/client-dynamodb'
 
+import type {Clock} from './fault-policy.js'
 import type {Planner, TableReporter} from './outcome.js'
 import type {Provisioner} from './provisioner.js'
 
@@ -89,6 +90,11 @@ export class TableApply {
     return this.provisioner.capabilities.port
   }
 
+  /** The service's clock: the run's deadline, its pauses and the seconds it reports are on it. */
+  private get clock(): Clock {
+    return this.provisioner.faults.clock
+  }
+
   /** The table's own steps (create, wait) here; a setting's action by its setting (settings/). */
   async execute(action: Action): Promise<void> {
     for (const part of partsChangedBy(action)) this.changed.add(part)
@@ -131,7 +137,7 @@ export class TableApply {
    */
   async recheck(): Promise<LiveTable> {
     const wantTags = this.desired.tags.size > 0 || this.applied.length > 0
-    const settleBy = Math.min(this.deadline, Date.now() + this.provisioner.timing.tagSettleMs)
+    const settleBy = Math.min(this.deadline, this.clock.now() + this.provisioner.timing.tagSettleMs)
     let before = this.read
     let parts = new Set(this.changed) as Set<LivePart>
     let whole = !before || this.changed.has('all') || parts.size === 0
@@ -154,7 +160,7 @@ export class TableApply {
       if (unseen.length === 0) return live
       // An emulator is consistent at once: one that does not list a tag never will (dynalite
       // drops CreateTable's tags), so there is nothing to wait for.
-      if (Date.now() >= settleBy || isEmulatorArn(live.arn)) {
+      if (this.clock.now() >= settleBy || isEmulatorArn(live.arn)) {
         const who = isEmulatorArn(live.arn) ? 'The endpoint' : 'AWS'
         this.notices.push(`${who} does not list tag ${unseen.join(', ')} yet; ` +
           'the write was accepted, so it was not sent again.')
@@ -279,7 +285,7 @@ export class TableApply {
         deadline: this.deadline,
         // DescribeTable may already say ACTIVE while AWS still refuses: the policy's pause follows.
         onFault: async () => {
-          this.reporter.phase(`Table ${this.name} is busy; waiting to ${action.summary.toLowerCase()}`)
+          this.reporter.phase(`Table ${this.name} is busy; waiting to ${lowerFirst(action.summary)}`)
           await this.waitActive()
         },
       })
@@ -338,20 +344,22 @@ export class TableApply {
 
   private async waitActive(indexName?: string): Promise<void> {
     this.reporter.inFlight(`table ${this.name} is still becoming ACTIVE in AWS`)
-    const started = Date.now()
+    const started = this.clock.now()
     const table = await waitForActive(this.port, {
       deadline: this.deadline,
       indexName,
       intervalMs: this.provisioner.timing.pollMs,
       justCreated: this.justCreated,
+      now: () => this.clock.now(),
       onPoll: polled => {
         if (isTableActive(polled, indexName)) return
-        const seconds = Math.round((Date.now() - started) / 1000)
+        const seconds = Math.round((this.clock.now() - started) / 1000)
         this.reporter.progress(`Waiting for ${this.name}: ${describeBusy(polled, indexName)} (${seconds}s)`)
       },
       onThrottled: () => {
         this.reporter.progress(`DescribeTable on ${this.name} is throttled; waiting on, polling less often`)
       },
+      sleep: ms => this.clock.sleep(ms),
       tableName: this.name,
     })
     this.arn = table.TableArn
@@ -368,4 +376,9 @@ export function createTableInput(description: TableSpec): CreateTableCommandInpu
   const input: CreateTableCommandInput = {AttributeDefinitions: [], KeySchema: [], TableName: description.tableName}
   for (const setting of TABLE_SETTINGS) Object.assign(input, setting.createTable?.(description))
   return input
+}
+
+/** "Encrypt with the AWS-managed KMS key" → "encrypt with the AWS-managed KMS key": names keep their case. */
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1)
 }

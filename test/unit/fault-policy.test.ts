@@ -111,13 +111,16 @@ describe('the fault policy (issue 24)', () => {
     const skewed = {$metadata: {...$metadata, clockSkewCorrected: true}}
     const cases: [Error, string, string][] = [
       [Object.assign(awsError('ValidationException', 'One or more parameter values were invalid'), skewed),
-        'AWS_ERROR', 'Fix the cause above, then rerun.'],
+        'AWS_ERROR',
+        'Fix the cause above, then rerun.'],
       [awsError('RequestTimeoutException', 'Request timed out', 408), 'AWS_ERROR', 'Fix the cause above, then rerun.'],
       [awsError('InvalidSignatureException', 'Signature expired: 20261207T000000Z is now earlier than ...'),
-        'INVALID_CREDENTIALS', 'Check the access key and secret of your profile or environment, ' +
+        'INVALID_CREDENTIALS',
+        'Check the access key and secret of your profile or environment, ' +
         'or refresh them (aws sso login / aws configure).'],
       [Object.assign(awsError('AccessDeniedException', 'User is not authorized'), skewed),
-        'ACCESS_DENIED', 'Grant it to your identity; sentinel init:all --generate-iam prints the policy this CLI ' +
+        'ACCESS_DENIED',
+        'Grant it to your identity; sentinel init:all --generate-iam prints the policy this CLI ' +
         'needs. A rerun with the permission continues.'],
     ]
     for (const [raw, code, suggestion] of cases) {

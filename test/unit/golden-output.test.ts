@@ -11,8 +11,10 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import type {PortOperation} from '../../src/aws/dynamodb-port.js'
+
 import {type FakeWorld, runCommand, type RunOptions} from '../support/command-runner.js'
-import {FakeDynamoDb} from '../support/fake-dynamodb.js'
+import {FakeDynamoDb, type Script} from '../support/fake-dynamodb.js'
 
 const GOLDEN = fileURLToPath(new URL('../fixtures/golden', import.meta.url))
 const UPDATE = process.env.GOLDEN_UPDATE === '1'
@@ -65,6 +67,10 @@ interface Case {
 const empty = () => ({port: new FakeDynamoDb()})
 const kase = (name: string, id: string, argv: string[], more: Partial<Case> = {}): Case => ({
   argv, id, name, ...more,
+})
+/** An empty account whose DynamoDB answers `operation` as scripted. */
+const answering = (operation: PortOperation, script: Script): Partial<Case> => ({
+  world: () => ({port: new FakeDynamoDb().script(operation, script)}),
 })
 /** The hand-made tables, and four converged ones. */
 const hand = {world: () => ({port: handMade()})}
@@ -129,6 +135,27 @@ const CASES: Case[] = [
   kase('error-kms-key', 'init:sessions', [...REGION, '--kms-key', 'not-a-key', '--plan']),
   kase('error-table-name', 'init:sessions', [...REGION, '--table', 'bad name!', '--plan']),
   kase('error-wrong-account', 'init:all', [...REGION, '--account-id', '210987654321', '--yes']),
+  kase('error-export-format', 'init:all', [...REGION, '--export', 'pulumi']),
+  // What AWS answers, as the SDK adapter classifies it (src/aws/errors.ts).
+  kase('aws-throttled-create', 'init:ratelimit', [...REGION, '--yes'], answering('createTable', {
+    kind: 'error', name: 'ThrottlingException', times: 9,
+  })),
+  kase('aws-denied-status', 'init:status', REGION, answering('describeTable', {
+    kind: 'error', message: 'User is not authorized to perform: dynamodb:DescribeTable', name: 'AccessDeniedException',
+  })),
+  kase('aws-validation-create', 'init:sessions', [...REGION, '--yes'], answering('createTable', {
+    kind: 'error', message: 'One or more parameter values were invalid', name: 'ValidationException',
+  })),
+  kase('aws-limit-then-create', 'init:ratelimit', [...REGION, '--yes'], answering('createTable', {
+    kind: 'error', message: 'Too many tables being created at once', name: 'LimitExceededException',
+  })),
+  kase('aws-in-use-then-update', 'init:ratelimit', [...REGION, '--yes'], {
+    world: () => ({
+      port: handMade().script('updateTable', {
+        kind: 'error', message: 'Table is being updated', name: 'ResourceInUseException',
+      }),
+    }),
+  }),
 ]
 
 /**
