@@ -9,11 +9,10 @@ import {spawnSync} from 'node:child_process'
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {type AwsLayer, startAwsLayer} from '../support/aws-behaviour.js'
 import {parseJson, runCli, scratchDir} from '../support/cli.js'
 import {
-  env, everyPair, exportArgs, expression, fourTables, keyIn, lastLine, log, output, sessions, sessionsArgs, statusOf,
-  tableIn, writes,
+  env, everyPair, exportArgs, expression, fourTables, keyIn, lastLine, log, output, sessions, sessionsArgs, Started,
+  statusOf, tableIn, writes,
 } from '../support/global-tables.js'
 import {
   cloudFormationProblems,
@@ -22,27 +21,24 @@ import {
   providerSchemas,
   terraformProblems,
 } from '../support/iac.js'
-import {dynamoLocal, uniqueTable} from '../support/servers.js'
+import {uniqueTable} from '../support/servers.js'
 
 describe('global tables: input, replicas nobody named, exports (issue 17, end to end)', function () {
   this.timeout(120_000)
-  const closers: (() => Promise<void>)[] = []
+  const started = new Started()
+  const layer = (creatingCalls?: number) => started.layer(creatingCalls)
 
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close()
-  })
-
-  async function layer(creatingCalls = 2): Promise<AwsLayer> {
-    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: creatingCalls}}})
-    closers.push(() => aws.close())
-    return aws
-  }
+  afterEach(() => started.closeAll())
 
   describe('input, before any call (exit 2)', () => {
     const cases: [string, string[], RegExp][] = [
       ['the table\'s own region', ['--replica-region', 'us-east-1'], /own region/],
       ['an unknown region', ['--replica-region', 'eu-west-9'], /Unknown AWS region "eu-west-9"/],
-      ['a region with a typo', ['--replica-region', 'eu-wset-1'], /"eu-wset-1" .*did you mean eu-west-1\? Pass --replica-region eu-west-1\./],
+      [
+        'a region with a typo',
+        ['--replica-region', 'eu-wset-1'],
+        /"eu-wset-1" .*did you mean eu-west-1\? Pass --replica-region eu-west-1\./,
+      ],
       ['a region of another partition', ['--replica-region', 'cn-north-1'], /do not cross partitions/],
       ['a region given twice', ['--replica-region', 'eu-west-1', '--replica-region', 'eu-west-1'], /twice/],
       [
@@ -69,7 +65,11 @@ describe('global tables: input, replicas nobody named, exports (issue 17, end to
         ],
         /names a key in us-east-1 \(aws\), not in eu-west-1/,
       ],
-      ['--replica-kms-key without --replica-region', ['--replica-kms-key', `eu-west-1=${keyIn('eu-west-1')}`], /replica-region/],
+      [
+        '--replica-kms-key without --replica-region',
+        ['--replica-kms-key', `eu-west-1=${keyIn('eu-west-1')}`],
+        /replica-region/,
+      ],
     ]
 
     it(

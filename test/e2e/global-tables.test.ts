@@ -10,27 +10,20 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 
-import {type AwsLayer, startAwsLayer, startKmsStub} from '../support/aws-behaviour.js'
+import {startAwsLayer, startKmsStub} from '../support/aws-behaviour.js'
 import {type CliResult, parseJson, runCli} from '../support/cli.js'
 import {
-  env, keyIn, lastLine, log, output, sessions, tableIn, writes,
+  env, keyIn, lastLine, log, output, sessions, Started, tableIn, writes,
 } from '../support/global-tables.js'
 import {importsFromTerraform, parseTerraform} from '../support/iac.js'
 import {dynamoLocal, uniqueTable} from '../support/servers.js'
 
 describe('global tables: --replica-region (issue 17, end to end)', function () {
   this.timeout(120_000)
-  const closers: (() => Promise<void>)[] = []
+  const started = new Started()
+  const layer = (creatingCalls?: number) => started.layer(creatingCalls)
 
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close()
-  })
-
-  async function layer(creatingCalls = 2): Promise<AwsLayer> {
-    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: creatingCalls}}})
-    closers.push(() => aws.close())
-    return aws
-  }
+  afterEach(() => started.closeAll())
 
   it('init:sessions with two replicas: table first, then each replica in turn, settings in its own region; ' +
     'a rerun only reads, in every region', async () => {
@@ -175,12 +168,12 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
         'us-west-2': {[keyId]: keyIn('us-west-2', keyId), [keyIn('us-west-2', keyId)]: keyIn('us-west-2', keyId)},
       },
     })
-    closers.push(() => kms.close())
+    started.add(() => kms.close())
     const keyArnIn = (key: string, region: string) => ({
       [`us-west-2 ${keyId}`]: keyIn('us-west-2', keyId), 'eu-west-1 alias/sentinel': keyIn('eu-west-1'),
     } as Record<string, string>)[`${region} ${key}`]
     const aws = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: 2}, keyArnIn}})
-    closers.push(() => aws.close())
+    started.add(() => aws.close())
     const table = uniqueTable('gt-keys')
     const keyFlags = (eu = 'alias/sentinel') => ['--kms-key',
       keyIn('us-east-1'),
@@ -234,7 +227,7 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const kms = await startKmsStub({}, {
       inRegion: {'eu-west-1': {[keyIn('eu-west-1')]: euKey}, 'us-east-1': {[keyIn('us-east-1')]: keyIn('us-east-1')}},
     })
-    closers.push(() => kms.close())
+    started.add(() => kms.close())
     const aws = await layer()
     const names = ['session', 'breakglass', 'request', 'rate-limit']
     .flatMap(kind => [`--${kind}-table`, uniqueTable(`gt-keystate-${kind}`)])
@@ -432,7 +425,7 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const aws = await startAwsLayer((await dynamoLocal()).endpoint, {
       replicas: {creating: {calls: 0}}, tags: {stale: {calls: 1}},
     })
-    closers.push(() => aws.close())
+    started.add(() => aws.close())
     const names = ['session', 'breakglass', 'request', 'rate-limit'].map(kind => uniqueTable(`gt-req-${kind}`))
     const flags = ['session', 'breakglass', 'request', 'rate-limit'].flatMap((kind, index) =>
       [`--${kind}-table`, names[index]])

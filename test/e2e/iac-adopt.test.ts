@@ -8,7 +8,7 @@ import {expect} from 'chai'
 
 import {startAwsLayer} from '../support/aws-behaviour.js'
 import {
-  describeAsAws, expectChangesByHandKept, expectConverged, exportDocument, SETTINGS, tablesChangedByHand,
+  describeAsAws, expectChangesByHandKept, expectConverged, exportDocument, planCounts, SETTINGS, tablesChangedByHand,
   type Terraform, terraformWorkspace,
 } from '../support/iac-tools.js'
 import {allTableFlags, freshDynamoLocal, uniqueNames} from '../support/servers.js'
@@ -36,12 +36,7 @@ describe('the exports under the real tools: Terraform adopting tables changed by
         ])
         const dir = terraform.workingFolder('adopt', document, own.endpoint)
         const plan = await terraform.tf(dir, ['plan', '-input=false'])
-        const summary = /Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\./.exec(plan)
-        expect(summary, plan).to.not.equal(null)
-        const [imports, adds, changes, destroys] = summary!.slice(1).map(Number)
-        expect({
-          adds, changes, destroys, imports,
-        }, plan).to.deep.equal({
+        expect(planCounts(plan), plan).to.deep.equal({
           adds: 0, changes: 0, destroys: 0, imports: 4,
         })
         const applied = await terraform.tf(dir, ['apply', '-auto-approve', '-input=false'])

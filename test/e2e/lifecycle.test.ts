@@ -2,6 +2,8 @@
  * State transitions and runs over time: tables held in CREATING (dynalite), concurrent runs,
  * interruption, --wait-timeout, --local persistence, in-place reconcile, init:status, init:all.
  */
+import type {ChildProcess} from 'node:child_process'
+
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -200,6 +202,54 @@ describe('tables in CREATING (dynalite, end to end)', () => {
     expect(run.code).to.equal(143)
     await expectNotActiveYet(dynalite.endpoint, table)
     expect(run.stderr).to.match(/Interrupted by SIGTERM\. Still under way in AWS: .*may be creating table/i)
+  })
+
+  it('Ctrl-C under --json: one error document on stdout, INTERRUPTED naming what AWS is still creating, ' +
+    'with the warning the run went on despite; exit 130', async () => {
+    const dynalite = await startDynalite({createTableMs: 4000})
+    const proxy = await startProxy(dynalite.endpoint)
+    const table = uniqueTable('jsonint')
+    let cli: ChildProcess | undefined
+    let created = false
+    let signalled = false
+    // The signal goes while the run waits: at its first DescribeTable after CreateTable was answered.
+    proxy.intercept(async call => {
+      if (call.action === 'CreateTable') created = true
+      else if (created && call.action === 'DescribeTable' && !signalled) {
+        signalled = true
+        cli?.kill('SIGINT')
+      }
+
+      return undefined
+    })
+    const run = await runCli([
+      'init:sessions',
+      '--endpoint-url',
+      proxy.endpoint,
+      '--region',
+      'eu-west-4',
+      '--table',
+      table,
+      '--yes',
+      '--json',
+      ...DYNALITE_FLAGS,
+    ], {
+      env: env(),
+      killAfterMs: 30_000,
+      onSpawn(child) {
+        cli = child
+      },
+    })
+    await proxy.close()
+    expect(signalled).to.equal(true)
+    expect(run.code, run.stderr).to.equal(130)
+    expect(run.stderr, 'under --json nothing but the document').to.equal('')
+    const document = parseJson(run.stdout)
+    expect(document.ok).to.equal(false)
+    expect(document.error.code).to.equal('INTERRUPTED')
+    expect(document.error.exitCode).to.equal(130)
+    expect(document.error.message).to.match(new RegExp(`Still under way in AWS: .*${table}`))
+    expect(document.warnings.map((warning: {code: string}) => warning.code)).to.deep.equal(['UNKNOWN_REGION'])
   })
 
   it('Ctrl-C during init:all names every table still being created', async () => {

@@ -181,10 +181,11 @@ describe('--local side by side on one data folder (issue 16, end to end)', funct
     for (const file of files) expect(permissions(join(dir, file)), file).to.equal('600')
   })
 
-  it('a DynamoDB Local left running by a CLI killed with kill -9 is found and stopped by the next run', async () => {
+  /** `command --local` killed by kill -9 once DynamoDB Local runs: its folder, env and the lock it left. */
+  async function killedWithLocalRunning(command: string) {
     const dir = mkdtempSync(join(scratchDir(), 'local-'))
     const env = cleanEnv()
-    const killed = await runCli(['init:all', '--local', '--local-dir', dir, '--yes'], {
+    const killed = await runCli([command, '--local', '--local-dir', dir, '--yes'], {
       env,
       onStderr(text, child) {
         if (text.includes('DynamoDB Local on ')) child.kill('SIGKILL')
@@ -193,6 +194,11 @@ describe('--local side by side on one data folder (issue 16, end to end)', funct
     expect(killed.signal, output(killed)).to.equal('SIGKILL')
     const lock = JSON.parse(readFileSync(join(dir, 'sentinel-local.lock'), 'utf8')) as {javaPid: number}
     leftovers.push(lock.javaPid)
+    return {dir, env, lock}
+  }
+
+  it('a DynamoDB Local left running by a CLI killed with kill -9 is found and stopped by the next run', async () => {
+    const {dir, env, lock} = await killedWithLocalRunning('init:all')
     expect(isAlive(lock.javaPid), 'the killed CLI left its DynamoDB Local running').to.equal(true)
 
     const next = await runCli(['init:all', '--local', '--local-dir', dir, '--yes'], {env})
@@ -203,17 +209,7 @@ describe('--local side by side on one data folder (issue 16, end to end)', funct
   })
 
   it('under --json, the leftover stopped is a warning in the document (LOCAL_LEFTOVER_STOPPED), not lost', async () => {
-    const dir = mkdtempSync(join(scratchDir(), 'local-'))
-    const env = cleanEnv()
-    const killed = await runCli(['init:ratelimit', '--local', '--local-dir', dir, '--yes'], {
-      env,
-      onStderr(text, child) {
-        if (text.includes('DynamoDB Local on ')) child.kill('SIGKILL')
-      },
-    })
-    expect(killed.signal, output(killed)).to.equal('SIGKILL')
-    const lock = JSON.parse(readFileSync(join(dir, 'sentinel-local.lock'), 'utf8')) as {javaPid: number}
-    leftovers.push(lock.javaPid)
+    const {dir, env, lock} = await killedWithLocalRunning('init:ratelimit')
 
     const next = await runCli(['init:ratelimit', '--local', '--local-dir', dir, '--yes', '--json'], {env})
     expect(next.code, output(next)).to.equal(0)

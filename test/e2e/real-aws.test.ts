@@ -299,7 +299,8 @@ describe('real AWS is not the emulator (issue 8, end to end)', function () {
       const {host} = new URL(silent.endpoint)
       const said = run.stderr.split('\n').filter(line => line.startsWith(`No answer from http://${host} yet`))
       expect(said.length, output(run)).to.equal(4)
-      expect(said[0]).to.match(/\(Describe\w+ silent-[\w-]+, 3 s\); waiting up to 8 s, then retrying \(attempt 1 of 4\)$/)
+      const retrying = /\(Describe\w+ silent-[\w-]+, 3 s\); waiting up to 8 s, then retrying \(attempt 1 of 4\)$/
+      expect(said[0]).to.match(retrying)
       expect(said[3]).to.match(/then giving up \(attempt 4 of 4\)$/)
     })
   })

@@ -54,6 +54,8 @@ export interface RunOptions {
   /** The working folder of the CLI (default: this one). */
   cwd?: string
   onStderr?: (text: string, child: ReturnType<typeof spawn>) => void
+  /** Given the CLI's process as soon as it is started (to signal it when a server sees a call). */
+  onSpawn?: (child: ReturnType<typeof spawn>) => void
   /** Kills the CLI (SIGKILL) if it still runs after this many ms: a hang fails the test, not the run. */
   killAfterMs?: number
 }
@@ -66,6 +68,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
       env: options.env ?? cleanEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
+    options.onSpawn?.(child)
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => {

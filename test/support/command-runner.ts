@@ -35,7 +35,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
  * The commands by id, imported as the tests import everything else (one module graph: an error the
  * fake throws is the command's SentinelError).
  */
-const COMMANDS: Record<string, typeof TableCommand> = {
+export const COMMANDS: Record<string, typeof TableCommand> = {
   'init:all': InitAll,
   'init:approvals': InitApprovals,
   'init:breakglass': InitBreakglass,

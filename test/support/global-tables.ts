@@ -5,12 +5,32 @@
  */
 import {expect} from 'chai'
 
-import {type AwsLayer, callLog} from './aws-behaviour.js'
+import {type AwsLayer, callLog, startAwsLayer} from './aws-behaviour.js'
 import {
   cleanEnv, type CliResult, parseJson, runCli,
 } from './cli.js'
 import {type RecordedRequest, WRITE_ACTIONS} from './proxy.js'
-import {uniqueTable} from './servers.js'
+import {dynamoLocal, uniqueTable} from './servers.js'
+
+/** What the tests of a describe block start, closed last first by `closeAll` (its afterEach). */
+export class Started {
+  private readonly closers: (() => Promise<void>)[] = []
+
+  add(close: () => Promise<void>): void {
+    this.closers.push(close)
+  }
+
+  async closeAll(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) await close()
+  }
+
+  /** The AWS-behaviour layer before the shared DynamoDB Local, a replica CREATING for `creatingCalls` polls. */
+  async layer(creatingCalls = 2): Promise<AwsLayer> {
+    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: creatingCalls}}})
+    this.add(() => aws.close())
+    return aws
+  }
+}
 
 export const keyIn = (region: string, id = '11111111-2222-3333-4444-555555555555') =>
   `arn:aws:kms:${region}:123456789012:key/${id}`

@@ -167,6 +167,16 @@ export async function exportDocument(format: string, args: string[]): Promise<st
 }
 
 /** A Terraform workspace: one `terraform init`, then working folders that share its provider. */
+/** `terraform plan`'s summary line as counts; fails the test, with the plan, when it has none. */
+export function planCounts(plan: string): {adds: number; changes: number; destroys: number; imports: number} {
+  const summary = /Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\./.exec(plan)
+  expect(summary, plan).to.not.equal(null)
+  const [imports, adds, changes, destroys] = summary!.slice(1).map(Number)
+  return {
+    adds, changes, destroys, imports,
+  }
+}
+
 export interface Terraform {
   /** A root module: the export, and the provider pointed at `endpoint` (DynamoDB Local behind a layer). */
   workingFolder(name: string, document: string, endpoint: string): string

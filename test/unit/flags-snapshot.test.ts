@@ -6,28 +6,13 @@
  * test/fixtures/flags.snapshot.json shows the change in review. Descriptions are left out: the
  * README's command reference (`npm run readme`) shows them.
  */
-import type {Command} from '@oclif/core'
-
 import {expect} from 'chai'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
-import InitAll from '../../src/commands/init/all.js'
-import InitApprovals from '../../src/commands/init/approvals.js'
-import InitBreakglass from '../../src/commands/init/breakglass.js'
-import InitRatelimit from '../../src/commands/init/ratelimit.js'
-import InitSessions from '../../src/commands/init/sessions.js'
-import InitStatus from '../../src/commands/init/status.js'
+import {COMMANDS} from '../support/command-runner.js'
 
 const SNAPSHOT = fileURLToPath(new URL('../fixtures/flags.snapshot.json', import.meta.url))
-const COMMANDS: Record<string, Command.Class> = {
-  'init:all': InitAll,
-  'init:approvals': InitApprovals,
-  'init:breakglass': InitBreakglass,
-  'init:ratelimit': InitRatelimit,
-  'init:sessions': InitSessions,
-  'init:status': InitStatus,
-}
 /** What a flag promises its callers; each kept when the flag declares it. */
 const CONTRACT = [
   'type',
@@ -78,7 +63,7 @@ function flagsSnapshot(): Record<string, unknown> {
 describe('the flags of every command (snapshot)', () => {
   it('are as recorded in test/fixtures/flags.snapshot.json (on purpose: npm run snapshot:flags)', () => {
     const current = flagsSnapshot()
-    if (process.env.UPDATE_FLAGS_SNAPSHOT === '1') writeFileSync(SNAPSHOT, `${JSON.stringify(current, null, 2)}\n`)
+    if (process.env.UPDATE_SNAPSHOTS === '1') writeFileSync(SNAPSHOT, `${JSON.stringify(current, null, 2)}\n`)
     expect(current).to.deep.equal(JSON.parse(readFileSync(SNAPSHOT, 'utf8')))
   })
 })

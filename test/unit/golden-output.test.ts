@@ -2,7 +2,7 @@
  * Every command's output, byte for byte: stdout, stderr and the exit code of the real command
  * classes in-process (test/support/command-runner.ts), compared with the files recorded in
  * test/fixtures/golden/. A refactor keeps them identical; a change of output on purpose re-records
- * them (`GOLDEN_UPDATE=1 npx mocha test/unit/golden-output.test.ts`) and shows in the diff.
+ * them (`npm run snapshot:golden`) and shows in the diff.
  * Replicas in other regions are proven end to end (test/e2e/global-tables.test.ts): the in-process
  * world is one region, so here they appear only where no region is read (policies, exports).
  */
@@ -17,7 +17,7 @@ import {type FakeWorld, runCommand, type RunOptions} from '../support/command-ru
 import {FakeDynamoDb, type Script} from '../support/fake-dynamodb.js'
 
 const GOLDEN = fileURLToPath(new URL('../fixtures/golden', import.meta.url))
-const UPDATE = process.env.GOLDEN_UPDATE === '1'
+const UPDATE = process.env.UPDATE_SNAPSHOTS === '1'
 const REGION = ['--region', 'us-east-1']
 const ACCOUNT = ['--account-id', '123456789012']
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0'
