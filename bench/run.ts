@@ -214,7 +214,15 @@ function instructionCounts(commands: Record<string, [string, string[]]>): Record
     const run = spawnSync('valgrind', [
       '--tool=callgrind', '--callgrind-out-file=/dev/null', command, '--single-threaded', ...args,
     ], {encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']})
-    counts[name] = Number(/refs:\s+([\d,]+)/.exec(run.stderr)?.[1].replaceAll(',', ''))
+    const refs = /refs:\s+([\d,]+)/.exec(run.stderr)?.[1]
+    // A run that failed, or a valgrind that counts nothing, gives no figure rather than NaN.
+    if (run.status !== 0 || !refs) {
+      const why = run.stderr.trim().split('\n').at(-1)
+      console.error(`     callgrind could not count ${name} (exit ${run.status}): ${why}`)
+      return undefined
+    }
+
+    counts[name] = Number(refs.replaceAll(',', ''))
   }
 
   return counts
