@@ -14,6 +14,7 @@ import {
   env, everyPair, exportArgs, expression, fourTables, keyIn, lastLine, log, output, sessions, sessionsArgs, Started,
   statusOf, tableIn, writes,
 } from '../support/global-tables.js'
+import {terraformEnv} from '../support/iac-tools.js'
 import {
   cloudFormationProblems,
   parseCloudFormation,
@@ -247,9 +248,7 @@ describe('global tables: input, replicas nobody named, exports (issue 17, end to
 
       const dir = mkdtempSync(join(scratchDir(), 'tf-'))
       writeFileSync(join(dir, 'sentinel-tables.tf'), run.stdout)
-      const mirror = 'provider_installation {\n  filesystem_mirror {\n    path = "/opt/tf-plugins"\n  }\n}\n'
-      writeFileSync(join(dir, 'cli.tfrc'), mirror)
-      const tfEnv = {...process.env, TF_CLI_CONFIG_FILE: join(dir, 'cli.tfrc'), TF_IN_AUTOMATION: '1'}
+      const tfEnv = terraformEnv(dir)
       const terraform = (...args: string[]) => spawnSync('terraform', args, {cwd: dir, encoding: 'utf8', env: tfEnv})
       const init = terraform('init', '-backend=false', '-input=false', '-no-color')
       expect(init.status, `${init.stdout}${init.stderr}`).to.equal(0)
