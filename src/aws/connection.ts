@@ -13,6 +13,7 @@ import {closest} from '../distance.js'
 import {invalidInput, SentinelError} from '../errors.js'
 import {isKnownRegionShape, listedRegions, partitionOf} from './partitions.js'
 import {SILENT_LOGGER} from './request-policy.js'
+import {dynamoDbSdk} from './sdk-clients.js'
 
 export interface ConnectionInput {
   region?: string
@@ -126,7 +127,7 @@ async function loadSharedConfig(): Promise<{config: ParsedIniData; credentials: 
  * --endpoint-url comes before all of them. Returns the URL and where it came from.
  */
 async function configuredEndpoint(profile: string | undefined): Promise<[string, string] | undefined> {
-  const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
+  const {DynamoDBClient} = dynamoDbSdk()
   const client = new DynamoDBClient({logger: SILENT_LOGGER, region: 'us-east-1'})
   let url: string | undefined
   try {

@@ -16,6 +16,7 @@ import {
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {boundedRequests, redactResolvedCredentials, SILENT_LOGGER} from './request-policy.js'
+import {iamSdk} from './sdk-clients.js'
 
 /** The typed port to IAM: one page of SimulatePrincipalPolicy per call. */
 export interface IamPort {
@@ -67,7 +68,7 @@ export function createIamAdapter(connection: Connection, options: IamAdapterOpti
   let endpointName = iamHost(connection.region)
   // Imported on the first call: init status without role flags never loads the IAM client.
   const open = () => {
-    client ??= import('@aws-sdk/client-iam').then(async ({IAMClient, SimulatePrincipalPolicyCommand}) => {
+    client ??= Promise.resolve().then(iamSdk).then(async ({IAMClient, SimulatePrincipalPolicyCommand}) => {
       const config = iamClientConfig(connection)
       const probe = new IAMClient(config)
       // The SDK reads the configured endpoint (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL, the profile's services

@@ -16,6 +16,7 @@ import {partitionOf} from './partitions.js'
 import {
   boundedRequests, KMS_MAX_ATTEMPTS, KMS_REQUEST_TIMEOUT_MS, redactResolvedCredentials, SILENT_LOGGER,
 } from './request-policy.js'
+import {kmsSdk} from './sdk-clients.js'
 import {isEmulatorEndpoint} from './sts.js'
 
 /** What DescribeKey says about a key: its ARN and its state. */
@@ -32,7 +33,7 @@ export type KeyResolver = (keyId: string) => Promise<KeyDescription>
 
 export function kmsKeyResolver(connection: Connection): KeyResolver {
   return async keyId => {
-    const {DescribeKeyCommand} = await import('@aws-sdk/client-kms')
+    const {DescribeKeyCommand} = kmsSdk()
     const kms = await kmsClient(connection, connection.region)
     try {
       const {KeyMetadata} = await kms.client.send(new DescribeKeyCommand({KeyId: keyId}))
@@ -59,7 +60,7 @@ export type KeyPolicyReader = (keyArn: string) => Promise<string>
  */
 export function kmsKeyPolicyReader(connection: Connection): KeyPolicyReader {
   return async keyArn => {
-    const {GetKeyPolicyCommand} = await import('@aws-sdk/client-kms')
+    const {GetKeyPolicyCommand} = kmsSdk()
     const kms = await kmsClient(connection, parseArn(keyArn)?.region || connection.region)
     try {
       const {Policy} = await kms.client.send(new GetKeyPolicyCommand({KeyId: keyArn, PolicyName: 'default'}))
@@ -79,7 +80,7 @@ export function kmsKeyPolicyReader(connection: Connection): KeyPolicyReader {
  * resolves redacted, and errors naming the host it really called.
  */
 async function kmsClient(connection: Connection, region: string) {
-  const {KMSClient} = await import('@aws-sdk/client-kms')
+  const {KMSClient} = kmsSdk()
   const config = {
     credentials: connection.credentials,
     logger: SILENT_LOGGER,

@@ -19,6 +19,7 @@ import {dynamoDbHost} from './partitions.js'
 import {
   boundedRequests, DYNAMODB_REQUEST_TIMEOUT_MS, MAX_ATTEMPTS, redactResolvedCredentials, SILENT_LOGGER,
 } from './request-policy.js'
+import {dynamoDbSdk} from './sdk-clients.js'
 
 export interface AdapterOptions {
   /** One line per call, for SENTINEL_DEBUG. */
@@ -63,7 +64,7 @@ export async function createDynamoDbAdapter(
   connection: Connection,
   options: AdapterOptions = {},
 ): Promise<DynamoDbPort> {
-  const sdk = await import('@aws-sdk/client-dynamodb')
+  const sdk = dynamoDbSdk()
   const config = dynamoDbClientConfig(connection)
   const retrying = new sdk.DynamoDBClient({...config, maxAttempts: MAX_ATTEMPTS})
   // CreateTable and UpdateTable go out once: the provisioning service reads before any resend.

@@ -8,6 +8,7 @@ import {partitionOf} from './partitions.js'
 import {
   boundedRequests, redactResolvedCredentials, SILENT_LOGGER, STS_MAX_ATTEMPTS, STS_REQUEST_TIMEOUT_MS,
 } from './request-policy.js'
+import {stsSdk} from './sdk-clients.js'
 
 /** The typed port to STS: the one call this CLI makes. */
 export type AccountLookup = (connection: Connection) => Promise<string>
@@ -54,7 +55,7 @@ export const lookupAccount: AccountLookup = async connection => {
     })
   }
 
-  const {GetCallerIdentityCommand, STSClient} = await import('@aws-sdk/client-sts')
+  const {GetCallerIdentityCommand, STSClient} = stsSdk()
   const client = new STSClient(stsClientConfig(connection, stsEndpoint))
   redactResolvedCredentials(client)
   try {
