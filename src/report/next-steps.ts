@@ -1,3 +1,6 @@
+import {accessSync, constants, realpathSync} from 'node:fs'
+import {delimiter, join, relative} from 'node:path'
+
 /**
  * Commands and settings the operator can copy as they are: each suggestion repeats the run's
  * context (region, profile, endpoint or --local, KMS key, table names), so that what it prints
@@ -87,4 +90,21 @@ export function nextSteps(context: RunContext): string[] {
 
 export function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+/** "sentinel" when that is on PATH; else the path this CLI was started with, as the user can type it. */
+export function invocation(bin: string, argv: readonly string[] = process.argv): string {
+  const script = argv[1] ?? bin
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(dir, bin), constants.X_OK)
+      // Another program may have the same name (HashiCorp's sentinel): it must be this one.
+      if (realpathSync(join(dir, bin)) === realpathSync(script)) return bin
+    } catch {
+      // Not in this folder of PATH.
+    }
+  }
+
+  const path = relative(process.cwd(), script)
+  return path.startsWith('..') || path.startsWith('/') ? script : `./${path}`
 }

@@ -1,12 +1,11 @@
 import type {Interfaces} from '@oclif/core'
 
+import {join} from 'node:path'
+
 /**
  * What a provisioning command's flags mean, outside oclif: which tables (and where each name came
  * from), which settings, and the context that every suggested command repeats.
  */
-import {accessSync, constants, realpathSync} from 'node:fs'
-import {delimiter, join, relative} from 'node:path'
-
 import type {TableDefinition} from '../tables/definitions.js'
 import type {DesiredTable, TableChoice, TableSettingsInput} from '../tables/desired.js'
 import type {
@@ -17,7 +16,9 @@ import {type Connection, givenRegion} from '../aws/connection.js'
 import {defaultLocalDir} from '../aws/local.js'
 import {invalidInput, SentinelError} from '../errors.js'
 import {parseRoleArn, type RoleToCheck} from '../iam/role-check.js'
-import {commandLine, type RunContext, shellQuote} from '../report/next-steps.js'
+import {
+  commandLine, invocation, type RunContext, shellQuote,
+} from '../report/next-steps.js'
 import {type ExpectedAccount} from '../report/run-result.js'
 import {validateAccountId} from '../tables/validate.js'
 
@@ -103,23 +104,6 @@ export function runContext(
     tables,
     topicSeparator: command.topicSeparator,
   }
-}
-
-/** "sentinel" when that is on PATH; else the path this CLI was started with, as the user can type it. */
-export function invocation(bin: string, argv: readonly string[] = process.argv): string {
-  const script = argv[1] ?? bin
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    try {
-      accessSync(join(dir, bin), constants.X_OK)
-      // Another program may have the same name (HashiCorp's sentinel): it must be this one.
-      if (realpathSync(join(dir, bin)) === realpathSync(script)) return bin
-    } catch {
-      // Not in this folder of PATH.
-    }
-  }
-
-  const path = relative(process.cwd(), script)
-  return path.startsWith('..') || path.startsWith('/') ? script : `./${path}`
 }
 
 /** Checked here rather than declared exclusive: the USAGE line keeps --local beside --endpoint-url. */

@@ -8,8 +8,7 @@ import type {Interfaces} from '@oclif/core'
 
 import {closest as closestTo} from '../distance.js'
 import {SentinelError} from '../errors.js'
-import {commandWords, shellQuote} from '../report/next-steps.js'
-import {invocation} from './run-input.js'
+import {commandWords, invocation, shellQuote} from '../report/next-steps.js'
 
 /** A command ID (init:sessions) as the running CLI takes it on the command line. */
 export function displayId(id: string, config: Pick<Interfaces.Config, 'topicSeparator'>): string {
