@@ -55,8 +55,11 @@ export class SentinelError extends Error {
   readonly code: ErrorCode
   readonly exitCode: number
   readonly suggestion?: string
-  /** The AWS error behind this one, if any: its name, request ID and whether a retry may help. */
-  aws?: {name: string; requestId?: string; retryable: boolean}
+  /**
+   * The AWS error behind this one, if any: its name, request ID, whether a retry may help, and the
+   * call it answered (the action and its resource).
+   */
+  aws?: {call?: {action: string; resource: string}; name: string; requestId?: string; retryable: boolean}
 
   constructor(
     code: ErrorCode,

@@ -133,11 +133,25 @@ export function classifyCredentialsError(error: unknown, context?: CallContext):
   })
 }
 
+/** THROTTLED: the call was still throttled after `attempts` tries (the SDK's, or the policy's resends). */
+export function throttledError(
+  call: Pick<CallContext, 'action' | 'resource'>,
+  attempts: 'several' | number,
+  cause: unknown,
+): SentinelError {
+  const times = `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`
+  return new SentinelError('THROTTLED', `AWS kept throttling ${call.action} on ${call.resource} after ${times}.`, {
+    cause,
+    suggestion: 'Wait a minute and rerun; the rerun continues where this one stopped.',
+  })
+}
+
 export function classifyAwsError(error: unknown, context: CallContext): SentinelError {
   if (error instanceof SentinelError) return error
   const classified = classify(error, context)
   const sdk = error as SdkErrorShape
   classified.aws = {
+    call: {action: context.action, resource: context.resource},
     name: awsErrorName(error),
     requestId: sdk?.$metadata?.requestId,
     retryable: isRetryable(error),
@@ -178,15 +192,7 @@ function classify(error: unknown, context: CallContext): SentinelError {
     })
   }
 
-  if (isThrottled(error)) {
-    const attempts = sdk.$metadata?.attempts ?? 'several'
-    const times = `${attempts} ${attempts === 1 ? 'attempt' : 'attempts'}`
-    const message = `AWS kept throttling ${context.action} on ${context.resource} after ${times}.`
-    return new SentinelError('THROTTLED', message, {
-      ...options,
-      suggestion: 'Wait a minute and rerun; the rerun continues where this one stopped.',
-    })
-  }
+  if (isThrottled(error)) return throttledError(context, sdk.$metadata?.attempts ?? 'several', error)
 
   if (name === 'LimitExceededException') {
     const message = `DynamoDB limit exceeded on ${context.action}: ${oneLine(sdk.message)}`

@@ -8,6 +8,7 @@
  */
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import {throttledError} from '../aws/errors.js'
 import {type RetryErrorType, type RetrySchedule, standardRetrySchedule} from '../aws/request-policy.js'
 import {SentinelError} from '../errors.js'
 import {isNotFound, NotVisibleYet} from './live-table.js'
@@ -52,7 +53,7 @@ export type Call =
   /** UpdateTable on the table or for a replica. */
   | 'update'
 
-/** How often a fault is retried; every pace stops at the run's deadline. */
+/** How often a fault is retried; every pace stops at the run's deadline (see Ride.deadlineAt). */
 export type Pace =
   /** The SDK's standard retry strategy (backoff, jitter, retry quota), MAX_ATTEMPTS attempts in all. */
   | {readonly errorType: RetryErrorType; readonly kind: 'sdk-standard'}
@@ -144,7 +145,7 @@ export const FAULTS = {
   },
   /** AWS_ERROR that isRetryable says is worth another try: a 5xx, a server fault, an error the SDK marks retryable. */
   'server-error': {
-    behaviour: 'a server error or a transient one, as the SDK classifies it, after the SDK retried the call',
+    behaviour: 'a server error (HTTP 5xx, a server fault) or one the SDK marks retryable, after the SDK retried',
     giveUp: asItIs,
     pace: {
       poll: POLL_BACKOFF,
@@ -191,11 +192,12 @@ export function faultOf(error: unknown): FaultName | undefined {
 /** One call run under the policy. */
 export interface Ride<T> {
   readonly call: Call
-  /** Absolute deadline (ms since epoch): no retry starts after it. */
+  /** Absolute deadline (ms since epoch): no retry starts after it, but for deadlineAt's exception. */
   readonly deadline: number
   /**
    * When a failed attempt is held against the deadline: when it failed (the default), or when it
-   * started (a wait's poll: one sent in time is ridden out even if the SDK's retries end after it).
+   * started (a wait's poll: one sent in time and failing after the deadline, once the SDK's own
+   * retries end, is followed by one more poll after the pace's first pause).
    */
   readonly deadlineAt?: 'attempt-start' | 'failure'
   /** False: this fault is not ridden now (not found counts only right after a creation). */
@@ -259,16 +261,27 @@ export class FaultPolicy {
     landed: () => Promise<boolean>,
     deadline: number,
   ): Promise<'sent' | 'unclear'> {
-    return this.ride(async () => {
-      await send()
-      return 'sent' as const
-    }, {
-      async beforeRetry() {
-        return (await landed()) ? {done: 'unclear' as const} : undefined
-      },
-      call: 'resend',
-      deadline,
-    })
+    let sends = 0
+    try {
+      return await this.ride(async () => {
+        sends++
+        await send()
+        return 'sent' as const
+      }, {
+        async beforeRetry() {
+          return (await landed()) ? {done: 'unclear' as const} : undefined
+        },
+        call: 'resend',
+        deadline,
+      })
+    } catch (error) {
+      // The call goes out on a client of one attempt: its answer counts one, the policy sent `sends`.
+      const call = error instanceof SentinelError && error.code === 'THROTTLED' ? error.aws?.call : undefined
+      if (!call || sends < 2) throw error
+      const counted = throttledError(call, sends, (error as SentinelError).cause)
+      counted.aws = (error as SentinelError).aws
+      throw counted
+    }
   }
 
   /**
@@ -291,7 +304,11 @@ export class FaultPolicy {
       const grown = last === 0 ? pace.firstMs(this.timing) : last * 2
       const next = Math.min(pace.maxMs(this.timing, now - state.started), grown)
       state.pauses.set(pace, next)
-      return pace.toDeadline ? Math.min(next, Math.max(0, deadline - now)) : next
+      if (!pace.toDeadline) return next
+      const left = deadline - now
+      // Past the deadline only for a poll sent before it (deadlineAt 'attempt-start'): one more
+      // poll, after the pace's first pause, not at once.
+      return left > 0 ? Math.min(next, left) : Math.min(next, pace.firstMs(this.timing))
     }
 
     case 'fixed': {

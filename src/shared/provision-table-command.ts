@@ -93,7 +93,8 @@ export abstract class ProvisionTableCommand extends TableCommand {
     const pending = inspections.filter(inspection => hasPendingWork(inspection))
     const decided = (outcome: Outcome) => decidedResult(planned, inspections, outcome)
     if (pending.length > 0) await this.confirm(run, pending, target, decided)
-    const deadline = Date.now() + ((flags['wait-timeout'] ?? 600) * 1000)
+    // On the provisioning service's clock, the one its waits and pauses compare the deadline with.
+    const deadline = globalTables.home.faults.clock.now() + ((flags['wait-timeout'] ?? 600) * 1000)
     const applied = await Promise.all(inspections.map(inspection =>
       (pending.includes(inspection) ? this.applyOne(globalTables, inspection, deadline) : undefined)))
     const {errors, result} = appliedResult(planned, inspections, applied)

@@ -1,11 +1,11 @@
-import type {Interfaces} from '@oclif/core'
-
-import {join} from 'node:path'
-
 /**
  * What a provisioning command's flags mean, outside oclif: which tables (and where each name came
  * from), which settings, and the context that every suggested command repeats.
  */
+import type {Interfaces} from '@oclif/core'
+
+import {join} from 'node:path'
+
 import type {TableDefinition} from '../tables/definitions.js'
 import type {DesiredTable, TableChoice, TableSettingsInput} from '../tables/desired.js'
 import type {

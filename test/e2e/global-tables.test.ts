@@ -10,13 +10,13 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 
-import {startAwsLayer, startKmsStub} from '../support/aws-behaviour.js'
+import {startKmsStub} from '../support/aws-behaviour.js'
 import {type CliResult, parseJson, runCli} from '../support/cli.js'
 import {
   env, keyIn, lastLine, log, output, sessions, Started, tableIn, writes,
 } from '../support/global-tables.js'
 import {importsFromTerraform, parseTerraform} from '../support/iac.js'
-import {dynamoLocal, uniqueTable} from '../support/servers.js'
+import {uniqueTable} from '../support/servers.js'
 
 describe('global tables: --replica-region (issue 17, end to end)', function () {
   this.timeout(120_000)
@@ -172,8 +172,7 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     const keyArnIn = (key: string, region: string) => ({
       [`us-west-2 ${keyId}`]: keyIn('us-west-2', keyId), 'eu-west-1 alias/sentinel': keyIn('eu-west-1'),
     } as Record<string, string>)[`${region} ${key}`]
-    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: 2}, keyArnIn}})
-    started.add(() => aws.close())
+    const aws = await started.layer({replicas: {creating: {calls: 2}, keyArnIn}})
     const table = uniqueTable('gt-keys')
     const keyFlags = (eu = 'alias/sentinel') => ['--kms-key',
       keyIn('us-east-1'),
@@ -422,10 +421,7 @@ describe('global tables: --replica-region (issue 17, end to end)', function () {
     'replica region, no DescribeTimeToLive there; repairing one replica\'s tag re-reads only its tags, ' +
     'in its region (≤ 46 in all, ≤ 7 there)', async () => {
     // ListTagsOfResource answers the previous tag set once after each change, as AWS documents it may.
-    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {
-      replicas: {creating: {calls: 0}}, tags: {stale: {calls: 1}},
-    })
-    started.add(() => aws.close())
+    const aws = await started.layer({replicas: {creating: {calls: 0}}, tags: {stale: {calls: 1}}})
     const names = ['session', 'breakglass', 'request', 'rate-limit'].map(kind => uniqueTable(`gt-req-${kind}`))
     const flags = ['session', 'breakglass', 'request', 'rate-limit'].flatMap((kind, index) =>
       [`--${kind}-table`, names[index]])

@@ -5,7 +5,9 @@
  */
 import {expect} from 'chai'
 
-import {type AwsLayer, callLog, startAwsLayer} from './aws-behaviour.js'
+import {
+  type AwsBehaviourOptions, type AwsLayer, callLog, startAwsLayer,
+} from './aws-behaviour.js'
 import {
   cleanEnv, type CliResult, parseJson, runCli,
 } from './cli.js'
@@ -24,9 +26,13 @@ export class Started {
     for (const close of this.closers.splice(0).reverse()) await close()
   }
 
-  /** The AWS-behaviour layer before the shared DynamoDB Local, a replica CREATING for `creatingCalls` polls. */
-  async layer(creatingCalls = 2): Promise<AwsLayer> {
-    const aws = await startAwsLayer((await dynamoLocal()).endpoint, {replicas: {creating: {calls: creatingCalls}}})
+  /**
+   * The AWS-behaviour layer before the shared DynamoDB Local: a replica CREATING for `creatingCalls`
+   * polls, or as `options` say.
+   */
+  async layer(creatingCalls: AwsBehaviourOptions | number = 2): Promise<AwsLayer> {
+    const options = typeof creatingCalls === 'number' ? {replicas: {creating: {calls: creatingCalls}}} : creatingCalls
+    const aws = await startAwsLayer((await dynamoLocal()).endpoint, options)
     this.add(() => aws.close())
     return aws
   }

@@ -166,7 +166,6 @@ export async function exportDocument(format: string, args: string[]): Promise<st
   return run.stdout
 }
 
-/** A Terraform workspace: one `terraform init`, then working folders that share its provider. */
 /** `terraform plan`'s summary line as counts; fails the test, with the plan, when it has none. */
 export function planCounts(plan: string): {adds: number; changes: number; destroys: number; imports: number} {
   const summary = /Plan: (\d+) to import, (\d+) to add, (\d+) to change, (\d+) to destroy\./.exec(plan)
@@ -177,6 +176,7 @@ export function planCounts(plan: string): {adds: number; changes: number; destro
   }
 }
 
+/** A Terraform workspace: one `terraform init`, then working folders that share its provider. */
 export interface Terraform {
   /** A root module: the export, and the provider pointed at `endpoint` (DynamoDB Local behind a layer). */
   workingFolder(name: string, document: string, endpoint: string): string

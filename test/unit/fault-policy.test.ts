@@ -316,7 +316,10 @@ describe('the fault policy (issue 24)', () => {
       sent++
       throw slowDown
     }, async () => false, clock.now() + 600_000))
-    expect(error).to.equal(slowDown)
+    // Said with the policy's sends: the client of one attempt counts only its own.
+    expect(error).to.be.instanceOf(SentinelError).and.include({code: 'THROTTLED'})
+    expect((error as SentinelError).message).to.match(new RegExp(`after ${MAX_ATTEMPTS} attempts\\.$`))
+    expect((error as SentinelError).cause).to.equal(slowDown.cause)
     expect(sent).to.equal(MAX_ATTEMPTS)
     expect(clock.sleeps).to.have.length(MAX_ATTEMPTS - 1)
     // The SDK's throttling backoff (base 500 ms, jittered), never beyond its 20 s cap.

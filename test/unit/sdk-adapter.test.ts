@@ -13,6 +13,9 @@ import {
 import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
+import {
+  dynamoDbSdk, iamSdk, kmsSdk, stsSdk,
+} from '../../src/aws/sdk-clients.js'
 import {createDynamoDbAdapter} from '../../src/aws/sdk-dynamodb.js'
 import {SentinelError} from '../../src/errors.js'
 import {EndpointCapabilities, MAX_TAG_PAGES, readLiveTable} from '../../src/provisioning/live-table.js'
@@ -177,5 +180,17 @@ describe('SDK adapter and live-state reader (mocked client)', () => {
     expect((error as SentinelError).code).to.equal('WAIT_TIMEOUT')
     expect((error as SentinelError).exitCode).to.equal(8)
     gateway.destroy()
+  })
+
+  it('the clients the CLI requires are the modules the tests import (the mocks above reach them)', async () => {
+    // A package that gained an exports map with an ESM entry would load twice, and mocks would miss the CLI's copy.
+    const required = [dynamoDbSdk().DynamoDBClient, iamSdk().IAMClient, kmsSdk().KMSClient, stsSdk().STSClient]
+    const imported = [
+      (await import('@aws-sdk/client-dynamodb')).DynamoDBClient,
+      (await import('@aws-sdk/client-iam')).IAMClient,
+      (await import('@aws-sdk/client-kms')).KMSClient,
+      (await import('@aws-sdk/client-sts')).STSClient,
+    ]
+    for (const [index, client] of required.entries()) expect(client, client.name).to.equal(imported[index])
   })
 })

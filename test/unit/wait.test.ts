@@ -143,6 +143,8 @@ describe('waiting (issue 16)', () => {
     })
     expect(result.TableStatus).to.equal('ACTIVE')
     expect(fake.calls).to.equal(2)
+    // The SDK's 1.5 s, then the poll backoff's first pause (1 s): not polled again at once.
+    expect(fake.sleeps).to.deep.equal([1500, 1000])
   })
 
   it('an error that does not pass (AccessDenied) still ends the wait at once', async () => {
