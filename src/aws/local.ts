@@ -4,7 +4,9 @@
  * directory, so a later --local run sees the same tables.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
-import {mkdirSync, readdirSync} from 'node:fs'
+import {
+  mkdirSync, readdirSync, readFileSync, readlinkSync,
+} from 'node:fs'
 import {createRequire} from 'node:module'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -110,11 +112,53 @@ function exited(code: null | number, stderr: string, dataDir: string | undefined
   })
 }
 
+/** The errors that say the port was taken, so that a start can pick another. */
+const takenPorts = new WeakSet<SentinelError>()
+
 function portTaken(port: number): SentinelError {
   const message = `DynamoDB Local could not listen on port ${port}: another process has taken it.`
-  return new SentinelError('LOCAL_START_FAILED', message, {
+  const error = new SentinelError('LOCAL_START_FAILED', message, {
     suggestion: 'Rerun: sentinel picks a free port each time (or stop the process on that port).',
   })
+  takenPorts.add(error)
+  return error
+}
+
+/**
+ * Whether the listening socket on `port` is `pid`'s, from Linux's /proc (the socket's inode among
+ * the process's descriptors); 'unknown' where /proc cannot tell (macOS, Windows), so the answer
+ * alone decides there. Another DynamoDB Local that took the port first answers as DynamoDB too.
+ */
+function ownsPort(pid: number, port: number): 'no' | 'unknown' | 'yes' {
+  let listening: Set<string>
+  try {
+    const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`
+    listening = new Set(['/proc/net/tcp', '/proc/net/tcp6'].flatMap(file => {
+      // Columns: sl, local_address (ADDR:PORT in hex), rem_address, st (0A: LISTEN), ..., inode (10th).
+      const rows = readFileSync(file, 'utf8').split('\n').slice(1).map(line => line.trim().split(/\s+/))
+      return rows.filter(row => row[1]?.endsWith(hexPort) && row[3] === '0A').map(row => row[9])
+    }))
+  } catch {
+    return 'unknown'
+  }
+
+  try {
+    const fds = readdirSync(`/proc/${pid}/fd`)
+    return fds.some(fd => listening.has(/^socket:\[(\d+)]$/.exec(readlinkOrEmpty(`/proc/${pid}/fd/${fd}`))?.[1] ?? ''))
+      ? 'yes'
+      : 'no'
+  } catch {
+    return 'unknown'
+  }
+}
+
+function readlinkOrEmpty(path: string): string {
+  try {
+    return readlinkSync(path)
+  } catch {
+    // The descriptor closed meanwhile.
+    return ''
+  }
 }
 
 /** Starts DynamoDB Local keeping data in dataDir, or in memory when dataDir is undefined. */
@@ -138,7 +182,35 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
       onNotice: options.onNotice, onWaiting: options.onWaiting, waitMs: options.folderWaitMs ?? 60_000,
     })
     : undefined
-  const port = options.port ?? await freePort()
+  // A port picked free may be taken before Java binds it (by another program's own pick): then a
+  // new port, up to three times. A port given is used as it is.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? await freePort()
+    try {
+      return await launch({
+        dataDir, jar, libraryPath, lock, port, timeoutMs,
+      })
+    } catch (error) {
+      const taken = error instanceof SentinelError && error.code === 'LOCAL_START_FAILED' && takenPorts.has(error)
+      if (!taken || options.port !== undefined || attempt === 3) {
+        lock?.release()
+        throw error
+      }
+    }
+  }
+}
+
+interface Launch {
+  dataDir: string | undefined
+  jar: string
+  libraryPath: string
+  lock: Awaited<ReturnType<typeof lockDataDir>> | undefined
+  port: number
+  timeoutMs: number
+}
+
+/** One start of DynamoDB Local on `port`: ready when it answers there as DynamoDB, from its own socket. */
+async function launch({dataDir, jar, libraryPath, lock, port, timeoutMs}: Launch): Promise<LocalDynamo> {
   const storage = dataDir ? ['-dbPath', dataDir] : ['-inMemory']
   // DynamoDB Local creates its SQLite file with the umask it inherits: 077 gives 0600. Set only
   // around spawn (synchronous), so the rest of this process keeps its own.
@@ -205,13 +277,14 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) return failure
       const answer = await probe(port)
-      if (answer === 'dynamodb') return
+      const ours = answer === 'dynamodb' && ownsPort(child.pid!, port) !== 'no'
+      if (ours) return
       if (Date.now() > deadline) {
-        throw answer === 'other'
-          ? portTaken(port)
-          : new SentinelError('LOCAL_START_FAILED', `DynamoDB Local did not start within ${timeoutMs / 1000}s.`, {
+        throw answer === 'none'
+          ? new SentinelError('LOCAL_START_FAILED', `DynamoDB Local did not start within ${timeoutMs / 1000}s.`, {
             suggestion: 'Rerun; if it persists, check your Java installation.',
           })
+          : portTaken(port)
       }
 
       await sleep(50)
@@ -221,8 +294,9 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
   try {
     await Promise.race([ready, failure])
   } catch (error) {
-    stopChild(child)
-    lock?.release()
+    // The folder's lock stays with the caller, which starts again or gives up.
+    process.removeListener('exit', killOnExit)
+    await stopChild(child)
     throw error
   }
 

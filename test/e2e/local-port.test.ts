@@ -15,6 +15,7 @@ import {join} from 'node:path'
 import {startLocalDynamo} from '../../src/aws/local.js'
 import {SentinelError} from '../../src/errors.js'
 import {scratchDir} from '../support/cli.js'
+import {dynamoLocal} from '../support/servers.js'
 
 /** A JAVA_HOME whose bin/java runs `script` instead of DynamoDB Local. */
 function fakeJava(script: string): string {
@@ -68,6 +69,20 @@ describe('--local: the embedded DynamoDB Local and its port', () => {
     expect(error.exitCode).to.equal(3)
     expect(error.message).to.contain(`port ${port}`).and.contain('another process')
     expect(answered, 'the readiness probe reached the other program and was not fooled').to.be.greaterThan(0)
+  })
+
+  it('another DynamoDB on the port (it took the port first) is not taken for ours: LOCAL_START_FAILED, ' +
+    'not a run against the other one', async () => {
+    // Another DynamoDB Local answers the readiness probe as ours would; ours then cannot bind the port.
+    const {port} = new URL((await dynamoLocal()).endpoint)
+    const error = await startLocalDynamo(undefined, {port: Number(port), timeoutMs: 20_000})
+    .then(async started => {
+      await started.stop()
+      return undefined
+    }, (error_: unknown) => error_)
+    expect(error, 'started on a port another DynamoDB holds').to.be.instanceOf(SentinelError)
+    expect((error as SentinelError).code).to.equal('LOCAL_START_FAILED')
+    expect((error as SentinelError).message).to.contain(`port ${port}`).and.contain('another process')
   })
 
   it('DynamoDB Local failing to bind the port (BindException) says the port is taken', async () => {
