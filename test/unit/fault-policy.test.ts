@@ -26,6 +26,7 @@ import {
 import {NotVisibleYet} from '../../src/provisioning/live-table.js'
 import {DEFAULT_TIMING} from '../../src/provisioning/provisioner.js'
 import {MAX_POLL_INTERVAL_MS} from '../../src/provisioning/wait.js'
+import {fakeClock} from '../support/fake-clock.js'
 import {awsError} from '../support/fake-dynamodb.js'
 
 const context = {action: 'dynamodb:UpdateTable', endpoint: 'dynamodb.eu-west-1.amazonaws.com', resource: 't-1'}
@@ -40,20 +41,6 @@ function thrown(error: Error): SentinelError {
 const throttling = () => thrown(new ThrottlingException({$metadata, message: 'Rate exceeded'}))
 const inUse = () => thrown(new ResourceInUseException({$metadata, message: 'Table is being updated'}))
 const limit = () => thrown(new LimitExceededException({$metadata, message: 'Too many operations'}))
-
-/** A fake clock: sleeping advances it, and every pause is kept. */
-function fakeClock() {
-  let time = 1_000_000
-  const sleeps: number[] = []
-  return {
-    now: () => time,
-    async sleep(ms: number) {
-      sleeps.push(ms)
-      time += ms
-    },
-    sleeps,
-  }
-}
 
 /** An operation that throws each of `errors` in turn, then answers `result`. */
 function failing<T>(errors: unknown[], result: T) {

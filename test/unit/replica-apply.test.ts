@@ -15,24 +15,11 @@ import {SILENT_REPORTER} from '../../src/provisioning/outcome.js'
 import {Provisioner} from '../../src/provisioning/provisioner.js'
 import {ReplicaApply} from '../../src/provisioning/replica-apply.js'
 import {BREAKGLASS_TABLE} from '../../src/tables/definitions.js'
+import {fakeClock} from '../support/fake-clock.js'
 import {FakeDynamoDb} from '../support/fake-dynamodb.js'
 
 const REREAD_MS = 500
 const REGION = 'eu-west-1'
-
-/** Time moves only when the code under test sleeps. */
-function movedClock(): Clock & {slept: number[]} {
-  let now = 1_000_000
-  const slept: number[] = []
-  return {
-    now: () => now,
-    async sleep(ms: number) {
-      slept.push(ms)
-      now += ms
-    },
-    slept,
-  }
-}
 
 const desired: DesiredTable = {
   definition: BREAKGLASS_TABLE,
@@ -61,7 +48,7 @@ function regions(clock: Clock) {
 
 describe('a replica not visible yet in its region (issue 24)', () => {
   it('is read again every rereadMs until the deadline, then WAIT_TIMEOUT names the replica and the rerun', async () => {
-    const clock = movedClock()
+    const clock = fakeClock()
     const {replica, run} = regions(clock)
     const error = await run.settings().then(() => undefined, (error_: unknown) => error_)
     expect(error).to.be.instanceOf(SentinelError)
@@ -71,11 +58,11 @@ describe('a replica not visible yet in its region (issue 24)', () => {
     expect(failure.suggestion).to.equal('Rerun the same command (with a larger --wait-timeout) to continue.')
     // Reads at 0, 0.5 s … 5 s: the last one fails at the deadline, and no pause follows it.
     expect(replica.count('describeTable')).to.equal(11)
-    expect(clock.slept).to.deep.equal(Array.from({length: 10}, () => REREAD_MS))
+    expect(clock.sleeps).to.deep.equal(Array.from({length: 10}, () => REREAD_MS))
   })
 
   it('once the region shows it, its settings are planned and set there', async () => {
-    const clock = movedClock()
+    const clock = fakeClock()
     const {replica, run} = regions(clock)
     const answer = replica.describeTable.bind(replica)
     replica.describeTable = async input => {
@@ -100,6 +87,6 @@ describe('a replica not visible yet in its region (issue 24)', () => {
       `Add tags sentinel:table=breakglass in ${REGION}`,
     ])
     expect(replica.count('describeTable')).to.be.greaterThanOrEqual(4)
-    expect(clock.slept.slice(0, 3)).to.deep.equal([REREAD_MS, REREAD_MS, REREAD_MS])
+    expect(clock.sleeps.slice(0, 3)).to.deep.equal([REREAD_MS, REREAD_MS, REREAD_MS])
   })
 })
