@@ -13,7 +13,7 @@ import {closest} from '../distance.js'
 import {invalidInput, SentinelError} from '../errors.js'
 import {isKnownRegionShape, listedRegions, partitionOf} from './partitions.js'
 import {SILENT_LOGGER} from './request-policy.js'
-import {dynamoDbSdk} from './sdk-clients.js'
+import {dynamoDbSdk, smithyConfig} from './sdk-modules.js'
 
 export interface ConnectionInput {
   region?: string
@@ -108,7 +108,7 @@ export function validateEndpointUrl(url: string, source: string): string {
 async function loadSharedConfig(): Promise<{config: ParsedIniData; credentials: ParsedIniData}> {
   try {
     // The SDK's loaders, imported where used: --help and --export never pay for them.
-    const {loadSharedConfigFiles} = await import('@smithy/core/config')
+    const {loadSharedConfigFiles} = smithyConfig()
     const files = await loadSharedConfigFiles({ignoreCache: true})
     return {config: files.configFile, credentials: files.credentialsFile}
   } catch (error) {

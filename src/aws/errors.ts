@@ -4,9 +4,8 @@
  * error kept as the cause. Errors are told apart by their type and name (and the SDK's own
  * retry classification, and whether the profile signs in with SSO), never by matching message text.
  */
-import {createRequire} from 'node:module'
-
 import {SentinelError} from '../errors.js'
+import {smithyRetry} from './sdk-modules.js'
 
 export interface CallContext {
   /** e.g. dynamodb:CreateTable */
@@ -49,18 +48,11 @@ const BAD_CREDENTIALS = new Set([
 const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired'])
 
 /**
- * The SDK's own throttling classifier (@smithy/core/retry: its throttling codes), required when an
+ * The SDK's own throttling classifier (@smithy/core/retry: its throttling codes), loaded when an
  * error is first classified: by then the SDK client that threw it has loaded them, and --help,
  * input errors and --generate-iam never pay for them.
  */
-type SdkClassifiers = Pick<typeof import('@smithy/core/retry'), 'isThrottlingError'>
-type SdkError = Parameters<SdkClassifiers['isThrottlingError']>[0]
-let classifiers: SdkClassifiers | undefined
-
-function sdkClassifiers(): SdkClassifiers {
-  classifiers ??= createRequire(import.meta.url)('@smithy/core/retry') as SdkClassifiers
-  return classifiers
-}
+type SdkError = Parameters<ReturnType<typeof smithyRetry>['isThrottlingError']>[0]
 
 /** What any thrown value is read as by the SDK's classifiers. */
 function asSdkError(error: unknown): SdkError {
@@ -90,7 +82,7 @@ export function isLimitExceeded(error: unknown): boolean {
  * throttling retry trait), except the limit that has a row of its own (isLimitExceeded).
  */
 export function isThrottled(error: unknown): boolean {
-  return !isLimitExceeded(error) && sdkClassifiers().isThrottlingError(asSdkError(error))
+  return !isLimitExceeded(error) && smithyRetry().isThrottlingError(asSdkError(error))
 }
 
 /**

@@ -16,7 +16,7 @@ import {
 import {classifyAwsError} from './errors.js'
 import {partitionOf} from './partitions.js'
 import {boundedRequests, redactResolvedCredentials, SILENT_LOGGER} from './request-policy.js'
-import {iamSdk} from './sdk-clients.js'
+import {iamSdk} from './sdk-modules.js'
 
 /** The typed port to IAM: one page of SimulatePrincipalPolicy per call. */
 export interface IamPort {

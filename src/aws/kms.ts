@@ -16,7 +16,7 @@ import {partitionOf} from './partitions.js'
 import {
   boundedRequests, KMS_MAX_ATTEMPTS, KMS_REQUEST_TIMEOUT_MS, redactResolvedCredentials, SILENT_LOGGER,
 } from './request-policy.js'
-import {kmsSdk} from './sdk-clients.js'
+import {kmsSdk} from './sdk-modules.js'
 import {isEmulatorEndpoint} from './sts.js'
 
 /** What DescribeKey says about a key: its ARN and its state. */

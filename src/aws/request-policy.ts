@@ -7,6 +7,7 @@
 import type {AwsCredentialIdentity, DeserializeMiddleware, MiddlewareStack} from '@smithy/types'
 
 import {rememberSecrets} from '../redact.js'
+import {smithyRetry} from './sdk-modules.js'
 
 /**
  * With these, a silent endpoint fails in at most 4 attempts × 8 s plus backoff, well under 45 s;
@@ -49,10 +50,10 @@ export interface RetrySchedule {
 /**
  * The SDK's standard retry strategy (its backoff, jitter and retry quota) with MAX_ATTEMPTS, for a
  * call that must be resent by hand (CreateTable, UpdateTable: read the table before resending).
- * Imported where used: --help and input errors never load it.
+ * Loaded where used: --help and input errors never load it.
  */
 export async function standardRetrySchedule(): Promise<RetrySchedule> {
-  const {StandardRetryStrategy} = await import('@smithy/core/retry')
+  const {StandardRetryStrategy} = smithyRetry()
   const strategy = new StandardRetryStrategy(MAX_ATTEMPTS)
   let token = await strategy.acquireInitialRetryToken('sentinel')
   return {

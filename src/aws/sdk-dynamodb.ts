@@ -19,7 +19,7 @@ import {dynamoDbHost} from './partitions.js'
 import {
   boundedRequests, DYNAMODB_REQUEST_TIMEOUT_MS, MAX_ATTEMPTS, redactResolvedCredentials, SILENT_LOGGER,
 } from './request-policy.js'
-import {dynamoDbSdk} from './sdk-clients.js'
+import {dynamoDbSdk} from './sdk-modules.js'
 
 export interface AdapterOptions {
   /** One line per call, for SENTINEL_DEBUG. */

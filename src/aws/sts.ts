@@ -8,7 +8,7 @@ import {partitionOf} from './partitions.js'
 import {
   boundedRequests, redactResolvedCredentials, SILENT_LOGGER, STS_MAX_ATTEMPTS, STS_REQUEST_TIMEOUT_MS,
 } from './request-policy.js'
-import {stsSdk} from './sdk-clients.js'
+import {stsSdk} from './sdk-modules.js'
 
 /** The typed port to STS: the one call this CLI makes. */
 export type AccountLookup = (connection: Connection) => Promise<string>

@@ -13,10 +13,10 @@ import {
 import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
-import {
-  dynamoDbSdk, iamSdk, kmsSdk, stsSdk,
-} from '../../src/aws/sdk-clients.js'
 import {createDynamoDbAdapter} from '../../src/aws/sdk-dynamodb.js'
+import {
+  dynamoDbSdk, iamSdk, kmsSdk, smithyConfig, smithyRetry, stsSdk,
+} from '../../src/aws/sdk-modules.js'
 import {SentinelError} from '../../src/errors.js'
 import {EndpointCapabilities, MAX_TAG_PAGES, readLiveTable} from '../../src/provisioning/live-table.js'
 import {waitForActive} from '../../src/provisioning/wait.js'
@@ -184,12 +184,21 @@ describe('SDK adapter and live-state reader (mocked client)', () => {
 
   it('the clients the CLI requires are the modules the tests import (the mocks above reach them)', async () => {
     // A package that gained an exports map with an ESM entry would load twice, and mocks would miss the CLI's copy.
-    const required = [dynamoDbSdk().DynamoDBClient, iamSdk().IAMClient, kmsSdk().KMSClient, stsSdk().STSClient]
+    const required = [
+      dynamoDbSdk().DynamoDBClient,
+      iamSdk().IAMClient,
+      kmsSdk().KMSClient,
+      stsSdk().STSClient,
+      smithyRetry().StandardRetryStrategy,
+      smithyConfig().loadSharedConfigFiles,
+    ]
     const imported = [
       (await import('@aws-sdk/client-dynamodb')).DynamoDBClient,
       (await import('@aws-sdk/client-iam')).IAMClient,
       (await import('@aws-sdk/client-kms')).KMSClient,
       (await import('@aws-sdk/client-sts')).STSClient,
+      (await import('@smithy/core/retry')).StandardRetryStrategy,
+      (await import('@smithy/core/config')).loadSharedConfigFiles,
     ]
     for (const [index, client] of required.entries()) expect(client, client.name).to.equal(imported[index])
   })
