@@ -112,51 +112,40 @@ function exited(code: null | number, stderr: string, dataDir: string | undefined
   })
 }
 
-/** The errors that say the port was taken, so that a start can pick another. */
-const takenPorts = new WeakSet<SentinelError>()
-
-function portTaken(port: number): SentinelError {
-  const message = `DynamoDB Local could not listen on port ${port}: another process has taken it.`
-  const error = new SentinelError('LOCAL_START_FAILED', message, {
-    suggestion: 'Rerun: sentinel picks a free port each time (or stop the process on that port).',
-  })
-  takenPorts.add(error)
-  return error
+/** LOCAL_START_FAILED because the port was taken: a port sentinel picked is then picked again. */
+class PortTaken extends SentinelError {
+  constructor(port: number) {
+    super('LOCAL_START_FAILED', `DynamoDB Local could not listen on port ${port}: another process has taken it.`, {
+      suggestion: 'Rerun: sentinel picks a free port each time (or stop the process on that port).',
+    })
+  }
 }
 
 /**
- * Whether the listening socket on `port` is `pid`'s, from Linux's /proc (the socket's inode among
- * the process's descriptors); 'unknown' where /proc cannot tell (macOS, Windows), so the answer
- * alone decides there. Another DynamoDB Local that took the port first answers as DynamoDB too.
+ * True when Linux's /proc shows the socket listening on `port` held by a process other than `pid`
+ * (the socket's inode is not among `pid`'s descriptors): another DynamoDB Local that took the port
+ * first answers as DynamoDB too. False where /proc cannot tell (macOS, Windows): the answer decides.
  */
-function ownsPort(pid: number, port: number): 'no' | 'unknown' | 'yes' {
-  let listening: Set<string>
+function heldByAnother(pid: number, port: number): boolean {
   try {
     const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`
-    listening = new Set(['/proc/net/tcp', '/proc/net/tcp6'].flatMap(file => {
+    const listening = new Set(['/proc/net/tcp', '/proc/net/tcp6'].flatMap(file => {
       // Columns: sl, local_address (ADDR:PORT in hex), rem_address, st (0A: LISTEN), ..., inode (10th).
       const rows = readFileSync(file, 'utf8').split('\n').slice(1).map(line => line.trim().split(/\s+/))
       return rows.filter(row => row[1]?.endsWith(hexPort) && row[3] === '0A').map(row => row[9])
     }))
+    const sockets = readdirSync(`/proc/${pid}/fd`).map(fd => socketInode(`/proc/${pid}/fd/${fd}`))
+    return listening.size > 0 && !sockets.some(inode => listening.has(inode))
   } catch {
-    return 'unknown'
-  }
-
-  try {
-    const fds = readdirSync(`/proc/${pid}/fd`)
-    return fds.some(fd => listening.has(/^socket:\[(\d+)]$/.exec(readlinkOrEmpty(`/proc/${pid}/fd/${fd}`))?.[1] ?? ''))
-      ? 'yes'
-      : 'no'
-  } catch {
-    return 'unknown'
+    return false
   }
 }
 
-function readlinkOrEmpty(path: string): string {
+/** The inode of the socket a descriptor names ("socket:[123]"), or '' (not a socket, or closed meanwhile). */
+function socketInode(fd: string): string {
   try {
-    return readlinkSync(path)
+    return /^socket:\[(\d+)]$/.exec(readlinkSync(fd))?.[1] ?? ''
   } catch {
-    // The descriptor closed meanwhile.
     return ''
   }
 }
@@ -191,8 +180,7 @@ export async function startLocalDynamo(dataDir: string | undefined, options: Sta
         dataDir, jar, libraryPath, lock, port, timeoutMs,
       })
     } catch (error) {
-      const taken = error instanceof SentinelError && error.code === 'LOCAL_START_FAILED' && takenPorts.has(error)
-      if (!taken || options.port !== undefined || attempt === 3) {
+      if (!(error instanceof PortTaken) || options.port !== undefined || attempt === 3) {
         lock?.release()
         throw error
       }
@@ -262,7 +250,7 @@ async function launch({dataDir, jar, libraryPath, lock, port, timeoutMs}: Launch
     })
     child.once('exit', code => {
       if (/BindException/.test(stderr)) {
-        reject(portTaken(port))
+        reject(new PortTaken(port))
         return
       }
 
@@ -277,14 +265,13 @@ async function launch({dataDir, jar, libraryPath, lock, port, timeoutMs}: Launch
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) return failure
       const answer = await probe(port)
-      const ours = answer === 'dynamodb' && ownsPort(child.pid!, port) !== 'no'
-      if (ours) return
+      if (answer === 'dynamodb' && !heldByAnother(child.pid!, port)) return
       if (Date.now() > deadline) {
         throw answer === 'none'
           ? new SentinelError('LOCAL_START_FAILED', `DynamoDB Local did not start within ${timeoutMs / 1000}s.`, {
             suggestion: 'Rerun; if it persists, check your Java installation.',
           })
-          : portTaken(port)
+          : new PortTaken(port)
       }
 
       await sleep(50)

@@ -276,10 +276,9 @@ export class FaultPolicy {
       })
     } catch (error) {
       // The call goes out on a client of one attempt: its answer counts one, the policy sent `sends`.
-      const call = error instanceof SentinelError && error.code === 'THROTTLED' ? error.aws?.call : undefined
-      if (!call || sends < 2) throw error
-      const counted = throttledError(call, sends, (error as SentinelError).cause)
-      counted.aws = (error as SentinelError).aws
+      if (!(error instanceof SentinelError) || error.code !== 'THROTTLED' || !error.aws?.call || sends < 2) throw error
+      const counted = throttledError(error.aws.call, sends, error.cause)
+      counted.aws = error.aws
       throw counted
     }
   }
