@@ -126,9 +126,9 @@ export function renderTerraform(
     ]))
   }
 
+  const hcl = hclWriter(kmsLookups, replicaLookups)
   for (const [index, table] of tables.entries()) {
     const names = exportNames(table.definition)
-    const hcl = hclWriter(kmsLookups, replicaLookups)
     items.push(tableResource(names, specs[index], hcl))
     for (const replica of specs[index].replicas) items.push(replicaResource(names, replica, hcl))
     items.push(...importBlocks(table, options.existing))

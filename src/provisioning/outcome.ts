@@ -6,6 +6,7 @@
 import type {LiveTable} from './live-table.js'
 import type {EndpointGap, TablePlan} from './plan.js'
 import type {ReplicaPlan} from './replica-plan.js'
+import type {TableSetting} from './settings/setting.js'
 
 import {CarryingError, SentinelError, unexpectedError} from '../errors.js'
 import {type DesiredTable} from '../tables/desired.js'
@@ -75,10 +76,12 @@ export interface ApplyOptions {
   planner?: Planner
   /** A reporter for each replica of a global table. */
   replicaReporter?: (region: string) => TableReporter
-  /** False when the planner leaves the key out (a replica's settings): no KMS call to compare it. */
-  comparesKey?: boolean
-  /** False in a replica's region: TTL is the global table's, never read there (ReadOptions.ttl). */
-  readsTtl?: boolean
+  /**
+   * The settings this apply reads and compares (default TABLE_SETTINGS). A replica's region:
+   * PER_REGION_SETTINGS, so TTL (the global table's) is never read there, and the key, which the
+   * replica's planner leaves out, needs no KMS call.
+   */
+  settings?: readonly TableSetting[]
 }
 
 /**

@@ -11,8 +11,6 @@ import {ENCRYPTION_CHANGING, type LiveTable} from './live-table.js'
 import {PER_REGION_SETTINGS, TABLE_SETTINGS, type TableSetting} from './settings/index.js'
 import {FAILED_TABLE_STATES} from './states.js'
 
-export {keyStateProblem, kmsKeyMatches} from './settings/encryption.js'
-
 export type Action =
   | {index: IndexDefinition; summary: string; type: 'add-index'}
   | {summary: string; tags: ReadonlyMap<string, string>; type: 'add-tags'}

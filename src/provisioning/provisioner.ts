@@ -31,7 +31,8 @@ import {
   type ApplyOptions, driftError, type Inspection, type ProvisionOutcome, SILENT_REPORTER, withApplied,
 } from './outcome.js'
 import {planTable} from './plan.js'
-import {partsToRead} from './settings/index.js'
+import {encryption} from './settings/encryption.js'
+import {partsToRead, TABLE_SETTINGS} from './settings/index.js'
 import {TableApply} from './table-apply.js'
 import {POLL_INTERVAL_MS} from './wait.js'
 
@@ -173,7 +174,7 @@ export class Provisioner {
   async apply(inspection: Inspection, options: ApplyOptions): Promise<ProvisionOutcome> {
     const run = new TableApply(this, inspection.desired, options.deadline, options.reporter ?? SILENT_REPORTER)
     run.planner = options.planner ?? planTable
-    run.readsTtl = options.readsTtl ?? true
+    run.settings = options.settings ?? TABLE_SETTINGS
     run.read = inspection.live
     try {
       return await this.converge(inspection, options, run)
@@ -202,7 +203,7 @@ export class Provisioner {
       run.lastSeen = live
       run.read = live
       // A table created (or switched) on a key named by alias: its key ARN is compared, as in inspect().
-      const compared = options.comparesKey === false ? desired : await this.withResolvedKey(desired, live)
+      const compared = run.settings.includes(encryption) ? await this.withResolvedKey(desired, live) : desired
       plan = planner(compared, live)
       const remaining = plan.actions.filter(action => !run.skipped.has(action.type))
       if (plan.drift.length === 0 && remaining.length === 0) {

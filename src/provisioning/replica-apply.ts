@@ -15,8 +15,9 @@ import {type LiveTable, NotVisibleYet} from './live-table.js'
 import {
   AppliedThenFailed, type ApplyOptions, driftError, type ReplicaOutcome, type TableReporter,
 } from './outcome.js'
+import {planPerRegionSettings} from './plan.js'
 import {type Provisioner} from './provisioner.js'
-import {planReplicaSettings, replicaDesired} from './replica-plan.js'
+import {replicaDesired} from './replica-plan.js'
 import {isSettled, listedReplica, ReplicaWatch} from './replica-wait.js'
 import {partsToRead, PER_REGION_SETTINGS, replicaCreate} from './settings/index.js'
 
@@ -83,7 +84,7 @@ export class ReplicaApply {
     const desired = replicaDesired(this.desired, this.replica)
     const {inspected} = this.options
     const live = inspected && !this.waited ? inspected : await this.readInRegion(provisioner)
-    const plan = planReplicaSettings(desired, live)
+    const plan = planPerRegionSettings(desired, live)
     if (plan.drift.length > 0) {
       throw driftError({...plan, tableName: `${this.name} (replica in ${this.region})`}, this.applied)
     }
@@ -94,7 +95,7 @@ export class ReplicaApply {
       const outcome = await provisioner.apply(
         {desired, live, plan},
         {
-          comparesKey: false, deadline: this.options.deadline, planner: planReplicaSettings, readsTtl: false, reporter,
+          deadline: this.options.deadline, planner: planPerRegionSettings, reporter, settings: PER_REGION_SETTINGS,
         },
       ).catch((error: unknown) => {
         if (!(error instanceof AppliedThenFailed)) throw error

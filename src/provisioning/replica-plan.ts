@@ -15,14 +15,12 @@ import {
   type Action,
   type Drift,
   type EndpointGap,
-  keyStateProblem,
-  kmsKeyMatches,
   type PlannedDrift,
   planPerRegionSettings,
-  type TablePlan,
 } from './plan.js'
+import {keyStateProblem, kmsKeyMatches} from './settings/encryption.js'
 import {PER_REGION_SETTINGS} from './settings/index.js'
-import {FAILED_REPLICA_STATES, type StateMeaning} from './states.js'
+import {REPLICA_NEEDS_A_HUMAN} from './states.js'
 
 export type ReplicaAction =
   | Action
@@ -50,26 +48,12 @@ export interface ReplicaPlan {
 /** Replica states sentinel waits for. */
 export const REPLICA_BUSY = new Set(['CREATING', 'UPDATING'])
 
-/** Replica states that need a human: the ones no wait sees end (states.ts), and a replica being removed. */
-export const REPLICA_NEEDS_A_HUMAN: Readonly<Record<string, StateMeaning>> = {
-  ...FAILED_REPLICA_STATES,
-  DELETING: {
-    meaning: 'someone is removing it (its data goes with it)',
-    remedy: 'Wait until it is gone, then rerun to add it again.',
-  },
-}
-
 /** A desired table as it should look in a replica's region: the replica's own key, no replicas. */
 export function replicaDesired(desired: DesiredTable, replica: DesiredReplica): DesiredTable {
   // The home key's KMS answer is not this replica's: its own key is described in its own region.
   return {
     ...desired, kmsKey: replica.kmsKey, replicas: undefined, resolvedKmsKey: undefined,
   }
-}
-
-/** What a replica still lacks of the per-region settings, from a read in its region. */
-export function planReplicaSettings(desired: DesiredTable, live: LiveTable | undefined): TablePlan {
-  return planPerRegionSettings(desired, live)
 }
 
 /** The settings a new replica starts without (AWS copies none of them), as they will be applied. */
@@ -245,7 +229,7 @@ export function planReplica(desired: DesiredTable, replica: DesiredReplica, read
     return plan
   }
 
-  const settings = planReplicaSettings(replicaDesired(desired, replica), regional)
+  const settings = planPerRegionSettings(replicaDesired(desired, replica), regional)
   plan.actions.push(...settings.actions)
   plan.drift.push(...settings.drift)
   plan.notices.push(...settings.notices)

@@ -11,7 +11,7 @@ import type {TableReporter} from './outcome.js'
 
 import {SentinelError} from '../errors.js'
 import {describeTable, isTableActive} from './live-table.js'
-import {REPLICA_NEEDS_A_HUMAN} from './replica-plan.js'
+import {REPLICA_NEEDS_A_HUMAN} from './states.js'
 
 export class ReplicaWatch {
   /** ReplicaStatusPercentProgress as polled (and 0 % when this run sent the Create). */

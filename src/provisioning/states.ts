@@ -58,6 +58,15 @@ export const FAILED_REPLICA_STATES: Readonly<Record<string, StateMeaning>> = {
   },
 }
 
+/** Replica states that need a human: the ones no wait sees end (above), and a replica being removed. */
+export const REPLICA_NEEDS_A_HUMAN: Readonly<Record<string, StateMeaning>> = {
+  ...FAILED_REPLICA_STATES,
+  DELETING: {
+    meaning: 'someone is removing it (its data goes with it)',
+    remedy: 'Wait until it is gone, then rerun to add it again.',
+  },
+}
+
 export interface FailedState extends StateMeaning {
   /** "table sentinel-sessions" or "replica in eu-west-1". */
   subject: string

@@ -11,6 +11,7 @@ import type {CreateTableCommandInput, UpdateTableCommandInput} from '@aws-sdk/cl
 import type {Clock} from './fault-policy.js'
 import type {Planner, TableReporter} from './outcome.js'
 import type {Provisioner} from './provisioner.js'
+import type {OptionalOperation, TableSetting} from './settings/setting.js'
 
 import {SentinelError} from '../errors.js'
 import {type DesiredTable} from '../tables/desired.js'
@@ -28,7 +29,7 @@ import {
 } from './live-table.js'
 import {type Action, planTable, sameAction} from './plan.js'
 import {
-  type ApplyStep, partsToRead, PER_REGION_SETTINGS, settingOf, TABLE_SETTINGS,
+  type ApplyStep, partsToRead, settingOf, TABLE_SETTINGS,
 } from './settings/index.js'
 import {waitForActive} from './wait.js'
 
@@ -49,8 +50,8 @@ export class TableApply {
   lastSeen?: LiveTable
   /** The table as last read, before applying too (as inspected): what a read after a change starts from. */
   read?: LiveTable
-  /** False in a replica's region (ApplyOptions.readsTtl). */
-  readsTtl = true
+  /** What this apply reads and compares (ApplyOptions.settings). */
+  settings: readonly TableSetting[] = TABLE_SETTINGS
   /**
    * What the actions since the last read can have changed, so the read after them reads only that;
    * 'all' after a table is created or joined (nothing read before counts).
@@ -143,7 +144,7 @@ export class TableApply {
     let whole = !before || this.changed.has('all') || parts.size === 0
     this.changed.clear()
     for (;;) {
-      const reads = partsToRead(this.desired, {settings: this.readsTtl ? TABLE_SETTINGS : PER_REGION_SETTINGS})
+      const reads = partsToRead(this.desired, {settings: this.settings})
       const what = {...reads, tags: reads.tags && wantTags}
       const live = whole || !before
         ? await this.provisioner.read(this.name, what, this.deadline)
@@ -243,7 +244,8 @@ export class TableApply {
 
   /** After an unclear answer: does the table still need this action, or did the call land? */
   private async stillNeeded(action: Action): Promise<boolean> {
-    const live = await this.provisioner.read(this.name, {pitr: false, tags: false, ttl: this.readsTtl})
+    // Only UpdateTable's actions are asked about: DescribeTable alone tells them.
+    const live = await this.provisioner.read(this.name, {pitr: false, tags: false, ttl: false})
     return this.planner({...this.desired, pitr: false}, live)
     .actions.some(candidate => sameAction(candidate, action))
   }
@@ -308,7 +310,7 @@ export class TableApply {
    */
   private async optional(
     action: Action,
-    operation: 'TagResource' | 'UpdateContinuousBackups' | 'UpdateTimeToLive',
+    operation: OptionalOperation,
     send: () => Promise<unknown>,
   ): Promise<boolean> {
     const {capabilities} = this.provisioner

@@ -180,7 +180,7 @@ export function kmsKeyMatches(
 }
 
 /** SSEType KMS without a key is the AWS-managed key (alias/aws/dynamodb). */
-export function sseSpecification(encryption: Encryption): SSESpecification {
+function sseSpecification(encryption: Encryption): SSESpecification {
   if (encryption.kind === 'aws-managed') return {Enabled: true, SSEType: 'KMS'}
   return {Enabled: true, KMSMasterKeyId: encryption.kmsMasterKeyId, SSEType: 'KMS'}
 }

@@ -35,7 +35,7 @@ export interface HclWriter<Item> {
 /** An operation an emulator may lack (DynamoDB Local has no PITR or tagging). */
 export type OptionalOperation = 'TagResource' | 'UpdateContinuousBackups' | 'UpdateTimeToLive'
 
-/** What a setting's apply may do to one table: the table apply's own steps (provisioner.ts). */
+/** What a setting's apply may do to one table: the table apply's own steps (table-apply.ts). */
 export interface ApplyStep {
   readonly desired: DesiredTable
   /** The table's one description, as CreateTable and the exports write it. */
@@ -136,10 +136,4 @@ export function awsDynamodb(
 ): string {
   const where = desired.suggest?.awsCliArgs
   return ['aws', 'dynamodb', command, ...args, ...(where ? [where] : []), ...last].join(' ')
-}
-
-export function formatTags(tags: ReadonlyMap<string, string>): string {
-  return [...tags]
-  .map(([key, value]) => `${key}=${value}`)
-  .join(', ')
 }

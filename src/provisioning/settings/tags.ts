@@ -8,7 +8,7 @@ import {countsTowardTagLimit, MAX_TAGS_PER_RESOURCE, SENTINEL_TAG_KEY} from '../
 import {desiredTags} from '../../tables/desired.js'
 import {type TagSpec} from '../../tables/table-spec.js'
 import {UNREAD, UNSUPPORTED} from '../live-table.js'
-import {awsDynamodb, formatTags, type TableSetting} from './setting.js'
+import {awsDynamodb, type TableSetting} from './setting.js'
 
 function tagMap(tags: readonly TagSpec[]): Record<string, string> {
   return Object.fromEntries(tags.map(tag => [tag.Key, tag.Value]))
@@ -97,4 +97,8 @@ export const tags: TableSetting = {
     replica: (replica, hcl) => [hcl.attribute('tags', tagMap(replica.tags))],
     table: (spec, hcl) => [hcl.attribute('tags', tagMap(spec.tags))],
   },
+}
+
+function formatTags(tags: ReadonlyMap<string, string>): string {
+  return [...tags].map(([key, value]) => `${key}=${value}`).join(', ')
 }
