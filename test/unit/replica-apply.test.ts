@@ -5,8 +5,6 @@
  */
 import {expect} from 'chai'
 
-import type {DesiredTable} from '../../src/tables/desired.js'
-
 import {SentinelError} from '../../src/errors.js'
 import {type Clock} from '../../src/provisioning/fault-policy.js'
 import {GlobalTables} from '../../src/provisioning/global-table.js'
@@ -14,21 +12,14 @@ import {EndpointCapabilities} from '../../src/provisioning/live-table.js'
 import {SILENT_REPORTER} from '../../src/provisioning/outcome.js'
 import {Provisioner} from '../../src/provisioning/provisioner.js'
 import {ReplicaApply} from '../../src/provisioning/replica-apply.js'
-import {BREAKGLASS_TABLE} from '../../src/tables/definitions.js'
+import {globalBreakglass} from '../support/desired.js'
 import {fakeClock} from '../support/fake-clock.js'
 import {FakeDynamoDb} from '../support/fake-dynamodb.js'
 
 const REREAD_MS = 500
 const REGION = 'eu-west-1'
 
-const desired: DesiredTable = {
-  definition: BREAKGLASS_TABLE,
-  deletionProtection: true,
-  pitr: true,
-  replicas: [{region: REGION}],
-  tableName: BREAKGLASS_TABLE.defaultTableName,
-  tags: new Map(),
-}
+const desired = globalBreakglass({tags: new Map()})
 
 /** The table's region and the replica's, each a fake DynamoDB, on one clock. */
 function regions(clock: Clock) {

@@ -1,23 +1,14 @@
 import {expect} from 'chai'
 
-import type {DesiredTable} from '../../src/tables/desired.js'
-
 import {type LiveTable} from '../../src/provisioning/live-table.js'
 import {planTable} from '../../src/provisioning/plan.js'
 import {isReplicaConverged, planReplica, unnamedReplica} from '../../src/provisioning/replica-plan.js'
 import {BREAKGLASS_TABLE} from '../../src/tables/definitions.js'
+import {globalBreakglass} from '../support/desired.js'
 
 const keyIn = (region: string) => `arn:aws:kms:${region}:123456789012:key/11111111-2222-3333-4444-555555555555`
 
-const desired = (overrides: Partial<DesiredTable> = {}): DesiredTable => ({
-  definition: BREAKGLASS_TABLE,
-  deletionProtection: true,
-  pitr: true,
-  replicas: [{region: 'eu-west-1'}],
-  tableName: 'sentinel-breakglass',
-  tags: new Map([['team', 'sec']]),
-  ...overrides,
-})
+const desired = globalBreakglass
 
 /** The table (or a replica, in `region`) exactly as Sentinel wants it. */
 const live = (region: string, overrides: Partial<LiveTable> = {}): LiveTable => ({

@@ -2,7 +2,6 @@ import {expect} from 'chai'
 
 import type {Inspection} from '../../src/provisioning/provisioner.js'
 import type {ReplicaPlan} from '../../src/provisioning/replica-plan.js'
-import type {DesiredTable} from '../../src/tables/desired.js'
 
 import {DYNAMO_ACTIONS} from '../../src/aws/dynamodb-port.js'
 import {PROVISIONING_ACTIONS, REPLICA_SETTINGS_ACTIONS} from '../../src/iam/policy.js'
@@ -13,15 +12,9 @@ import {
 } from '../../src/provisioning/settings/index.js'
 import {tableResult} from '../../src/report/report.js'
 import {BREAKGLASS_TABLE} from '../../src/tables/definitions.js'
+import {globalBreakglass} from '../support/desired.js'
 
-const desired: DesiredTable = {
-  definition: BREAKGLASS_TABLE,
-  deletionProtection: true,
-  pitr: true,
-  replicas: [{region: 'eu-west-1'}],
-  tableName: 'sentinel-breakglass',
-  tags: new Map([['team', 'sec']]),
-}
+const desired = globalBreakglass()
 
 /** One replica's plan with this drift; nothing else to do. */
 const replicaWith = (drift: ReplicaPlan['drift']): ReplicaPlan => ({
