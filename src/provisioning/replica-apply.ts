@@ -41,8 +41,8 @@ export class ReplicaApply {
     this.reporter = options.reporter
     const {home} = tables
     this.watch = new ReplicaWatch(home.capabilities.port, desired.tableName, replica.region, {
-      clock: home.faults.clock,
       deadline: options.deadline,
+      faults: home.faults,
       pollMs: home.timing.replicaPollMs,
       reporter: options.reporter,
     })

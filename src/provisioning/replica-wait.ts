@@ -6,7 +6,7 @@
 import type {TableDescription} from '@aws-sdk/client-dynamodb'
 
 import type {DynamoDbPort} from '../aws/dynamodb-port.js'
-import type {Clock} from './fault-policy.js'
+import type {Clock, FaultPolicy} from './fault-policy.js'
 import type {TableReporter} from './outcome.js'
 
 import {SentinelError} from '../errors.js'
@@ -21,8 +21,13 @@ export class ReplicaWatch {
     private readonly port: DynamoDbPort,
     private readonly name: string,
     private readonly region: string,
-    private readonly options: {clock: Clock; deadline: number; pollMs: number; reporter: TableReporter},
+    /** faults: the policy its polls ride out a throttle or a server error under, on its clock. */
+    private readonly options: {deadline: number; faults: FaultPolicy; pollMs: number; reporter: TableReporter},
   ) {}
+
+  private get clock(): Clock {
+    return this.options.faults.clock
+  }
 
   private get reporter(): TableReporter {
     return this.options.reporter
@@ -30,7 +35,7 @@ export class ReplicaWatch {
 
   /** This run sent the Create: the replica's progress starts at 0 % now. */
   sent(): void {
-    this.progressSeen.splice(0, Infinity, {at: this.options.clock.now(), percent: 0})
+    this.progressSeen.splice(0, Infinity, {at: this.clock.now(), percent: 0})
   }
 
   async describe(): Promise<TableDescription> {
@@ -57,15 +62,22 @@ export class ReplicaWatch {
   }
 
   private async poll(done: (table: TableDescription) => boolean): Promise<void> {
-    const started = this.options.clock.now()
+    const started = this.clock.now()
     for (;;) {
-      const polled = this.options.clock.now()
-      const table = await this.describe()
+      const polled = this.clock.now()
+      // A poll sent in time and throttled is polled again less often, as a wait for the table is.
+      const table = await this.options.faults.ride(() => this.describe(), {
+        call: 'poll',
+        deadline: this.options.deadline,
+        deadlineAt: 'attempt-start',
+        onFault: () => this.reporter.progress(`DescribeTable on ${this.name} is throttled or failing; ` +
+          'waiting on, polling less often'),
+      })
       const entry = listedReplica(table, this.region)
       const percent = Number(entry?.ReplicaStatusPercentProgress)
       // Dated when the answer came: AWS measured the progress no later than that.
       if (entry?.ReplicaStatus === 'CREATING' && percent > 0) {
-        this.progressSeen.push({at: this.options.clock.now(), percent})
+        this.progressSeen.push({at: this.clock.now(), percent})
       }
 
       const state = entry?.ReplicaStatus ?? ''
@@ -77,10 +89,10 @@ export class ReplicaWatch {
       }
 
       if (done(table)) return
-      const seconds = Math.round((this.options.clock.now() - started) / 1000)
+      const seconds = Math.round((this.clock.now() - started) / 1000)
       this.reporter.progress(`Waiting for ${this.name} in ${this.region}: ${describeReplica(table, this.region)} ` +
         `(${seconds}s)`)
-      const now = this.options.clock.now()
+      const now = this.clock.now()
       if (now >= this.options.deadline) {
         throw new SentinelError('WAIT_TIMEOUT', `Timed out waiting for the replica of ${this.name} in ` +
           `${this.region} (${describeReplica(table, this.region)}).`, {
@@ -90,7 +102,7 @@ export class ReplicaWatch {
       }
 
       const pause = this.nextPollAt(polled) - now
-      await this.options.clock.sleep(Math.max(0, Math.min(pause, this.options.deadline - now)))
+      await this.clock.sleep(Math.max(0, Math.min(pause, this.options.deadline - now)))
     }
   }
 

@@ -6,12 +6,13 @@
 import {expect} from 'chai'
 
 import {SentinelError} from '../../src/errors.js'
-import {type Clock} from '../../src/provisioning/fault-policy.js'
+import {type Clock, FaultPolicy} from '../../src/provisioning/fault-policy.js'
 import {GlobalTables} from '../../src/provisioning/global-table.js'
 import {EndpointCapabilities} from '../../src/provisioning/live-table.js'
 import {SILENT_REPORTER} from '../../src/provisioning/outcome.js'
-import {Provisioner} from '../../src/provisioning/provisioner.js'
+import {DEFAULT_TIMING, Provisioner} from '../../src/provisioning/provisioner.js'
 import {ReplicaApply} from '../../src/provisioning/replica-apply.js'
+import {ReplicaWatch} from '../../src/provisioning/replica-wait.js'
 import {globalBreakglass} from '../support/desired.js'
 import {fakeClock} from '../support/fake-clock.js'
 import {FakeDynamoDb} from '../support/fake-dynamodb.js'
@@ -79,5 +80,33 @@ describe('a replica not visible yet in its region (issue 24)', () => {
     ])
     expect(replica.count('describeTable')).to.be.greaterThanOrEqual(4)
     expect(clock.sleeps.slice(0, 3)).to.deep.equal([REREAD_MS, REREAD_MS, REREAD_MS])
+  })
+})
+
+describe('a replica being added: its wait rides out a throttled poll', () => {
+  it('a throttled DescribeTable is polled again after the wait\'s first pause, not the end of the run', async () => {
+    const clock = fakeClock()
+    const home = new FakeDynamoDb()
+    home.seed({
+      AttributeDefinitions: [{AttributeName: 'id', AttributeType: 'S'}],
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{AttributeName: 'id', KeyType: 'HASH'}],
+      TableName: desired.tableName,
+    })
+    home.tables.get(desired.tableName)!.description.Replicas = [{RegionName: REGION, ReplicaStatus: 'ACTIVE'}]
+    home.script('describeTable', {kind: 'error', name: 'ThrottlingException', status: 400})
+    const progress: string[] = []
+    const watch = new ReplicaWatch(home, desired.tableName, REGION, {
+      deadline: clock.now() + 60_000,
+      faults: new FaultPolicy(DEFAULT_TIMING, clock),
+      pollMs: 1000,
+      reporter: {...SILENT_REPORTER, progress: line => progress.push(line)},
+    })
+    await watch.untilReplicaActive()
+    expect(home.count('describeTable')).to.equal(2)
+    expect(clock.sleeps).to.deep.equal([1000])
+    expect(progress).to.deep.equal([
+      `DescribeTable on ${desired.tableName} is throttled or failing; waiting on, polling less often`,
+    ])
   })
 })
